@@ -1,0 +1,39 @@
+import { Context, Effect, Option } from "effect"
+
+/** Counters every actor keeps about itself; read by /health, the metrics endpoints and Prometheus. */
+export interface ActorStats {
+  readonly name: string
+  readonly kind: string
+  handled: number
+  failures: number
+  restarts: number
+  dropped: number
+  /** Messages waiting in the mailbox right now. */
+  readonly depth: () => number
+  readonly capacity: number
+}
+
+/** Where running actors make their statistics visible; optional, so unit tests need not provide it. */
+export class ActorRegistry extends Context.Tag("ActorRegistry")<ActorRegistry, {
+  readonly register: (stats: ActorStats) => Effect.Effect<void>
+  readonly unregister: (stats: ActorStats) => Effect.Effect<void>
+  readonly all: () => ReadonlyArray<ActorStats>
+}>() {
+  static readonly make = Effect.sync(() => {
+    const actors = new Set<ActorStats>()
+    return ActorRegistry.of({
+      register: (stats) => Effect.sync(() => void actors.add(stats)),
+      unregister: (stats) => Effect.sync(() => void actors.delete(stats)),
+      all: () => [...actors]
+    })
+  })
+}
+
+/** Registers the statistics for the life of the current scope, when a registry is provided. */
+export const registerStats = (stats: ActorStats) =>
+  Effect.serviceOption(ActorRegistry).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.void,
+      onSome: (registry) => Effect.acquireRelease(registry.register(stats), () => registry.unregister(stats))
+    }))
+  )

@@ -1,0 +1,75 @@
+import { Effect, Queue, type Scope } from "effect"
+import type { LogRecord } from "../src/domain/log-record.ts"
+import { spawn, type Actor } from "./actor.ts"
+
+/**
+ * Tail hub: receives every committed batch and hands each live-tail subscriber the records it
+ * asked for. Its own mailbox drops the oldest batch when full and each subscriber has a bounded
+ * buffer that drops new records when full, counting them, so a slow subscriber (or a slow
+ * hub) never slows ingest; the subscriber is told how many lines it missed.
+ */
+
+export interface TailHubConfig {
+  /** Committed batches the hub holds before dropping the oldest. */
+  readonly capacity: number
+  /** Records each subscriber may have waiting before new ones are dropped (and counted). */
+  readonly subscriberBuffer: number
+}
+
+export interface TailSubscription {
+  /** Waits for at least one record; returns them with the number missed since the last call. */
+  readonly next: Effect.Effect<{ readonly records: ReadonlyArray<LogRecord>; readonly missed: number }>
+}
+
+interface Subscriber {
+  readonly matches: (record: LogRecord) => boolean
+  readonly buffer: Queue.Queue<LogRecord>
+  missed: number
+}
+
+export interface TailHub {
+  readonly actor: Actor<ReadonlyArray<LogRecord>>
+  readonly subscribe: (matches: (record: LogRecord) => boolean) => Effect.Effect<TailSubscription, never, Scope.Scope>
+  readonly subscriberCount: () => number
+}
+
+export const makeTailHub = (config: TailHubConfig) =>
+  Effect.gen(function*() {
+    const subscribers = new Set<Subscriber>()
+    const publish = (records: ReadonlyArray<LogRecord>) =>
+      Effect.sync(() => {
+        for (const subscriber of subscribers) {
+          for (const record of records) {
+            if (subscriber.matches(record) && !subscriber.buffer.unsafeOffer(record)) subscriber.missed++
+          }
+        }
+      })
+
+    const actor = yield* spawn<ReadonlyArray<LogRecord>, never>(
+      { name: "tail-hub", kind: "tail-hub", capacity: config.capacity, whenFull: "dropOldest" },
+      (mailbox, stats) => ({
+        run: Queue.take(mailbox).pipe(Effect.flatMap(publish), Effect.andThen(() => stats.handled++), Effect.forever)
+      })
+    )
+
+    const subscribe = (matches: (record: LogRecord) => boolean) =>
+      Effect.acquireRelease(
+        Effect.gen(function*() {
+          const subscriber: Subscriber = { matches, buffer: yield* Queue.dropping<LogRecord>(config.subscriberBuffer), missed: 0 }
+          subscribers.add(subscriber)
+          return subscriber
+        }),
+        (subscriber) => Effect.sync(() => subscribers.delete(subscriber)).pipe(Effect.andThen(Queue.shutdown(subscriber.buffer)))
+      ).pipe(Effect.map((subscriber): TailSubscription => ({
+        next: Effect.gen(function*() {
+          const first = yield* Queue.take(subscriber.buffer)
+          const rest = yield* Queue.takeAll(subscriber.buffer)
+          const missed = subscriber.missed
+          subscriber.missed = 0
+          return { records: [first, ...rest], missed }
+        })
+      })))
+
+    return { actor, subscribe, subscriberCount: () => subscribers.size } satisfies TailHub
+  })
+

@@ -1,0 +1,94 @@
+import { Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Scope, Stream } from "effect"
+import type { Actor } from "../actors/actor.ts"
+import { makeBatchIndexer } from "../actors/batch-indexer.ts"
+import { makePartitionConsumer } from "../actors/partition-consumer.ts"
+import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
+import type { Config } from "../src/config.ts"
+import type { LogRecord } from "../src/domain/log-record.ts"
+import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
+import type { Stage } from "./topology.ts"
+
+/** What a running pipeline offers the rest of the process. */
+export class Pipeline extends Context.Tag("Pipeline")<Pipeline, {
+  /** The live-tail hub, when the topology has one. */
+  readonly tail: TailHub | undefined
+}>() {}
+
+type Built =
+  | { readonly kind: "batch-indexer"; readonly actor: Actor<Delivery> }
+  | { readonly kind: "tail-hub"; readonly hub: TailHub }
+  | { readonly kind: "partition-consumers" }
+
+class TopologyError extends Error {}
+
+/** Builds stages sinks first, so each stage finds the actors it feeds already running. */
+export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
+  Effect.gen(function*() {
+    const built = new Map<string, Built>()
+    const outputsOf = (stage: Stage) =>
+      stage.outputs.map((id) => {
+        const target = built.get(id)
+        if (!target) throw new TopologyError(`stage '${stage.id}' outputs to '${id}', which is not declared after it`)
+        return target
+      })
+    const committedListeners = (stage: Stage): Array<Actor<ReadonlyArray<LogRecord>>> =>
+      outputsOf(stage).map((target) => {
+        if (target.kind !== "tail-hub") throw new TopologyError(`'${stage.id}' can only feed committed-batch listeners`)
+        return target.hub.actor
+      })
+
+    for (const stage of [...stages].reverse()) {
+      switch (stage.kind) {
+        case "tail-hub":
+          built.set(stage.id, {
+            kind: "tail-hub",
+            hub: yield* makeTailHub({ capacity: config.TAIL_HUB_CAPACITY, subscriberBuffer: config.TAIL_SUBSCRIBER_BUFFER })
+          })
+          break
+        case "batch-indexer":
+          built.set(stage.id, {
+            kind: "batch-indexer",
+            actor: yield* makeBatchIndexer({
+              batchSize: config.INDEXER_BATCH_SIZE,
+              flushInterval: Duration.millis(config.INDEXER_FLUSH_MS),
+              capacity: config.INDEXER_MAILBOX,
+              committed: committedListeners(stage)
+            })
+          })
+          break
+        case "partition-consumers": {
+          const [indexer] = outputsOf(stage)
+          if (stage.outputs.length !== 1 || indexer?.kind !== "batch-indexer") {
+            throw new TopologyError(`'${stage.id}' must output to exactly one batch-indexer`)
+          }
+          yield* startConsumers(indexer.actor)
+          built.set(stage.id, { kind: "partition-consumers" })
+          break
+        }
+      }
+    }
+    const tail = [...built.values()].find((b) => b.kind === "tail-hub")
+    return Pipeline.of({ tail: tail?.kind === "tail-hub" ? tail.hub : undefined })
+  })
+
+/**
+ * One consumer actor per assigned partition, each in its own scope that closes when the
+ * partition is revoked (Kafka rebalance) or the pipeline stops, draining into the indexer.
+ */
+const startConsumers = (indexer: Actor<Delivery>) =>
+  Effect.gen(function*() {
+    const bus = yield* LogBus
+    const pipelineScope = yield* Effect.scope
+    yield* bus.assignments.pipe(
+      Stream.runForEach((assignment) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.fork(pipelineScope, ExecutionStrategy.sequential)
+          yield* makePartitionConsumer({ assignment, indexer }).pipe(Scope.extend(scope))
+          yield* assignment.revoked.pipe(Effect.andThen(Scope.close(scope, Exit.void)), Effect.forkIn(pipelineScope))
+        })
+      ),
+      Effect.forkScoped
+    )
+  })
+
+export const PipelineLive = (stages: ReadonlyArray<Stage>, config: Config) => Layer.scoped(Pipeline, buildPipeline(stages, config))

@@ -1,0 +1,27 @@
+/**
+ * Which actors each role runs and what feeds what, as data (Vector's `inputs:`, Loki's module
+ * map). `build.ts` turns a topology into running actors; adding a kind of actor means adding
+ * a stage here and a case there, not rewiring code.
+ */
+
+export type StageKind = "partition-consumers" | "batch-indexer" | "tail-hub"
+
+export interface Stage {
+  readonly id: string
+  readonly kind: StageKind
+  /** Stages that receive this stage's output. */
+  readonly outputs: ReadonlyArray<string>
+}
+
+/** The embedded all-in-one pipeline: bus partitions → consumers → indexer → tail hub. */
+export const ALL_IN_ONE: ReadonlyArray<Stage> = [
+  { id: "consumers", kind: "partition-consumers", outputs: ["indexer"] },
+  { id: "indexer", kind: "batch-indexer", outputs: ["tail"] },
+  { id: "tail", kind: "tail-hub", outputs: [] }
+]
+
+export const TOPOLOGIES = {
+  all: ALL_IN_ONE
+} as const
+
+export type Role = keyof typeof TOPOLOGIES

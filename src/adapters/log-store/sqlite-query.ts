@@ -1,0 +1,84 @@
+import type { SQLQueryBindings } from "bun:sqlite"
+import type { SearchRequest } from "../../domain/search-request.ts"
+import type { TextQuery } from "../../domain/text-query.ts"
+
+/**
+ * Compiles a SearchRequest to SQL. Only fixed fragments are joined; every user value is a
+ * bound parameter (lists go through json_each), and text terms become quoted FTS5 strings.
+ */
+
+export interface CompiledWhere {
+  readonly sql: string
+  readonly params: SQLQueryBindings[]
+}
+
+const ftsString = (text: string) => `"${text.replaceAll("\"", "\"\"")}"`
+
+/** The FTS5 MATCH expression for a subtree, or undefined when FTS5 cannot express it (a lone NOT). */
+const toFts = (q: TextQuery): string | undefined => {
+  switch (q.kind) {
+    case "term":
+      return ftsString(q.value) + (q.prefix ? "*" : "")
+    case "phrase":
+      return ftsString(q.value)
+    case "or": {
+      const parts = q.children.map(toFts)
+      return parts.every((p) => p !== undefined) ? `(${parts.join(" OR ")})` : undefined
+    }
+    case "and": {
+      const positive = q.children.filter((c) => c.kind !== "not").map(toFts)
+      const negative = q.children.flatMap((c) => c.kind === "not" ? [toFts(c.child)] : [])
+      if (positive.length === 0 || positive.includes(undefined) || negative.includes(undefined)) return undefined
+      return `(${positive.join(" AND ")}${negative.map((n) => ` NOT ${n}`).join("")})`
+    }
+    case "not":
+      return undefined
+  }
+}
+
+const MATCH = "seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)"
+
+const textCondition = (q: TextQuery, params: SQLQueryBindings[]): string => {
+  const fts = toFts(q)
+  if (fts !== undefined) {
+    params.push(fts)
+    return MATCH
+  }
+  switch (q.kind) {
+    case "not":
+      return `NOT (${textCondition(q.child, params)})`
+    case "and":
+    case "or":
+      return `(${q.children.map((c) => textCondition(c, params)).join(q.kind === "and" ? " AND " : " OR ")})`
+    default:
+      throw new Error(`unreachable: ${q.kind} is always FTS-expressible`)
+  }
+}
+
+/** The WHERE clause; `withCursor` false gives the condition used for counting all matches. */
+export const compileWhere = (request: SearchRequest, withCursor: boolean): CompiledWhere => {
+  const conditions: string[] = []
+  const params: SQLQueryBindings[] = []
+  if (request.services?.length) {
+    conditions.push("service IN (SELECT value FROM json_each(?))")
+    params.push(JSON.stringify(request.services))
+  }
+  if (request.levels?.length) {
+    conditions.push("level IN (SELECT value FROM json_each(?))")
+    params.push(JSON.stringify(request.levels))
+  }
+  if (request.from !== undefined) {
+    conditions.push("ts >= ?")
+    params.push(request.from)
+  }
+  if (request.to !== undefined) {
+    conditions.push("ts <= ?")
+    params.push(request.to)
+  }
+  if (request.text) conditions.push(textCondition(request.text, params))
+  if (withCursor && request.cursor) {
+    conditions.push("(ts < ? OR (ts = ? AND seq < ?))")
+    params.push(request.cursor.timestamp, request.cursor.timestamp, Number(request.cursor.tiebreak))
+  }
+  return { sql: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "", params }
+}

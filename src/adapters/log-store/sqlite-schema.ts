@@ -1,0 +1,37 @@
+/**
+ * The embedded store's schema. `seq` (the rowid) is the arrival order and the FTS5 row key;
+ * every secondary index implicitly ends in it, so `(ts)` orders by (ts, seq) for the cursor.
+ */
+export const PRAGMAS = [
+  // Must precede the first table so that retention can give space back incrementally.
+  "PRAGMA auto_vacuum = INCREMENTAL",
+  "PRAGMA journal_mode = WAL",
+  // NORMAL is durable against a killed process (the WAL is written before COMMIT returns);
+  // FULL (SQLITE_SYNCHRONOUS=FULL) is for surviving power loss too, at a throughput cost.
+  "PRAGMA busy_timeout = 5000",
+  "PRAGMA temp_store = MEMORY",
+  "PRAGMA cache_size = -65536",
+  "PRAGMA mmap_size = 268435456"
+]
+
+export const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS logs (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL,
+    host TEXT,
+    trace_id TEXT,
+    span_id TEXT,
+    correlation_id TEXT,
+    attributes TEXT
+  )`,
+  "CREATE UNIQUE INDEX IF NOT EXISTS logs_id ON logs(id)",
+  "CREATE INDEX IF NOT EXISTS logs_ts ON logs(ts)",
+  "CREATE INDEX IF NOT EXISTS logs_service_ts ON logs(service, ts)",
+  "CREATE INDEX IF NOT EXISTS logs_level_ts ON logs(level, ts)",
+  "CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(message, content='logs', content_rowid='seq', tokenize='unicode61')"
+]

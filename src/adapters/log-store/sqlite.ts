@@ -1,0 +1,144 @@
+import { Database, type Statement } from "bun:sqlite"
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
+import { Effect, Layer, Option } from "effect"
+import { StoreUnavailable } from "../../domain/errors.ts"
+import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
+import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
+import { LogStore, type SearchPage } from "../../ports/log-store.ts"
+import { compileWhere } from "./sqlite-query.ts"
+import { PRAGMAS, SCHEMA } from "./sqlite-schema.ts"
+
+/**
+ * The embedded LogStore: SQLite (WAL) with an FTS5 index over messages, one transaction per
+ * batch. bun:sqlite is synchronous, so each call is one uninterrupted step on this thread.
+ */
+
+export interface SqliteStoreConfig {
+  /** Database file, or ":memory:". */
+  readonly path: string
+  /** `NORMAL` survives a killed process; `FULL` also survives power loss. */
+  readonly synchronous: "NORMAL" | "FULL"
+  /** `total` is exact up to this many matches, then reported as a lower bound. */
+  readonly countCap: number
+}
+
+interface Row {
+  seq: number
+  id: string
+  ts: number
+  received_at: number
+  service: string
+  level: string
+  message: string
+  host: string | null
+  trace_id: string | null
+  span_id: string | null
+  correlation_id: string | null
+  attributes: string | null
+}
+
+const COLUMNS = "seq, id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes"
+
+const toRecord = (row: Row): LogRecord => {
+  const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
+    id: row.id,
+    timestamp: row.ts,
+    received_at: row.received_at,
+    service: row.service,
+    level: row.level as Level,
+    message: row.message,
+    attributes: row.attributes ? JSON.parse(row.attributes) as Attributes : {}
+  }
+  if (row.host !== null) record.host = row.host
+  if (row.trace_id !== null) record.trace_id = row.trace_id
+  if (row.span_id !== null) record.span_id = row.span_id
+  if (row.correlation_id !== null) record.correlation_id = row.correlation_id
+  return record
+}
+
+const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
+
+export const openDatabase = (config: SqliteStoreConfig): Database => {
+  if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true })
+  const db = new Database(config.path, { create: true, strict: true })
+  for (const pragma of PRAGMAS) db.run(pragma)
+  db.run(`PRAGMA synchronous = ${config.synchronous === "FULL" ? "FULL" : "NORMAL"}`)
+  db.transaction(() => SCHEMA.forEach((statement) => db.run(statement)))()
+  return db
+}
+
+export const makeSqliteStore = (config: SqliteStoreConfig) =>
+  Effect.gen(function*() {
+    const db = yield* Effect.acquireRelease(
+      Effect.try({ try: () => openDatabase(config), catch: unavailable }),
+      (db) => Effect.sync(() => {
+        db.run("PRAGMA optimize")
+        db.close()
+      })
+    )
+
+    const insertLog = db.query(
+      `INSERT INTO logs (id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`
+    )
+    const insertFts = db.query("INSERT INTO logs_fts (rowid, message) VALUES (?, ?)")
+    const writeBatch = db.transaction((batch: ReadonlyArray<LogRecord>) => {
+      for (const r of batch) {
+        let attributes: string | null = null
+        for (const _ in r.attributes) {
+          attributes = JSON.stringify(r.attributes)
+          break
+        }
+        const result = insertLog.run(
+          r.id, r.timestamp, r.received_at, r.service, r.level, r.message,
+          r.host ?? null, r.trace_id ?? null, r.span_id ?? null, r.correlation_id ?? null, attributes
+        )
+        if (result.changes === 1) insertFts.run(result.lastInsertRowid, r.message)
+      }
+    })
+
+    const byId = db.query<Row, [string]>(`SELECT ${COLUMNS} FROM logs WHERE id = ?`)
+    const statements = new Map<string, Statement<any, any>>()
+    const cached = <T>(sql: string): Statement<T, any> => {
+      let statement = statements.get(sql)
+      if (!statement) statements.set(sql, statement = db.query(sql))
+      return statement as Statement<T, any>
+    }
+
+    const search = (request: SearchRequest): SearchPage => {
+      const page = compileWhere(request, true)
+      const rows = cached<Row>(`SELECT ${COLUMNS} FROM logs ${page.sql} ORDER BY ts DESC, seq DESC LIMIT ?`)
+        .all(...page.params, request.limit + 1)
+      const hasMore = rows.length > request.limit
+      if (hasMore) rows.pop()
+      const all = compileWhere(request, false)
+      const { n } = cached<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM logs ${all.sql} LIMIT ?)`)
+        .get(...all.params, config.countCap + 1)!
+      const last = rows[rows.length - 1]
+      return {
+        logs: rows.map(toRecord),
+        total: Math.min(n, config.countCap),
+        total_is_lower_bound: n > config.countCap,
+        ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: last.ts, tiebreak: String(last.seq) }) } : {})
+      }
+    }
+
+    return LogStore.of({
+      index: (batch) => Effect.try({ try: () => void writeBatch(batch), catch: unavailable }).pipe(Effect.withSpan("LogStore.index")),
+      search: (request) => Effect.try({ try: () => search(request), catch: unavailable }).pipe(Effect.withSpan("LogStore.search")),
+      get: (id) => Effect.try({ try: () => Option.fromNullable(byId.get(id)).pipe(Option.map(toRecord)), catch: unavailable }),
+      health: Effect.sync(() => {
+        try {
+          const { bytes } = db.query<{ bytes: number }, []>(
+            "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
+          ).get()!
+          return { status: "healthy" as const, details: { engine: "sqlite", path: config.path, bytes } }
+        } catch (e) {
+          return { status: "unhealthy" as const, details: { engine: "sqlite", error: unavailable(e).reason } }
+        }
+      })
+    })
+  })
+
+export const SqliteStoreLive = (config: SqliteStoreConfig) => Layer.scoped(LogStore, makeSqliteStore(config))

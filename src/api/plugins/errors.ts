@@ -1,0 +1,65 @@
+import { Elysia } from "elysia"
+import { requestIds } from "./request-id.ts"
+
+/**
+ * The one place errors become responses: `{error, message, details?, request_id}`.
+ * Errors that know their HTTP status carry `status` and a snake_case `code`; Elysia's schema
+ * validation failures become 400 naming the parameter; anything else is a 500 whose details
+ * stay in the server log.
+ */
+
+interface HttpFailure {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly retryAfterSeconds?: number
+  readonly details?: unknown
+}
+
+const isHttpFailure = (e: unknown): e is HttpFailure =>
+  typeof e === "object" && e !== null && typeof (e as HttpFailure).status === "number" && typeof (e as HttpFailure).code === "string"
+
+/** `limit: Too big: expected number to be <=1000` from Elysia's zod validation error. */
+const describeValidation = (error: { all?: ReadonlyArray<{ path?: unknown; message?: string }>; type?: string }) => {
+  const issues = (error.all ?? []).map((issue) => {
+    const path = Array.isArray(issue.path) ? issue.path.join(".") : String(issue.path ?? "").replace(/^\//, "").replaceAll("/", ".")
+    return { field: path || error.type || "request", message: issue.message ?? "is invalid" }
+  })
+  const first = issues[0]
+  return { message: first ? `${first.field}: ${first.message}` : "request is invalid", details: issues }
+}
+
+export const errorBody = (requestId: string, code: string, message: string, details?: unknown) => ({
+  error: code,
+  message,
+  ...(details === undefined ? {} : { details }),
+  request_id: requestId
+})
+
+export const errors = new Elysia({ name: "errors" })
+  .use(requestIds)
+  .onError({ as: "global" }, ({ code, error, set, request }) => {
+    const requestId = String(set.headers["x-request-id"] ?? "")
+    if (isHttpFailure(error)) {
+      set.status = error.status
+      if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
+      return errorBody(requestId, error.code, error.message, error.details)
+    }
+    switch (code) {
+      case "VALIDATION": {
+        set.status = 400
+        const { message, details } = describeValidation(error as never)
+        return errorBody(requestId, "invalid_input", message, details)
+      }
+      case "NOT_FOUND":
+        set.status = 404
+        return errorBody(requestId, "not_found", `no route for ${request.method} ${new URL(request.url).pathname}`)
+      case "PARSE":
+        set.status = 400
+        return errorBody(requestId, "malformed_body", "the request body could not be parsed")
+      default:
+        set.status = 500
+        console.error(JSON.stringify({ level: "error", msg: "unhandled error", request_id: requestId, error: String(error) }))
+        return errorBody(requestId, "internal_error", "internal server error")
+    }
+  })

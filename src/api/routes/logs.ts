@@ -1,0 +1,142 @@
+import { Effect, Option } from "effect"
+import { Elysia } from "elysia"
+import { z } from "zod"
+import { InvalidInput, NotFound } from "../../domain/errors.ts"
+import { decodeIngestBody, MalformedBody } from "../../domain/ingest-body.ts"
+import { parseLevel } from "../../domain/level.ts"
+import { toJson, type Level } from "../../domain/log-record.ts"
+import { decodeCursor, parseTime, type SearchRequest } from "../../domain/search-request.ts"
+import { parseTextQuery, QuerySyntaxError } from "../../domain/text-query.ts"
+import { ulidTime } from "../../domain/ulid.ts"
+import { LogBus } from "../../ports/log-bus.ts"
+import { LogStore, type SearchPage } from "../../ports/log-store.ts"
+import { errorBody, errors } from "../plugins/errors.ts"
+import type { RunEffect } from "../run-effect.ts"
+import { ingestDocs, searchDocs } from "./logs-docs.ts"
+
+/** Log ingestion (`POST /api/v1/logs`) and search, recent and lookup. */
+
+export interface LogRoutesConfig {
+  readonly maxBodyBytes: number
+}
+
+class PayloadTooLarge extends Error {
+  readonly status = 413
+  readonly code = "payload_too_large"
+}
+
+const SearchParams = z.object({
+  query: z.string().max(4096).optional().describe("Full text: words, \"exact phrases\", prefix*, AND / OR / NOT, -word, parentheses"),
+  service: z.string().max(4096).optional().describe("One service or several, comma-separated"),
+  level: z.string().max(256).optional().describe("One level or several, comma-separated (TRACE DEBUG INFO WARN ERROR FATAL)"),
+  from: z.string().max(64).optional().describe("Oldest event time: ISO-8601, epoch ms, or relative like now-15m"),
+  to: z.string().max(64).optional().describe("Newest event time, same forms as from"),
+  limit: z.coerce.number().int().min(1).max(1000).default(50).describe("Page size, at most 1000"),
+  cursor: z.string().max(512).optional().describe("next_cursor of the previous page")
+})
+type SearchParams = z.infer<typeof SearchParams>
+
+const list = (text: string | undefined) => text?.split(",").map((s) => s.trim()).filter((s) => s !== "") ?? []
+
+/** Validates the query parameters into a SearchRequest; errors name the parameter. */
+export const toSearchRequest = (params: SearchParams, now: number): Effect.Effect<SearchRequest, InvalidInput> =>
+  Effect.gen(function*() {
+    const levels: Level[] = []
+    for (const name of list(params.level)) {
+      const level = parseLevel(name)
+      if (!level) return yield* new InvalidInput({ field: "level", reason: `unknown level '${name}'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL` })
+      levels.push(level)
+    }
+    const time = (field: "from" | "to") => {
+      const text = params[field]
+      if (text === undefined) return Effect.succeed(undefined)
+      const ms = parseTime(text, now)
+      return ms === undefined
+        ? Effect.fail(new InvalidInput({ field, reason: `'${text}' is not an ISO-8601 date, epoch milliseconds or now-<n><s|m|h|d|w>` }))
+        : Effect.succeed(ms)
+    }
+    const from = yield* time("from")
+    const to = yield* time("to")
+    if (from !== undefined && to !== undefined && from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
+    let text
+    if (params.query !== undefined && params.query.trim() !== "") {
+      try {
+        text = parseTextQuery(params.query)
+      } catch (e) {
+        if (e instanceof QuerySyntaxError) return yield* new InvalidInput({ field: "query", reason: e.message })
+        throw e
+      }
+    }
+    let cursor
+    if (params.cursor !== undefined) {
+      cursor = decodeCursor(params.cursor)
+      if (!cursor) return yield* new InvalidInput({ field: "cursor", reason: "is not a cursor returned by this API" })
+    }
+    const services = list(params.service)
+    return {
+      limit: params.limit,
+      ...(text ? { text } : {}),
+      ...(services.length ? { services } : {}),
+      ...(levels.length ? { levels } : {}),
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+      ...(cursor ? { cursor } : {})
+    }
+  })
+
+const pageJson = (page: SearchPage, tookMs: number) => ({
+  total: page.total,
+  total_is_lower_bound: page.total_is_lower_bound,
+  logs: page.logs.map(toJson),
+  next_cursor: page.next_cursor ?? null,
+  took_ms: tookMs
+})
+
+export const logRoutes = (run: RunEffect<LogBus | LogStore>, config: LogRoutesConfig) => {
+  const search = (params: SearchParams) =>
+    Effect.gen(function*() {
+      const started = performance.now()
+      const request = yield* toSearchRequest(params, Date.now())
+      const page = yield* Effect.flatMap(LogStore, (store) => store.search(request))
+      return pageJson(page, Math.round((performance.now() - started) * 100) / 100)
+    })
+
+  return new Elysia({ name: "routes/logs", prefix: "/api/v1/logs" })
+    .use(errors)
+    .post("", async ({ request, set }) => {
+      const declared = Number(request.headers.get("content-length") ?? 0)
+      if (declared > config.maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${config.maxBodyBytes} bytes; split the batch`)
+      const body = await request.text()
+      if (Buffer.byteLength(body) > config.maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${config.maxBodyBytes} bytes; split the batch`)
+      if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
+      let batch
+      try {
+        batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now())
+      } catch (e) {
+        if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
+        throw e
+      }
+      if (batch.records.length === 0) {
+        set.status = 400
+        const first = batch.errors[0]!
+        const requestId = String(set.headers["x-request-id"] ?? "")
+        return { ...errorBody(requestId, "invalid_input", `line ${first.line}: ${first.message}`), accepted: 0, rejected: batch.rejected, errors: batch.errors }
+      }
+      await run(Effect.flatMap(LogBus, (bus) => bus.publish(batch.records)))
+      return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
+    }, { parse: "none", detail: ingestDocs })
+    .get("/search", ({ query }) => run(search(query)), { query: SearchParams, detail: searchDocs })
+    .get("/recent", ({ query }) => run(search(query)), {
+      query: SearchParams.pick({ service: true, level: true, limit: true, cursor: true }),
+      detail: { summary: "Newest logs, optionally of some services or levels", tags: ["logs"] }
+    })
+    .get("/:id", ({ params }) =>
+      run(Effect.gen(function*() {
+        if (ulidTime(params.id) === undefined) return yield* new InvalidInput({ field: "id", reason: "must be a ULID (26 Crockford base32 characters)" })
+        const store = yield* LogStore
+        const found = yield* store.get(params.id)
+        if (Option.isNone(found)) return yield* new NotFound({ what: `log ${params.id}` })
+        return toJson(found.value)
+      })), { params: z.object({ id: z.string().max(64) }), detail: { summary: "One log record by id", tags: ["logs"] } })
+}
+

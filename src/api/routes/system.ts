@@ -1,0 +1,58 @@
+import { Effect } from "effect"
+import { Elysia } from "elysia"
+import { ActorRegistry } from "../../../actors/stats.ts"
+import { LogBus } from "../../ports/log-bus.ts"
+import { LogStore } from "../../ports/log-store.ts"
+import { VERSION } from "../../version.ts"
+import type { RunEffect } from "../run-effect.ts"
+
+/** `GET /` (what this is and where to go) and `GET /health` (the seed's shape, embedded components). */
+
+const startedAt = Date.now()
+
+const health = Effect.gen(function*() {
+  const store = yield* LogStore
+  const bus = yield* LogBus
+  const registry = yield* ActorRegistry
+  const storeHealth = yield* store.health
+  const actors = registry.all().map((a) => ({
+    name: a.name,
+    kind: a.kind,
+    mailbox_depth: a.depth(),
+    mailbox_capacity: a.capacity,
+    handled: a.handled,
+    failures: a.failures,
+    restarts: a.restarts,
+    dropped: a.dropped
+  }))
+  const healthy = storeHealth.status === "healthy"
+  return {
+    status: healthy ? "healthy" : "unhealthy",
+    timestamp: new Date().toISOString(),
+    version: VERSION,
+    uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+    services: {
+      log_store: storeHealth.status,
+      log_bus: "healthy"
+    },
+    details: {
+      log_store: storeHealth.details ?? {},
+      log_bus: { engine: "memory", partitions: bus.partitionCount },
+      actors
+    }
+  }
+})
+
+export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry>) =>
+  new Elysia({ name: "routes/system" })
+    .get("/", () => ({
+      name: "LogFlow",
+      version: VERSION,
+      description: "Log aggregation and analysis",
+      links: { docs: "/docs", health: "/health", ingest: "/api/v1/logs", search: "/api/v1/logs/search", recent: "/api/v1/logs/recent" }
+    }), { detail: { summary: "What this server is and where to go", tags: ["system"] } })
+    .get("/health", async ({ set }) => {
+      const report = await run(health)
+      if (report.status !== "healthy") set.status = 503
+      return report
+    }, { detail: { summary: "Health of LogFlow and the components it uses", tags: ["system"] } })

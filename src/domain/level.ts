@@ -1,0 +1,16 @@
+import { LEVELS, type Level } from "./log-record.ts"
+
+/** Spellings that shippers use for our six levels (lower-cased keys). */
+const SYNONYMS: Record<string, Level> = {
+  trace: "TRACE", finest: "TRACE", verbose: "TRACE",
+  debug: "DEBUG", fine: "DEBUG", dbg: "DEBUG",
+  info: "INFO", information: "INFO", informational: "INFO", notice: "INFO", log: "INFO",
+  warn: "WARN", warning: "WARN",
+  error: "ERROR", err: "ERROR", severe: "ERROR",
+  fatal: "FATAL", critical: "FATAL", crit: "FATAL", alert: "FATAL", emerg: "FATAL", emergency: "FATAL", panic: "FATAL"
+}
+
+/** Normalises a level name, or returns undefined when it is not one we know. */
+export const parseLevel = (raw: string): Level | undefined => SYNONYMS[raw.trim().toLowerCase()]
+
+export const isLevel = (value: string): value is Level => (LEVELS as ReadonlyArray<string>).includes(value)

@@ -1,0 +1,46 @@
+import type { Level } from "./log-record.ts"
+import type { TextQuery } from "./text-query.ts"
+
+export interface Cursor {
+  readonly timestamp: number
+  /** Store-specific tiebreaker among records with the same timestamp. */
+  readonly tiebreak: string
+}
+
+export interface SearchRequest {
+  readonly text?: TextQuery
+  readonly services?: ReadonlyArray<string>
+  readonly levels?: ReadonlyArray<Level>
+  /** Inclusive lower bound on event time, epoch ms. */
+  readonly from?: number
+  /** Inclusive upper bound on event time, epoch ms. */
+  readonly to?: number
+  readonly limit: number
+  readonly cursor?: Cursor
+}
+
+export const encodeCursor = (cursor: Cursor): string =>
+  Buffer.from(JSON.stringify([cursor.timestamp, cursor.tiebreak])).toString("base64url")
+
+export const decodeCursor = (text: string): Cursor | undefined => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString())
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === "string") {
+      return { timestamp: value[0], tiebreak: value[1] }
+    }
+  } catch {
+    // fall through: not a cursor we made
+  }
+  return undefined
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+
+/** Parses `now`, `now-15m` (s, m, h, d, w), an ISO-8601 date or epoch milliseconds. */
+export const parseTime = (text: string, now: number): number | undefined => {
+  const relative = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(text.trim())
+  if (relative) return relative[1] === undefined ? now : now - Number(relative[1]) * UNIT_MS[relative[2]!]!
+  if (/^\d{1,16}$/.test(text)) return Number(text)
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? undefined : ms
+}

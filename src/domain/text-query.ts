@@ -1,0 +1,116 @@
+/**
+ * Full-text query syntax for `query=`: words, "exact phrases", `prefix*`, AND / OR / NOT
+ * (upper case), `-word` as NOT, parentheses; adjacent terms mean AND. Parsed once into an
+ * AST that each store compiles for itself, so no user text is ever spliced into a query.
+ */
+
+export type TextQuery =
+  | { readonly kind: "term"; readonly value: string; readonly prefix: boolean }
+  | { readonly kind: "phrase"; readonly value: string }
+  | { readonly kind: "and"; readonly children: ReadonlyArray<TextQuery> }
+  | { readonly kind: "or"; readonly children: ReadonlyArray<TextQuery> }
+  | { readonly kind: "not"; readonly child: TextQuery }
+
+export class QuerySyntaxError extends Error {
+  constructor(readonly position: number, readonly expected: string) {
+    super(`syntax error at position ${position}: expected ${expected}`)
+  }
+}
+
+type Token =
+  | { type: "word"; value: string; pos: number }
+  | { type: "phrase"; value: string; pos: number }
+  | { type: "(" | ")" | "-" | "AND" | "OR" | "NOT" | "end"; pos: number }
+
+const MAX_QUERY_LENGTH = 4096
+const MAX_DEPTH = 32
+
+const tokenize = (input: string): Token[] => {
+  const tokens: Token[] = []
+  let i = 0
+  while (i < input.length) {
+    const c = input[i]!
+    if (/\s/.test(c)) {
+      i++
+    } else if (c === "(" || c === ")") {
+      tokens.push({ type: c, pos: i++ })
+    } else if (c === "\"") {
+      const end = input.indexOf("\"", i + 1)
+      if (end === -1) throw new QuerySyntaxError(input.length, "a closing quote for the phrase opened at position " + i)
+      tokens.push({ type: "phrase", value: input.slice(i + 1, end), pos: i })
+      i = end + 1
+    } else if (c === "-" && i + 1 < input.length && !/[\s)]/.test(input[i + 1]!)) {
+      tokens.push({ type: "-", pos: i++ })
+    } else {
+      const start = i
+      while (i < input.length && !/[\s()"]/.test(input[i]!)) i++
+      const word = input.slice(start, i)
+      if (word === "AND" || word === "OR" || word === "NOT") tokens.push({ type: word, pos: start })
+      else tokens.push({ type: "word", value: word, pos: start })
+    }
+  }
+  tokens.push({ type: "end", pos: input.length })
+  return tokens
+}
+
+export const parseTextQuery = (input: string): TextQuery => {
+  if (input.length > MAX_QUERY_LENGTH) throw new QuerySyntaxError(MAX_QUERY_LENGTH, `a query of at most ${MAX_QUERY_LENGTH} characters`)
+  const tokens = tokenize(input)
+  let at = 0
+  const peek = () => tokens[at]!
+  const startsOperand = (t: Token) => t.type === "word" || t.type === "phrase" || t.type === "(" || t.type === "-" || t.type === "NOT"
+
+  const parseOr = (depth: number): TextQuery => {
+    const children = [parseAnd(depth)]
+    while (peek().type === "OR") {
+      at++
+      children.push(parseAnd(depth))
+    }
+    return children.length === 1 ? children[0]! : { kind: "or", children }
+  }
+  const parseAnd = (depth: number): TextQuery => {
+    const children = [parseUnary(depth)]
+    for (;;) {
+      if (peek().type === "AND") {
+        at++
+        children.push(parseUnary(depth))
+      } else if (startsOperand(peek())) {
+        children.push(parseUnary(depth))
+      } else break
+    }
+    return children.length === 1 ? children[0]! : { kind: "and", children }
+  }
+  const parseUnary = (depth: number): TextQuery => {
+    const t = peek()
+    if (t.type === "NOT" || t.type === "-") {
+      at++
+      return { kind: "not", child: parseUnary(depth) }
+    }
+    return parsePrimary(depth)
+  }
+  const parsePrimary = (depth: number): TextQuery => {
+    const t = peek()
+    if (t.type === "(") {
+      if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.pos, `at most ${MAX_DEPTH} nested parentheses`)
+      at++
+      const inner = parseOr(depth + 1)
+      if (peek().type !== ")") throw new QuerySyntaxError(peek().pos, "')'")
+      at++
+      return inner
+    }
+    if (t.type === "word") {
+      at++
+      const prefix = t.value.length > 1 && t.value.endsWith("*")
+      return { kind: "term", value: prefix ? t.value.slice(0, -1) : t.value, prefix }
+    }
+    if (t.type === "phrase") {
+      at++
+      return { kind: "phrase", value: t.value }
+    }
+    throw new QuerySyntaxError(t.pos, t.type === "end" ? "a word, a \"phrase\" or '('" : `a word, a "phrase" or '(' instead of '${t.type}'`)
+  }
+
+  const query = parseOr(0)
+  if (peek().type !== "end") throw new QuerySyntaxError(peek().pos, "AND, OR or the end of the query")
+  return query
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bun
+import { Cause, Effect, Exit, Fiber, Layer } from "effect"
+import { roleLayer } from "./app-layer.ts"
+import { ConfigError, loadConfig } from "./config.ts"
+import { runGeneratorCli } from "./generator/cli.ts"
+
+/**
+ * `bun run src/main.ts <role>`: `all` (default) runs the whole system in this process;
+ * `generate` sends synthetic logs to a running LogFlow (see `--help`).
+ */
+
+const USAGE = `usage: bun run src/main.ts [all|generate] [options]
+  all       ingest, pipeline, store and API in one process (default)
+  generate  send synthetic multi-service logs to a LogFlow API (bun run generate --help)`
+
+/** Same shape as Effect's JSON logger, for the lines written outside the Effect runtime. */
+const log = (logLevel: string, message: string) => console.log(JSON.stringify({ message, logLevel, timestamp: new Date().toISOString() }))
+
+const runServer = () => {
+  let config
+  try {
+    config = loadConfig()
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message)
+      process.exit(2)
+    }
+    throw e
+  }
+  const fiber = Effect.runFork(Layer.launch(roleLayer("all", config)))
+  const stop = (signal: string) => {
+    log("INFO", `${signal} received; draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`)
+    setTimeout(() => {
+      log("ERROR", "shutdown deadline passed; exiting")
+      process.exit(1)
+    }, config.SHUTDOWN_TIMEOUT_MS).unref()
+    Effect.runFork(Fiber.interrupt(fiber))
+  }
+  process.once("SIGINT", () => stop("SIGINT"))
+  process.once("SIGTERM", () => stop("SIGTERM"))
+  fiber.addObserver((exit) => {
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+      console.error(`LogFlow stopped: ${Cause.pretty(exit.cause)}`)
+      process.exit(1)
+    }
+    process.exit(0)
+  })
+}
+
+const [command = "all", ...args] = process.argv.slice(2)
+switch (command) {
+  case "all":
+    runServer()
+    break
+  case "generate":
+    process.exit(await runGeneratorCli(args))
+  case "-h":
+  case "--help":
+    console.log(USAGE)
+    break
+  default:
+    console.error(`unknown role '${command}'\n${USAGE}`)
+    process.exit(2)
+}

@@ -51,6 +51,7 @@ export const spawn = <M, R>(
   Effect.gen(function*() {
     const whenFull = config.whenFull ?? "block"
     const mailbox: Queue.Queue<M> = config.mailbox ?? (yield* makeMailbox<M>(config.capacity, whenFull))
+    const capacity = Queue.capacity(mailbox)
     const stats: ActorStats = {
       name: config.name,
       kind: config.kind,
@@ -58,8 +59,9 @@ export const spawn = <M, R>(
       failures: 0,
       restarts: 0,
       dropped: 0,
-      depth: () => Math.max(0, Option.getOrElse(mailbox.unsafeSize(), () => 0)),
-      capacity: Queue.capacity(mailbox)
+      // The queue's size also counts suspended senders (positive) or takers (negative).
+      depth: () => Math.min(capacity, Math.max(0, Option.getOrElse(mailbox.unsafeSize(), () => 0))),
+      capacity
     }
     yield* registerStats(stats)
     const { run, drain } = behaviour(mailbox, stats)
@@ -67,7 +69,12 @@ export const spawn = <M, R>(
     const backoff = Schedule.exponential(config.restartDelay ?? "100 millis").pipe(
       Schedule.union(Schedule.spaced(config.maxRestartDelay ?? "10 seconds"))
     )
-    const supervised = run.pipe(
+    let started = false
+    const supervised = Effect.suspend(() => {
+      if (started) stats.restarts++
+      started = true
+      return run
+    }).pipe(
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
@@ -76,7 +83,7 @@ export const spawn = <M, R>(
             Effect.andThen(Effect.fail(cause))
           )
       ),
-      Effect.retry(backoff.pipe(Schedule.tapOutput(() => Effect.sync(() => stats.restarts++)))),
+      Effect.retry(backoff),
       Effect.annotateLogs({ actor: config.name, kind: config.kind })
     )
 

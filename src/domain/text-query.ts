@@ -2,6 +2,8 @@
  * Full-text query syntax for `query=`: words, "exact phrases", `prefix*`, AND / OR / NOT
  * (upper case), `-word` as NOT, parentheses; adjacent terms mean AND. Parsed once into an
  * AST that each store compiles for itself, so no user text is ever spliced into a query.
+ * Words and phrases without a letter or digit (`--`, `;`) are dropped, as every store's
+ * tokenizer would drop them; a query of nothing else parses to `undefined` (no text filter).
  */
 
 export type TextQuery =
@@ -53,22 +55,30 @@ const tokenize = (input: string): Token[] => {
   return tokens
 }
 
-export const parseTextQuery = (input: string): TextQuery => {
+const hasWordCharacter = (text: string) => /[\p{L}\p{N}]/u.test(text)
+
+/** Drops the operands that matched nothing searchable, collapsing what becomes empty or single. */
+const combine = (kind: "and" | "or", parts: ReadonlyArray<TextQuery | undefined>): TextQuery | undefined => {
+  const children = parts.filter((p): p is TextQuery => p !== undefined)
+  return children.length <= 1 ? children[0] : { kind, children }
+}
+
+export const parseTextQuery = (input: string): TextQuery | undefined => {
   if (input.length > MAX_QUERY_LENGTH) throw new QuerySyntaxError(MAX_QUERY_LENGTH, `a query of at most ${MAX_QUERY_LENGTH} characters`)
   const tokens = tokenize(input)
   let at = 0
   const peek = () => tokens[at]!
   const startsOperand = (t: Token) => t.type === "word" || t.type === "phrase" || t.type === "(" || t.type === "-" || t.type === "NOT"
 
-  const parseOr = (depth: number): TextQuery => {
+  const parseOr = (depth: number): TextQuery | undefined => {
     const children = [parseAnd(depth)]
     while (peek().type === "OR") {
       at++
       children.push(parseAnd(depth))
     }
-    return children.length === 1 ? children[0]! : { kind: "or", children }
+    return combine("or", children)
   }
-  const parseAnd = (depth: number): TextQuery => {
+  const parseAnd = (depth: number): TextQuery | undefined => {
     const children = [parseUnary(depth)]
     for (;;) {
       if (peek().type === "AND") {
@@ -78,17 +88,18 @@ export const parseTextQuery = (input: string): TextQuery => {
         children.push(parseUnary(depth))
       } else break
     }
-    return children.length === 1 ? children[0]! : { kind: "and", children }
+    return combine("and", children)
   }
-  const parseUnary = (depth: number): TextQuery => {
+  const parseUnary = (depth: number): TextQuery | undefined => {
     const t = peek()
     if (t.type === "NOT" || t.type === "-") {
       at++
-      return { kind: "not", child: parseUnary(depth) }
+      const child = parseUnary(depth)
+      return child && { kind: "not", child }
     }
     return parsePrimary(depth)
   }
-  const parsePrimary = (depth: number): TextQuery => {
+  const parsePrimary = (depth: number): TextQuery | undefined => {
     const t = peek()
     if (t.type === "(") {
       if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.pos, `at most ${MAX_DEPTH} nested parentheses`)
@@ -97,6 +108,10 @@ export const parseTextQuery = (input: string): TextQuery => {
       if (peek().type !== ")") throw new QuerySyntaxError(peek().pos, "')'")
       at++
       return inner
+    }
+    if ((t.type === "word" || t.type === "phrase") && !hasWordCharacter(t.value)) {
+      at++
+      return undefined
     }
     if (t.type === "word") {
       at++

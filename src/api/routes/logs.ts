@@ -59,7 +59,7 @@ export const toSearchRequest = (params: SearchParams, now: number): Effect.Effec
     const to = yield* time("to")
     if (from !== undefined && to !== undefined && from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
     let text
-    if (params.query !== undefined && params.query.trim() !== "") {
+    if (params.query !== undefined) {
       try {
         text = parseTextQuery(params.query)
       } catch (e) {

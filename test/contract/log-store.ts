@@ -1,0 +1,129 @@
+import { describe, expect, test } from "bun:test"
+import { Effect, Layer, Option, Scope, Exit } from "effect"
+import type { LogRecord } from "../../src/domain/log-record.ts"
+import type { SearchRequest } from "../../src/domain/search-request.ts"
+import { decodeCursor } from "../../src/domain/search-request.ts"
+import { parseTextQuery } from "../../src/domain/text-query.ts"
+import { LogStore } from "../../src/ports/log-store.ts"
+import { makeRecord } from "../support/records.ts"
+
+/**
+ * What every LogStore adapter must do, run against its real engine. `makeStore` returns a
+ * fresh, empty store for each test; `countCap` is the store's counting cap as configured.
+ */
+export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogStore, unknown>, countCap: number) =>
+  describe(`LogStore contract: ${name}`, () => {
+    const withStore = <A>(body: (store: LogStore["Type"]) => Effect.Effect<A, unknown>) =>
+      Effect.runPromise(Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const context = yield* Layer.buildWithScope(makeStore(), scope)
+        const store = Option.getOrThrow(Option.some(context.unsafeMap.get(LogStore.key) as LogStore["Type"]))
+        return yield* body(store).pipe(Effect.ensuring(Scope.close(scope, Exit.void)))
+      }))
+    const base = Date.parse("2026-11-30T10:00:00Z")
+    const at = (minutes: number) => base + minutes * 60_000
+    const search = (store: LogStore["Type"], request: Partial<SearchRequest>) => store.search({ limit: 100, ...request })
+    const ids = (records: ReadonlyArray<LogRecord>) => records.map((r) => r.id)
+
+    test("returns a stored record by id with every field intact", () =>
+      withStore((store) => Effect.gen(function*() {
+        const record = makeRecord({
+          service: "payments", level: "ERROR", message: "card declined", host: "pay-1", trace_id: "t1", span_id: "s1",
+          correlation_id: "c1", attributes: { user_id: 42, region: "eu", retry: true }
+        })
+        yield* store.index([record])
+        expect(Option.getOrNull(yield* store.get(record.id))).toEqual(record)
+        expect(Option.isNone(yield* store.get(makeRecord().id))).toBe(true)
+      })))
+
+    test("indexing the same records twice stores them once", () =>
+      withStore((store) => Effect.gen(function*() {
+        const batch = [makeRecord(), makeRecord()]
+        yield* store.index(batch)
+        yield* store.index(batch)
+        const page = yield* search(store, {})
+        expect(page.total).toBe(2)
+      })))
+
+    test("filters by service, level and time range, newest first", () =>
+      withStore((store) => Effect.gen(function*() {
+        const a = makeRecord({ service: "api", level: "INFO", timestamp: at(1) })
+        const b = makeRecord({ service: "api", level: "ERROR", timestamp: at(2) })
+        const c = makeRecord({ service: "db", level: "ERROR", timestamp: at(3) })
+        const d = makeRecord({ service: "db", level: "WARN", timestamp: at(4) })
+        yield* store.index([c, a, d, b])
+        expect(ids((yield* search(store, {})).logs)).toEqual(ids([d, c, b, a]))
+        expect(ids((yield* search(store, { services: ["api"] })).logs)).toEqual(ids([b, a]))
+        expect(ids((yield* search(store, { levels: ["ERROR", "WARN"] })).logs)).toEqual(ids([d, c, b]))
+        expect(ids((yield* search(store, { services: ["db", "api"], levels: ["ERROR"] })).logs)).toEqual(ids([c, b]))
+        expect(ids((yield* search(store, { from: at(2), to: at(3) })).logs)).toEqual(ids([c, b]))
+      })))
+
+    test("full text: words, exact phrases, prefixes, AND / OR / NOT", () =>
+      withStore((store) => Effect.gen(function*() {
+        const timeout = makeRecord({ message: "connection timeout after 3000ms", timestamp: at(1) })
+        const reset = makeRecord({ message: "connection reset by peer", timestamp: at(2) })
+        const payment = makeRecord({ message: "payment timeout, connection kept", timestamp: at(3) })
+        yield* store.index([timeout, reset, payment])
+        const text = (query: string) => search(store, { text: parseTextQuery(query)! }).pipe(Effect.map((p) => ids(p.logs)))
+        expect(yield* text("timeout")).toEqual(ids([payment, timeout]))
+        expect(yield* text("\"connection timeout\"")).toEqual(ids([timeout]))
+        expect(yield* text("connection AND timeout")).toEqual(ids([payment, timeout]))
+        expect(yield* text("reset OR payment")).toEqual(ids([payment, reset]))
+        expect(yield* text("connection NOT timeout")).toEqual(ids([reset]))
+        expect(yield* text("-timeout")).toEqual(ids([reset]))
+        expect(yield* text("NOT (reset OR payment)")).toEqual(ids([timeout]))
+        expect(yield* text("pay*")).toEqual(ids([payment]))
+      })))
+
+    test("query metacharacters are searched for, never interpreted", () =>
+      withStore((store) => Effect.gen(function*() {
+        const odd = makeRecord({ message: "user said '; DROP TABLE logs; -- and \"quoted\" NEAR(x) col:value" })
+        yield* store.index([odd, makeRecord({ message: "plain" })])
+        for (const query of ["\"DROP TABLE\"", "'; DROP", "col:value", "NEAR(x)", "logs; --", "\"quoted\" NEAR"]) {
+          const page = yield* search(store, { text: parseTextQuery(query)! })
+          expect(ids(page.logs)).toEqual([odd.id])
+        }
+        expect((yield* search(store, { services: ["' OR 1=1 --"] })).total).toBe(0)
+        expect((yield* search(store, {})).total).toBe(2)
+      })))
+
+    test("cursor paging visits every match once, newest first, even while new records arrive", () =>
+      withStore((store) => Effect.gen(function*() {
+        // Several records share a timestamp, so the cursor must break ties.
+        const records = Array.from({ length: 25 }, (_, i) => makeRecord({ timestamp: at(Math.floor(i / 4)) }))
+        yield* store.index(records)
+        const seen: string[] = []
+        let cursor: string | undefined
+        let pages = 0
+        do {
+          const decoded = cursor === undefined ? undefined : decodeCursor(cursor)
+          const page = yield* search(store, { limit: 7, ...(decoded ? { cursor: decoded } : {}) })
+          seen.push(...ids(page.logs))
+          cursor = page.next_cursor
+          pages++
+          // Newer records arriving mid-paging must not shift later pages.
+          yield* store.index([makeRecord({ timestamp: at(100 + pages) })])
+        } while (cursor !== undefined)
+        const expected = [...records].sort((x, y) => y.timestamp - x.timestamp || (x.id < y.id ? 1 : -1))
+        expect(seen.length).toBe(25)
+        expect(new Set(seen).size).toBe(25)
+        expect(seen.map((id) => records.find((r) => r.id === id)!.timestamp)).toEqual(expected.map((r) => r.timestamp))
+        expect(pages).toBe(4)
+      })))
+
+    test(`counts exactly up to ${countCap} matches, then reports a lower bound`, () =>
+      withStore((store) => Effect.gen(function*() {
+        yield* store.index(Array.from({ length: countCap }, () => makeRecord()))
+        const exact = yield* search(store, { limit: 1 })
+        expect([exact.total, exact.total_is_lower_bound]).toEqual([countCap, false])
+        yield* store.index([makeRecord()])
+        const capped = yield* search(store, { limit: 1 })
+        expect([capped.total, capped.total_is_lower_bound]).toEqual([countCap, true])
+      })))
+
+    test("reports itself healthy", () =>
+      withStore((store) => Effect.gen(function*() {
+        expect((yield* store.health).status).toBe("healthy")
+      })))
+  })

@@ -1,0 +1,106 @@
+import { describe, expect } from "bun:test"
+import { Deferred, Effect, Exit, Scope, TestClock } from "effect"
+import { spawn } from "../../../actors/actor.ts"
+import { makeBatchIndexer } from "../../../actors/batch-indexer.ts"
+import type { IngestError } from "../../../src/domain/errors.ts"
+import type { LogRecord } from "../../../src/domain/log-record.ts"
+import type { Delivery } from "../../../src/ports/log-bus.ts"
+import { effectTest, waitUntil } from "../../support/effect.ts"
+import { makeRecord } from "../../support/records.ts"
+import { makeRecordingStore } from "../../support/recording-store.ts"
+
+/** A delivery of `n` records whose settlement the test can observe. */
+const delivery = (n: number) =>
+  Effect.gen(function*() {
+    const settled = yield* Deferred.make<void, IngestError>()
+    const d: Delivery = {
+      records: Array.from({ length: n }, () => makeRecord()),
+      ack: Deferred.succeed(settled, undefined),
+      reject: (error) => Deferred.fail(settled, error)
+    }
+    return { delivery: d, settled }
+  })
+
+const startIndexer = (store: ReturnType<typeof makeRecordingStore>, batchSize: number, listeners: Array<ReturnType<typeof spawn<ReadonlyArray<LogRecord>, never>>> = []) =>
+  Effect.gen(function*() {
+    const committed = yield* Effect.all(listeners)
+    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, committed }).pipe(Effect.provide(store.layer))
+    return { indexer, committed }
+  })
+
+describe("batching indexer", () => {
+  effectTest("flushes as soon as the batch holds N records, without waiting for the timer", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      const { indexer } = yield* startIndexer(store, 5)
+      const deliveries = yield* Effect.all([delivery(2), delivery(2), delivery(1)])
+      yield* Effect.forEach(deliveries, (d) => indexer.send(d.delivery))
+      yield* Effect.forEach(deliveries, (d) => Deferred.await(d.settled))
+      expect(store.batches.map((b) => b.length)).toEqual([5])
+    }))
+
+  effectTest("flushes a partial batch T ms after its first record arrived", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      const { indexer } = yield* startIndexer(store, 1000)
+      const d = yield* delivery(3)
+      yield* indexer.send(d.delivery)
+      yield* TestClock.adjust("999 millis")
+      expect(store.batches).toEqual([])
+      yield* TestClock.adjust("1 millis")
+      yield* Deferred.await(d.settled)
+      expect(store.batches.map((b) => b.length)).toEqual([3])
+    }))
+
+  effectTest("acknowledges a delivery only after its batch is written", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      const { indexer } = yield* startIndexer(store, 1000)
+      const d = yield* delivery(1)
+      yield* indexer.send(d.delivery)
+      yield* Effect.yieldNow()
+      expect(yield* Deferred.isDone(d.settled)).toBe(false)
+      yield* TestClock.adjust("1 second")
+      yield* Deferred.await(d.settled)
+      expect(store.batches.length).toBe(1)
+    }))
+
+  effectTest("a failed write rejects its deliveries instead of acknowledging them", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      store.control.failWrites = true
+      const { indexer } = yield* startIndexer(store, 1)
+      const d = yield* delivery(1)
+      yield* indexer.send(d.delivery)
+      const outcome = yield* Deferred.await(d.settled).pipe(Effect.either)
+      expect(outcome._tag).toBe("Left")
+      expect(indexer.stats.failures).toBe(1)
+    }))
+
+  effectTest("always flushes what it holds when it is shut down", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      const scope = yield* Scope.make()
+      const { indexer } = yield* startIndexer(store, 1000).pipe(Scope.extend(scope))
+      const deliveries = yield* Effect.all([delivery(2), delivery(3)])
+      yield* Effect.forEach(deliveries, (d) => indexer.send(d.delivery))
+      yield* Effect.yieldNow()
+      yield* Scope.close(scope, Exit.void)
+      expect(store.batches.flat().length).toBe(5)
+      for (const d of deliveries) expect(yield* Deferred.isDone(d.settled)).toBe(true)
+    }))
+
+  effectTest("passes committed records on to its listeners", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      const received: LogRecord[] = []
+      const listener = spawn<ReadonlyArray<LogRecord>, never>({ name: "listener", kind: "test", capacity: 4 }, (mailbox) => ({
+        run: mailbox.take.pipe(Effect.map((records) => received.push(...records)), Effect.forever)
+      }))
+      const { indexer } = yield* startIndexer(store, 2, [listener])
+      const d = yield* delivery(2)
+      yield* indexer.send(d.delivery)
+      yield* waitUntil(Effect.sync(() => received.length), (n) => n === 2)
+      expect(received).toEqual([...d.delivery.records])
+    }))
+})

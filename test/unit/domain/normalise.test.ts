@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test"
+import { decodeIngestBody, MalformedBody } from "../../../src/domain/ingest-body.ts"
+import { parseLevel } from "../../../src/domain/level.ts"
+import { normalise, parseTimestamp } from "../../../src/domain/normalise.ts"
+import { ulid, ulidTime } from "../../../src/domain/ulid.ts"
+
+const NOW = Date.parse("2026-11-30T12:00:00.000Z")
+
+describe("normalisation", () => {
+  test.each([
+    ["warning", "WARN"], ["err", "ERROR"], ["Error", "ERROR"], ["critical", "FATAL"], ["notice", "INFO"], ["trace", "TRACE"], ["dbg", "DEBUG"]
+  ])("level %p becomes %p", (raw, level) => {
+    expect(parseLevel(raw)).toBe(level as never)
+  })
+
+  test("a missing timestamp gets the receive time, a missing level INFO", () => {
+    const result = normalise({ service: "api", message: "hello" }, NOW)
+    expect(result.ok && result.record).toMatchObject({ timestamp: NOW, received_at: NOW, level: "INFO" })
+  })
+
+  test("unknown fields land in attributes, nested objects flattened with dots", () => {
+    const result = normalise({ service: "api", message: "m", user_id: 42, http: { status: 500, ok: false }, tags: ["a", "b"], gone: null }, NOW)
+    expect(result.ok && result.record.attributes).toEqual({ user_id: 42, "http.status": 500, "http.ok": false, tags: "[\"a\",\"b\"]" })
+  })
+
+  test("timestamps in ISO-8601 and epoch seconds, milliseconds and nanoseconds agree", () => {
+    const ms = Date.parse("2026-01-02T03:04:05.678Z")
+    expect(parseTimestamp("2026-01-02T03:04:05.678Z")).toBe(ms)
+    expect(parseTimestamp(ms)).toBe(ms)
+    expect(parseTimestamp(ms / 1000)).toBe(ms)
+    expect(parseTimestamp(ms * 1_000_000)).toBe(ms)
+    expect(parseTimestamp("yesterday")).toBeUndefined()
+  })
+
+  test.each([
+    [{ message: "no service" }, "'service' is required"],
+    [{ service: "api" }, "'message' is required"],
+    [{ service: "api", message: "m", level: "loud" }, "'level' must be one of"],
+    [{ service: "api", message: "m", timestamp: "not a date" }, "'timestamp' must be"],
+    [{ service: "api", message: "m", id: "42" }, "'id' must be a ULID"],
+    [{ service: "api", message: "m", host: { name: "x" } }, "'host' must be a string"],
+    [[1, 2], "must be a JSON object"]
+  ])("rejects %p naming the field", (input, error) => {
+    const result = normalise(input, NOW)
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.error).toContain(error)
+  })
+
+  test("a client-supplied ULID is kept, so retries are idempotent", () => {
+    const id = ulid()
+    const result = normalise({ service: "api", message: "m", id }, NOW)
+    expect(result.ok && result.record.id).toBe(id)
+  })
+})
+
+describe("ulid", () => {
+  test("ids sort in creation order, even within one millisecond", () => {
+    const ids = Array.from({ length: 1000 }, () => ulid(NOW))
+    expect([...ids].sort()).toEqual(ids)
+    expect(new Set(ids).size).toBe(1000)
+    expect(ulidTime(ids[0]!)).toBe(NOW)
+  })
+})
+
+describe("ingest body", () => {
+  test("one malformed line in a batch of 1,000 rejects that line only", () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => i === 500 ? "{\"service\": broken" : JSON.stringify({ service: "s", message: `m${i}` }))
+    const batch = decodeIngestBody(lines.join("\n"), "application/x-ndjson", NOW)
+    expect(batch.records.length).toBe(999)
+    expect(batch.rejected).toBe(1)
+    expect(batch.errors).toEqual([{ line: 501, message: expect.stringContaining("invalid JSON") }])
+  })
+
+  test("accepts a single JSON object and a JSON array", () => {
+    expect(decodeIngestBody(JSON.stringify({ service: "s", message: "m" }), "application/json", NOW).records.length).toBe(1)
+    const array = decodeIngestBody(JSON.stringify([{ service: "s", message: "m" }, { message: "no service" }]), "application/json", NOW)
+    expect(array.records.length).toBe(1)
+    expect(array.errors).toEqual([{ line: 2, message: expect.stringContaining("'service'") }])
+  })
+
+  test("NDJSON sent as application/json is still read line by line", () => {
+    const body = `${JSON.stringify({ service: "s", message: "a" })}\n${JSON.stringify({ service: "s", message: "b" })}\n`
+    expect(decodeIngestBody(body, "application/json", NOW).records.map((r) => r.message)).toEqual(["a", "b"])
+  })
+
+  test("a single line that is not JSON is a malformed body", () => {
+    expect(() => decodeIngestBody("{nope", "application/json", NOW)).toThrow(MalformedBody)
+  })
+})

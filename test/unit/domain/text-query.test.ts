@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test"
+import { parseTextQuery, QuerySyntaxError } from "../../../src/domain/text-query.ts"
+import { parseTime } from "../../../src/domain/search-request.ts"
+
+describe("text query syntax", () => {
+  test("adjacent words mean AND; phrases stay whole", () => {
+    expect(parseTextQuery("db \"connection reset\"")).toEqual({
+      kind: "and",
+      children: [{ kind: "term", value: "db", prefix: false }, { kind: "phrase", value: "connection reset" }]
+    })
+  })
+
+  test("OR binds looser than AND; NOT and -word negate; parentheses group", () => {
+    expect(parseTextQuery("a b OR -c")).toEqual({
+      kind: "or",
+      children: [
+        { kind: "and", children: [{ kind: "term", value: "a", prefix: false }, { kind: "term", value: "b", prefix: false }] },
+        { kind: "not", child: { kind: "term", value: "c", prefix: false } }
+      ]
+    })
+    expect(parseTextQuery("NOT (a OR pay*)")).toEqual({
+      kind: "not",
+      child: { kind: "or", children: [{ kind: "term", value: "a", prefix: false }, { kind: "term", value: "pay", prefix: true }] }
+    })
+  })
+
+  test("punctuation-only words are dropped, as every tokenizer drops them", () => {
+    expect(parseTextQuery("logs; --")).toEqual({ kind: "term", value: "logs;", prefix: false })
+    expect(parseTextQuery("-- ;")).toBeUndefined()
+  })
+
+  test.each([
+    ["(timeout", 8, "')'"],
+    ["\"unclosed", 9, "closing quote"],
+    ["a OR", 4, "a word"],
+    ["a )", 2, "AND, OR or the end"]
+  ])("%p is a syntax error at position %p expecting %p", (query, position, expected) => {
+    try {
+      parseTextQuery(query)
+      throw new Error("expected a syntax error")
+    } catch (e) {
+      expect(e).toBeInstanceOf(QuerySyntaxError)
+      expect((e as QuerySyntaxError).position).toBe(position)
+      expect((e as QuerySyntaxError).message).toContain(expected)
+    }
+  })
+})
+
+describe("time parameters", () => {
+  const now = Date.parse("2026-11-30T12:00:00Z")
+  test.each([
+    ["now", now],
+    ["now-15m", now - 15 * 60_000],
+    ["now-2h", now - 2 * 3_600_000],
+    ["2026-11-30T11:00:00Z", now - 3_600_000],
+    [String(now), now]
+  ])("%p", (text, expected) => expect(parseTime(text, now)).toBe(expected))
+
+  test("rejects what it cannot read", () => expect(parseTime("last tuesday", now)).toBeUndefined())
+})

@@ -40,11 +40,6 @@ export const errors = new Elysia({ name: "errors" })
   .use(requestIds)
   .onError({ as: "global" }, ({ code, error, set, request }) => {
     const requestId = String(set.headers["x-request-id"] ?? "")
-    if (isHttpFailure(error)) {
-      set.status = error.status
-      if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
-      return errorBody(requestId, error.code, error.message, error.details)
-    }
     switch (code) {
       case "VALIDATION": {
         set.status = 400
@@ -58,6 +53,11 @@ export const errors = new Elysia({ name: "errors" })
         set.status = 400
         return errorBody(requestId, "malformed_body", "the request body could not be parsed")
       default:
+        if (isHttpFailure(error)) {
+          set.status = error.status
+          if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
+          return errorBody(requestId, error.code, error.message, error.details)
+        }
         set.status = 500
         console.error(JSON.stringify({ level: "error", msg: "unhandled error", request_id: requestId, error: String(error) }))
         return errorBody(requestId, "internal_error", "internal server error")

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+
+let server: ServerProcess
+beforeAll(async () => {
+  server = await startServer({ env: { INGEST_MAX_BODY_BYTES: "65536" } })
+})
+afterAll(async () => {
+  if (server) {
+    await stopServer(server)
+    removeDataDir(server.dataDir)
+  }
+})
+
+const ingest = (body: string, contentType = "application/x-ndjson") =>
+  fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": contentType }, body })
+const get = (path: string) => fetch(`${server.url}${path}`)
+const ndjson = (records: ReadonlyArray<Record<string, unknown>>) => records.map((r) => JSON.stringify(r)).join("\n")
+
+describe("ingest and search through the running server", () => {
+  test("accepted records are searchable as soon as ingest answers; a bad line is reported, not fatal", async () => {
+    const response = await ingest([
+      JSON.stringify({ service: "payment-service", level: "err", message: "card declined for order 1234", user_id: 7 }),
+      "{this is not json",
+      JSON.stringify({ service: "auth-service", level: "warning", message: "slow login", timestamp: "2026-11-30T10:00:00Z" }),
+      JSON.stringify({ message: "who sent this?" })
+    ].join("\n"))
+    expect(response.status).toBe(200)
+    const body = await response.json()
+    expect(body).toEqual({
+      accepted: 2,
+      rejected: 2,
+      errors: [
+        { line: 2, message: expect.stringContaining("invalid JSON") },
+        { line: 4, message: expect.stringContaining("'service' is required") }
+      ]
+    })
+
+    const search = await (await get("/api/v1/logs/search?query=declined&service=payment-service&level=ERROR")).json()
+    expect(search.total).toBe(1)
+    expect(search.logs[0]).toMatchObject({ service: "payment-service", level: "ERROR", message: "card declined for order 1234", attributes: { user_id: 7 } })
+    expect(typeof search.took_ms).toBe("number")
+
+    const one = await get(`/api/v1/logs/${search.logs[0].id}`)
+    expect(one.status).toBe(200)
+    expect((await one.json()).message).toBe("card declined for order 1234")
+
+    const warn = await (await get("/api/v1/logs/search?level=WARN&from=2026-11-30T09:59:00Z&to=2026-11-30T10:01:00Z")).json()
+    expect(warn.logs.map((l: { timestamp: string }) => l.timestamp)).toEqual(["2026-11-30T10:00:00.000Z"])
+  })
+
+  test("pages through results newest first with next_cursor", async () => {
+    const records = Array.from({ length: 30 }, (_, i) => ({ service: "pager", message: `page line ${i}`, timestamp: 1_700_000_000_000 + i }))
+    expect((await ingest(ndjson(records))).status).toBe(200)
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const page: { logs: Array<{ message: string }>; next_cursor: string | null } = await (await get(`/api/v1/logs/search?service=pager&limit=8${cursor ? `&cursor=${cursor}` : ""}`)).json()
+      seen.push(...page.logs.map((l) => l.message))
+      cursor = page.next_cursor
+    } while (cursor)
+    expect(seen).toEqual(records.map((r) => r.message).reverse())
+    const recent = await (await get("/api/v1/logs/recent?service=pager&limit=2")).json()
+    expect(recent.logs.map((l: { message: string }) => l.message)).toEqual(["page line 29", "page line 28"])
+  })
+
+  test.each([
+    ["/api/v1/logs/search?limit=5000", "limit"],
+    ["/api/v1/logs/search?level=LOUD", "level"],
+    ["/api/v1/logs/search?from=yesterday", "from"],
+    ["/api/v1/logs/search?query=(unclosed", "query"],
+    ["/api/v1/logs/search?cursor=garbage", "cursor"],
+    ["/api/v1/logs/not-a-ulid", "id"]
+  ])("GET %s is a 400 naming %p", async (path, field) => {
+    const response = await get(path)
+    expect(response.status).toBe(400)
+    const body = await response.json()
+    expect(body.error).toBe("invalid_input")
+    expect(body.message.startsWith(`${field}:`)).toBe(true)
+    expect(body.request_id).toBe(response.headers.get("x-request-id")!)
+  })
+
+  test("an unknown id is a 404", async () => {
+    const response = await get("/api/v1/logs/01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    expect(response.status).toBe(404)
+    expect((await response.json()).error).toBe("not_found")
+  })
+
+  test("a body over the configured limit is a 413 and stores nothing", async () => {
+    const big = ndjson(Array.from({ length: 1000 }, (_, i) => ({ service: "too-big", message: `line ${i} ${"x".repeat(80)}` })))
+    const response = await ingest(big)
+    expect(response.status).toBe(413)
+    expect((await response.json()).error).toBe("payload_too_large")
+    expect((await (await get("/api/v1/logs/search?service=too-big")).json()).total).toBe(0)
+  })
+
+  test("a batch where every line is bad is a 400 listing each line", async () => {
+    const response = await ingest("[1, {\"service\": \"x\"}]", "application/json")
+    expect(response.status).toBe(400)
+    const body = await response.json()
+    expect(body).toMatchObject({ error: "invalid_input", accepted: 0, rejected: 2 })
+    expect(body.errors.map((e: { line: number }) => e.line)).toEqual([1, 2])
+  })
+
+  test("health, root and API docs are served", async () => {
+    const health = await (await get("/health")).json()
+    expect(health).toMatchObject({ status: "healthy", services: { log_store: "healthy", log_bus: "healthy" } })
+    expect(health.details.actors.map((a: { kind: string }) => a.kind)).toContain("batch-indexer")
+    expect((await (await get("/")).json()).links.docs).toBe("/docs")
+    const docs = await get("/docs")
+    expect(docs.headers.get("content-type")).toContain("text/html")
+    const spec = await (await get("/docs/json")).json()
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/api/v1/logs", "/api/v1/logs/search", "/api/v1/logs/recent", "/api/v1/logs/{id}", "/health"]))
+    expect(spec.paths["/api/v1/logs/search"].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(["query", "service", "level", "from", "to", "limit", "cursor"])
+    )
+  })
+})
+
+describe("start-up and shutdown", () => {
+  test("SIGTERM drains and exits cleanly, and the records survive a restart", async () => {
+    const first = await startServer()
+    try {
+      const response = await fetch(`${first.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "svc", message: "kept across restarts" }) })
+      expect(response.status).toBe(200)
+      expect(await stopServer(first)).toBe(0)
+      const second = await startServer({ dataDir: first.dataDir })
+      const found = await (await fetch(`${second.url}/api/v1/logs/search?query=restarts`)).json()
+      expect(found.total).toBe(1)
+      await stopServer(second)
+    } finally {
+      removeDataDir(first.dataDir)
+    }
+  })
+
+  test("an invalid setting stops start-up with a message naming the variable", async () => {
+    const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {
+      cwd: `${import.meta.dir}/../..`,
+      env: { ...process.env, API_PORT: "eighty" },
+      stdout: "pipe",
+      stderr: "pipe"
+    })
+    expect(await proc.exited).toBe(2)
+    expect(await new Response(proc.stderr).text()).toContain("API_PORT")
+  })
+})

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
 
 let server: ServerProcess
 beforeAll(async () => {
@@ -26,7 +26,7 @@ describe("ingest and search through the running server", () => {
       JSON.stringify({ message: "who sent this?" })
     ].join("\n"))
     expect(response.status).toBe(200)
-    const body = await response.json()
+    const body = await json(response)
     expect(body).toEqual({
       accepted: 2,
       rejected: 2,
@@ -36,16 +36,16 @@ describe("ingest and search through the running server", () => {
       ]
     })
 
-    const search = await (await get("/api/v1/logs/search?query=declined&service=payment-service&level=ERROR")).json()
+    const search = await json(get("/api/v1/logs/search?query=declined&service=payment-service&level=ERROR"))
     expect(search.total).toBe(1)
     expect(search.logs[0]).toMatchObject({ service: "payment-service", level: "ERROR", message: "card declined for order 1234", attributes: { user_id: 7 } })
     expect(typeof search.took_ms).toBe("number")
 
     const one = await get(`/api/v1/logs/${search.logs[0].id}`)
     expect(one.status).toBe(200)
-    expect((await one.json()).message).toBe("card declined for order 1234")
+    expect((await json(one)).message).toBe("card declined for order 1234")
 
-    const warn = await (await get("/api/v1/logs/search?level=WARN&from=2026-11-30T09:59:00Z&to=2026-11-30T10:01:00Z")).json()
+    const warn = await json(get("/api/v1/logs/search?level=WARN&from=2026-11-30T09:59:00Z&to=2026-11-30T10:01:00Z"))
     expect(warn.logs.map((l: { timestamp: string }) => l.timestamp)).toEqual(["2026-11-30T10:00:00.000Z"])
   })
 
@@ -55,12 +55,12 @@ describe("ingest and search through the running server", () => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { logs: Array<{ message: string }>; next_cursor: string | null } = await (await get(`/api/v1/logs/search?service=pager&limit=8${cursor ? `&cursor=${cursor}` : ""}`)).json()
+      const page: { logs: Array<{ message: string }>; next_cursor: string | null } = await json(get(`/api/v1/logs/search?service=pager&limit=8${cursor ? `&cursor=${cursor}` : ""}`))
       seen.push(...page.logs.map((l) => l.message))
       cursor = page.next_cursor
     } while (cursor)
     expect(seen).toEqual(records.map((r) => r.message).reverse())
-    const recent = await (await get("/api/v1/logs/recent?service=pager&limit=2")).json()
+    const recent = await json(get("/api/v1/logs/recent?service=pager&limit=2"))
     expect(recent.logs.map((l: { message: string }) => l.message)).toEqual(["page line 29", "page line 28"])
   })
 
@@ -74,7 +74,7 @@ describe("ingest and search through the running server", () => {
   ])("GET %s is a 400 naming %p", async (path, field) => {
     const response = await get(path)
     expect(response.status).toBe(400)
-    const body = await response.json()
+    const body = await json(response)
     expect(body.error).toBe("invalid_input")
     expect(body.message.startsWith(`${field}:`)).toBe(true)
     expect(body.request_id).toBe(response.headers.get("x-request-id")!)
@@ -83,33 +83,33 @@ describe("ingest and search through the running server", () => {
   test("an unknown id is a 404", async () => {
     const response = await get("/api/v1/logs/01ARZ3NDEKTSV4RRFFQ69G5FAV")
     expect(response.status).toBe(404)
-    expect((await response.json()).error).toBe("not_found")
+    expect((await json(response)).error).toBe("not_found")
   })
 
   test("a body over the configured limit is a 413 and stores nothing", async () => {
     const big = ndjson(Array.from({ length: 1000 }, (_, i) => ({ service: "too-big", message: `line ${i} ${"x".repeat(80)}` })))
     const response = await ingest(big)
     expect(response.status).toBe(413)
-    expect((await response.json()).error).toBe("payload_too_large")
-    expect((await (await get("/api/v1/logs/search?service=too-big")).json()).total).toBe(0)
+    expect((await json(response)).error).toBe("payload_too_large")
+    expect((await json(get("/api/v1/logs/search?service=too-big"))).total).toBe(0)
   })
 
   test("a batch where every line is bad is a 400 listing each line", async () => {
     const response = await ingest("[1, {\"service\": \"x\"}]", "application/json")
     expect(response.status).toBe(400)
-    const body = await response.json()
+    const body = await json(response)
     expect(body).toMatchObject({ error: "invalid_input", accepted: 0, rejected: 2 })
     expect(body.errors.map((e: { line: number }) => e.line)).toEqual([1, 2])
   })
 
   test("health, root and API docs are served", async () => {
-    const health = await (await get("/health")).json()
+    const health = await json(get("/health"))
     expect(health).toMatchObject({ status: "healthy", services: { log_store: "healthy", log_bus: "healthy" } })
     expect(health.details.actors.map((a: { kind: string }) => a.kind)).toContain("batch-indexer")
-    expect((await (await get("/")).json()).links.docs).toBe("/docs")
+    expect((await json(get("/"))).links.docs).toBe("/docs")
     const docs = await get("/docs")
     expect(docs.headers.get("content-type")).toContain("text/html")
-    const spec = await (await get("/docs/json")).json()
+    const spec = await json(get("/docs/json"))
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/api/v1/logs", "/api/v1/logs/search", "/api/v1/logs/recent", "/api/v1/logs/{id}", "/health"]))
     expect(spec.paths["/api/v1/logs/search"].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(["query", "service", "level", "from", "to", "limit", "cursor"])
@@ -125,7 +125,7 @@ describe("start-up and shutdown", () => {
       expect(response.status).toBe(200)
       expect(await stopServer(first)).toBe(0)
       const second = await startServer({ dataDir: first.dataDir })
-      const found = await (await fetch(`${second.url}/api/v1/logs/search?query=restarts`)).json()
+      const found = await json(fetch(`${second.url}/api/v1/logs/search?query=restarts`))
       expect(found.total).toBe(1)
       await stopServer(second)
     } finally {

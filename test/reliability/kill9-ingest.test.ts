@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test"
 import { ulid } from "../../src/domain/ulid.ts"
-import { removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
 
 /**
  * Nothing acknowledged may be lost: writers ingest continuously, the server is killed with
@@ -16,7 +16,7 @@ const storedIds = async (server: ServerProcess, service: string) => {
   let cursor: string | null = null
   do {
     const url = `${server.url}/api/v1/logs/search?service=${service}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`
-    const page: { logs: Array<{ id: string }>; next_cursor: string | null } = await (await fetch(url)).json()
+    const page: { logs: Array<{ id: string }>; next_cursor: string | null } = await json(fetch(url))
     for (const log of page.logs) ids.add(log.id)
     cursor = page.next_cursor
   } while (cursor)

@@ -62,3 +62,6 @@ export const stopServer = async (server: ServerProcess): Promise<number> => {
   clearTimeout(timer)
   return code
 }
+
+/** A response body as JSON, typed loosely: tests assert on its shape. */
+export const json = async (response: Response | Promise<Response>): Promise<any> => (await response).json()

@@ -26,8 +26,8 @@ const schema = z.object({
   INGEST_COMMIT_TIMEOUT_MS: int(1, 600_000).default(30_000),
   INGEST_MAX_BODY_BYTES: int(1024, 1024 * MiB).default(10 * MiB),
 
-  INDEXER_BATCH_SIZE: int(1, 1_000_000).default(10_000),
-  INDEXER_FLUSH_MS: int(1, 60_000).default(50),
+  INDEXER_BATCH_SIZE: int(1, 1_000_000).default(4_000),
+  INDEXER_FLUSH_MS: int(1, 60_000).default(20),
   /** Deliveries the indexer's mailbox holds before partition consumers wait. */
   INDEXER_MAILBOX: int(1, 100_000).default(64),
 

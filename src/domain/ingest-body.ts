@@ -14,44 +14,45 @@ export class MalformedBody extends Error {}
 /** At most this many per-line errors are reported; `rejected` still counts them all. */
 export const MAX_REPORTED_ERRORS = 1000
 
-const collect = (items: Iterable<[number, () => unknown]>, receivedAt: number): DecodedBatch => {
-  const records: LogRecord[] = []
-  const errors: Array<{ line: number; message: string }> = []
-  let rejected = 0
-  const reject = (line: number, message: string) => {
-    rejected++
-    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, message })
+/** Accumulates the outcome line by line; at most MAX_REPORTED_ERRORS errors are listed. */
+class BatchBuilder {
+  readonly records: LogRecord[] = []
+  readonly errors: Array<{ line: number; message: string }> = []
+  rejected = 0
+
+  constructor(private readonly receivedAt: number) {}
+
+  add(line: number, value: unknown) {
+    const result = normalise(value, this.receivedAt)
+    if (result.ok) this.records.push(result.record)
+    else this.reject(line, result.error)
   }
-  for (const [line, decode] of items) {
-    let value: unknown
-    try {
-      value = decode()
-    } catch (e) {
-      reject(line, `invalid JSON: ${(e as Error).message}`)
-      continue
-    }
-    const result = normalise(value, receivedAt)
-    if (result.ok) records.push(result.record)
-    else reject(line, result.error)
+
+  reject(line: number, message: string) {
+    this.rejected++
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push({ line, message })
   }
-  return { records, errors, rejected }
 }
 
-function* ndjsonLines(body: string): Generator<[number, () => unknown]> {
+const decodeNdjson = (body: string, receivedAt: number): DecodedBatch => {
+  const batch = new BatchBuilder(receivedAt)
   let start = 0
-  let line = 0
-  while (start <= body.length) {
+  for (let line = 1; start <= body.length; line++) {
     let end = body.indexOf("\n", start)
     if (end === -1) end = body.length
-    line++
-    const text = body.slice(start, end).trim()
-    if (text !== "") yield [line, () => JSON.parse(text)]
+    const text = body.slice(start, end)
     start = end + 1
+    if (text.trim() === "") continue
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (e) {
+      batch.reject(line, `invalid JSON: ${(e as Error).message}`)
+      continue
+    }
+    batch.add(line, value)
   }
-}
-
-function* arrayItems(values: ReadonlyArray<unknown>): Generator<[number, () => unknown]> {
-  for (let i = 0; i < values.length; i++) yield [i + 1, () => values[i]]
+  return batch
 }
 
 /**
@@ -71,8 +72,11 @@ export const decodeIngestBody = (body: string, contentType: string | null, recei
       if (!body.trim().includes("\n")) throw new MalformedBody(`request body is not valid JSON: ${(e as Error).message}`)
     }
     if (parsed) {
-      return collect(arrayItems(Array.isArray(whole) ? whole : [whole]), receivedAt)
+      const batch = new BatchBuilder(receivedAt)
+      const items = Array.isArray(whole) ? whole : [whole]
+      for (let i = 0; i < items.length; i++) batch.add(i + 1, items[i])
+      return batch
     }
   }
-  return collect(ndjsonLines(body), receivedAt)
+  return decodeNdjson(body, receivedAt)
 }

@@ -1,12 +1,16 @@
 /**
  * ULIDs: 48-bit millisecond time + 80 random bits in Crockford base32, so ids sort by creation time.
  * Monotonic within a process: ids made in the same millisecond increment the random part,
- * which keeps a batch's ids in ingest order.
+ * which keeps a batch's ids in ingest order. This runs once per ingested record, so the
+ * encoded time and the unchanged head of the random part are cached between calls.
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+const RANDOM_DIGITS = 16
 
 let lastTime = -1
-const lastRandom = new Uint8Array(16) // one base32 digit (5 bits) per byte
+let timePart = ""
+const random = new Uint8Array(RANDOM_DIGITS) // one base32 digit (5 bits) per byte
+let randomHead = "" // the first 15 digits, rebuilt only when an increment carries into them
 
 const encodeTime = (time: number): string => {
   let out = ""
@@ -17,28 +21,35 @@ const encodeTime = (time: number): string => {
   return out
 }
 
+const encodeHead = () => {
+  let head = ""
+  for (let i = 0; i < RANDOM_DIGITS - 1; i++) head += ALPHABET[random[i]!]
+  randomHead = head
+}
+
 const incrementRandom = (): void => {
-  for (let i = 15; i >= 0; i--) {
-    if (lastRandom[i]! < 31) {
-      lastRandom[i]!++
+  for (let i = RANDOM_DIGITS - 1; i >= 0; i--) {
+    if (random[i]! < 31) {
+      random[i]!++
+      if (i < RANDOM_DIGITS - 1) encodeHead()
       return
     }
-    lastRandom[i] = 0
+    random[i] = 0
   }
 }
 
 export const ulid = (now: number = Date.now()): string => {
   if (now > lastTime) {
     lastTime = now
-    crypto.getRandomValues(lastRandom)
-    for (let i = 0; i < 16; i++) lastRandom[i]! &= 31
-    lastRandom[0]! &= 15 // leave headroom so increments never overflow the 80 bits
+    timePart = encodeTime(now)
+    crypto.getRandomValues(random)
+    for (let i = 0; i < RANDOM_DIGITS; i++) random[i]! &= 31
+    random[0]! &= 15 // leave headroom so increments never overflow the 80 bits
+    encodeHead()
   } else {
     incrementRandom()
   }
-  let random = ""
-  for (let i = 0; i < 16; i++) random += ALPHABET[lastRandom[i]!]
-  return encodeTime(lastTime) + random
+  return timePart + randomHead + ALPHABET[random[RANDOM_DIGITS - 1]!]
 }
 
 /** Epoch milliseconds encoded in a ULID, or undefined when the text is not a ULID. */

@@ -21,37 +21,44 @@ const ROOT = join(import.meta.dir, "../..")
 export const makeDataDir = () => mkdtempSync(join(tmpdir(), "logflow-test-"))
 export const removeDataDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
 
+/** A port nothing listens on right now (the OS picks it; we release it for the server). */
+export const freePort = () => {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } })
+  const port = probe.port
+  probe.stop(true)
+  return port
+}
+
 export const startServer = async (options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> => {
   const dataDir = options.dataDir ?? makeDataDir()
+  const url = `http://127.0.0.1:${freePort()}`
   const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {
     cwd: ROOT,
-    env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "info", ...options.env },
+    env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: new URL(url).port, DATA_DIR: dataDir, ...options.env },
     stdout: "pipe",
     stderr: "pipe"
   })
   let output = ""
-  let resolvePort: (port: number) => void
-  const port = new Promise<number>((resolve) => (resolvePort = resolve))
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder()
-    for await (const chunk of stream) {
-      output += decoder.decode(chunk)
-      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output)
-      if (match) resolvePort(Number(match[1]))
-    }
+    for await (const chunk of stream) output += decoder.decode(chunk)
   }
   void collect(proc.stdout)
   void collect(proc.stderr)
-  const started = await Promise.race([
-    port,
-    proc.exited.then((code) => new Error(`server exited with ${code} before listening:\n${output}`)),
-    Bun.sleep(20_000).then(() => new Error(`server did not start within 20 s:\n${output}`))
-  ])
-  if (started instanceof Error) {
-    proc.kill(9)
-    throw started
+  let exitCode: number | undefined
+  void proc.exited.then((code) => (exitCode = code))
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} before serving:\n${output}`)
+    if (Date.now() > deadline) {
+      proc.kill(9)
+      throw new Error(`server did not serve /health within 20 s:\n${output}`)
+    }
+    const ready = await fetch(`${url}/health`).then((r) => r.ok, () => false)
+    if (ready) break
+    await Bun.sleep(50)
   }
-  return { url: `http://127.0.0.1:${started}`, dataDir, process: proc, output: () => output, exited: proc.exited }
+  return { url, dataDir, process: proc, output: () => output, exited: proc.exited }
 }
 
 /** Stops the server (SIGTERM, then SIGKILL after 15 s) and returns its exit code. */

@@ -33,5 +33,6 @@ export const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS logs_ts ON logs(ts)",
   "CREATE INDEX IF NOT EXISTS logs_service_ts ON logs(service, ts)",
   "CREATE INDEX IF NOT EXISTS logs_level_ts ON logs(level, ts)",
-  "CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(message, content='logs', content_rowid='seq', tokenize='unicode61')"
+  // No column sizes: they serve bm25 ranking, and results are ordered by time instead.
+  "CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(message, content='logs', content_rowid='seq', columnsize=0)"
 ]

@@ -1,27 +1,18 @@
-import { Database, type Statement } from "bun:sqlite"
-import { mkdirSync } from "node:fs"
-import { dirname } from "node:path"
+import type { Statement } from "bun:sqlite"
 import { Effect, Layer, Option } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { LogStore, type SearchPage } from "../../ports/log-store.ts"
+import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
 import { compileWhere } from "./sqlite-query.ts"
-import { PRAGMAS, SCHEMA } from "./sqlite-schema.ts"
+import { SqliteWriterThread } from "./sqlite-writer-thread.ts"
 
 /**
  * The embedded LogStore: SQLite (WAL) with an FTS5 index over messages, one transaction per
- * batch. bun:sqlite is synchronous, so each call is one uninterrupted step on this thread.
+ * batch. Writes run on a writer thread (the second core); searches read on this thread, which
+ * WAL allows while a write is in progress, and see every batch once its write is answered.
  */
-
-export interface SqliteStoreConfig {
-  /** Database file, or ":memory:". */
-  readonly path: string
-  /** `NORMAL` survives a killed process; `FULL` also survives power loss. */
-  readonly synchronous: "NORMAL" | "FULL"
-  /** `total` is exact up to this many matches, then reported as a lower bound. */
-  readonly countCap: number
-}
 
 interface Row {
   seq: number
@@ -59,15 +50,6 @@ const toRecord = (row: Row): LogRecord => {
 
 const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
 
-export const openDatabase = (config: SqliteStoreConfig): Database => {
-  if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true })
-  const db = new Database(config.path, { create: true, strict: true })
-  for (const pragma of PRAGMAS) db.run(pragma)
-  db.run(`PRAGMA synchronous = ${config.synchronous === "FULL" ? "FULL" : "NORMAL"}`)
-  db.transaction(() => SCHEMA.forEach((statement) => db.run(statement)))()
-  return db
-}
-
 export const makeSqliteStore = (config: SqliteStoreConfig) =>
   Effect.gen(function*() {
     const db = yield* Effect.acquireRelease(
@@ -78,25 +60,10 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       })
     )
 
-    const insertLog = db.query(
-      `INSERT INTO logs (id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`
+    const writer = yield* Effect.acquireRelease(
+      Effect.sync(() => new SqliteWriterThread(config)),
+      (writer) => Effect.promise(() => writer.close())
     )
-    const insertFts = db.query("INSERT INTO logs_fts (rowid, message) VALUES (?, ?)")
-    const writeBatch = db.transaction((batch: ReadonlyArray<LogRecord>) => {
-      for (const r of batch) {
-        let attributes: string | null = null
-        for (const _ in r.attributes) {
-          attributes = JSON.stringify(r.attributes)
-          break
-        }
-        const result = insertLog.run(
-          r.id, r.timestamp, r.received_at, r.service, r.level, r.message,
-          r.host ?? null, r.trace_id ?? null, r.span_id ?? null, r.correlation_id ?? null, attributes
-        )
-        if (result.changes === 1) insertFts.run(result.lastInsertRowid, r.message)
-      }
-    })
 
     const byId = db.query<Row, [string]>(`SELECT ${COLUMNS} FROM logs WHERE id = ?`)
     const statements = new Map<string, Statement<any, any>>()
@@ -125,7 +92,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
     }
 
     return LogStore.of({
-      index: (batch) => Effect.try({ try: () => void writeBatch(batch), catch: unavailable }).pipe(Effect.withSpan("LogStore.index")),
+      index: (batch) => Effect.tryPromise({ try: () => writer.write(batch), catch: unavailable }).pipe(Effect.withSpan("LogStore.index")),
       search: (request) => Effect.try({ try: () => search(request), catch: unavailable }).pipe(Effect.withSpan("LogStore.search")),
       get: (id) => Effect.try({ try: () => Option.fromNullable(byId.get(id)).pipe(Option.map(toRecord)), catch: unavailable }),
       health: Effect.sync(() => {
@@ -140,5 +107,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       })
     })
   })
+
+export type { SqliteStoreConfig }
 
 export const SqliteStoreLive = (config: SqliteStoreConfig) => Layer.scoped(LogStore, makeSqliteStore(config))

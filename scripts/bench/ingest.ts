@@ -1,0 +1,65 @@
+import { parseArgs } from "node:util"
+import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
+import { removeDataDir, startServer, stopServer } from "../../test/support/server-process.ts"
+import { fmt, latencies, peakRssMiB } from "./stats.ts"
+
+/**
+ * `bun run bench ingest [--records 1000000] [--batch 1000] [--concurrency 8]`: starts LogFlow
+ * with a fresh DATA_DIR, sends NDJSON batches over HTTP until `--records` are acknowledged
+ * (acknowledged = committed and searchable), then measures search latency over what it stored.
+ * Bodies are prepared before the clock starts so the client spends its time sending.
+ */
+
+export const runIngestBench = async (argv: ReadonlyArray<string>) => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { records: { type: "string" }, batch: { type: "string" }, concurrency: { type: "string" }, searches: { type: "string" } }
+  })
+  const total = Number(values.records ?? 1_000_000)
+  const batch = Number(values.batch ?? 1000)
+  const concurrency = Number(values.concurrency ?? 16)
+  const searches = Number(values.searches ?? 200)
+
+  const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
+  const start = Date.now() - 3_600_000
+  const bodies = Array.from({ length: 64 }, (_, b) => {
+    let body = ""
+    for (let i = 0; i < batch; i++) body += JSON.stringify(synth.next(start + (b * batch + i) * 3)) + "\n"
+    return body
+  })
+  const bytesPerBatch = Buffer.byteLength(bodies[0]!)
+
+  const server = await startServer({ env: { LOG_LEVEL: "warning" } })
+  console.log(`ingest: ${fmt(total, 0)} records in NDJSON batches of ${batch} (${fmt(bytesPerBatch / 1024)} KiB), ${concurrency} concurrent requests, server pid ${server.process.pid}`)
+  try {
+    let next = 0
+    let acknowledged = 0
+    let failures = 0
+    const started = performance.now()
+    const worker = async () => {
+      while (next * batch < total) {
+        const body = bodies[next++ % bodies.length]!
+        const response = await fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
+        const result = await response.json() as { accepted?: number }
+        if (response.ok) acknowledged += result.accepted ?? 0
+        else failures++
+      }
+    }
+    await Promise.all(Array.from({ length: concurrency }, worker))
+    const seconds = (performance.now() - started) / 1000
+    const rssAfterIngest = await peakRssMiB(server.process.pid)
+    console.log(`  sustained ingest: ${fmt(acknowledged / seconds, 0)} records/s (${fmt(acknowledged, 0)} acknowledged in ${fmt(seconds, 2)} s, ${failures} failed requests, ${fmt((acknowledged / seconds) * bytesPerBatch / batch / 1048576)} MiB/s)`)
+
+    const selective = await latencies(searches, () => fetch(`${server.url}/api/v1/logs/search?service=payment-service&level=FATAL&query=heap&limit=50`).then((r) => r.json()))
+    const broad = await latencies(searches, () => fetch(`${server.url}/api/v1/logs/search?query=timeout&limit=50`).then((r) => r.json()))
+    const recent = await latencies(searches, () => fetch(`${server.url}/api/v1/logs/recent?limit=50`).then((r) => r.json()))
+    console.log(`  search over ${fmt(acknowledged, 0)} records (${searches} runs each, HTTP round trip):`)
+    console.log(`    selective (service=payment-service level=FATAL query=heap): p50 ${fmt(selective.p50, 2)} ms, p99 ${fmt(selective.p99, 2)} ms`)
+    console.log(`    broad     (query=timeout):                                   p50 ${fmt(broad.p50, 2)} ms, p99 ${fmt(broad.p99, 2)} ms`)
+    console.log(`    recent    (no filter):                                       p50 ${fmt(recent.p50, 2)} ms, p99 ${fmt(recent.p99, 2)} ms`)
+    console.log(`  server peak RSS: ${fmt(Math.max(rssAfterIngest, await peakRssMiB(server.process.pid)), 0)} MiB`)
+  } finally {
+    await stopServer(server)
+    removeDataDir(server.dataDir)
+  }
+}

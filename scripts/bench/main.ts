@@ -1,0 +1,14 @@
+import { runIngestBench } from "./ingest.ts"
+
+/** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
+const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
+  ingest: runIngestBench
+}
+
+const [name, ...argv] = process.argv.slice(2)
+const bench = name ? BENCHES[name] : undefined
+if (!bench) {
+  console.error(`usage: bun run bench <${Object.keys(BENCHES).join("|")}> [options]`)
+  process.exit(2)
+}
+await bench(argv)

@@ -1,0 +1,24 @@
+/** Small helpers shared by the benchmarks: percentiles, timing, memory of a child process. */
+
+export const percentile = (sortedMs: ReadonlyArray<number>, p: number) =>
+  sortedMs.length === 0 ? NaN : sortedMs[Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1)]!
+
+export const latencies = async (runs: number, once: () => Promise<unknown>) => {
+  const samples: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await once()
+    samples.push(performance.now() - started)
+  }
+  samples.sort((a, b) => a - b)
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) }
+}
+
+/** Peak resident set size of a process, in MiB (Linux VmHWM). */
+export const peakRssMiB = async (pid: number) => {
+  const status = await Bun.file(`/proc/${pid}/status`).text()
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN)
+  return kb / 1024
+}
+
+export const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { maximumFractionDigits: digits })

@@ -1,0 +1,10 @@
+import type { SqliteStoreConfig } from "./sqlite-open.ts"
+
+/** Messages between the SQLite store (main thread) and its writer thread; `seq` pairs replies. */
+export type WriterRequest =
+  | { readonly seq: number; readonly type: "open"; readonly config: SqliteStoreConfig }
+  /** The batch as JSON text: one string crosses threads far cheaper than a structured clone of many objects. */
+  | { readonly seq: number; readonly type: "write"; readonly batch: string }
+  | { readonly seq: number; readonly type: "close" }
+
+export type WriterReply = { readonly seq: number; readonly ok: true } | { readonly seq: number; readonly ok: false; readonly error: string }

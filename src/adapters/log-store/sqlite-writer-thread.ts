@@ -1,0 +1,59 @@
+import type { LogRecord } from "../../domain/log-record.ts"
+import type { SqliteStoreConfig } from "./sqlite-open.ts"
+import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
+
+type Request = WriterRequest extends infer R ? R extends { seq: number } ? Omit<R, "seq"> : never : never
+
+/**
+ * The main thread's handle on the writer thread. Requests are answered in order; if the
+ * thread dies, whatever it had not answered fails (those records were not committed) and
+ * the next write starts a new thread.
+ */
+export class SqliteWriterThread {
+  private worker: Worker | undefined
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
+  private seq = 0
+
+  constructor(private readonly config: SqliteStoreConfig) {}
+
+  write(batch: ReadonlyArray<LogRecord>): Promise<void> {
+    return this.request({ type: "write", batch: JSON.stringify(batch) })
+  }
+
+  async close(): Promise<void> {
+    if (!this.worker) return
+    await this.request({ type: "close" }).catch(() => undefined)
+    this.worker?.terminate()
+    this.worker = undefined
+  }
+
+  private request(request: Request): Promise<void> {
+    const worker = this.worker ?? this.start()
+    const seq = ++this.seq
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject })
+      worker.postMessage({ ...request, seq })
+    })
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL("./sqlite-writer.worker.ts", import.meta.url).href)
+    worker.onmessage = (event: MessageEvent<WriterReply>) => {
+      const reply = event.data
+      const waiter = this.pending.get(reply.seq)
+      this.pending.delete(reply.seq)
+      if (reply.ok) waiter?.resolve()
+      else waiter?.reject(new Error(reply.error))
+    }
+    worker.onerror = (event) => {
+      this.worker = undefined
+      worker.terminate()
+      const error = new Error(`writer thread failed: ${event.message}`)
+      for (const waiter of this.pending.values()) waiter.reject(error)
+      this.pending.clear()
+    }
+    this.worker = worker
+    worker.postMessage({ type: "open", config: this.config, seq: ++this.seq } satisfies WriterRequest)
+    return worker
+  }
+}

@@ -1,0 +1,39 @@
+/// <reference lib="webworker" />
+import type { LogRecord } from "../../domain/log-record.ts"
+import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
+import { makeBatchWriter } from "./sqlite-write.ts"
+import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
+
+/**
+ * The SQLite writer thread: it owns the write connection, so that indexing (FTS5 and the
+ * B-tree indexes) runs on the second core while the main thread parses HTTP and JSON.
+ */
+declare const self: Worker
+
+let write: ReturnType<typeof makeBatchWriter> | undefined
+let close: (() => void) | undefined
+
+self.onmessage = (event: MessageEvent<WriterRequest>) => {
+  const request = event.data
+  let reply: WriterReply
+  try {
+    switch (request.type) {
+      case "open": {
+        const db = openDatabase(request.config as SqliteStoreConfig)
+        write = makeBatchWriter(db)
+        close = () => db.close()
+        break
+      }
+      case "write":
+        write!(JSON.parse(request.batch) as ReadonlyArray<LogRecord>)
+        break
+      case "close":
+        close?.()
+        break
+    }
+    reply = { seq: request.seq, ok: true }
+  } catch (e) {
+    reply = { seq: request.seq, ok: false, error: e instanceof Error ? e.message : String(e) }
+  }
+  self.postMessage(reply)
+}

@@ -1,4 +1,9 @@
-import { Duration, Layer, Logger, LogLevel } from "effect"
+import { Duration, Effect, Layer, Logger, LogLevel } from "effect"
+import { Accounts, AccountsLive } from "./accounts/accounts.ts"
+import { ApiKeysLive } from "./accounts/api-keys.ts"
+import { UsersLive } from "./accounts/users.ts"
+import { MetaDatabaseLive } from "./adapters/meta-store/database.ts"
+import { MemoryRateLimiterLive } from "./adapters/rate-limiter/memory.ts"
 import { ActorRegistry } from "../actors/stats.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -29,9 +34,16 @@ export const infrastructureLayer = (config: Config) =>
     })
   )
 
+/** The metadata store with its repositories and account rules; creates the first admin. */
+export const accountsLayer = (config: Config) => {
+  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive).pipe(Layer.provideMerge(MetaDatabaseLive(config.metaDatabaseUrl)))
+  const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
+  return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
+}
+
 export const roleLayer = (role: Role, config: Config) =>
   HttpServerLive(config).pipe(
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
-    Layer.provideMerge(infrastructureLayer(config)),
+    Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), MemoryRateLimiterLive)),
     Layer.provide(loggingLayer(config))
   )

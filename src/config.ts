@@ -8,6 +8,13 @@ import { z } from "zod"
 
 const MiB = 1024 * 1024
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes")
+/** `N/second`, `N/minute` or `N/hour`, as the seed writes its limits. */
+const rate = z.string().regex(/^\d{1,9}\/(second|minute|hour)$/, "expected N/second, N/minute or N/hour")
+
+/** Shipped so that development needs no setup; production refuses to start with them. */
+export const DEFAULT_SECRET_KEY = "logflow-development-secret-change-me"
+export const DEFAULT_ADMIN_PASSWORD = "admin123"
 
 const schema = z.object({
   LOGFLOW_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -40,10 +47,49 @@ const schema = z.object({
   TAIL_SUBSCRIBER_BUFFER: int(1, 1_000_000).default(10_000),
 
   /** Deadline for draining mailboxes on SIGTERM/SIGINT. */
-  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000)
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+
+  /** Metadata store: `postgres://…` (or the POSTGRES_* variables) for PostgreSQL, else SQLite in DATA_DIR. */
+  DATABASE_URL: z.string().regex(/^(postgres(ql)?|sqlite):\/\//, "expected postgres://… or sqlite://…").optional(),
+  POSTGRES_HOST: z.string().min(1).optional(),
+  POSTGRES_PORT: int(1, 65535).default(5432),
+  POSTGRES_USER: z.string().min(1).default("postgres"),
+  POSTGRES_PASSWORD: z.string().optional(),
+  POSTGRES_DB: z.string().min(1).default("logflow"),
+
+  /** Signs access tokens (HS256). Production requires your own, at least 32 characters. */
+  SECRET_KEY: z.string().min(16).default(DEFAULT_SECRET_KEY),
+  ACCESS_TOKEN_EXPIRE_MINUTES: int(1, 10_080).default(30),
+  /** bcrypt work factor for passwords. */
+  BCRYPT_COST: int(4, 15).default(10),
+  /** The account created on first start. */
+  ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{3,64}$/).default("admin"),
+  ADMIN_EMAIL: z.email().default("admin@logflow.local"),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Whether ingest / reads need a token or API key; default: no in development, yes in production. */
+  REQUIRE_AUTH_FOR_INGEST: bool.optional(),
+  REQUIRE_AUTH_FOR_READ: bool.optional(),
+
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_DEFAULT: rate.default("100/minute"),
+  RATE_LIMIT_SEARCH: rate.default("50/minute"),
+  RATE_LIMIT_RECENT: rate.default("100/minute"),
+  RATE_LIMIT_LOOKUP: rate.default("200/minute"),
+  RATE_LIMIT_LOGIN: rate.default("20/hour"),
+  RATE_LIMIT_REGISTER: rate.default("10/hour"),
+  RATE_LIMIT_METRICS: rate.default("100/minute"),
+  RATE_LIMIT_PROFILE_UPDATE: rate.default("30/hour"),
+  RATE_LIMIT_USER_LIST: rate.default("50/minute")
 })
 
-export type Config = z.infer<typeof schema> & { readonly storePath: string }
+export type Config = z.infer<typeof schema> & {
+  readonly storePath: string
+  /** Where the metadata store lives: a postgres:// URL or a sqlite:// URL in DATA_DIR. */
+  readonly metaDatabaseUrl: string
+  readonly requireAuthForIngest: boolean
+  readonly requireAuthForRead: boolean
+  readonly adminPassword: string
+}
 
 export class ConfigError extends Error {}
 
@@ -56,5 +102,24 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`)
   }
-  return { ...result.data, storePath: resolve(result.data.DATA_DIR, "logs.db") }
+  const c = result.data
+  const production = c.LOGFLOW_ENV === "production"
+  if (production) {
+    const missing = [
+      ...(c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32 ? ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"] : []),
+      ...(c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD ? ["  ADMIN_PASSWORD: set the first admin's password (not the default)"] : [])
+    ]
+    if (missing.length) throw new ConfigError(`refusing to start in production with default secrets:\n${missing.join("\n")}`)
+  }
+  const postgresFromParts = c.POSTGRES_HOST
+    ? `postgres://${encodeURIComponent(c.POSTGRES_USER)}${c.POSTGRES_PASSWORD ? `:${encodeURIComponent(c.POSTGRES_PASSWORD)}` : ""}@${c.POSTGRES_HOST}:${c.POSTGRES_PORT}/${encodeURIComponent(c.POSTGRES_DB)}`
+    : undefined
+  return {
+    ...c,
+    storePath: resolve(c.DATA_DIR, "logs.db"),
+    metaDatabaseUrl: c.DATABASE_URL ?? postgresFromParts ?? `sqlite://${resolve(c.DATA_DIR, "meta.db")}`,
+    requireAuthForIngest: c.REQUIRE_AUTH_FOR_INGEST ?? production,
+    requireAuthForRead: c.REQUIRE_AUTH_FOR_READ ?? production,
+    adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD
+  }
 }

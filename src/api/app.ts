@@ -1,32 +1,41 @@
 import { openapi } from "@elysiajs/openapi"
 import { Elysia } from "elysia"
 import type { ActorRegistry } from "../../actors/stats.ts"
+import type { Accounts } from "../accounts/accounts.ts"
+import type { ApiKeys } from "../accounts/api-keys.ts"
+import type { Users } from "../accounts/users.ts"
+import type { MetaDatabase } from "../adapters/meta-store/database.ts"
+import type { Config } from "../config.ts"
 import type { LogBus } from "../ports/log-bus.ts"
 import type { LogStore } from "../ports/log-store.ts"
+import type { RateLimiter } from "../ports/rate-limiter.ts"
 import { VERSION } from "../version.ts"
 import { errors } from "./plugins/errors.ts"
+import { authRoutes } from "./routes/auth.ts"
 import { logRoutes } from "./routes/logs.ts"
 import { systemRoutes } from "./routes/system.ts"
 import type { RunEffect } from "./run-effect.ts"
 
-export type AppServices = LogBus | LogStore | ActorRegistry
-
-export interface AppConfig {
-  readonly maxBodyBytes: number
-}
+export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter
 
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */
-export const makeApp = (run: RunEffect<AppServices>, config: AppConfig) =>
+export const makeApp = (run: RunEffect<AppServices>, config: Config) =>
   new Elysia()
     .use(errors)
     .use(openapi({
       path: "/docs",
       documentation: {
         info: { title: "LogFlow", version: VERSION, description: "Log aggregation and analysis: ingest, search, metrics, alerts." },
-        tags: [{ name: "logs", description: "Ingest and search" }, { name: "system", description: "Health and discovery" }]
+        tags: [
+          { name: "logs", description: "Ingest and search" },
+          { name: "auth", description: "Accounts, tokens and API keys" },
+          { name: "system", description: "Health and discovery" }
+        ],
+        components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
       }
     }))
     .use(systemRoutes(run))
-    .use(logRoutes(run, { maxBodyBytes: config.maxBodyBytes }))
+    .use(authRoutes(run, config))
+    .use(logRoutes(run, config))
 
 export type App = ReturnType<typeof makeApp>

@@ -10,7 +10,7 @@ import { makeRunEffect } from "./run-effect.ts"
 export const HttpServerLive = (config: Config) =>
   Layer.scopedDiscard(Effect.gen(function*() {
     const run = makeRunEffect(yield* Effect.runtime<AppServices>())
-    const app = makeApp(run, { maxBodyBytes: config.INGEST_MAX_BODY_BYTES })
+    const app = makeApp(run, config)
     yield* Effect.acquireRelease(
       Effect.sync(() =>
         app.listen({

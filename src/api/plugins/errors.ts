@@ -13,6 +13,7 @@ interface HttpFailure {
   readonly code: string
   readonly message: string
   readonly retryAfterSeconds?: number
+  readonly headers?: Record<string, string>
   readonly details?: unknown
 }
 
@@ -56,6 +57,7 @@ export const errors = new Elysia({ name: "errors" })
         if (isHttpFailure(error)) {
           set.status = error.status
           if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
+          Object.assign(set.headers, error.headers)
           return errorBody(requestId, error.code, error.message, error.details)
         }
         set.status = 500

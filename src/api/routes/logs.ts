@@ -10,15 +10,17 @@ import { parseTextQuery, QuerySyntaxError } from "../../domain/text-query.ts"
 import { ulidTime } from "../../domain/ulid.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { LogStore, type SearchPage } from "../../ports/log-store.ts"
+import type { ApiKeys } from "../../accounts/api-keys.ts"
+import type { Users } from "../../accounts/users.ts"
+import type { Config } from "../../config.ts"
+import type { RateLimiter } from "../../ports/rate-limiter.ts"
+import { authPlugin } from "../plugins/auth.ts"
 import { errorBody, errors } from "../plugins/errors.ts"
+import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { ingestDocs, searchDocs } from "./logs-docs.ts"
 
 /** Log ingestion (`POST /api/v1/logs`) and search, recent and lookup. */
-
-export interface LogRoutesConfig {
-  readonly maxBodyBytes: number
-}
 
 class PayloadTooLarge extends Error {
   readonly status = 413
@@ -92,7 +94,8 @@ const pageJson = (page: SearchPage, tookMs: number) => ({
   took_ms: tookMs
 })
 
-export const logRoutes = (run: RunEffect<LogBus | LogStore>, config: LogRoutesConfig) => {
+export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | RateLimiter>, config: Config) => {
+  const maxBodyBytes = config.INGEST_MAX_BODY_BYTES
   const search = (params: SearchParams) =>
     Effect.gen(function*() {
       const started = performance.now()
@@ -103,11 +106,13 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore>, config: LogRoutesCo
 
   return new Elysia({ name: "routes/logs", prefix: "/api/v1/logs" })
     .use(errors)
+    .use(authPlugin(run, config))
+    .use(rateLimitPlugin(run, config))
     .post("", async ({ request, set }) => {
       const declared = Number(request.headers.get("content-length") ?? 0)
-      if (declared > config.maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${config.maxBodyBytes} bytes; split the batch`)
+      if (declared > maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${maxBodyBytes} bytes; split the batch`)
       const body = await request.text()
-      if (Buffer.byteLength(body) > config.maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${config.maxBodyBytes} bytes; split the batch`)
+      if (Buffer.byteLength(body) > maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${maxBodyBytes} bytes; split the batch`)
       if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
       let batch
       try {
@@ -124,10 +129,12 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore>, config: LogRoutesCo
       }
       await run(Effect.flatMap(LogBus, (bus) => bus.publish(batch.records)))
       return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
-    }, { parse: "none", detail: ingestDocs })
-    .get("/search", ({ query }) => run(search(query)), { query: SearchParams, detail: searchDocs })
+    }, { parse: "none", access: "ingest", detail: ingestDocs })
+    .get("/search", ({ query }) => run(search(query)), { query: SearchParams, access: "read", rateLimit: "search", detail: searchDocs })
     .get("/recent", ({ query }) => run(search(query)), {
       query: SearchParams.pick({ service: true, level: true, limit: true, cursor: true }),
+      access: "read",
+      rateLimit: "recent",
       detail: { summary: "Newest logs, optionally of some services or levels", tags: ["logs"] }
     })
     .get("/:id", ({ params }) =>
@@ -137,6 +144,6 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore>, config: LogRoutesCo
         const found = yield* store.get(params.id)
         if (Option.isNone(found)) return yield* new NotFound({ what: `log ${params.id}` })
         return toJson(found.value)
-      })), { params: z.object({ id: z.string().max(64) }), detail: { summary: "One log record by id", tags: ["logs"] } })
+      })), { params: z.object({ id: z.string().max(64) }), access: "read", rateLimit: "lookup", detail: { summary: "One log record by id", tags: ["logs"] } })
 }
 

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { Elysia } from "elysia"
 import { ActorRegistry } from "../../../actors/stats.ts"
+import { MetaDatabase } from "../../adapters/meta-store/database.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import { VERSION } from "../../version.ts"
@@ -15,6 +16,7 @@ const health = Effect.gen(function*() {
   const bus = yield* LogBus
   const registry = yield* ActorRegistry
   const storeHealth = yield* store.health
+  const databaseHealth = yield* Effect.flatMap(MetaDatabase, (db) => db.health)
   const actors = registry.all().map((a) => ({
     name: a.name,
     kind: a.kind,
@@ -25,7 +27,7 @@ const health = Effect.gen(function*() {
     restarts: a.restarts,
     dropped: a.dropped
   }))
-  const healthy = storeHealth.status === "healthy"
+  const healthy = storeHealth.status === "healthy" && databaseHealth.status === "healthy"
   return {
     status: healthy ? "healthy" : "unhealthy",
     timestamp: new Date().toISOString(),
@@ -33,17 +35,19 @@ const health = Effect.gen(function*() {
     uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
     services: {
       log_store: storeHealth.status,
-      log_bus: "healthy"
+      log_bus: "healthy",
+      database: databaseHealth.status
     },
     details: {
       log_store: storeHealth.details ?? {},
       log_bus: { engine: "memory", partitions: bus.partitionCount },
+      database: databaseHealth.details,
       actors
     }
   }
 })
 
-export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry>) =>
+export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry | MetaDatabase>) =>
   new Elysia({ name: "routes/system" })
     .get("/", () => ({
       name: "LogFlow",

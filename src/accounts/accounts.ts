@@ -1,0 +1,99 @@
+import { Context, Effect, Layer, Option } from "effect"
+import type { MetaStoreUnavailable } from "../adapters/meta-store/database.ts"
+import type { Config } from "../config.ts"
+import { DEFAULT_ADMIN_PASSWORD } from "../config.ts"
+import { makePasswords } from "./passwords.ts"
+import { publicUser, type User, type UserWithSecrets } from "./user.ts"
+import { Users, type UserChanges, type UserTaken } from "./users.ts"
+
+/** Registration, login, profile changes and the first admin: account rules in one place. */
+
+export class InvalidCredentials extends Error {
+  readonly status = 401
+  readonly code = "invalid_credentials"
+  readonly headers = { "www-authenticate": "Bearer" }
+  constructor() {
+    super("incorrect username or password")
+  }
+}
+
+export class WrongCurrentPassword extends Error {
+  readonly status = 400
+  readonly code = "invalid_input"
+  constructor() {
+    super("current_password: does not match; it is required to set a new password")
+  }
+}
+
+export interface Registration {
+  readonly username: string
+  readonly email: string
+  readonly password: string
+  readonly full_name?: string | null | undefined
+}
+
+export interface ProfileUpdate {
+  readonly email?: string | undefined
+  readonly full_name?: string | null | undefined
+  readonly password?: string | undefined
+  readonly current_password?: string | undefined
+}
+
+type Failure = MetaStoreUnavailable
+
+export class Accounts extends Context.Tag("Accounts")<Accounts, {
+  readonly register: (registration: Registration) => Effect.Effect<User, Failure | UserTaken>
+  /** The active user with these credentials; takes the same time whether or not the user exists. */
+  readonly login: (username: string, password: string) => Effect.Effect<UserWithSecrets, Failure | InvalidCredentials>
+  readonly updateProfile: (user: UserWithSecrets, update: ProfileUpdate) => Effect.Effect<User, Failure | UserTaken | WrongCurrentPassword>
+  /** Creates the admin account on first start. */
+  readonly ensureAdmin: Effect.Effect<void, Failure | UserTaken>
+}>() {}
+
+export const AccountsLive = (config: Config) => Layer.effect(Accounts, Effect.gen(function*() {
+  const users = yield* Users
+  const passwords = makePasswords(config.BCRYPT_COST)
+  const hash = (password: string) => Effect.promise(() => passwords.hash(password))
+
+  return Accounts.of({
+    register: (r) =>
+      hash(r.password).pipe(
+        Effect.flatMap((password_hash) => users.create({ username: r.username, email: r.email, full_name: r.full_name ?? null, password_hash, is_admin: false })),
+        Effect.map(publicUser)
+      ),
+    login: (username, password) =>
+      Effect.gen(function*() {
+        const found = Option.getOrUndefined(yield* users.byUsername(username))
+        const matches = yield* Effect.promise(() => passwords.verify(password, found?.password_hash))
+        if (!found || !matches || !found.is_active) return yield* Effect.fail(new InvalidCredentials())
+        yield* users.recordLogin(found.id)
+        return found
+      }),
+    updateProfile: (user, update) =>
+      Effect.gen(function*() {
+        const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
+        if (update.email !== undefined) changes.email = update.email
+        if (update.full_name !== undefined) changes.full_name = update.full_name
+        if (update.password !== undefined) {
+          const ok = update.current_password !== undefined && (yield* Effect.promise(() => passwords.verify(update.current_password!, user.password_hash)))
+          if (!ok) return yield* Effect.fail(new WrongCurrentPassword())
+          changes.password_hash = yield* hash(update.password)
+        }
+        const updated = yield* users.update(user.id, changes)
+        return publicUser(Option.getOrElse(updated, () => user))
+      }),
+    ensureAdmin: Effect.gen(function*() {
+      if (Option.isSome(yield* users.byUsername(config.ADMIN_USERNAME))) return
+      if (config.adminPassword === DEFAULT_ADMIN_PASSWORD) {
+        yield* Effect.logWarning(`created admin '${config.ADMIN_USERNAME}' with the default password; set ADMIN_PASSWORD (required in production)`)
+      }
+      yield* users.create({
+        username: config.ADMIN_USERNAME,
+        email: config.ADMIN_EMAIL,
+        full_name: "Administrator",
+        password_hash: yield* hash(config.adminPassword),
+        is_admin: true
+      })
+    })
+  })
+}))

@@ -1,0 +1,110 @@
+import { SQL } from "bun"
+import { Context, Data, Effect, Layer } from "effect"
+import { MIGRATIONS } from "./migrations.ts"
+
+/**
+ * The metadata store's connection: `bun:sql` over SQLite (default, a file in DATA_DIR) or
+ * PostgreSQL. Repositories write portable SQL with tagged templates (every value a bound
+ * parameter) and run through `query`, which turns driver errors into MetaStoreUnavailable
+ * (HTTP 503) or UniqueViolation.
+ */
+
+export type Dialect = "sqlite" | "postgres"
+
+export class MetaStoreUnavailable extends Data.TaggedError("MetaStoreUnavailable")<{ readonly reason: string }> {
+  readonly status = 503
+  readonly code = "database_unavailable"
+  readonly retryAfterSeconds = 5
+  override get message() {
+    return `the account database is unavailable (${this.reason}); retry shortly`
+  }
+}
+
+export class UniqueViolation extends Data.TaggedError("UniqueViolation")<{ readonly detail: string }> {}
+
+const isUniqueViolation = (e: unknown) => {
+  const error = e as { code?: string; errno?: string | number }
+  return error?.errno === "23505" || (typeof error?.code === "string" && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code))
+}
+
+export class MetaDatabase extends Context.Tag("MetaDatabase")<MetaDatabase, {
+  readonly dialect: Dialect
+  readonly query: <A>(run: (sql: SQL) => Promise<A>) => Effect.Effect<A, MetaStoreUnavailable | UniqueViolation>
+  readonly health: Effect.Effect<{ readonly status: "healthy" | "unhealthy"; readonly details: Record<string, unknown> }>
+}>() {}
+
+export const dialectOf = (url: string): Dialect => url.startsWith("sqlite:") ? "sqlite" : "postgres"
+
+/** Redacts the password of a database URL for logs and /health. */
+export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")
+
+const describe = (e: unknown) => e instanceof Error ? e.message : String(e)
+
+/** Applies the migrations not yet applied, each in its own transaction; safe to run concurrently. */
+export const migrate = (sql: SQL, dialect: Dialect) =>
+  sql.begin(async (tx) => {
+    // Serialises concurrent start-ups: PostgreSQL by an advisory lock; SQLite by its write lock.
+    if (dialect === "postgres") await tx`SELECT pg_advisory_xact_lock(7305)`
+    await tx.unsafe("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    const rows: Array<{ version: number | string }> = await tx`SELECT version FROM schema_migrations`
+    const applied = new Set(rows.map((r) => Number(r.version)))
+    const done: number[] = []
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue
+      for (const statement of migration.statements) await tx.unsafe(statement)
+      await tx`INSERT INTO schema_migrations ${sql({ version: migration.version, name: migration.name, applied_at: new Date().toISOString() })}`
+      done.push(migration.version)
+    }
+    return done
+  })
+
+export const openMetaSql = (url: string): SQL => {
+  const dialect = dialectOf(url)
+  return dialect === "sqlite"
+    ? new SQL(url)
+    // Fail fast when PostgreSQL is down, so requests get a 503 instead of hanging.
+    : new SQL(url, { max: 10, connectionTimeout: 5, idleTimeout: 30 })
+}
+
+export const makeMetaDatabase = (url: string) =>
+  Effect.gen(function*() {
+    const dialect = dialectOf(url)
+    const sql = yield* Effect.acquireRelease(
+      Effect.sync(() => openMetaSql(url)),
+      (sql) => Effect.promise(() => sql.close()).pipe(Effect.timeoutOption("5 seconds"))
+    )
+    if (dialect === "sqlite") {
+      yield* Effect.tryPromise({
+        try: async () => {
+          await sql.unsafe("PRAGMA journal_mode = WAL")
+          await sql.unsafe("PRAGMA busy_timeout = 5000")
+          await sql.unsafe("PRAGMA foreign_keys = ON")
+        },
+        catch: (e) => new MetaStoreUnavailable({ reason: describe(e) })
+      })
+    }
+    const applied = yield* Effect.tryPromise({
+      try: () => migrate(sql, dialect),
+      catch: (e) => new MetaStoreUnavailable({ reason: `migrations failed: ${describe(e)}` })
+    })
+    if (applied.length) yield* Effect.logInfo(`metadata store migrated to version ${applied.at(-1)}`).pipe(Effect.annotateLogs({ dialect }))
+
+    const query = <A>(run: (sql: SQL) => Promise<A>) =>
+      Effect.tryPromise({
+        try: () => run(sql),
+        catch: (e) => isUniqueViolation(e) ? new UniqueViolation({ detail: describe(e) }) : new MetaStoreUnavailable({ reason: describe(e) })
+      })
+
+    return MetaDatabase.of({
+      dialect,
+      query,
+      health: query((sql) => sql`SELECT 1 AS ok`).pipe(
+        Effect.as({ status: "healthy" as const, details: { engine: dialect, url: redactUrl(url) } }),
+        Effect.timeoutOption("3 seconds"),
+        Effect.map((result) => result._tag === "Some" ? result.value : { status: "unhealthy" as const, details: { engine: dialect, error: "timed out" } }),
+        Effect.catchAll((e) => Effect.succeed({ status: "unhealthy" as const, details: { engine: dialect, error: e.message } }))
+      )
+    })
+  })
+
+export const MetaDatabaseLive = (url: string) => Layer.scoped(MetaDatabase, makeMetaDatabase(url))

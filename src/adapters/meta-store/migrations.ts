@@ -1,0 +1,101 @@
+/**
+ * Versioned schema of the metadata store. Each migration runs once, in order, inside a
+ * transaction, on SQLite and PostgreSQL alike: only portable types (TEXT, BIGINT, BOOLEAN,
+ * DOUBLE PRECISION), text ids (ULIDs) and ISO-8601 UTC timestamps in TEXT. Never edit a
+ * migration that has shipped; add the next one.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly statements: ReadonlyArray<string>
+}
+
+export const MIGRATIONS: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "accounts, alerting and configuration",
+    statements: [
+      `CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        email TEXT NOT NULL UNIQUE,
+        full_name TEXT,
+        password_hash TEXT NOT NULL,
+        is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+        is_active BOOLEAN NOT NULL DEFAULT TRUE,
+        token_version BIGINT NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_login_at TEXT
+      )`,
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        last_used_at TEXT,
+        revoked_at TEXT
+      )`,
+      "CREATE INDEX api_keys_user ON api_keys(user_id)",
+      `CREATE TABLE alert_rules (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        description TEXT,
+        condition TEXT NOT NULL,
+        threshold DOUBLE PRECISION NOT NULL,
+        time_window_minutes BIGINT NOT NULL,
+        levels TEXT NOT NULL,
+        services TEXT NOT NULL,
+        query TEXT,
+        notification_channel TEXT NOT NULL,
+        notification_config TEXT NOT NULL,
+        webhook_secret TEXT,
+        is_active BOOLEAN NOT NULL DEFAULT TRUE,
+        evaluation_interval_seconds BIGINT NOT NULL DEFAULT 60,
+        cooldown_minutes BIGINT NOT NULL DEFAULT 5,
+        snoozed_until TEXT,
+        is_flapping BOOLEAN NOT NULL DEFAULT FALSE,
+        last_evaluated_at TEXT,
+        last_triggered_at TEXT,
+        trigger_count BIGINT NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )`,
+      "CREATE INDEX alert_rules_owner ON alert_rules(owner_id)",
+      `CREATE TABLE triggered_alerts (
+        id TEXT PRIMARY KEY,
+        rule_id TEXT NOT NULL REFERENCES alert_rules(id) ON DELETE CASCADE,
+        rule_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        threshold DOUBLE PRECISION NOT NULL,
+        time_window_minutes BIGINT NOT NULL,
+        first_seen_at TEXT,
+        last_seen_at TEXT,
+        sample_log_ids TEXT NOT NULL,
+        triggered_at TEXT NOT NULL,
+        last_notified_at TEXT,
+        notification_count BIGINT NOT NULL DEFAULT 0,
+        acknowledged_by TEXT,
+        acknowledged_at TEXT,
+        resolved_by TEXT,
+        resolved_at TEXT,
+        resolution TEXT
+      )`,
+      "CREATE INDEX triggered_alerts_rule ON triggered_alerts(rule_id, triggered_at)",
+      "CREATE INDEX triggered_alerts_status ON triggered_alerts(status, triggered_at)",
+      `CREATE TABLE system_config (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT
+      )`
+    ]
+  }
+]

@@ -1,0 +1,99 @@
+import { jwt } from "@elysiajs/jwt"
+import { Effect, Option } from "effect"
+import { Elysia } from "elysia"
+import { ApiKeys, looksLikeApiKey } from "../../accounts/api-keys.ts"
+import type { ApiKeyScope, Principal, UserWithSecrets } from "../../accounts/user.ts"
+import { publicUser } from "../../accounts/user.ts"
+import { Users } from "../../accounts/users.ts"
+import type { Config } from "../../config.ts"
+import type { RunEffect } from "../run-effect.ts"
+
+/**
+ * Authentication and roles, enforced here and nowhere else. Routes declare what they need:
+ * - `auth: "user" | "admin"`: a valid access token (JWT, HS256) of an active account; gives `account`.
+ * - `access: "ingest" | "read"`: a token or an API key with that scope when configuration
+ *   requires credentials for it; gives `principal` (undefined for anonymous access).
+ * Credentials that are presented but invalid are refused even where none are required.
+ */
+
+export class Unauthorized extends Error {
+  readonly status = 401
+  readonly code = "unauthorized"
+  readonly headers = { "www-authenticate": "Bearer" }
+}
+
+export class Forbidden extends Error {
+  readonly status = 403
+  readonly code = "forbidden"
+}
+
+interface TokenClaims {
+  readonly sub: string
+  readonly ver: number
+}
+
+type Verify = (token: string) => Promise<false | Record<string, unknown>>
+
+const bearer = (headers: Record<string, string | undefined>) => {
+  const authorization = headers.authorization
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization)
+    if (!match) throw new Unauthorized("Authorization header must be 'Bearer <token>'")
+    return match[1]!
+  }
+  return headers["x-api-key"]
+}
+
+export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config) => {
+  const userFromToken = (token: string, verify: Verify) =>
+    Effect.gen(function*() {
+      const claims = yield* Effect.promise(() => verify(token))
+      if (!claims || typeof claims.sub !== "string" || typeof claims.ver !== "number") {
+        return yield* Effect.fail(new Unauthorized("invalid or expired token"))
+      }
+      const { sub, ver } = claims as unknown as TokenClaims
+      const user = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(sub)))
+      if (!user || !user.is_active || user.token_version !== ver) return yield* Effect.fail(new Unauthorized("invalid or expired token"))
+      return user
+    })
+
+  const principalOf = (token: string, verify: Verify) =>
+    looksLikeApiKey(token)
+      ? Effect.gen(function*() {
+        const key = Option.getOrUndefined(yield* Effect.flatMap(ApiKeys, (keys) => keys.authenticate(token)))
+        if (!key) return yield* Effect.fail(new Unauthorized("invalid, revoked or expired API key"))
+        const owner = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(key.user_id)))
+        if (!owner || !owner.is_active) return yield* Effect.fail(new Unauthorized("the API key's owner is no longer active"))
+        return { kind: "api_key", user: publicUser(owner), keyId: key.id, scopes: key.scopes } satisfies Principal
+      })
+      : userFromToken(token, verify).pipe(Effect.map((user): Principal => ({ kind: "user", user: publicUser(user) })))
+
+  const required = (scope: ApiKeyScope) => scope === "ingest" ? config.requireAuthForIngest : config.requireAuthForRead
+
+  return new Elysia({ name: "auth" })
+    .use(jwt({ name: "jwt", secret: config.SECRET_KEY, alg: "HS256", exp: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` }))
+    .macro({
+      auth: (role: "user" | "admin") => ({
+        async resolve({ headers, jwt }): Promise<{ account: UserWithSecrets }> {
+          const token = bearer(headers)
+          if (token === undefined) throw new Unauthorized("authentication required: send 'Authorization: Bearer <token>'")
+          if (looksLikeApiKey(token)) throw new Forbidden("API keys may only ingest and read logs; log in for this")
+          const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
+          if (role === "admin" && !account.is_admin) throw new Forbidden("administrator role required")
+          return { account }
+        }
+      }),
+      access: (scope: ApiKeyScope) => ({
+        async resolve({ headers, jwt }): Promise<{ principal: Principal | undefined }> {
+          const token = bearer(headers)
+          if (token === undefined) {
+            if (required(scope)) throw new Unauthorized(`authentication required to ${scope}: send a token or an API key`)
+            return { principal: undefined }
+          }
+          const principal = await run(principalOf(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
+          if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden(`this API key lacks the '${scope}' scope`)
+          return { principal }
+        }
+      })
+    })
+}

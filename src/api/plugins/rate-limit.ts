@@ -1,0 +1,58 @@
+import { Effect } from "effect"
+import { Elysia } from "elysia"
+import type { Config } from "../../config.ts"
+import { describeRate, parseRate, RateLimiter, type RateLimit } from "../../ports/rate-limiter.ts"
+import type { RunEffect } from "../run-effect.ts"
+
+/**
+ * Per-endpoint rate limits (the seed's table, each configurable): routes declare
+ * `rateLimit: "<name>"`. The key is the user when the request is authenticated, else the
+ * client address. Every limited response carries RateLimit-Limit/Remaining/Reset; a refused
+ * one is a 429 with Retry-After and `{"error": "Rate limit exceeded: 50 per 1 minute"}`.
+ */
+
+export type LimitName = "default" | "search" | "recent" | "lookup" | "login" | "register" | "metrics" | "profile_update" | "user_list"
+
+export const limitsFrom = (config: Config): Record<LimitName, RateLimit> => ({
+  default: parseRate(config.RATE_LIMIT_DEFAULT),
+  search: parseRate(config.RATE_LIMIT_SEARCH),
+  recent: parseRate(config.RATE_LIMIT_RECENT),
+  lookup: parseRate(config.RATE_LIMIT_LOOKUP),
+  login: parseRate(config.RATE_LIMIT_LOGIN),
+  register: parseRate(config.RATE_LIMIT_REGISTER),
+  metrics: parseRate(config.RATE_LIMIT_METRICS),
+  profile_update: parseRate(config.RATE_LIMIT_PROFILE_UPDATE),
+  user_list: parseRate(config.RATE_LIMIT_USER_LIST)
+})
+
+interface Identified {
+  readonly account?: { readonly id: string }
+  readonly principal?: { readonly user: { readonly id: string } }
+}
+
+export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config) => {
+  const limits = limitsFrom(config)
+  return new Elysia({ name: "rate-limit" })
+    .macro({
+      rateLimit: (name: LimitName) => ({
+        async beforeHandle(context) {
+          if (!config.RATE_LIMIT_ENABLED) return
+          const { set, request, server } = context
+          const identified = context as unknown as Identified
+          const userId = identified.account?.id ?? identified.principal?.user.id
+          const client = userId !== undefined ? `user:${userId}` : `ip:${server?.requestIP(request)?.address ?? "unknown"}`
+          const limit = limits[name]
+          const decision = await run(Effect.flatMap(RateLimiter, (limiter) => limiter.hit(`${name}:${client}`, limit)))
+          set.headers["ratelimit-limit"] = String(decision.limit)
+          set.headers["ratelimit-remaining"] = String(decision.remaining)
+          set.headers["ratelimit-reset"] = String(decision.resetSeconds)
+          if (!decision.allowed) {
+            set.status = 429
+            set.headers["retry-after"] = String(decision.resetSeconds)
+            const message = `Rate limit exceeded: ${describeRate(limit)}`
+            return { error: message, message, request_id: String(set.headers["x-request-id"] ?? "") }
+          }
+        }
+      })
+    })
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bun
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
-import { roleLayer } from "./app-layer.ts"
+import { MetaDatabaseLive, redactUrl } from "./adapters/meta-store/database.ts"
+import { MIGRATIONS } from "./adapters/meta-store/migrations.ts"
+import { loggingLayer, roleLayer } from "./app-layer.ts"
 import { ConfigError, loadConfig } from "./config.ts"
 import { runGeneratorCli } from "./generator/cli.ts"
 
@@ -9,17 +11,17 @@ import { runGeneratorCli } from "./generator/cli.ts"
  * `generate` sends synthetic logs to a running LogFlow (see `--help`).
  */
 
-const USAGE = `usage: bun run src/main.ts [all|generate] [options]
+const USAGE = `usage: bun run src/main.ts [all|migrate|generate] [options]
   all       ingest, pipeline, store and API in one process (default)
+  migrate   apply the metadata store's migrations and exit
   generate  send synthetic multi-service logs to a LogFlow API (bun run generate --help)`
 
 /** Same shape as Effect's JSON logger, for the lines written outside the Effect runtime. */
 const log = (logLevel: string, message: string) => console.log(JSON.stringify({ message, logLevel, timestamp: new Date().toISOString() }))
 
-const runServer = () => {
-  let config
+const configOrExit = () => {
   try {
-    config = loadConfig()
+    return loadConfig()
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message)
@@ -27,6 +29,22 @@ const runServer = () => {
     }
     throw e
   }
+}
+
+const runMigrations = async () => {
+  const config = configOrExit()
+  // Building the layer applies the migrations; closing the scope disconnects.
+  const exit = await Effect.runPromiseExit(Layer.build(MetaDatabaseLive(config.metaDatabaseUrl)).pipe(Effect.scoped, Effect.provide(loggingLayer(config))))
+  if (Exit.isFailure(exit)) {
+    console.error(`migration failed: ${Cause.pretty(exit.cause)}`)
+    return 1
+  }
+  log("INFO", `metadata store at ${redactUrl(config.metaDatabaseUrl)} is at schema version ${MIGRATIONS.at(-1)!.version}`)
+  return 0
+}
+
+const runServer = () => {
+  const config = configOrExit()
   const fiber = Effect.runFork(Layer.launch(roleLayer("all", config)))
   const stop = (signal: string) => {
     log("INFO", `${signal} received; draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`)
@@ -52,6 +70,8 @@ switch (command) {
   case "all":
     runServer()
     break
+  case "migrate":
+    process.exit(await runMigrations())
   case "generate":
     process.exit(await runGeneratorCli(args))
   case "-h":

@@ -1,4 +1,6 @@
 import { SQL } from "bun"
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
 import { Context, Data, Effect, Layer } from "effect"
 import { MIGRATIONS } from "./migrations.ts"
 
@@ -60,6 +62,7 @@ export const migrate = (sql: SQL, dialect: Dialect) =>
 
 export const openMetaSql = (url: string): SQL => {
   const dialect = dialectOf(url)
+  if (dialect === "sqlite") mkdirSync(dirname(url.slice("sqlite://".length)), { recursive: true })
   return dialect === "sqlite"
     ? new SQL(url)
     // Fail fast when PostgreSQL is down, so requests get a 503 instead of hanging.

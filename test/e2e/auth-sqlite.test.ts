@@ -1,0 +1,3 @@
+import { authSuite } from "./auth.ts"
+
+authSuite("SQLite", async () => ({}))

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+
+const ROOT = `${import.meta.dir}/../..`
+
+describe("brute force", () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await startServer()
+  })
+  afterAll(async () => {
+    await stopServer(server)
+    removeDataDir(server.dataDir)
+  })
+
+  test("login is limited to 20 attempts an hour per client: the 21st gets a 429", async () => {
+    const attempt = () =>
+      fetch(`${server.url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "username=admin&password=guess"
+      })
+    for (let i = 1; i <= 20; i++) {
+      const response = await attempt()
+      expect([i, response.status]).toEqual([i, 401])
+      expect(response.headers.get("ratelimit-limit")).toBe("20")
+      expect(response.headers.get("ratelimit-remaining")).toBe(String(20 - i))
+    }
+    const refused = await attempt()
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(3500)
+    expect((await json(refused)).error).toBe("Rate limit exceeded: 20 per 1 hour")
+    // Even the right password is refused until the window passes.
+    const right = await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin123" }) })
+    expect(right.status).toBe(429)
+  })
+})
+
+describe("production mode", () => {
+  const start = (env: Record<string, string>) => {
+    const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {
+      cwd: ROOT,
+      env: { ...process.env, API_PORT: "0", LOGFLOW_ENV: "production", ...env },
+      stdout: "pipe",
+      stderr: "pipe"
+    })
+    return Promise.all([proc.exited, new Response(proc.stderr).text()])
+  }
+
+  test("refuses to start with the default SECRET_KEY, naming it", async () => {
+    const [code, stderr] = await start({ ADMIN_PASSWORD: "a-real-admin-password" })
+    expect(code).toBe(2)
+    expect(stderr).toContain("SECRET_KEY")
+    expect(stderr).not.toContain("ADMIN_PASSWORD")
+  })
+
+  test("refuses to start with the default admin password, naming ADMIN_PASSWORD", async () => {
+    const [code, stderr] = await start({ SECRET_KEY: "x".repeat(40), ADMIN_PASSWORD: "admin123" })
+    expect(code).toBe(2)
+    expect(stderr).toContain("ADMIN_PASSWORD")
+  })
+
+  test("with its own secrets it starts, and ingest and reads then need credentials", async () => {
+    const server = await startServer({ env: { LOGFLOW_ENV: "production", SECRET_KEY: "s".repeat(40), ADMIN_PASSWORD: "a-real-admin-password" } })
+    try {
+      const ingest = await fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "s", message: "m" }) })
+      expect(ingest.status).toBe(401)
+      expect((await fetch(`${server.url}/api/v1/logs/search`)).status).toBe(401)
+      expect(server.output()).not.toContain("a-real-admin-password")
+    } finally {
+      await stopServer(server)
+      removeDataDir(server.dataDir)
+    }
+  })
+})

@@ -13,6 +13,51 @@ import { spawn, type Actor } from "./actor.ts"
  * block (backpressure). On shutdown it flushes what it holds and what is still queued.
  */
 
+/** Recent flushes (time, size, write latency), for the ingest rate and batch figures in /metrics/system. */
+export class FlushHistory {
+  private readonly times: number[] = []
+  private readonly sizes: number[] = []
+  private readonly latencies: number[] = []
+  totalBatches = 0
+  totalRecords = 0
+
+  constructor(private readonly keep = 20_000) {}
+
+  record(at: number, size: number, latencyMs: number) {
+    this.times.push(at)
+    this.sizes.push(size)
+    this.latencies.push(latencyMs)
+    this.totalBatches++
+    this.totalRecords += size
+    if (this.times.length > this.keep) {
+      this.times.splice(0, this.times.length - this.keep)
+      this.sizes.splice(0, this.sizes.length - this.keep)
+      this.latencies.splice(0, this.latencies.length - this.keep)
+    }
+  }
+
+  /** Records committed per second over the last `seconds`. */
+  rate(now: number, seconds: number) {
+    let records = 0
+    for (let i = this.times.length - 1; i >= 0 && this.times[i]! > now - seconds * 1000; i--) records += this.sizes[i]!
+    return records / seconds
+  }
+
+  /** Size and latency figures of the last `n` batches. */
+  recent(n = 1000) {
+    const sizes = this.sizes.slice(-n).sort((a, b) => a - b)
+    const latencies = this.latencies.slice(-n).sort((a, b) => a - b)
+    const at = (xs: number[], p: number) => xs.length ? xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]! : 0
+    return {
+      batches: sizes.length,
+      size_avg: sizes.length ? sizes.reduce((a, b) => a + b, 0) / sizes.length : 0,
+      size_max: sizes.at(-1) ?? 0,
+      latency_ms_p50: at(latencies, 0.5),
+      latency_ms_p99: at(latencies, 0.99)
+    }
+  }
+}
+
 export interface BatchIndexerConfig {
   /** Flush once this many records are pending. */
   readonly batchSize: number
@@ -20,8 +65,10 @@ export interface BatchIndexerConfig {
   readonly flushInterval: Duration.DurationInput
   /** Mailbox size in deliveries. */
   readonly capacity: number
-  /** Who hears about committed records (tail hub, rollups, …); they must never block. */
+  /** Who hears about committed records (tail hub, …); they must never block. */
   readonly committed: ReadonlyArray<Actor<ReadonlyArray<LogRecord>>>
+  /** Where flushes are recorded. */
+  readonly history: FlushHistory
 }
 
 export const makeBatchIndexer = (config: BatchIndexerConfig) =>
@@ -46,10 +93,12 @@ export const makeBatchIndexer = (config: BatchIndexerConfig) =>
         pendingRecords = 0
         if (batch.length === 0) return Effect.void
         const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((d) => d.records)
+        const started = performance.now()
         return store.index(records).pipe(
           Effect.matchCauseEffect({
             onSuccess: () =>
               Effect.gen(function*() {
+                config.history.record(Date.now(), records.length, performance.now() - started)
                 for (const d of batch) yield* d.ack
                 stats.handled += batch.length
                 for (const listener of config.committed) yield* listener.send(records)

@@ -1,6 +1,6 @@
 import { Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Scope, Stream } from "effect"
 import type { Actor } from "../actors/actor.ts"
-import { makeBatchIndexer } from "../actors/batch-indexer.ts"
+import { FlushHistory, makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
 import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
@@ -12,6 +12,8 @@ import type { Stage } from "./topology.ts"
 export class Pipeline extends Context.Tag("Pipeline")<Pipeline, {
   /** The live-tail hub, when the topology has one. */
   readonly tail: TailHub | undefined
+  /** The indexer's recent flushes. */
+  readonly flushes: FlushHistory
 }>() {}
 
 type Built =
@@ -25,6 +27,7 @@ class TopologyError extends Error {}
 export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
   Effect.gen(function*() {
     const built = new Map<string, Built>()
+    const flushes = new FlushHistory()
     const outputsOf = (stage: Stage) =>
       stage.outputs.map((id) => {
         const target = built.get(id)
@@ -52,7 +55,8 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
               batchSize: config.INDEXER_BATCH_SIZE,
               flushInterval: Duration.millis(config.INDEXER_FLUSH_MS),
               capacity: config.INDEXER_MAILBOX,
-              committed: committedListeners(stage)
+              committed: committedListeners(stage),
+              history: flushes
             })
           })
           break
@@ -68,7 +72,7 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
       }
     }
     const tail = [...built.values()].find((b) => b.kind === "tail-hub")
-    return Pipeline.of({ tail: tail?.kind === "tail-hub" ? tail.hub : undefined })
+    return Pipeline.of({ tail: tail?.kind === "tail-hub" ? tail.hub : undefined, flushes })
   })
 
 /**

@@ -3,7 +3,7 @@ import { Accounts, AccountsLive } from "./accounts/accounts.ts"
 import { ApiKeysLive } from "./accounts/api-keys.ts"
 import { UsersLive } from "./accounts/users.ts"
 import { MetaDatabaseLive } from "./adapters/meta-store/database.ts"
-import { MemoryRateLimiterLive } from "./adapters/rate-limiter/memory.ts"
+import { sharedStateLayer } from "./adapters/shared-state.ts"
 import { ActorRegistry } from "../actors/stats.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -44,6 +44,6 @@ export const accountsLayer = (config: Config) => {
 export const roleLayer = (role: Role, config: Config) =>
   HttpServerLive(config).pipe(
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
-    Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), MemoryRateLimiterLive)),
+    Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),
     Layer.provide(loggingLayer(config))
   )

@@ -70,6 +70,20 @@ const schema = z.object({
   REQUIRE_AUTH_FOR_INGEST: bool.optional(),
   REQUIRE_AUTH_FOR_READ: bool.optional(),
 
+  /** Redis for the cache and rate limits, shared by API replicas: a URL, or the seed's REDIS_HOST/PORT/PASSWORD/DB. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected redis://…").optional(),
+  REDIS_HOST: z.string().min(1).optional(),
+  REDIS_PORT: int(1, 65535).default(6379),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_DB: int(0, 255).default(0),
+  /** Prefix of every key LogFlow writes to Redis, so several deployments can share one server. */
+  REDIS_KEY_PREFIX: z.string().max(64).default("logflow:"),
+  /** Entries the in-process cache keeps (least recently used dropped first). */
+  CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
+  CACHE_ENABLED: bool.default(true),
+  /** Believe X-Forwarded-For for the client address (only behind a proxy you run). */
+  TRUST_PROXY: bool.default(false),
+
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_DEFAULT: rate.default("100/minute"),
   RATE_LIMIT_SEARCH: rate.default("50/minute"),
@@ -89,6 +103,8 @@ export type Config = z.infer<typeof schema> & {
   readonly requireAuthForIngest: boolean
   readonly requireAuthForRead: boolean
   readonly adminPassword: string
+  /** Redis URL when Redis is configured, else undefined (in-process cache and limits). */
+  readonly redisUrl: string | undefined
 }
 
 export class ConfigError extends Error {}
@@ -120,6 +136,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metaDatabaseUrl: c.DATABASE_URL ?? postgresFromParts ?? `sqlite://${resolve(c.DATA_DIR, "meta.db")}`,
     requireAuthForIngest: c.REQUIRE_AUTH_FOR_INGEST ?? production,
     requireAuthForRead: c.REQUIRE_AUTH_FOR_READ ?? production,
-    adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD
+    adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD,
+    redisUrl: c.REDIS_URL ?? (c.REDIS_HOST
+      ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}`
+      : undefined)
   }
 }

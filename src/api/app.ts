@@ -9,14 +9,18 @@ import type { Config } from "../config.ts"
 import type { LogBus } from "../ports/log-bus.ts"
 import type { LogStore } from "../ports/log-store.ts"
 import type { RateLimiter } from "../ports/rate-limiter.ts"
+import type { Cache } from "../ports/cache.ts"
+import type { Pipeline } from "../../pipelines/build.ts"
 import { VERSION } from "../version.ts"
 import { errors } from "./plugins/errors.ts"
+import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
+import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
 import { systemRoutes } from "./routes/system.ts"
 import type { RunEffect } from "./run-effect.ts"
 
-export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter
+export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline
 
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */
 export const makeApp = (run: RunEffect<AppServices>, config: Config) =>
@@ -29,6 +33,9 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config) =>
         tags: [
           { name: "logs", description: "Ingest and search" },
           { name: "auth", description: "Accounts, tokens and API keys" },
+          { name: "metrics", description: "Analytics from live rollups" },
+          { name: "cache", description: "Response cache" },
+          { name: "rate limits", description: "Per-client request limits" },
           { name: "system", description: "Health and discovery" }
         ],
         components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
@@ -37,5 +44,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config) =>
     .use(systemRoutes(run))
     .use(authRoutes(run, config))
     .use(logRoutes(run, config))
+    .use(metricsRoutes(run, config))
+    .use(adminStateRoutes(run, config))
 
 export type App = ReturnType<typeof makeApp>

@@ -1,6 +1,6 @@
 import { Context, type Effect, type Option } from "effect"
 import type { StoreUnavailable } from "../domain/errors.ts"
-import type { LogRecord } from "../domain/log-record.ts"
+import type { Level, LogRecord } from "../domain/log-record.ts"
 import type { SearchRequest } from "../domain/search-request.ts"
 
 export interface SearchPage {
@@ -18,6 +18,43 @@ export interface ComponentHealth {
   readonly details?: Record<string, unknown>
 }
 
+/** Which rolled-up counts to read: event time from/to (epoch ms, minute resolution), optional filters. */
+export interface RollupFilter {
+  readonly from: number
+  readonly to: number
+  readonly services?: ReadonlyArray<string>
+  readonly levels?: ReadonlyArray<Level>
+}
+
+export interface LevelCount {
+  readonly service: string
+  readonly level: Level
+  readonly count: number
+  readonly bytes: number
+}
+
+export interface SeriesPoint {
+  /** Bucket start, epoch ms. */
+  readonly bucket: number
+  readonly level: Level
+  readonly count: number
+}
+
+export interface ErrorGroup {
+  readonly fingerprint: string
+  readonly service: string
+  readonly count: number
+  /** One full message of the group. */
+  readonly sample: string
+  /** Start of the last minute the error was seen in, epoch ms. */
+  readonly last_seen: number
+}
+
+export interface AllTimeCount extends LevelCount {
+  readonly first_seen: number
+  readonly last_seen: number
+}
+
 /** Where records are indexed and searched. Every adapter passes test/contract/log-store.ts. */
 export class LogStore extends Context.Tag("LogStore")<LogStore, {
   /** Writes a batch atomically. Records whose id is already stored are skipped (redelivery). */
@@ -25,5 +62,13 @@ export class LogStore extends Context.Tag("LogStore")<LogStore, {
   /** Newest first (event time, then arrival), filtered, paged with a stable cursor. */
   readonly search: (request: SearchRequest) => Effect.Effect<SearchPage, StoreUnavailable>
   readonly get: (id: string) => Effect.Effect<Option.Option<LogRecord>, StoreUnavailable>
+  /** Counts per service and level over a time range, from rollups (no scan of raw logs). */
+  readonly counts: (filter: RollupFilter) => Effect.Effect<ReadonlyArray<LevelCount>, StoreUnavailable>
+  /** Counts per time bucket and level, buckets of `bucketMinutes` aligned to the epoch; empty buckets absent. */
+  readonly series: (filter: RollupFilter, bucketMinutes: number) => Effect.Effect<ReadonlyArray<SeriesPoint>, StoreUnavailable>
+  /** The most frequent error fingerprints over a time range. */
+  readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreUnavailable>
+  /** All-time counts per service and level, optionally of one service. */
+  readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreUnavailable>
   readonly health: Effect.Effect<ComponentHealth>
 }>() {}

@@ -9,15 +9,30 @@ export interface RateLimitDecision {
   readonly allowed: boolean
   readonly limit: number
   readonly remaining: number
-  /** Seconds until a request would be allowed again (when refused) or the window frees a slot. */
+  /** Seconds until the window frees a slot. */
   readonly resetSeconds: number
 }
 
-/** Counts requests per key in a sliding window. Memory now; Redis (shared by API replicas) later. */
+export interface RateLimitUsage {
+  /** `ip:<address>` or `user:<id>`. */
+  readonly client: string
+  /** Which limit: `search`, `login`, … */
+  readonly name: string
+  /** Requests counted in the current window. */
+  readonly used: number
+}
+
+/**
+ * Counts requests per client and limit in a sliding window, exact at the boundary.
+ * Memory (one process) and Redis (shared by API replicas) adapters.
+ */
 export class RateLimiter extends Context.Tag("RateLimiter")<RateLimiter, {
-  readonly hit: (key: string, limit: RateLimit) => Effect.Effect<RateLimitDecision>
-  readonly reset: (key: string) => Effect.Effect<boolean>
+  readonly hit: (name: string, client: string, limit: RateLimit) => Effect.Effect<RateLimitDecision>
+  readonly usage: Effect.Effect<ReadonlyArray<RateLimitUsage>>
+  /** Forgets every limit of one client; false when it had none. */
+  readonly reset: (client: string) => Effect.Effect<boolean>
   readonly resetAll: Effect.Effect<void>
+  readonly backend: () => string
 }>() {}
 
 /** Parses the seed's `N/minute` notation. */

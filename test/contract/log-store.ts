@@ -122,6 +122,40 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
         expect([capped.total, capped.total_is_lower_bound]).toEqual([countCap, true])
       })))
 
+    test("rollups count what was stored, once, by minute, service and level", () =>
+      withStore((store) => Effect.gen(function*() {
+        const batch = [
+          makeRecord({ service: "api", level: "INFO", timestamp: at(0), message: "ok" }),
+          makeRecord({ service: "api", level: "ERROR", timestamp: at(0) + 30_000, message: "timeout after 3000ms id=42" }),
+          makeRecord({ service: "api", level: "ERROR", timestamp: at(1), message: "timeout after 2500ms id=7" }),
+          makeRecord({ service: "db", level: "FATAL", timestamp: at(2), message: "disk full on /dev/sda1" }),
+          makeRecord({ service: "db", level: "INFO", timestamp: at(5), message: "later" })
+        ]
+        yield* store.index(batch)
+        yield* store.index(batch.slice(0, 2)) // redelivered: must not count twice
+        const window = { from: at(0), to: at(2) }
+        const counts = yield* store.counts(window)
+        expect([...counts].sort((a, b) => (a.service + a.level).localeCompare(b.service + b.level)).map((c) => [c.service, c.level, c.count]))
+          .toEqual([["api", "ERROR", 2], ["api", "INFO", 1], ["db", "FATAL", 1]])
+        expect((yield* store.counts({ ...window, services: ["db"], levels: ["FATAL"] })).map((c) => c.count)).toEqual([1])
+
+        const series = yield* store.series({ from: at(0), to: at(5) }, 2)
+        expect(series.map((p) => [p.bucket - at(0), p.level, p.count])).toEqual([
+          [0, "ERROR", 2], [0, "INFO", 1], [2 * 60_000, "FATAL", 1], [4 * 60_000, "INFO", 1]
+        ])
+
+        const errors = yield* store.topErrors(window, 10)
+        expect(errors.map((e) => [e.service, e.fingerprint, e.count])).toEqual([
+          ["api", "timeout after <n>ms id=<n>", 2],
+          ["db", "disk full on /dev/sda<n>", 1]
+        ])
+        expect(errors[0]!.last_seen).toBe(at(1))
+
+        const allTime = yield* store.allTime("db")
+        expect(allTime.map((c) => [c.level, c.count]).sort()).toEqual([["FATAL", 1], ["INFO", 1]])
+        expect(Math.min(...allTime.map((c) => c.first_seen))).toBe(at(2))
+      })))
+
     test("reports itself healthy", () =>
       withStore((store) => Effect.gen(function*() {
         expect((yield* store.health).status).toBe("healthy")

@@ -18,6 +18,10 @@ export const makeRecordingStore = () => {
           : Effect.sync(() => void batches.push(batch))
       )),
     search: () => Effect.die("not used by actor tests"),
+    counts: () => Effect.die("not used by actor tests"),
+    series: () => Effect.die("not used by actor tests"),
+    topErrors: () => Effect.die("not used by actor tests"),
+    allTime: () => Effect.die("not used by actor tests"),
     get: () => Effect.succeed(Option.none()),
     health: Effect.succeed({ status: "healthy" })
   })

@@ -34,5 +34,33 @@ export const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS logs_service_ts ON logs(service, ts)",
   "CREATE INDEX IF NOT EXISTS logs_level_ts ON logs(level, ts)",
   // No column sizes: they serve bm25 ranking, and results are ordered by time instead.
-  "CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(message, content='logs', content_rowid='seq', columnsize=0)"
+  "CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(message, content='logs', content_rowid='seq', columnsize=0)",
+  // Rollups, written in the same transaction as the batch they count, so they always agree
+  // with the logs (also after kill -9). The metrics endpoints read only these.
+  `CREATE TABLE IF NOT EXISTS rollup_minute (
+    minute INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    level TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (minute, service, level)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS rollup_minute_service ON rollup_minute(service, minute)",
+  `CREATE TABLE IF NOT EXISTS rollup_totals (
+    service TEXT NOT NULL,
+    level TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    first_minute INTEGER NOT NULL,
+    last_minute INTEGER NOT NULL,
+    PRIMARY KEY (service, level)
+  ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS error_fingerprints (
+    minute INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    sample TEXT NOT NULL,
+    PRIMARY KEY (minute, service, fingerprint)
+  ) WITHOUT ROWID`
 ]

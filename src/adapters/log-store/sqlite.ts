@@ -3,7 +3,7 @@ import { Effect, Layer, Option } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
-import { LogStore, type SearchPage } from "../../ports/log-store.ts"
+import { type AllTimeCount, type ErrorGroup, type LevelCount, LogStore, type RollupFilter, type SearchPage, type SeriesPoint } from "../../ports/log-store.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
 import { compileWhere } from "./sqlite-query.ts"
 import { SqliteWriterThread } from "./sqlite-writer-thread.ts"
@@ -91,10 +91,53 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       }
     }
 
+    const rollupWhere = (filter: RollupFilter) => {
+      const conditions = ["minute BETWEEN ? AND ?"]
+      const params: Array<string | number> = [Math.floor(filter.from / 60_000), Math.floor(filter.to / 60_000)]
+      if (filter.services?.length) {
+        conditions.push("service IN (SELECT value FROM json_each(?))")
+        params.push(JSON.stringify(filter.services))
+      }
+      if (filter.levels?.length) {
+        conditions.push("level IN (SELECT value FROM json_each(?))")
+        params.push(JSON.stringify(filter.levels))
+      }
+      return { sql: conditions.join(" AND "), params }
+    }
+    const read = <A>(f: () => A) => Effect.try({ try: f, catch: unavailable })
+
     return LogStore.of({
       index: (batch) => Effect.tryPromise({ try: () => writer.write(batch), catch: unavailable }).pipe(Effect.withSpan("LogStore.index")),
       search: (request) => Effect.try({ try: () => search(request), catch: unavailable }).pipe(Effect.withSpan("LogStore.search")),
       get: (id) => Effect.try({ try: () => Option.fromNullable(byId.get(id)).pipe(Option.map(toRecord)), catch: unavailable }),
+      counts: (filter) =>
+        read(() => {
+          const where = rollupWhere(filter)
+          return cached<LevelCount>(`SELECT service, level, sum(count) AS count, sum(bytes) AS bytes FROM rollup_minute WHERE ${where.sql} GROUP BY service, level`)
+            .all(...where.params)
+        }),
+      series: (filter, bucketMinutes) =>
+        read(() => {
+          const where = rollupWhere(filter)
+          return cached<SeriesPoint>(
+            `SELECT (minute / ?) * ? * 60000 AS bucket, level, sum(count) AS count FROM rollup_minute WHERE ${where.sql} GROUP BY 1, level ORDER BY 1`
+          ).all(bucketMinutes, bucketMinutes, ...where.params)
+        }),
+      topErrors: (filter, limit) =>
+        read(() => {
+          const where = rollupWhere({ ...filter, levels: [] })
+          return cached<ErrorGroup>(
+            `SELECT fingerprint, service, sum(count) AS count, max(sample) AS sample, max(minute) * 60000 AS last_seen
+             FROM error_fingerprints WHERE ${where.sql} GROUP BY fingerprint, service ORDER BY count DESC, last_seen DESC LIMIT ?`
+          ).all(...where.params, limit)
+        }),
+      allTime: (service) =>
+        read(() =>
+          cached<AllTimeCount>(
+            `SELECT service, level, count, bytes, first_minute * 60000 AS first_seen, (last_minute + 1) * 60000 - 1 AS last_seen
+             FROM rollup_totals WHERE ? IS NULL OR service = ?`
+          ).all(service ?? null, service ?? null)
+        ),
       health: Effect.sync(() => {
         try {
           const { bytes } = db.query<{ bytes: number }, []>(

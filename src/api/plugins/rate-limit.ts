@@ -25,6 +25,15 @@ export const limitsFrom = (config: Config): Record<LimitName, RateLimit> => ({
   user_list: parseRate(config.RATE_LIMIT_USER_LIST)
 })
 
+/** The client's address: the socket's, or the first X-Forwarded-For hop when the proxy is trusted. */
+export const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null, trustProxy: boolean) => {
+  if (trustProxy) {
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim()
+    if (forwarded) return forwarded
+  }
+  return server?.requestIP(request)?.address ?? "unknown"
+}
+
 interface Identified {
   readonly account?: { readonly id: string }
   readonly principal?: { readonly user: { readonly id: string } }
@@ -40,9 +49,9 @@ export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config) => 
           const { set, request, server } = context
           const identified = context as unknown as Identified
           const userId = identified.account?.id ?? identified.principal?.user.id
-          const client = userId !== undefined ? `user:${userId}` : `ip:${server?.requestIP(request)?.address ?? "unknown"}`
+          const client = userId !== undefined ? `user:${userId}` : `ip:${clientAddress(request, server, config.TRUST_PROXY)}`
           const limit = limits[name]
-          const decision = await run(Effect.flatMap(RateLimiter, (limiter) => limiter.hit(`${name}:${client}`, limit)))
+          const decision = await run(Effect.flatMap(RateLimiter, (limiter) => limiter.hit(name, client, limit)))
           set.headers["ratelimit-limit"] = String(decision.limit)
           set.headers["ratelimit-remaining"] = String(decision.remaining)
           set.headers["ratelimit-reset"] = String(decision.resetSeconds)

@@ -1,7 +1,8 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
 import { ActorRegistry } from "../../../actors/stats.ts"
 import { MetaDatabase } from "../../adapters/meta-store/database.ts"
+import { RedisConnection } from "../../adapters/redis/client.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import { VERSION } from "../../version.ts"
@@ -17,6 +18,8 @@ const health = Effect.gen(function*() {
   const registry = yield* ActorRegistry
   const storeHealth = yield* store.health
   const databaseHealth = yield* Effect.flatMap(MetaDatabase, (db) => db.health)
+  // Redis is optional and never fatal: when it is down, cache and limits run in process.
+  const redis = Option.map(yield* Effect.serviceOption(RedisConnection), (c) => c.isReady() ? "healthy" : "unhealthy")
   const actors = registry.all().map((a) => ({
     name: a.name,
     kind: a.kind,
@@ -36,7 +39,8 @@ const health = Effect.gen(function*() {
     services: {
       log_store: storeHealth.status,
       log_bus: "healthy",
-      database: databaseHealth.status
+      database: databaseHealth.status,
+      ...Option.match(redis, { onNone: () => ({}), onSome: (status) => ({ redis: status }) })
     },
     details: {
       log_store: storeHealth.details ?? {},

@@ -1,0 +1,64 @@
+import { Effect } from "effect"
+import { Cache } from "../../ports/cache.ts"
+import type { RedisConnection } from "../redis/client.ts"
+
+/**
+ * Redis cache shared by API replicas (values JSON, expiry by SET EX). While Redis is
+ * unreachable, reads and writes go to the in-process cache instead, so no request fails;
+ * ioredis reconnects by itself and Redis takes over again.
+ */
+export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Cache["Type"]) => {
+  const { redis } = connection
+  const keyPrefix = `${connection.prefix}cache:`
+  let hits = 0
+  let misses = 0
+  const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) =>
+    connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect
+  const scan = async (pattern: string) => {
+    const keys: string[] = []
+    let cursor = "0"
+    do {
+      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500)
+      cursor = next
+      keys.push(...batch)
+    } while (cursor !== "0")
+    return keys
+  }
+  // Our glob has only * and ?; anything else Redis would read as glob syntax is escaped.
+  const toRedisGlob = (pattern: string) => pattern.replace(/[[\]\\]/g, "\\$&")
+
+  return Cache.of({
+    get: (key) =>
+      orFallback(async () => {
+        const text = await redis.get(keyPrefix + key)
+        if (text === null) {
+          misses++
+          return undefined
+        }
+        hits++
+        return JSON.parse(text) as unknown
+      }, fallback.get(key)),
+    set: (key, value, ttlSeconds) =>
+      orFallback(async () => void await redis.set(keyPrefix + key, JSON.stringify(value), "EX", ttlSeconds), fallback.set(key, value, ttlSeconds)),
+    clear: (pattern) =>
+      Effect.zipWith(
+        orFallback(async () => {
+          const keys = await scan(keyPrefix.replace(/[*?[\]\\]/g, "\\$&") + toRedisGlob(pattern))
+          if (keys.length) await redis.del(...keys)
+          return keys.length
+        }, Effect.succeed(0)),
+        fallback.clear(pattern),
+        (a, b) => a + b
+      ),
+    stats: Effect.gen(function*() {
+      const local = yield* fallback.stats
+      if (!connection.isReady()) return { ...local, backend: "memory (redis unavailable)" }
+      return yield* Effect.tryPromise(async () => {
+        const keys = (await scan(`${keyPrefix.replace(/[*?[\]\\]/g, "\\$&")}*`)).length
+        const memory = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? 0)
+        const total = hits + misses
+        return { backend: "redis", hits, misses, hit_rate: total === 0 ? 0 : hits / total, keys, memory_bytes: memory }
+      }).pipe(Effect.orElse(() => Effect.succeed({ ...local, backend: "memory (redis unavailable)" })))
+    })
+  })
+}

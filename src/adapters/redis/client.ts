@@ -1,0 +1,41 @@
+import { Context, Effect, Layer } from "effect"
+import Redis from "ioredis"
+
+/**
+ * One Redis connection shared by the cache and the rate limiter. ioredis reconnects by itself
+ * (backoff capped at 2 s); while it is down, commands fail at once instead of queueing, so
+ * callers fall back to in-process behaviour without waiting.
+ */
+export class RedisConnection extends Context.Tag("RedisConnection")<RedisConnection, {
+  readonly redis: Redis
+  readonly prefix: string
+  readonly isReady: () => boolean
+}>() {}
+
+export const RedisConnectionLive = (url: string, prefix: string) =>
+  Layer.scoped(RedisConnection, Effect.gen(function*() {
+    const redis = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        new Redis(url, {
+          lazyConnect: false,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          connectTimeout: 2000,
+          commandTimeout: 1000,
+          retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000)
+        })
+      ),
+      (redis) => Effect.promise(() => redis.quit().catch(() => redis.disconnect()))
+    )
+    let lastStatus = ""
+    const report = (status: string, error?: Error) => {
+      if (status === lastStatus) return
+      lastStatus = status
+      const line = { message: `redis ${status}${error ? `: ${error.message}` : ""}`, logLevel: status === "ready" ? "INFO" : "WARN", timestamp: new Date().toISOString() }
+      console.log(JSON.stringify(line))
+    }
+    redis.on("ready", () => report("ready"))
+    redis.on("error", (e: Error) => report("unavailable; using in-process fallback", e))
+    redis.on("end", () => report("disconnected"))
+    return { redis, prefix, isReady: () => redis.status === "ready" }
+  }))

@@ -13,7 +13,7 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
   let hits = 0
   let misses = 0
   const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) =>
-    connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect
+    Effect.suspend(() => connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect)
   const scan = async (pattern: string) => {
     const keys: string[] = []
     let cursor = "0"

@@ -49,7 +49,7 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
   // Keys are ours (prefix + limit name + client); escape glob characters a client id could hold.
   const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&")
   const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) =>
-    connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect
+    Effect.suspend(() => connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect)
 
   return RateLimiter.of({
     hit: (name, client, limit) =>

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test"
+import { REDIS_URL, redisAvailable, startPrivateRedis, uniquePrefix } from "../support/redis.ts"
+import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(100)
+  }
+}
+const redisHealth = async (url: string) => (await json(fetch(`${url}/health`))).services.redis as string
+
+if (await redisAvailable()) {
+  describe("Redis shared by API processes", () => {
+    test("two API processes on one Redis enforce one limit", async () => {
+      const env = { REDIS_URL, REDIS_KEY_PREFIX: uniquePrefix(), RATE_LIMIT_SEARCH: "5/minute" }
+      const [a, b] = await Promise.all([startServer({ env }), startServer({ env })])
+      try {
+        await waitFor("both on redis", async () => (await redisHealth(a.url)) === "healthy" && (await redisHealth(b.url)) === "healthy")
+        const statuses = []
+        for (const server of [a, b, a, b, a, b]) statuses.push((await fetch(`${server.url}/api/v1/logs/search`)).status)
+        expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
+
+        // A cached metric computed by one process is a hit in the other.
+        expect((await fetch(`${a.url}/api/v1/metrics/overview`)).headers.get("x-cache")).toBe("MISS")
+        expect((await fetch(`${b.url}/api/v1/metrics/overview`)).headers.get("x-cache")).toBe("HIT")
+        expect((await json(fetch(`${b.url}/api/v1/cache/stats`))).backend).toBe("redis")
+      } finally {
+        await Promise.all([stopServer(a), stopServer(b)])
+        removeDataDir(a.dataDir)
+        removeDataDir(b.dataDir)
+      }
+    })
+
+    test("when Redis stops, requests keep succeeding in process, /health says so, and Redis is used again once back", async () => {
+      const redis = await startPrivateRedis()
+      const server = await startServer({ env: { REDIS_URL: redis.url } })
+      try {
+        await waitFor("redis healthy", async () => (await redisHealth(server.url)) === "healthy")
+        await redis.stop()
+        const failures: number[] = []
+        for (let i = 0; i < 20; i++) {
+          for (const path of ["/api/v1/metrics/overview", "/api/v1/logs/search", "/api/v1/cache/stats"]) {
+            const response = await fetch(`${server.url}${path}`)
+            if (response.status !== 200) failures.push(response.status)
+          }
+        }
+        expect(failures).toEqual([])
+        expect(await redisHealth(server.url)).toBe("unhealthy")
+        expect((await json(fetch(`${server.url}/api/v1/cache/stats`))).backend).toBe("memory (redis unavailable)")
+
+        await redis.start()
+        await waitFor("redis healthy again", async () => (await redisHealth(server.url)) === "healthy")
+        expect((await json(fetch(`${server.url}/api/v1/cache/stats`))).backend).toBe("redis")
+      } finally {
+        await stopServer(server)
+        await redis.stop()
+        removeDataDir(server.dataDir)
+      }
+    }, 60_000)
+  })
+}

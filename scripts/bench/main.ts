@@ -1,8 +1,10 @@
 import { runIngestBench } from "./ingest.ts"
+import { runMetricsBench } from "./metrics.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
-  ingest: runIngestBench
+  ingest: runIngestBench,
+  metrics: runMetricsBench
 }
 
 const [name, ...argv] = process.argv.slice(2)

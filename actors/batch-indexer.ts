@@ -67,8 +67,8 @@ export interface BatchIndexerConfig {
   readonly capacity: number
   /** Who hears about committed records (tail hub, …); they must never block. */
   readonly committed: ReadonlyArray<Actor<ReadonlyArray<LogRecord>>>
-  /** Where flushes are recorded. */
-  readonly history: FlushHistory
+  /** Told of every committed batch and how long its write took (statistics, metrics). */
+  readonly onFlush: (records: ReadonlyArray<LogRecord>, latencyMs: number) => void
 }
 
 export const makeBatchIndexer = (config: BatchIndexerConfig) =>
@@ -98,7 +98,7 @@ export const makeBatchIndexer = (config: BatchIndexerConfig) =>
           Effect.matchCauseEffect({
             onSuccess: () =>
               Effect.gen(function*() {
-                config.history.record(Date.now(), records.length, performance.now() - started)
+                config.onFlush(records, performance.now() - started)
                 for (const d of batch) yield* d.ack
                 stats.handled += batch.length
                 for (const listener of config.committed) yield* listener.send(records)

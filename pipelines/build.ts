@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Scope, Stream } from "effect"
+import { Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, Stream } from "effect"
 import type { Actor } from "../actors/actor.ts"
 import { FlushHistory, makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
@@ -6,6 +6,7 @@ import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
 import type { LogRecord } from "../src/domain/log-record.ts"
 import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
+import { Telemetry } from "../src/telemetry/prometheus.ts"
 import type { Stage } from "./topology.ts"
 
 /** What a running pipeline offers the rest of the process. */
@@ -28,6 +29,22 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
   Effect.gen(function*() {
     const built = new Map<string, Built>()
     const flushes = new FlushHistory()
+    const telemetry = yield* Effect.serviceOption(Telemetry)
+    const onFlush = (records: ReadonlyArray<LogRecord>, latencyMs: number) => {
+      flushes.record(Date.now(), records.length, latencyMs)
+      if (Option.isNone(telemetry)) return
+      const t = telemetry.value
+      t.batchSize.observe(records.length)
+      t.indexingDuration.observe(latencyMs / 1000)
+      const counts = new Map<string, { service: string; level: string; n: number }>()
+      for (const r of records) {
+        const key = `${r.service}\u0000${r.level}`
+        const entry = counts.get(key)
+        if (entry) entry.n++
+        else counts.set(key, { service: r.service, level: r.level, n: 1 })
+      }
+      for (const c of counts.values()) t.logsIndexed.inc({ service: c.service, level: c.level }, c.n)
+    }
     const outputsOf = (stage: Stage) =>
       stage.outputs.map((id) => {
         const target = built.get(id)
@@ -56,7 +73,7 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
               flushInterval: Duration.millis(config.INDEXER_FLUSH_MS),
               capacity: config.INDEXER_MAILBOX,
               committed: committedListeners(stage),
-              history: flushes
+              onFlush
             })
           })
           break

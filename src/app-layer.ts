@@ -4,6 +4,8 @@ import { ApiKeysLive } from "./accounts/api-keys.ts"
 import { UsersLive } from "./accounts/users.ts"
 import { MetaDatabaseLive } from "./adapters/meta-store/database.ts"
 import { sharedStateLayer } from "./adapters/shared-state.ts"
+import { instrumentStore } from "./telemetry/instrumented-store.ts"
+import { Telemetry, TelemetryLive } from "./telemetry/prometheus.ts"
 import { ActorRegistry } from "../actors/stats.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -25,7 +27,7 @@ export const loggingLayer = (config: Config) =>
 export const infrastructureLayer = (config: Config) =>
   Layer.mergeAll(
     Layer.effect(ActorRegistry, ActorRegistry.make),
-    SqliteStoreLive({ path: config.storePath, synchronous: config.SQLITE_SYNCHRONOUS, countCap: config.SEARCH_COUNT_CAP }),
+    instrumentStore(SqliteStoreLive({ path: config.storePath, synchronous: config.SQLITE_SYNCHRONOUS, countCap: config.SEARCH_COUNT_CAP })),
     MemoryBusLive({
       partitions: config.BUS_PARTITIONS,
       partitionCapacity: config.BUS_PARTITION_CAPACITY,
@@ -36,14 +38,30 @@ export const infrastructureLayer = (config: Config) =>
 
 /** The metadata store with its repositories and account rules; creates the first admin. */
 export const accountsLayer = (config: Config) => {
-  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive).pipe(Layer.provideMerge(MetaDatabaseLive(config.metaDatabaseUrl)))
+  const database = Layer.unwrapEffect(Effect.map(Telemetry, (t) =>
+    MetaDatabaseLive(config.metaDatabaseUrl, {
+      started: (operation) => {
+        t.databaseQueries.inc({ operation })
+        t.databaseConnections.inc()
+      },
+      finished: () => t.databaseConnections.dec()
+    })))
+  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive).pipe(Layer.provideMerge(database))
   const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
 }
 
+/** Prometheus reads actor statistics at scrape time. */
+const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
+  const telemetry = yield* Telemetry
+  telemetry.collectFrom(yield* ActorRegistry)
+}))
+
 export const roleLayer = (role: Role, config: Config) =>
   HttpServerLive(config).pipe(
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
+    Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),
+    Layer.provideMerge(TelemetryLive("sqlite")),
     Layer.provide(loggingLayer(config))
   )

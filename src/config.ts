@@ -84,6 +84,9 @@ const schema = z.object({
   /** Believe X-Forwarded-For for the client address (only behind a proxy you run). */
   TRUST_PROXY: bool.default(false),
 
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_DEFAULT: rate.default("100/minute"),
   RATE_LIMIT_SEARCH: rate.default("50/minute"),

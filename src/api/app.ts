@@ -12,7 +12,10 @@ import type { RateLimiter } from "../ports/rate-limiter.ts"
 import type { Cache } from "../ports/cache.ts"
 import type { Pipeline } from "../../pipelines/build.ts"
 import { VERSION } from "../version.ts"
+import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
+import { httpMetrics } from "./plugins/http-metrics.ts"
+import { prometheusRoutes } from "./routes/prometheus.ts"
 import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
@@ -23,9 +26,10 @@ import type { RunEffect } from "./run-effect.ts"
 export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline
 
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */
-export const makeApp = (run: RunEffect<AppServices>, config: Config) =>
+export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia()
     .use(errors)
+    .use(httpMetrics(telemetry))
     .use(openapi({
       path: "/docs",
       documentation: {
@@ -42,9 +46,10 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config) =>
       }
     }))
     .use(systemRoutes(run))
-    .use(authRoutes(run, config))
-    .use(logRoutes(run, config))
-    .use(metricsRoutes(run, config))
-    .use(adminStateRoutes(run, config))
+    .use(prometheusRoutes(telemetry, config))
+    .use(authRoutes(run, config, telemetry))
+    .use(logRoutes(run, config, telemetry))
+    .use(metricsRoutes(run, config, telemetry))
+    .use(adminStateRoutes(run, config, telemetry))
 
 export type App = ReturnType<typeof makeApp>

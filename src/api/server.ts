@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import type { Config } from "../config.ts"
 import { makeApp, type AppServices } from "./app.ts"
+import { Telemetry } from "../telemetry/prometheus.ts"
 import { makeRunEffect } from "./run-effect.ts"
 
 /**
@@ -10,7 +11,7 @@ import { makeRunEffect } from "./run-effect.ts"
 export const HttpServerLive = (config: Config) =>
   Layer.scopedDiscard(Effect.gen(function*() {
     const run = makeRunEffect(yield* Effect.runtime<AppServices>())
-    const app = makeApp(run, config)
+    const app = makeApp(run, config, yield* Telemetry)
     yield* Effect.acquireRelease(
       Effect.sync(() =>
         app.listen({

@@ -9,10 +9,13 @@ export interface CacheStats {
   readonly memory_bytes: number
 }
 
-/** A key-value cache with TTLs; values are JSON. Memory (LRU) and Redis adapters. */
+/**
+ * A key-value cache with TTLs. Values are text (serialised JSON responses), so a hit is served
+ * without parsing and re-serialising. Memory (LRU) and Redis adapters.
+ */
 export class Cache extends Context.Tag("Cache")<Cache, {
-  readonly get: (key: string) => Effect.Effect<unknown | undefined>
-  readonly set: (key: string, value: unknown, ttlSeconds: number) => Effect.Effect<void>
+  readonly get: (key: string) => Effect.Effect<string | undefined>
+  readonly set: (key: string, value: string, ttlSeconds: number) => Effect.Effect<void>
   /** Deletes the keys matching a glob pattern (`*` and `?`); returns how many. */
   readonly clear: (pattern: string) => Effect.Effect<number>
   readonly stats: Effect.Effect<CacheStats>

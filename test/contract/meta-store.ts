@@ -75,7 +75,7 @@ export const metaStoreContract = (name: string, freshUrl: () => Promise<string>)
         const keys = yield* ApiKeys
         const { key, secret } = yield* keys.create(owner.id, "fluent-bit", ["ingest"], null)
         expect(secret.startsWith(key.prefix)).toBe(true)
-        const stored = yield* (yield* MetaDatabase).query((sql) => sql`SELECT * FROM api_keys`)
+        const stored = yield* (yield* MetaDatabase).query("test", (sql) => sql`SELECT * FROM api_keys`)
         expect(JSON.stringify(stored)).not.toContain(secret)
         expect(Option.getOrThrow(yield* keys.authenticate(secret)).scopes).toEqual(["ingest"])
         expect(Option.isNone(yield* keys.authenticate(secret + "x"))).toBe(true)

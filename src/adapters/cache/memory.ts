@@ -28,14 +28,13 @@ export const makeMemoryCache = (maxEntries: number) => {
         entries.delete(key)
         entries.set(key, entry)
         hits++
-        return JSON.parse(entry.value) as unknown
+        return entry.value
       })),
     set: (key, value, ttlSeconds) =>
       Clock.currentTimeMillis.pipe(Effect.map((now) => {
         remove(key)
-        const text = JSON.stringify(value)
-        entries.set(key, { value: text, expiresAt: now + ttlSeconds * 1000 })
-        bytes += text.length * 2
+        entries.set(key, { value, expiresAt: now + ttlSeconds * 1000 })
+        bytes += value.length * 2
         while (entries.size > maxEntries) remove(entries.keys().next().value!)
       })),
     clear: (pattern) =>

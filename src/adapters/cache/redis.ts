@@ -3,7 +3,7 @@ import { Cache } from "../../ports/cache.ts"
 import type { RedisConnection } from "../redis/client.ts"
 
 /**
- * Redis cache shared by API replicas (values JSON, expiry by SET EX). While Redis is
+ * Redis cache shared by API replicas (expiry by SET EX). While Redis is
  * unreachable, reads and writes go to the in-process cache instead, so no request fails;
  * ioredis reconnects by itself and Redis takes over again.
  */
@@ -36,10 +36,10 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
           return undefined
         }
         hits++
-        return JSON.parse(text) as unknown
+        return text
       }, fallback.get(key)),
     set: (key, value, ttlSeconds) =>
-      orFallback(async () => void await redis.set(keyPrefix + key, JSON.stringify(value), "EX", ttlSeconds), fallback.set(key, value, ttlSeconds)),
+      orFallback(async () => void await redis.set(keyPrefix + key, value, "EX", ttlSeconds), fallback.set(key, value, ttlSeconds)),
     clear: (pattern) =>
       Effect.zipWith(
         orFallback(async () => {

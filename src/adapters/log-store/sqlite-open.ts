@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import { PRAGMAS, SCHEMA } from "./sqlite-schema.ts"
+import { PRAGMAS, SCHEMA_VERSIONS } from "./sqlite-schema.ts"
 
 export interface SqliteStoreConfig {
   /** Database file. */
@@ -18,6 +18,11 @@ export const openDatabase = (config: SqliteStoreConfig): Database => {
   const db = new Database(config.path, { create: true, strict: true })
   for (const pragma of PRAGMAS) db.run(pragma)
   db.run(`PRAGMA synchronous = ${config.synchronous === "FULL" ? "FULL" : "NORMAL"}`)
-  db.transaction(() => SCHEMA.forEach((statement) => db.run(statement)))()
+  db.transaction(() => {
+    const { user_version: applied } = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!
+    SCHEMA_VERSIONS.slice(applied).forEach((statements) => statements.forEach((statement) => db.run(statement)))
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    db.run(`PRAGMA user_version = ${SCHEMA_VERSIONS.length}`)
+  }).immediate()
   return db
 }

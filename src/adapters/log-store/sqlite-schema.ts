@@ -14,7 +14,8 @@ export const PRAGMAS = [
   "PRAGMA mmap_size = 268435456"
 ]
 
-export const SCHEMA = [
+/** Version 1: logs, full-text index and the per-service rollups. */
+const V1 = [
   `CREATE TABLE IF NOT EXISTS logs (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
@@ -64,3 +65,18 @@ export const SCHEMA = [
     PRIMARY KEY (minute, service, fingerprint)
   ) WITHOUT ROWID`
 ]
+
+/** Version 2: per-level minute counts across services, so unfiltered time series read few rows. */
+const V2 = [
+  `CREATE TABLE rollup_level_minute (
+    minute INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (minute, level)
+  ) WITHOUT ROWID`,
+  "INSERT INTO rollup_level_minute SELECT minute, level, sum(count), sum(bytes) FROM rollup_minute GROUP BY minute, level"
+]
+
+/** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */
+export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2]

@@ -18,6 +18,10 @@ export const makeBatchWriter = (db: Database) => {
     `INSERT INTO rollup_minute (minute, service, level, count, bytes) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
   )
+  const addLevelMinute = db.query(
+    `INSERT INTO rollup_level_minute (minute, level, count, bytes) VALUES (?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
+  )
   const addTotal = db.query(
     `INSERT INTO rollup_totals (service, level, count, bytes, first_minute, last_minute) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes,
@@ -45,6 +49,7 @@ export const makeBatchWriter = (db: Database) => {
     }
     indexText.run(before)
     for (const m of rollup.minutes.values()) addMinute.run(m.minute, m.service, m.level, m.count, m.bytes)
+    for (const m of rollup.levelMinutes.values()) addLevelMinute.run(m.minute, m.level, m.count, m.bytes)
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
     for (const f of rollup.fingerprints.values()) addFingerprint.run(f.minute, f.service, f.fingerprint, f.count, f.sample)
   })
@@ -53,6 +58,7 @@ export const makeBatchWriter = (db: Database) => {
 /** What one batch adds to the rollups, grouped in memory so each row is upserted once. */
 class RollupDelta {
   readonly minutes = new Map<string, { minute: number; service: string; level: string; count: number; bytes: number }>()
+  readonly levelMinutes = new Map<string, { minute: number; level: string; count: number; bytes: number }>()
   readonly totals = new Map<string, { service: string; level: string; count: number; bytes: number; firstMinute: number; lastMinute: number }>()
   readonly fingerprints = new Map<string, { minute: number; service: string; fingerprint: string; count: number; sample: string }>()
 
@@ -65,6 +71,13 @@ class RollupDelta {
       m.count++
       m.bytes += bytes
     } else this.minutes.set(minuteKey, { minute, service: r.service, level: r.level, count: 1, bytes })
+
+    const levelKey = `${minute}\u0000${r.level}`
+    const l = this.levelMinutes.get(levelKey)
+    if (l) {
+      l.count++
+      l.bytes += bytes
+    } else this.levelMinutes.set(levelKey, { minute, level: r.level, count: 1, bytes })
 
     const totalKey = `${r.service}\u0000${r.level}`
     const t = this.totals.get(totalKey)

@@ -31,7 +31,8 @@ const isUniqueViolation = (e: unknown) => {
 
 export class MetaDatabase extends Context.Tag("MetaDatabase")<MetaDatabase, {
   readonly dialect: Dialect
-  readonly query: <A>(run: (sql: SQL) => Promise<A>) => Effect.Effect<A, MetaStoreUnavailable | UniqueViolation>
+  /** Runs one repository operation; `operation` (`users.by_id`, …) labels the database_queries_total metric. */
+  readonly query: <A>(operation: string, run: (sql: SQL) => Promise<A>) => Effect.Effect<A, MetaStoreUnavailable | UniqueViolation>
   readonly health: Effect.Effect<{ readonly status: "healthy" | "unhealthy"; readonly details: Record<string, unknown> }>
 }>() {}
 
@@ -69,7 +70,13 @@ export const openMetaSql = (url: string): SQL => {
     : new SQL(url, { max: 10, connectionTimeout: 5, idleTimeout: 30 })
 }
 
-export const makeMetaDatabase = (url: string) =>
+/** Counts queries and in-flight connections, when telemetry is on. */
+export interface QueryObserver {
+  readonly started: (operation: string) => void
+  readonly finished: () => void
+}
+
+export const makeMetaDatabase = (url: string, observer?: QueryObserver) =>
   Effect.gen(function*() {
     const dialect = dialectOf(url)
     const sql = yield* Effect.acquireRelease(
@@ -92,16 +99,23 @@ export const makeMetaDatabase = (url: string) =>
     })
     if (applied.length) yield* Effect.logInfo(`metadata store migrated to version ${applied.at(-1)}`).pipe(Effect.annotateLogs({ dialect }))
 
-    const query = <A>(run: (sql: SQL) => Promise<A>) =>
+    const query = <A>(operation: string, run: (sql: SQL) => Promise<A>) =>
       Effect.tryPromise({
-        try: () => run(sql),
+        try: async () => {
+          observer?.started(operation)
+          try {
+            return await run(sql)
+          } finally {
+            observer?.finished()
+          }
+        },
         catch: (e) => isUniqueViolation(e) ? new UniqueViolation({ detail: describe(e) }) : new MetaStoreUnavailable({ reason: describe(e) })
       })
 
     return MetaDatabase.of({
       dialect,
       query,
-      health: query((sql) => sql`SELECT 1 AS ok`).pipe(
+      health: query("health", (sql) => sql`SELECT 1 AS ok`).pipe(
         Effect.as({ status: "healthy" as const, details: { engine: dialect, url: redactUrl(url) } }),
         Effect.timeoutOption("3 seconds"),
         Effect.map((result) => result._tag === "Some" ? result.value : { status: "unhealthy" as const, details: { engine: dialect, error: "timed out" } }),
@@ -110,4 +124,4 @@ export const makeMetaDatabase = (url: string) =>
     })
   })
 
-export const MetaDatabaseLive = (url: string) => Layer.scoped(MetaDatabase, makeMetaDatabase(url))
+export const MetaDatabaseLive = (url: string, observer?: QueryObserver) => Layer.scoped(MetaDatabase, makeMetaDatabase(url, observer))

@@ -6,6 +6,7 @@ import type { ApiKeyScope, Principal, UserWithSecrets } from "../../accounts/use
 import { publicUser } from "../../accounts/user.ts"
 import { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /**
@@ -44,16 +45,20 @@ const bearer = (headers: Record<string, string | undefined>) => {
   return headers["x-api-key"]
 }
 
-export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config) => {
+export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const userFromToken = (token: string, verify: Verify) =>
     Effect.gen(function*() {
       const claims = yield* Effect.promise(() => verify(token))
       if (!claims || typeof claims.sub !== "string" || typeof claims.ver !== "number") {
+        telemetry.authAttempts.inc({ result: "invalid_token" })
         return yield* Effect.fail(new Unauthorized("invalid or expired token"))
       }
       const { sub, ver } = claims as unknown as TokenClaims
       const user = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(sub)))
-      if (!user || !user.is_active || user.token_version !== ver) return yield* Effect.fail(new Unauthorized("invalid or expired token"))
+      if (!user || !user.is_active || user.token_version !== ver) {
+        telemetry.authAttempts.inc({ result: "revoked_token" })
+        return yield* Effect.fail(new Unauthorized("invalid or expired token"))
+      }
       return user
     })
 
@@ -61,7 +66,10 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config) => {
     looksLikeApiKey(token)
       ? Effect.gen(function*() {
         const key = Option.getOrUndefined(yield* Effect.flatMap(ApiKeys, (keys) => keys.authenticate(token)))
-        if (!key) return yield* Effect.fail(new Unauthorized("invalid, revoked or expired API key"))
+        if (!key) {
+          telemetry.authAttempts.inc({ result: "invalid_api_key" })
+          return yield* Effect.fail(new Unauthorized("invalid, revoked or expired API key"))
+        }
         const owner = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(key.user_id)))
         if (!owner || !owner.is_active) return yield* Effect.fail(new Unauthorized("the API key's owner is no longer active"))
         return { kind: "api_key", user: publicUser(owner), keyId: key.id, scopes: key.scopes } satisfies Principal

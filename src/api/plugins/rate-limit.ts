@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { Elysia } from "elysia"
 import type { Config } from "../../config.ts"
 import { describeRate, parseRate, RateLimiter, type RateLimit } from "../../ports/rate-limiter.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /**
@@ -39,7 +40,7 @@ interface Identified {
   readonly principal?: { readonly user: { readonly id: string } }
 }
 
-export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config) => {
+export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
   const limits = limitsFrom(config)
   return new Elysia({ name: "rate-limit" })
     .macro({
@@ -56,6 +57,7 @@ export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config) => 
           set.headers["ratelimit-remaining"] = String(decision.remaining)
           set.headers["ratelimit-reset"] = String(decision.resetSeconds)
           if (!decision.allowed) {
+            telemetry.rateLimitExceeded.inc({ endpoint: (context as { route?: string }).route ?? name })
             set.status = 429
             set.headers["retry-after"] = String(decision.resetSeconds)
             const message = `Rate limit exceeded: ${describeRate(limit)}`

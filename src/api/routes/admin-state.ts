@@ -10,14 +10,15 @@ import { describeRate, RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { limitsFrom } from "../plugins/rate-limit.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** The seed's Cache Management and Rate Limit Management endpoints. */
-export const adminStateRoutes = (run: RunEffect<Cache | RateLimiter | Users | ApiKeys>, config: Config) => {
+export const adminStateRoutes = (run: RunEffect<Cache | RateLimiter | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const limits = limitsFrom(config)
   return new Elysia({ name: "routes/admin-state" })
     .use(errors)
-    .use(authPlugin(run, config))
+    .use(authPlugin(run, config, telemetry))
     .get("/api/v1/cache/stats", () => run(Effect.flatMap(Cache, (cache) => cache.stats)), {
       detail: { summary: "Cache hits, misses, hit rate, keys, backend and memory", tags: ["cache"] }
     })

@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
 import { z } from "zod"
-import { Accounts } from "../../accounts/accounts.ts"
+import { Accounts, InvalidCredentials } from "../../accounts/accounts.ts"
 import { ApiKeys } from "../../accounts/api-keys.ts"
 import { API_KEY_SCOPES, publicUser } from "../../accounts/user.ts"
 import { Users } from "../../accounts/users.ts"
@@ -11,6 +11,7 @@ import type { RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** Accounts, tokens and API keys: the seed's Authentication section plus API keys for shippers. */
@@ -44,18 +45,24 @@ const AdminUserChange = z.object({ is_active: z.boolean().optional(), is_admin: 
 
 type Services = Accounts | Users | ApiKeys | RateLimiter
 
-export const authRoutes = (run: RunEffect<Services>, config: Config) =>
+export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia({ name: "routes/auth", prefix: "/api/v1/auth" })
     .use(errors)
-    .use(authPlugin(run, config))
-    .use(rateLimitPlugin(run, config))
+    .use(authPlugin(run, config, telemetry))
+    .use(rateLimitPlugin(run, config, telemetry))
     .post("/register", async ({ body, set }) => {
       const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.register(body)))
+      telemetry.usersRegistered.inc()
       set.status = 201
       return user
     }, { body: Registration, rateLimit: "register", detail: { summary: "Register a new user", tags: ["auth"] } })
     .post("/login", async ({ body, jwt }) => {
-      const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.login(body.username, body.password)))
+      const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.login(body.username, body.password)).pipe(
+        Effect.tapBoth({
+          onFailure: (e) => Effect.sync(() => telemetry.authAttempts.inc({ result: e instanceof InvalidCredentials ? "invalid_credentials" : "error" })),
+          onSuccess: () => Effect.sync(() => telemetry.authAttempts.inc({ result: "success" }))
+        })
+      ))
       const access_token = await jwt.sign({ sub: user.id, ver: user.token_version })
       return { access_token, token_type: "bearer", expires_in: config.ACCESS_TOKEN_EXPIRE_MINUTES * 60 }
     }, {

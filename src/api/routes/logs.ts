@@ -17,6 +17,7 @@ import type { RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { errorBody, errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { ingestDocs, searchDocs } from "./logs-docs.ts"
 
@@ -94,7 +95,7 @@ const pageJson = (page: SearchPage, tookMs: number) => ({
   took_ms: tookMs
 })
 
-export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | RateLimiter>, config: Config) => {
+export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
   const maxBodyBytes = config.INGEST_MAX_BODY_BYTES
   const search = (params: SearchParams) =>
     Effect.gen(function*() {
@@ -106,8 +107,8 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
 
   return new Elysia({ name: "routes/logs", prefix: "/api/v1/logs" })
     .use(errors)
-    .use(authPlugin(run, config))
-    .use(rateLimitPlugin(run, config))
+    .use(authPlugin(run, config, telemetry))
+    .use(rateLimitPlugin(run, config, telemetry))
     .post("", async ({ request, set }) => {
       const declared = Number(request.headers.get("content-length") ?? 0)
       if (declared > maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${maxBodyBytes} bytes; split the batch`)
@@ -121,6 +122,7 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
         if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
         throw e
       }
+      telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
       if (batch.records.length === 0) {
         set.status = 400
         const first = batch.errors[0]!
@@ -128,6 +130,8 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
         return { ...errorBody(requestId, "invalid_input", `line ${first.line}: ${first.message}`), accepted: 0, rejected: batch.rejected, errors: batch.errors }
       }
       await run(Effect.flatMap(LogBus, (bus) => bus.publish(batch.records)))
+      telemetry.ingestRecords.inc({ protocol: "json", result: "accepted" }, batch.records.length)
+      telemetry.logsProcessed.inc(batch.records.length)
       return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
     }, { parse: "none", access: "ingest", detail: ingestDocs })
     .get("/search", ({ query }) => run(search(query)), { query: SearchParams, access: "read", rateLimit: "search", detail: searchDocs })

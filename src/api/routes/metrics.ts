@@ -18,6 +18,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import { makeResponseCache } from "../response-cache.ts"
+import { cacheKeyPrefix, type TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** The seed's Metrics & Analytics endpoints, cached with the seed's TTLs. */
@@ -69,31 +70,32 @@ const timeseriesKey = (params: TimeseriesParams) =>
 
 type Services = LogStore | Pipeline | ActorRegistry | Cache | Users | ApiKeys | RateLimiter
 
-export const metricsRoutes = (run: RunEffect<Services>, config: Config) => {
-  const cached = makeResponseCache(run, config.CACHE_ENABLED)
+export const metricsRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
+  const cached = makeResponseCache(run, config.CACHE_ENABLED, (key, hit) =>
+    (hit ? telemetry.cacheHits : telemetry.cacheMisses).inc({ cache_key_prefix: cacheKeyPrefix(key) }))
   return new Elysia({ name: "routes/metrics", prefix: "/api/v1/metrics" })
     .use(errors)
-    .use(authPlugin(run, config))
-    .use(rateLimitPlugin(run, config))
-    .get("/overview", ({ set }) => cached("metrics:overview", CACHE_TTL_SECONDS.overview, set.headers, () => run(overview(Date.now()))), {
+    .use(authPlugin(run, config, telemetry))
+    .use(rateLimitPlugin(run, config, telemetry))
+    .get("/overview", () => cached("metrics:overview", CACHE_TTL_SECONDS.overview, () => run(overview(Date.now()))), {
       access: "read",
       rateLimit: "metrics",
       detail: { summary: "Totals, rates over 1/5/15 minutes, levels, error rate and health per service, top errors (cached 30 s)", tags: ["metrics"] }
     })
-    .get("/service/:name", ({ params, set }) =>
-      cached(`metrics:service:${params.name}`, CACHE_TTL_SECONDS.service, set.headers, () => run(serviceMetrics(params.name, Date.now()))), {
+    .get("/service/:name", ({ params }) =>
+      cached(`metrics:service:${params.name}`, CACHE_TTL_SECONDS.service, () => run(serviceMetrics(params.name, Date.now()))), {
       params: z.object({ name: z.string().min(1).max(128) }),
       access: "read",
       rateLimit: "metrics",
       detail: { summary: "One service's counts, rates, error rate, health and top errors; 404 for a service never seen (cached 60 s)", tags: ["metrics"] }
     })
-    .get("/system", ({ set }) => cached("metrics:system", CACHE_TTL_SECONDS.system, set.headers, () => run(systemMetrics(Date.now()))), {
+    .get("/system", () => cached("metrics:system", CACHE_TTL_SECONDS.system, () => run(systemMetrics(Date.now()))), {
       access: "read",
       rateLimit: "metrics",
       detail: { summary: "Ingest rate, queue depths, indexer batches and latency, store size, process memory and CPU (cached 45 s)", tags: ["metrics"] }
     })
-    .get("/timeseries", ({ query, set }) =>
-      cached(timeseriesKey(query), CACHE_TTL_SECONDS.timeseries, set.headers, () =>
+    .get("/timeseries", ({ query }) =>
+      cached(timeseriesKey(query), CACHE_TTL_SECONDS.timeseries, () =>
         run(Effect.flatMap(resolveTimeseries(query, Date.now()), timeseries))), {
       query: TimeseriesParams,
       access: "read",

@@ -1,7 +1,7 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Exit, Scope, TestClock } from "effect"
 import { spawn } from "../../../actors/actor.ts"
-import { FlushHistory, makeBatchIndexer } from "../../../actors/batch-indexer.ts"
+import { makeBatchIndexer } from "../../../actors/batch-indexer.ts"
 import type { IngestError } from "../../../src/domain/errors.ts"
 import type { LogRecord } from "../../../src/domain/log-record.ts"
 import type { Delivery } from "../../../src/ports/log-bus.ts"
@@ -24,7 +24,7 @@ const delivery = (n: number) =>
 const startIndexer = (store: ReturnType<typeof makeRecordingStore>, batchSize: number, listeners: Array<ReturnType<typeof spawn<ReadonlyArray<LogRecord>, never>>> = []) =>
   Effect.gen(function*() {
     const committed = yield* Effect.all(listeners)
-    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, committed, history: new FlushHistory() }).pipe(Effect.provide(store.layer))
+    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, committed, onFlush: () => {} }).pipe(Effect.provide(store.layer))
     return { indexer, committed }
   })
 

@@ -19,21 +19,20 @@ describe("response cache", () => {
       await Bun.sleep(50)
       return { value: 42 }
     }
-    const headers = Array.from({ length: 10 }, () => ({} as Record<string, unknown>))
-    const results = await Promise.all(headers.map((h) => cached("metrics:overview", 30, h, compute)))
+    const responses = await Promise.all(Array.from({ length: 10 }, () => cached("metrics:overview", 30, compute)))
     expect(computations).toBe(1)
-    expect(results).toEqual(Array(10).fill({ value: 42 }))
-    expect(headers.map((h) => h["x-cache"])).toEqual(Array(10).fill("MISS"))
+    expect(await Promise.all(responses.map((r) => r.json()))).toEqual(Array(10).fill({ value: 42 }))
+    expect(responses.map((r) => r.headers.get("x-cache"))).toEqual(Array(10).fill("MISS"))
 
-    const after: Record<string, unknown> = {}
-    expect(await cached("metrics:overview", 30, after, compute)).toEqual({ value: 42 })
-    expect([after["x-cache"], computations]).toEqual(["HIT", 1])
+    const after = await cached("metrics:overview", 30, compute)
+    expect(await after.json()).toEqual({ value: 42 })
+    expect([after.headers.get("x-cache"), computations]).toEqual(["HIT", 1])
   })
 
   test("different keys are computed separately", async () => {
     const cached = await setup()
     let computations = 0
-    await Promise.all(["a", "b"].map((key) => cached(`metrics:service:${key}`, 60, {}, async () => ++computations)))
+    await Promise.all(["a", "b"].map((key) => cached(`metrics:service:${key}`, 60, async () => ++computations)))
     expect(computations).toBe(2)
   })
 })

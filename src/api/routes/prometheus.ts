@@ -1,0 +1,17 @@
+import { Elysia } from "elysia"
+import type { Config } from "../../config.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import { Unauthorized } from "../plugins/auth.ts"
+import { errors } from "../plugins/errors.ts"
+
+/** `GET /metrics` in Prometheus text format; behind `Authorization: Bearer $METRICS_TOKEN` when that is set. */
+export const prometheusRoutes = (telemetry: TelemetryInstruments, config: Config) =>
+  new Elysia({ name: "routes/prometheus" })
+    .use(errors)
+    .get("/metrics", async ({ headers, set }) => {
+      if (config.METRICS_TOKEN !== undefined && headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+        throw new Unauthorized("this /metrics needs 'Authorization: Bearer <METRICS_TOKEN>'")
+      }
+      set.headers["content-type"] = telemetry.registry.contentType
+      return telemetry.registry.metrics()
+    }, { detail: { summary: "Prometheus metrics (text exposition format)", tags: ["system"] } })

@@ -95,6 +95,7 @@ export const makeBatchIndexer = (config: BatchIndexerConfig) =>
         const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((d) => d.records)
         const started = performance.now()
         return store.index(records).pipe(
+          Effect.withSpan("BatchIndexer.flush", { attributes: { "logflow.records": records.length, "logflow.deliveries": batch.length } }),
           Effect.matchCauseEffect({
             onSuccess: () =>
               Effect.gen(function*() {

@@ -6,6 +6,7 @@ import { MetaDatabaseLive } from "./adapters/meta-store/database.ts"
 import { sharedStateLayer } from "./adapters/shared-state.ts"
 import { instrumentStore } from "./telemetry/instrumented-store.ts"
 import { Telemetry, TelemetryLive } from "./telemetry/prometheus.ts"
+import { tracingLayer } from "./telemetry/tracing.ts"
 import { ActorRegistry } from "../actors/stats.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -63,5 +64,6 @@ export const roleLayer = (role: Role, config: Config) =>
     Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),
     Layer.provideMerge(TelemetryLive("sqlite")),
+    Layer.provideMerge(tracingLayer(config)),
     Layer.provide(loggingLayer(config))
   )

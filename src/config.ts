@@ -84,6 +84,11 @@ const schema = z.object({
   /** Believe X-Forwarded-For for the client address (only behind a proxy you run). */
   TRUST_PROXY: bool.default(false),
 
+  /** OTLP/HTTP collector base URL (traces go to <url>/v1/traces); tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(128).default("logflow"),
+  /** How often finished spans are sent. */
+  OTEL_EXPORT_INTERVAL_MS: int(100, 60_000).default(2_000),
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
 

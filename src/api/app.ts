@@ -16,6 +16,7 @@ import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
 import { httpMetrics } from "./plugins/http-metrics.ts"
 import { prometheusRoutes } from "./routes/prometheus.ts"
+import { traceRoutes } from "./routes/trace.ts"
 import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
@@ -40,6 +41,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
           { name: "metrics", description: "Analytics from live rollups" },
           { name: "cache", description: "Response cache" },
           { name: "rate limits", description: "Per-client request limits" },
+          { name: "trace", description: "Request ids, correlation and trace context" },
           { name: "system", description: "Health and discovery" }
         ],
         components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
@@ -51,5 +53,6 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(logRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
+    .use(traceRoutes(run, config, telemetry))
 
 export type App = ReturnType<typeof makeApp>

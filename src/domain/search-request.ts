@@ -11,6 +11,10 @@ export interface SearchRequest {
   readonly text?: TextQuery
   readonly services?: ReadonlyArray<string>
   readonly levels?: ReadonlyArray<Level>
+  /** Exact match on the record's correlation id. */
+  readonly correlation_id?: string
+  /** Exact match on the record's trace id. */
+  readonly trace_id?: string
   /** Inclusive lower bound on event time, epoch ms. */
   readonly from?: number
   /** Inclusive upper bound on event time, epoch ms. */

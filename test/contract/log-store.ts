@@ -57,6 +57,10 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
         expect(ids((yield* search(store, { levels: ["ERROR", "WARN"] })).logs)).toEqual(ids([d, c, b]))
         expect(ids((yield* search(store, { services: ["db", "api"], levels: ["ERROR"] })).logs)).toEqual(ids([c, b]))
         expect(ids((yield* search(store, { from: at(2), to: at(3) })).logs)).toEqual(ids([c, b]))
+        const traced = makeRecord({ correlation_id: "txn-1", trace_id: "abc" })
+        yield* store.index([traced])
+        expect(ids((yield* search(store, { correlation_id: "txn-1" })).logs)).toEqual([traced.id])
+        expect(ids((yield* search(store, { trace_id: "abc" })).logs)).toEqual([traced.id])
       })))
 
     test("full text: words, exact phrases, prefixes, AND / OR / NOT", () =>

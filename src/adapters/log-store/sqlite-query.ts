@@ -67,6 +67,16 @@ export const compileWhere = (request: SearchRequest, withCursor: boolean): Compi
     conditions.push("level IN (SELECT value FROM json_each(?))")
     params.push(JSON.stringify(request.levels))
   }
+  // Unindexed on purpose (an index per id would slow every insert): the newest-first scan of
+  // logs_ts stops at the page size, and these ids are usually searched while they are recent.
+  if (request.correlation_id !== undefined) {
+    conditions.push("correlation_id = ?")
+    params.push(request.correlation_id)
+  }
+  if (request.trace_id !== undefined) {
+    conditions.push("trace_id = ?")
+    params.push(request.trace_id)
+  }
   if (request.from !== undefined) {
     conditions.push("ts >= ?")
     params.push(request.from)

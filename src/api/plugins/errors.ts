@@ -1,4 +1,5 @@
 import { Elysia } from "elysia"
+import { requestScope } from "../../telemetry/request-context.ts"
 import { requestIds } from "./request-id.ts"
 
 /**
@@ -61,7 +62,13 @@ export const errors = new Elysia({ name: "errors" })
           return errorBody(requestId, error.code, error.message, error.details)
         }
         set.status = 500
-        console.error(JSON.stringify({ level: "error", msg: "unhandled error", request_id: requestId, error: String(error) }))
+        const ids = requestScope.getStore()
+        console.log(JSON.stringify({
+          message: `unhandled error: ${String(error)}`,
+          logLevel: "ERROR",
+          timestamp: new Date().toISOString(),
+          annotations: { request_id: requestId, correlation_id: ids?.correlation_id, trace_id: ids?.trace_id }
+        }))
         return errorBody(requestId, "internal_error", "internal server error")
     }
   })

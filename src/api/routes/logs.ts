@@ -34,6 +34,8 @@ const SearchParams = z.object({
   level: z.string().max(256).optional().describe("One level or several, comma-separated (TRACE DEBUG INFO WARN ERROR FATAL)"),
   from: z.string().max(64).optional().describe("Oldest event time: ISO-8601, epoch ms, or relative like now-15m"),
   to: z.string().max(64).optional().describe("Newest event time, same forms as from"),
+  correlation_id: z.string().max(256).optional().describe("Only records with this correlation id"),
+  trace_id: z.string().max(256).optional().describe("Only records with this trace id"),
   limit: z.coerce.number().int().min(1).max(1000).default(50).describe("Page size, at most 1000"),
   cursor: z.string().max(512).optional().describe("next_cursor of the previous page")
 })
@@ -80,6 +82,8 @@ export const toSearchRequest = (params: SearchParams, now: number): Effect.Effec
       limit: params.limit,
       ...(text ? { text } : {}),
       ...(services.length ? { services } : {}),
+      ...(params.correlation_id ? { correlation_id: params.correlation_id } : {}),
+      ...(params.trace_id ? { trace_id: params.trace_id } : {}),
       ...(levels.length ? { levels } : {}),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),

@@ -1,0 +1,31 @@
+import { expect, test } from "bun:test"
+import { join } from "node:path"
+import parsePrometheusTextFormat from "parse-prometheus-text-format"
+import { removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+
+const ROOT = join(import.meta.dir, "../..")
+
+test("every metric the Grafana dashboard plots is one LogFlow exports (or alerting will)", async () => {
+  const dashboard = await Bun.file(join(ROOT, "grafana-dashboard.json")).json() as { panels: Array<{ targets: Array<{ expr: string }> }> }
+  const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\b[a-z_]+_(total|seconds|bytes|depth|size)(_bucket)?\b/g) ?? [])))
+  const server = await startServer()
+  try {
+    const families = (parsePrometheusTextFormat(await (await fetch(`${server.url}/metrics`)).text()) as Array<{ name: string }>).map((f) => f.name)
+    const exported = new Set(families.flatMap((name) => [name, `${name}_bucket`]))
+    expect([...used].filter((name) => !exported.has(name) && !name.startsWith("alerts_"))).toEqual([])
+  } finally {
+    await stopServer(server)
+    removeDataDir(server.dataDir)
+  }
+})
+
+test("the example prometheus.yml is a valid Prometheus configuration", () => {
+  const promtool = Bun.which("promtool")
+  if (!promtool) {
+    if (process.env.CI) throw new Error("promtool is required in CI")
+    console.warn("skipping: promtool not installed")
+    return
+  }
+  const check = Bun.spawnSync([promtool, "check", "config", join(ROOT, "deploy/prometheus.yml")], { stdout: "pipe", stderr: "pipe" })
+  expect([check.exitCode, check.stderr.toString()]).toEqual([0, ""])
+})

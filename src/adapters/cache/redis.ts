@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { Cache } from "../../ports/cache.ts"
-import type { RedisConnection } from "../redis/client.ts"
+import { escapeGlob, orFallback as redisOrFallback, type RedisConnection, scanKeys } from "../redis/client.ts"
 
 /**
  * Redis cache shared by API replicas (expiry by SET EX). While Redis is
@@ -12,18 +12,8 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
   const keyPrefix = `${connection.prefix}cache:`
   let hits = 0
   let misses = 0
-  const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) =>
-    Effect.suspend(() => connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect)
-  const scan = async (pattern: string) => {
-    const keys: string[] = []
-    let cursor = "0"
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500)
-      cursor = next
-      keys.push(...batch)
-    } while (cursor !== "0")
-    return keys
-  }
+  const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) => redisOrFallback(connection, run, fallbackEffect)
+  const scan = (pattern: string) => scanKeys(redis, pattern)
   // Our glob has only * and ?; anything else Redis would read as glob syntax is escaped.
   const toRedisGlob = (pattern: string) => pattern.replace(/[[\]\\]/g, "\\$&")
 
@@ -43,7 +33,7 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
     clear: (pattern) =>
       Effect.zipWith(
         orFallback(async () => {
-          const keys = await scan(keyPrefix.replace(/[*?[\]\\]/g, "\\$&") + toRedisGlob(pattern))
+          const keys = await scan(escapeGlob(keyPrefix) + toRedisGlob(pattern))
           if (keys.length) await redis.del(...keys)
           return keys.length
         }, Effect.succeed(0)),
@@ -54,7 +44,7 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
       const local = yield* fallback.stats
       if (!connection.isReady()) return { ...local, backend: "memory (redis unavailable)" }
       return yield* Effect.tryPromise(async () => {
-        const keys = (await scan(`${keyPrefix.replace(/[*?[\]\\]/g, "\\$&")}*`)).length
+        const keys = (await scan(`${escapeGlob(keyPrefix)}*`)).length
         const memory = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? 0)
         const total = hits + misses
         return { backend: "redis", hits, misses, hit_rate: total === 0 ? 0 : hits / total, keys, memory_bytes: memory }

@@ -55,27 +55,34 @@ const textCondition = (q: TextQuery, params: SQLQueryBindings[]): string => {
   }
 }
 
+/** `service IN (…)` and `level IN (…)` with the list bound as one JSON parameter. */
+export const addServiceAndLevel = (
+  filter: { readonly services?: ReadonlyArray<string> | undefined; readonly levels?: ReadonlyArray<string> | undefined },
+  conditions: string[],
+  params: SQLQueryBindings[]
+) => {
+  if (filter.services?.length) {
+    conditions.push("service IN (SELECT value FROM json_each(?))")
+    params.push(JSON.stringify(filter.services))
+  }
+  if (filter.levels?.length) {
+    conditions.push("level IN (SELECT value FROM json_each(?))")
+    params.push(JSON.stringify(filter.levels))
+  }
+}
+
 /** The WHERE clause; `withCursor` false gives the condition used for counting all matches. */
 export const compileWhere = (request: SearchRequest, withCursor: boolean): CompiledWhere => {
   const conditions: string[] = []
   const params: SQLQueryBindings[] = []
-  if (request.services?.length) {
-    conditions.push("service IN (SELECT value FROM json_each(?))")
-    params.push(JSON.stringify(request.services))
-  }
-  if (request.levels?.length) {
-    conditions.push("level IN (SELECT value FROM json_each(?))")
-    params.push(JSON.stringify(request.levels))
-  }
+  addServiceAndLevel(request, conditions, params)
   // Unindexed on purpose (an index per id would slow every insert): the newest-first scan of
   // logs_ts stops at the page size, and these ids are usually searched while they are recent.
-  if (request.correlation_id !== undefined) {
-    conditions.push("correlation_id = ?")
-    params.push(request.correlation_id)
-  }
-  if (request.trace_id !== undefined) {
-    conditions.push("trace_id = ?")
-    params.push(request.trace_id)
+  for (const field of ["correlation_id", "trace_id"] as const) {
+    const value = request[field]
+    if (value === undefined) continue
+    conditions.push(`${field} = ?`)
+    params.push(value)
   }
   if (request.from !== undefined) {
     conditions.push("ts >= ?")

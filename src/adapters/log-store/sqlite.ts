@@ -1,11 +1,11 @@
-import type { Statement } from "bun:sqlite"
+import type { SQLQueryBindings, Statement } from "bun:sqlite"
 import { Effect, Layer, Option } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { type AllTimeCount, type ErrorGroup, type LevelCount, LogStore, type RollupFilter, type SearchPage, type SeriesPoint } from "../../ports/log-store.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
-import { compileWhere } from "./sqlite-query.ts"
+import { addServiceAndLevel, compileWhere } from "./sqlite-query.ts"
 import { SqliteWriterThread } from "./sqlite-writer-thread.ts"
 
 /**
@@ -93,15 +93,8 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
 
     const rollupWhere = (filter: RollupFilter) => {
       const conditions = ["minute BETWEEN ? AND ?"]
-      const params: Array<string | number> = [Math.floor(filter.from / 60_000), Math.floor(filter.to / 60_000)]
-      if (filter.services?.length) {
-        conditions.push("service IN (SELECT value FROM json_each(?))")
-        params.push(JSON.stringify(filter.services))
-      }
-      if (filter.levels?.length) {
-        conditions.push("level IN (SELECT value FROM json_each(?))")
-        params.push(JSON.stringify(filter.levels))
-      }
+      const params: SQLQueryBindings[] = [Math.floor(filter.from / 60_000), Math.floor(filter.to / 60_000)]
+      addServiceAndLevel(filter, conditions, params)
       return { sql: conditions.join(" AND "), params }
     }
     const read = <A>(f: () => A) => Effect.try({ try: f, catch: unavailable })
@@ -127,7 +120,8 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
         }),
       topErrors: (filter, limit) =>
         read(() => {
-          const where = rollupWhere({ ...filter, levels: [] })
+          // Fingerprints are of errors only: a level filter does not apply.
+          const where = rollupWhere({ from: filter.from, to: filter.to, ...(filter.services ? { services: filter.services } : {}) })
           return cached<ErrorGroup>(
             `SELECT fingerprint, service, sum(count) AS count, max(sample) AS sample, max(minute) * 60000 AS last_seen
              FROM error_fingerprints WHERE ${where.sql} GROUP BY fingerprint, service ORDER BY count DESC, last_seen DESC LIMIT ?`

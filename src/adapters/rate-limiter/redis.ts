@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { RateLimiter } from "../../ports/rate-limiter.ts"
-import type { RedisConnection } from "../redis/client.ts"
+import { escapeGlob, orFallback as redisOrFallback, type RedisConnection, scanKeys } from "../redis/client.ts"
 
 /**
  * Sliding-window log in Redis, shared by every API process: one sorted set per (limit, client),
@@ -36,20 +36,8 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
     const colon = rest.indexOf(":")
     return { name: rest.slice(0, colon), client: rest.slice(colon + 1) }
   }
-  const scan = async (pattern: string) => {
-    const keys: string[] = []
-    let cursor = "0"
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500)
-      cursor = next
-      keys.push(...batch)
-    } while (cursor !== "0")
-    return keys
-  }
-  // Keys are ours (prefix + limit name + client); escape glob characters a client id could hold.
-  const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&")
-  const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) =>
-    Effect.suspend(() => connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallbackEffect)) : fallbackEffect)
+  const scan = (pattern: string) => scanKeys(redis, pattern)
+  const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) => redisOrFallback(connection, run, fallbackEffect)
 
   return RateLimiter.of({
     hit: (name, client, limit) =>
@@ -58,14 +46,14 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
         return { allowed: allowed === 1, limit: limit.limit, remaining: Math.max(0, limit.limit - count), resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) }
       }, fallback.hit(name, client, limit)),
     usage: orFallback(async () => {
-      const keys = await scan(`${globEscape(keyPrefix)}*`)
+      const keys = await scan(`${escapeGlob(keyPrefix)}*`)
       const counts = await Promise.all(keys.map((key) => redis.zcard(key)))
       return keys.map((key, i) => ({ ...parseKey(key), used: counts[i]! })).filter((u) => u.used > 0)
     }, fallback.usage),
     reset: (client) =>
       Effect.zipWith(
         orFallback(async () => {
-          const keys = await scan(`${globEscape(keyPrefix)}*:${globEscape(client)}`)
+          const keys = await scan(`${escapeGlob(keyPrefix)}*:${escapeGlob(client)}`)
           const own = keys.filter((key) => parseKey(key).client === client)
           if (own.length) await redis.del(...own)
           return own.length > 0
@@ -74,7 +62,7 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
         (a, b) => a || b
       ),
     resetAll: orFallback(async () => {
-      const keys = await scan(`${globEscape(keyPrefix)}*`)
+      const keys = await scan(`${escapeGlob(keyPrefix)}*`)
       if (keys.length) await redis.del(...keys)
     }, Effect.void).pipe(Effect.zipRight(fallback.resetAll)),
     backend: () => connection.isReady() ? "redis" : "memory (redis unavailable)"

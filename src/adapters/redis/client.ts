@@ -39,3 +39,22 @@ export const RedisConnectionLive = (url: string, prefix: string) =>
     redis.on("end", () => report("disconnected"))
     return { redis, prefix, isReady: () => redis.status === "ready" }
   }))
+
+/** Runs against Redis while it is connected, else (or on any Redis error) the in-process fallback. */
+export const orFallback = <A>(connection: RedisConnection["Type"], run: () => Promise<A>, fallback: Effect.Effect<A>) =>
+  Effect.suspend(() => connection.isReady() ? Effect.tryPromise(run).pipe(Effect.orElse(() => fallback)) : fallback)
+
+/** Every key matching a glob, by SCAN (never KEYS, which blocks the server). */
+export const scanKeys = async (redis: Redis, pattern: string) => {
+  const keys: string[] = []
+  let cursor = "0"
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500)
+    cursor = next
+    keys.push(...batch)
+  } while (cursor !== "0")
+  return keys
+}
+
+/** Escapes Redis glob syntax, for literal parts of a pattern (prefixes, client ids). */
+export const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&")

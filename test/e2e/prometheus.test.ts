@@ -66,6 +66,10 @@ describe("Prometheus metrics", () => {
     expectLabels("users_registered_total", "COUNTER", [])
     expectLabels("rate_limit_exceeded_total", "COUNTER", ["endpoint"])
     expectLabels("ingest_records_total", "COUNTER", ["protocol", "result"])
+    // Declared with their seed names and labels; the alert engine will increment them.
+    expect(families.get("alerts_checked_total")?.type).toBe("COUNTER")
+    const text = await (await fetch(`${server.url}/metrics`)).text()
+    expect(text).toContain("# TYPE alerts_triggered_total counter")
     expectLabels("logflow_actor_mailbox_depth", "GAUGE", ["actor", "kind"])
     expectLabels("logflow_actor_restarts", "GAUGE", ["actor", "kind"])
     expectLabels("logflow_indexer_batch_size", "HISTOGRAM", [])

@@ -47,7 +47,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
         components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
       }
     }))
-    .use(systemRoutes(run))
+    .use(systemRoutes(run, config, telemetry))
     .use(prometheusRoutes(telemetry, config))
     .use(authRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))

@@ -6,6 +6,10 @@ import { RedisConnection } from "../../adapters/redis/client.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import { VERSION } from "../../version.ts"
+import type { Config } from "../../config.ts"
+import type { RateLimiter } from "../../ports/rate-limiter.ts"
+import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** `GET /` (what this is and where to go) and `GET /health` (the seed's shape, embedded components). */
@@ -51,14 +55,15 @@ const health = Effect.gen(function*() {
   }
 })
 
-export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry | MetaDatabase>) =>
+export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry | MetaDatabase | RateLimiter>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia({ name: "routes/system" })
+    .use(rateLimitPlugin(run, config, telemetry))
     .get("/", () => ({
       name: "LogFlow",
       version: VERSION,
       description: "Log aggregation and analysis",
       links: { docs: "/docs", health: "/health", ingest: "/api/v1/logs", search: "/api/v1/logs/search", recent: "/api/v1/logs/recent" }
-    }), { detail: { summary: "What this server is and where to go", tags: ["system"] } })
+    }), { rateLimit: "default", detail: { summary: "What this server is and where to go", tags: ["system"] } })
     .get("/health", async ({ set }) => {
       const report = await run(health)
       if (report.status !== "healthy") set.status = 503

@@ -68,6 +68,8 @@ const schema = z.object({
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** Whether ingest / reads need a token or API key; default: no in development, yes in production. */
   REQUIRE_AUTH_FOR_INGEST: bool.optional(),
+  /** Whether anyone may register; default: yes in development, no in production (admins still can). */
+  REGISTRATION_ENABLED: bool.optional(),
   REQUIRE_AUTH_FOR_READ: bool.optional(),
 
   /** Redis for the cache and rate limits, shared by API replicas: a URL, or the seed's REDIS_HOST/PORT/PASSWORD/DB. */
@@ -110,6 +112,7 @@ export type Config = z.infer<typeof schema> & {
   readonly metaDatabaseUrl: string
   readonly requireAuthForIngest: boolean
   readonly requireAuthForRead: boolean
+  readonly registrationEnabled: boolean
   readonly adminPassword: string
   /** Redis URL when Redis is configured, else undefined (in-process cache and limits). */
   readonly redisUrl: string | undefined
@@ -144,6 +147,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     metaDatabaseUrl: c.DATABASE_URL ?? postgresFromParts ?? `sqlite://${resolve(c.DATA_DIR, "meta.db")}`,
     requireAuthForIngest: c.REQUIRE_AUTH_FOR_INGEST ?? production,
     requireAuthForRead: c.REQUIRE_AUTH_FOR_READ ?? production,
+    registrationEnabled: c.REGISTRATION_ENABLED ?? !production,
     adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD,
     redisUrl: c.REDIS_URL ?? (c.REDIS_HOST
       ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}`

@@ -21,7 +21,7 @@ export class WrongCurrentPassword extends Error {
   readonly status = 400
   readonly code = "invalid_input"
   constructor() {
-    super("current_password: does not match; it is required to set a new password")
+    super("current_password: does not match; it is required to change the password or the email")
   }
 }
 
@@ -72,13 +72,15 @@ export const AccountsLive = (config: Config) => Layer.effect(Accounts, Effect.ge
     updateProfile: (user, update) =>
       Effect.gen(function*() {
         const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
-        if (update.email !== undefined) changes.email = update.email
-        if (update.full_name !== undefined) changes.full_name = update.full_name
-        if (update.password !== undefined) {
+        // A stolen token must not be enough to take the account over: what would let someone
+        // lock the owner out (password, email for recovery) needs the current password.
+        if (update.password !== undefined || (update.email !== undefined && update.email.toLowerCase() !== user.email)) {
           const ok = update.current_password !== undefined && (yield* Effect.promise(() => passwords.verify(update.current_password!, user.password_hash)))
           if (!ok) return yield* Effect.fail(new WrongCurrentPassword())
-          changes.password_hash = yield* hash(update.password)
         }
+        if (update.email !== undefined) changes.email = update.email
+        if (update.full_name !== undefined) changes.full_name = update.full_name
+        if (update.password !== undefined) changes.password_hash = yield* hash(update.password)
         const updated = yield* users.update(user.id, changes)
         return publicUser(Option.getOrElse(updated, () => user))
       }),

@@ -3,6 +3,8 @@ import { Data } from "effect"
 /**
  * Errors that can reach an HTTP client carry their status; `src/api/plugins/errors.ts` maps them
  * to `{error, message, details?, request_id}` in one place. `error` is a stable snake_case code.
+ * Where `message` holds internal detail (a driver's error text), `publicMessage` is what the
+ * client sees instead; the detail goes to the server log.
  */
 
 /** The pipeline could not take the records within the bounded wait. */
@@ -18,6 +20,8 @@ export class PipelineSaturated extends Data.TaggedError("PipelineSaturated")<{ r
 export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{ readonly reason: string }> {
   readonly status = 503
   readonly code = "store_unavailable"
+  readonly retryAfterSeconds = 5
+  readonly publicMessage = "the log store is unavailable; retry shortly"
   override get message() {
     return `the log store is unavailable: ${this.reason}`
   }

@@ -169,6 +169,9 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       expect(changed.status).toBe(200)
       expect((await json(changed)).full_name).toBe("Frank F.")
       expect((await call("GET", "/api/v1/auth/me", { token: before })).status).toBe(401)
+      const fresh = await login("frank", "brand-new-pass")
+      expect((await call("PUT", "/api/v1/auth/me", { token: fresh, body: { email: "thief@example.com" } })).status).toBe(400)
+      expect((await call("PUT", "/api/v1/auth/me", { token: fresh, body: { email: "frank2@example.com", current_password: "brand-new-pass" } })).status).toBe(200)
       expect((await call("GET", "/api/v1/auth/me", { token: await login("frank", "brand-new-pass") })).status).toBe(200)
     })
 

@@ -139,9 +139,9 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
           const { bytes } = db.query<{ bytes: number }, []>(
             "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
           ).get()!
-          return { status: "healthy" as const, details: { engine: "sqlite", path: config.path, bytes } }
-        } catch (e) {
-          return { status: "unhealthy" as const, details: { engine: "sqlite", error: unavailable(e).reason } }
+          return { status: "healthy" as const, details: { engine: "sqlite", bytes } }
+        } catch {
+          return { status: "unhealthy" as const, details: { engine: "sqlite", error: "unreadable" } }
         }
       })
     })

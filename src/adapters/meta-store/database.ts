@@ -17,6 +17,7 @@ export class MetaStoreUnavailable extends Data.TaggedError("MetaStoreUnavailable
   readonly status = 503
   readonly code = "database_unavailable"
   readonly retryAfterSeconds = 5
+  readonly publicMessage = "the account database is unavailable; retry shortly"
   override get message() {
     return `the account database is unavailable (${this.reason}); retry shortly`
   }
@@ -116,10 +117,11 @@ export const makeMetaDatabase = (url: string, observer?: QueryObserver) =>
       dialect,
       query,
       health: query("health", (sql) => sql`SELECT 1 AS ok`).pipe(
-        Effect.as({ status: "healthy" as const, details: { engine: dialect, url: redactUrl(url) } }),
+        Effect.as({ status: "healthy" as const, details: { engine: dialect } }),
         Effect.timeoutOption("3 seconds"),
         Effect.map((result) => result._tag === "Some" ? result.value : { status: "unhealthy" as const, details: { engine: dialect, error: "timed out" } }),
-        Effect.catchAll((e) => Effect.succeed({ status: "unhealthy" as const, details: { engine: dialect, error: e.message } }))
+        // /health is public: the driver's text (hosts, users) stays out of it.
+        Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: dialect, error: "unreachable" } }))
       )
     })
   })

@@ -14,6 +14,7 @@ import type { RunEffect } from "../run-effect.ts"
  * - `auth: "user" | "admin"`: a valid access token (JWT, HS256) of an active account; gives `account`.
  * - `access: "ingest" | "read"`: a token or an API key with that scope when configuration
  *   requires credentials for it; gives `principal` (undefined for anonymous access).
+ * - `registration: true`: open when REGISTRATION_ENABLED, else an administrator's token.
  * Credentials that are presented but invalid are refused even where none are required.
  */
 
@@ -91,6 +92,16 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
           return { account }
         }
       }),
+      registration: {
+        async resolve({ headers, jwt }) {
+          if (config.registrationEnabled) return
+          const closed = "self-registration is closed (REGISTRATION_ENABLED=false); an administrator can register users"
+          const token = bearer(headers)
+          if (token === undefined || looksLikeApiKey(token)) throw new Forbidden(closed)
+          const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
+          if (!account.is_admin) throw new Forbidden(closed)
+        }
+      },
       access: (scope: ApiKeyScope) => ({
         async resolve({ headers, jwt }): Promise<{ principal: Principal | undefined }> {
           const token = bearer(headers)

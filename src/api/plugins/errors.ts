@@ -16,6 +16,8 @@ interface HttpFailure {
   readonly retryAfterSeconds?: number
   readonly headers?: Record<string, string>
   readonly details?: unknown
+  /** Shown to the client instead of `message` when that holds internal detail. */
+  readonly publicMessage?: string
 }
 
 const isHttpFailure = (e: unknown): e is HttpFailure =>
@@ -29,6 +31,17 @@ const describeValidation = (error: { all?: ReadonlyArray<{ path?: unknown; messa
   })
   const first = issues[0]
   return { message: first ? `${first.field}: ${first.message}` : "request is invalid", details: issues }
+}
+
+/** The detail of a server-side failure goes to the log (with the request's ids), not to the client. */
+const logServerError = (requestId: string, message: string) => {
+  const ids = requestScope.getStore()
+  console.log(JSON.stringify({
+    message,
+    logLevel: "ERROR",
+    timestamp: new Date().toISOString(),
+    annotations: { request_id: requestId, correlation_id: ids?.correlation_id, trace_id: ids?.trace_id }
+  }))
 }
 
 export const errorBody = (requestId: string, code: string, message: string, details?: unknown) => ({
@@ -59,16 +72,11 @@ export const errors = new Elysia({ name: "errors" })
           set.status = error.status
           if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
           Object.assign(set.headers, error.headers)
-          return errorBody(requestId, error.code, error.message, error.details)
+          if (error.status >= 500) logServerError(requestId, error.message)
+          return errorBody(requestId, error.code, error.publicMessage ?? error.message, error.details)
         }
         set.status = 500
-        const ids = requestScope.getStore()
-        console.log(JSON.stringify({
-          message: `unhandled error: ${String(error)}`,
-          logLevel: "ERROR",
-          timestamp: new Date().toISOString(),
-          annotations: { request_id: requestId, correlation_id: ids?.correlation_id, trace_id: ids?.trace_id }
-        }))
+        logServerError(requestId, `unhandled error: ${String(error)}`)
         return errorBody(requestId, "internal_error", "internal server error")
     }
   })

@@ -26,10 +26,13 @@ export const limitsFrom = (config: Config): Record<LimitName, RateLimit> => ({
   user_list: parseRate(config.RATE_LIMIT_USER_LIST)
 })
 
-/** The client's address: the socket's, or the first X-Forwarded-For hop when the proxy is trusted. */
-export const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null, trustProxy: boolean) => {
+/**
+ * The client's address: the socket's, or, behind a trusted proxy, the last X-Forwarded-For entry
+ * (the one that proxy appended; entries to its left are whatever the client chose to send).
+ */
+const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null, trustProxy: boolean) => {
   if (trustProxy) {
-    const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim()
+    const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim()
     if (forwarded) return forwarded
   }
   return server?.requestIP(request)?.address ?? "unknown"

@@ -9,7 +9,7 @@ import { Cache } from "../../ports/cache.ts"
 import { describeRate, RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
-import { limitsFrom } from "../plugins/rate-limit.ts"
+import { limitsFrom, rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import type { RunEffect } from "../run-effect.ts"
 
@@ -19,7 +19,10 @@ export const adminStateRoutes = (run: RunEffect<Cache | RateLimiter | Users | Ap
   return new Elysia({ name: "routes/admin-state" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
+    .use(rateLimitPlugin(run, config, telemetry))
     .get("/api/v1/cache/stats", () => run(Effect.flatMap(Cache, (cache) => cache.stats)), {
+      access: "read",
+      rateLimit: "metrics",
       detail: { summary: "Cache hits, misses, hit rate, keys, backend and memory", tags: ["cache"] }
     })
     .delete("/api/v1/cache/clear", async ({ query }) => {

@@ -55,7 +55,12 @@ export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: 
       telemetry.usersRegistered.inc()
       set.status = 201
       return user
-    }, { body: Registration, rateLimit: "register", detail: { summary: "Register a new user", tags: ["auth"] } })
+    }, {
+      body: Registration,
+      registration: true,
+      rateLimit: "register",
+      detail: { summary: "Register a new user (when registration is closed, an administrator's token is required)", tags: ["auth"] }
+    })
     .post("/login", async ({ body, jwt }) => {
       const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.login(body.username, body.password)).pipe(
         Effect.tapBoth({
@@ -75,7 +80,7 @@ export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: 
       auth: "user",
       body: ProfileUpdate,
       rateLimit: "profile_update",
-      detail: { summary: "Update your profile; a new password needs current_password and revokes older tokens", tags: ["auth"] }
+      detail: { summary: "Update your profile; a new password or email needs current_password; a new password revokes older tokens", tags: ["auth"] }
     })
     .get("/users", async ({ query }) => ({ ...(await run(Effect.flatMap(Users, (users) => users.list(query)))), limit: query.limit, offset: query.offset }), {
       auth: "admin",

@@ -25,6 +25,8 @@ export interface ActorConfig {
   readonly restartDelay?: Duration.DurationInput
   /** Upper bound on the restart delay. Default: 10 s. */
   readonly maxRestartDelay?: Duration.DurationInput
+  /** After running this long without a defect, the next restart starts from `restartDelay` again. Default: 1 min. */
+  readonly backoffResetAfter?: Duration.DurationInput
   /** How long shutdown waits for the drain before giving up. Default: 5 s. */
   readonly drainTimeout?: Duration.DurationInput
 }
@@ -67,7 +69,8 @@ export const spawn = <M, R>(
     const { run, drain } = behaviour(mailbox, stats)
 
     const backoff = Schedule.exponential(config.restartDelay ?? "100 millis").pipe(
-      Schedule.union(Schedule.spaced(config.maxRestartDelay ?? "10 seconds"))
+      Schedule.union(Schedule.spaced(config.maxRestartDelay ?? "10 seconds")),
+      Schedule.resetAfter(config.backoffResetAfter ?? "1 minute")
     )
     let started = false
     const supervised = Effect.suspend(() => {

@@ -13,40 +13,53 @@ import { spawn, type Actor } from "./actor.ts"
  * block (backpressure). On shutdown it flushes what it holds and what is still queued.
  */
 
-/** Recent flushes (time, size, write latency), for the ingest rate and batch figures in /metrics/system. */
+/**
+ * What the indexer has written: records per second over the last 15 minutes (a ring of
+ * one-second buckets, so the rate stays right however often batches are flushed), and the
+ * sizes and write latencies of the last 1,000 batches. Read by /api/v1/metrics/system.
+ */
 export class FlushHistory {
-  private readonly times: number[] = []
+  private static readonly SECONDS = 15 * 60
+  private readonly perSecond = new Float64Array(FlushHistory.SECONDS)
+  private readonly secondOf = new Float64Array(FlushHistory.SECONDS)
   private readonly sizes: number[] = []
   private readonly latencies: number[] = []
   totalBatches = 0
   totalRecords = 0
 
-  constructor(private readonly keep = 20_000) {}
-
   record(at: number, size: number, latencyMs: number) {
-    this.times.push(at)
+    const second = Math.floor(at / 1000)
+    const slot = second % FlushHistory.SECONDS
+    if (this.secondOf[slot] !== second) {
+      this.secondOf[slot] = second
+      this.perSecond[slot] = 0
+    }
+    this.perSecond[slot]! += size
     this.sizes.push(size)
     this.latencies.push(latencyMs)
+    if (this.sizes.length > 1000) {
+      this.sizes.shift()
+      this.latencies.shift()
+    }
     this.totalBatches++
     this.totalRecords += size
-    if (this.times.length > this.keep) {
-      this.times.splice(0, this.times.length - this.keep)
-      this.sizes.splice(0, this.sizes.length - this.keep)
-      this.latencies.splice(0, this.latencies.length - this.keep)
-    }
   }
 
-  /** Records committed per second over the last `seconds`. */
+  /** Records committed per second over the last `seconds` (at most 15 minutes). */
   rate(now: number, seconds: number) {
+    const current = Math.floor(now / 1000)
     let records = 0
-    for (let i = this.times.length - 1; i >= 0 && this.times[i]! > now - seconds * 1000; i--) records += this.sizes[i]!
+    for (let s = current - Math.min(seconds, FlushHistory.SECONDS) + 1; s <= current; s++) {
+      const slot = s % FlushHistory.SECONDS
+      if (this.secondOf[slot] === s) records += this.perSecond[slot]!
+    }
     return records / seconds
   }
 
-  /** Size and latency figures of the last `n` batches. */
-  recent(n = 1000) {
-    const sizes = this.sizes.slice(-n).sort((a, b) => a - b)
-    const latencies = this.latencies.slice(-n).sort((a, b) => a - b)
+  /** Size and latency figures of the last batches (up to 1,000). */
+  recent() {
+    const sizes = [...this.sizes].sort((a, b) => a - b)
+    const latencies = [...this.latencies].sort((a, b) => a - b)
     const at = (xs: number[], p: number) => xs.length ? xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]! : 0
     return {
       batches: sizes.length,

@@ -1,5 +1,6 @@
 import { parseLevel } from "./level.ts"
 import type { Attributes, Level, LogRecord } from "./log-record.ts"
+import { MAX_TIME } from "./search-request.ts"
 import { ulid, ulidTime } from "./ulid.ts"
 
 /**
@@ -39,10 +40,8 @@ const firstPresent = (o: Record<string, unknown>, keys: ReadonlyArray<string>): 
 /** Accepts ISO-8601 text or an epoch number in seconds, milliseconds, microseconds or nanoseconds. */
 export const parseTimestamp = (value: unknown): number | undefined => {
   if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
-    if (value >= 1e17) return Math.floor(value / 1e6)
-    if (value >= 1e14) return Math.floor(value / 1e3)
-    if (value >= 1e11) return Math.floor(value)
-    return Math.floor(value * 1000)
+    const ms = value >= 1e17 ? value / 1e6 : value >= 1e14 ? value / 1e3 : value >= 1e11 ? value : value * 1000
+    return ms > MAX_TIME ? undefined : Math.floor(ms)
   }
   if (typeof value === "string" && value.length <= 64) {
     const ms = Date.parse(value)

@@ -38,13 +38,15 @@ export const decodeCursor = (text: string): Cursor | undefined => {
   return undefined
 }
 
+/** The largest time a JavaScript Date can hold (year 275760). */
+export const MAX_TIME = 8.64e15
+
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 
 /** Parses `now`, `now-15m` (s, m, h, d, w), an ISO-8601 date or epoch milliseconds. */
 export const parseTime = (text: string, now: number): number | undefined => {
   const relative = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(text.trim())
   if (relative) return relative[1] === undefined ? now : now - Number(relative[1]) * UNIT_MS[relative[2]!]!
-  if (/^\d{1,16}$/.test(text)) return Number(text)
-  const ms = Date.parse(text)
-  return Number.isNaN(ms) ? undefined : ms
+  const ms = /^\d{1,16}$/.test(text) ? Number(text) : Date.parse(text)
+  return Number.isNaN(ms) || ms > MAX_TIME ? undefined : ms
 }

@@ -25,7 +25,9 @@ type Token =
   | { type: "(" | ")" | "-" | "AND" | "OR" | "NOT" | "end"; pos: number }
 
 const MAX_QUERY_LENGTH = 4096
+/** Nesting of parentheses and NOTs together: deeper trees are refused, not handed to a store. */
 const MAX_DEPTH = 32
+const MAX_TERMS = 256
 
 const tokenize = (input: string): Token[] => {
   const tokens: Token[] = []
@@ -67,6 +69,7 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
   if (input.length > MAX_QUERY_LENGTH) throw new QuerySyntaxError(MAX_QUERY_LENGTH, `a query of at most ${MAX_QUERY_LENGTH} characters`)
   const tokens = tokenize(input)
   let at = 0
+  let terms = 0
   const peek = () => tokens[at]!
   const startsOperand = (t: Token) => t.type === "word" || t.type === "phrase" || t.type === "(" || t.type === "-" || t.type === "NOT"
 
@@ -93,9 +96,11 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
   const parseUnary = (depth: number): TextQuery | undefined => {
     const t = peek()
     if (t.type === "NOT" || t.type === "-") {
+      if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.pos, `at most ${MAX_DEPTH} nested NOTs and parentheses`)
       at++
-      const child = parseUnary(depth)
-      return child && { kind: "not", child }
+      const child = parseUnary(depth + 1)
+      // NOT NOT x is x.
+      return child && (child.kind === "not" ? child.child : { kind: "not", child })
     }
     return parsePrimary(depth)
   }
@@ -112,6 +117,9 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
     if ((t.type === "word" || t.type === "phrase") && !hasWordCharacter(t.value)) {
       at++
       return undefined
+    }
+    if ((t.type === "word" || t.type === "phrase") && ++terms > MAX_TERMS) {
+      throw new QuerySyntaxError(t.pos, `a query of at most ${MAX_TERMS} words and phrases`)
     }
     if (t.type === "word") {
       at++

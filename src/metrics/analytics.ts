@@ -144,15 +144,17 @@ export const timeseries = (params: { interval: Interval; from: number; to: numbe
     const store = yield* LogStore
     const bucketMinutes = INTERVALS[params.interval]
     const bucketMs = bucketMinutes * MINUTE
+    // The first bucket is counted whole, like every other.
+    const from = Math.floor(params.from / bucketMs) * bucketMs
     const points = yield* store.series({
-      from: params.from,
+      from,
       to: params.to,
       ...(params.services ? { services: params.services } : {}),
       ...(params.levels ? { levels: params.levels } : {})
     }, bucketMinutes)
     const buckets = new Map<number, { timestamp: string; count: number; levels: Record<Level, number> }>()
     // Every bucket in the range, so gaps read as zero instead of being missing.
-    for (let t = Math.floor(params.from / bucketMs) * bucketMs; t <= params.to; t += bucketMs) {
+    for (let t = from; t <= params.to; t += bucketMs) {
       buckets.set(t, { timestamp: new Date(t).toISOString(), count: 0, levels: emptyLevels() })
     }
     for (const p of points) {
@@ -161,5 +163,5 @@ export const timeseries = (params: { interval: Interval; from: number; to: numbe
       bucket.count += p.count
       bucket.levels[p.level] += p.count
     }
-    return { interval: params.interval, from: new Date(params.from).toISOString(), to: new Date(params.to).toISOString(), buckets: [...buckets.values()] }
+    return { interval: params.interval, from: new Date(from).toISOString(), to: new Date(params.to).toISOString(), buckets: [...buckets.values()] }
   })

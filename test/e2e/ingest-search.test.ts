@@ -100,6 +100,9 @@ describe("ingest and search through the running server", () => {
     const body = await json(response)
     expect(body).toMatchObject({ error: "invalid_input", accepted: 0, rejected: 2 })
     expect(body.errors.map((e: { line: number }) => e.line)).toEqual([1, 2])
+    const empty = await ingest("[]", "application/json")
+    expect(empty.status).toBe(400)
+    expect((await json(empty)).message).toBe("body: holds no records")
   })
 
   test("health, root and API docs are served", async () => {

@@ -45,15 +45,20 @@ export class SqliteWriterThread {
       if (reply.ok) waiter?.resolve()
       else waiter?.reject(new Error(reply.error))
     }
-    worker.onerror = (event) => {
-      this.worker = undefined
-      worker.terminate()
-      const error = new Error(`writer thread failed: ${event.message}`)
-      for (const waiter of this.pending.values()) waiter.reject(error)
-      this.pending.clear()
-    }
+    worker.onerror = (event) => this.abandon(worker, new Error(`writer thread failed: ${event.message}`))
     this.worker = worker
-    worker.postMessage({ type: "open", config: this.config, seq: ++this.seq } satisfies WriterRequest)
+    // A thread that cannot open the database is of no use: drop it, and what was sent to it.
+    const seq = ++this.seq
+    this.pending.set(seq, { resolve: () => {}, reject: (e) => this.abandon(worker, new Error(`writer thread could not open the store: ${e.message}`)) })
+    worker.postMessage({ type: "open", config: this.config, seq } satisfies WriterRequest)
     return worker
+  }
+
+  /** Ends a failed thread; everything it had not answered fails, and the next write starts a new one. */
+  private abandon(worker: Worker, error: Error) {
+    if (this.worker === worker) this.worker = undefined
+    worker.terminate()
+    for (const waiter of this.pending.values()) waiter.reject(error)
+    this.pending.clear()
   }
 }

@@ -66,10 +66,18 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
     )
 
     const byId = db.query<Row, [string]>(`SELECT ${COLUMNS} FROM logs WHERE id = ?`)
+    // Prepared statements by SQL text. Text queries make many shapes, so the cache is bounded:
+    // past the limit it starts over (statements are cheap to prepare again).
     const statements = new Map<string, Statement<any, any>>()
     const cached = <T>(sql: string): Statement<T, any> => {
       let statement = statements.get(sql)
-      if (!statement) statements.set(sql, statement = db.query(sql))
+      if (!statement) {
+        if (statements.size >= 512) {
+          for (const s of statements.values()) s.finalize()
+          statements.clear()
+        }
+        statements.set(sql, statement = db.prepare(sql))
+      }
       return statement as Statement<T, any>
     }
 

@@ -46,8 +46,9 @@ const describe = (e: unknown) => e instanceof Error ? e.message : String(e)
 
 /** Applies the migrations not yet applied, each in its own transaction; safe to run concurrently. */
 export const migrate = (sql: SQL, dialect: Dialect) =>
-  sql.begin(async (tx) => {
-    // Serialises concurrent start-ups: PostgreSQL by an advisory lock; SQLite by its write lock.
+  // Serialises concurrent start-ups: SQLite takes its write lock at BEGIN IMMEDIATE;
+  // PostgreSQL takes an advisory lock inside the transaction.
+  sql.begin(dialect === "sqlite" ? "IMMEDIATE" : "", async (tx) => {
     if (dialect === "postgres") await tx`SELECT pg_advisory_xact_lock(7305)`
     await tx.unsafe("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
     const rows: Array<{ version: number | string }> = await tx`SELECT version FROM schema_migrations`
@@ -56,7 +57,7 @@ export const migrate = (sql: SQL, dialect: Dialect) =>
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue
       for (const statement of migration.statements) await tx.unsafe(statement)
-      await tx`INSERT INTO schema_migrations ${sql({ version: migration.version, name: migration.name, applied_at: new Date().toISOString() })}`
+      await tx`INSERT INTO schema_migrations ${tx({ version: migration.version, name: migration.name, applied_at: new Date().toISOString() })}`
       done.push(migration.version)
     }
     return done

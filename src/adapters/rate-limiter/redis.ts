@@ -30,11 +30,12 @@ return { allowed, count, tonumber(oldest[2] or now) + window - now }
 export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallback: RateLimiter["Type"]) => {
   const { redis, prefix } = connection
   const keyPrefix = `${prefix}ratelimit:`
-  const keyOf = (name: string, client: string) => `${keyPrefix}${name}:${client}`
+  // <prefix>ratelimit:<limit name>:<window ms>:<client>; the window is in the key so that usage
+  // can count just the current window.
+  const keyOf = (name: string, windowMs: number, client: string) => `${keyPrefix}${name}:${windowMs}:${client}`
   const parseKey = (key: string) => {
-    const rest = key.slice(keyPrefix.length)
-    const colon = rest.indexOf(":")
-    return { name: rest.slice(0, colon), client: rest.slice(colon + 1) }
+    const [name = "", windowMs = "0", ...client] = key.slice(keyPrefix.length).split(":")
+    return { name, windowMs: Number(windowMs), client: client.join(":") }
   }
   const scan = (pattern: string) => scanKeys(redis, pattern)
   const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) => redisOrFallback(connection, run, fallbackEffect)
@@ -42,13 +43,16 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
   return RateLimiter.of({
     hit: (name, client, limit) =>
       orFallback(async () => {
-        const [allowed, count, resetMs] = await redis.eval(HIT, 1, keyOf(name, client), limit.windowSeconds * 1000, limit.limit, Math.random().toString(36).slice(2)) as [number, number, number]
+        const [allowed, count, resetMs] = await redis.eval(HIT, 1, keyOf(name, limit.windowSeconds * 1000, client), limit.windowSeconds * 1000, limit.limit, Math.random().toString(36).slice(2)) as [number, number, number]
         return { allowed: allowed === 1, limit: limit.limit, remaining: Math.max(0, limit.limit - count), resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) }
       }, fallback.hit(name, client, limit)),
     usage: orFallback(async () => {
       const keys = await scan(`${escapeGlob(keyPrefix)}*`)
-      const counts = await Promise.all(keys.map((key) => redis.zcard(key)))
-      return keys.map((key, i) => ({ ...parseKey(key), used: counts[i]! })).filter((u) => u.used > 0)
+      // Members older than the window stay until the key's next hit; count only the window.
+      const now = Date.now()
+      const parsed = keys.map(parseKey)
+      const counts = await Promise.all(keys.map((key, i) => redis.zcount(key, now - parsed[i]!.windowMs, "+inf")))
+      return parsed.map(({ name, client }, i) => ({ name, client, used: counts[i]! })).filter((u) => u.used > 0)
     }, fallback.usage),
     reset: (client) =>
       Effect.zipWith(

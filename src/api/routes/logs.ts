@@ -127,6 +127,7 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
         throw e
       }
       telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
+      if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no records" })
       if (batch.records.length === 0) {
         set.status = 400
         const first = batch.errors[0]!

@@ -30,6 +30,7 @@ describe("normalisation", () => {
     expect(parseTimestamp(ms / 1000)).toBe(ms)
     expect(parseTimestamp(ms * 1_000_000)).toBe(ms)
     expect(parseTimestamp("yesterday")).toBeUndefined()
+    expect(parseTimestamp(1e25)).toBeUndefined() // beyond what a date can hold
   })
 
   test.each([

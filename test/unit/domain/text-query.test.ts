@@ -29,6 +29,13 @@ describe("text query syntax", () => {
     expect(parseTextQuery("-- ;")).toBeUndefined()
   })
 
+  test("NOT NOT cancels out; too deep or too long a query is refused", () => {
+    expect(parseTextQuery("NOT -a")).toEqual({ kind: "term", value: "a", prefix: false })
+    expect(() => parseTextQuery("-".repeat(40) + "a")).toThrow(/nested NOTs/)
+    expect(() => parseTextQuery("(".repeat(40) + "a" + ")".repeat(40))).toThrow(/nested/)
+    expect(() => parseTextQuery(Array.from({ length: 300 }, (_, i) => `w${i}`).join(" "))).toThrow(/at most 256/)
+  })
+
   test.each([
     ["(timeout", 8, "')'"],
     ["\"unclosed", 9, "closing quote"],
@@ -56,5 +63,8 @@ describe("time parameters", () => {
     [String(now), now]
   ])("%p", (text, expected) => expect(parseTime(text, now)).toBe(expected))
 
-  test("rejects what it cannot read", () => expect(parseTime("last tuesday", now)).toBeUndefined())
+  test("rejects what it cannot read, or what no date can hold", () => {
+    expect(parseTime("last tuesday", now)).toBeUndefined()
+    expect(parseTime("9999999999999999", now)).toBeUndefined()
+  })
 })

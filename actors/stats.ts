@@ -13,6 +13,18 @@ export interface ActorStats {
   readonly capacity: number
 }
 
+/** The statistics as reported in /health and /api/v1/metrics/system. */
+export const actorSummary = (a: ActorStats) => ({
+  name: a.name,
+  kind: a.kind,
+  mailbox_depth: a.depth(),
+  mailbox_capacity: a.capacity,
+  handled: a.handled,
+  failures: a.failures,
+  restarts: a.restarts,
+  dropped: a.dropped
+})
+
 /** Where running actors make their statistics visible; optional, so unit tests need not provide it. */
 export class ActorRegistry extends Context.Tag("ActorRegistry")<ActorRegistry, {
   readonly register: (stats: ActorStats) => Effect.Effect<void>

@@ -5,6 +5,7 @@ import { MIGRATIONS } from "./adapters/meta-store/migrations.ts"
 import { loggingLayer, roleLayer } from "./app-layer.ts"
 import { ConfigError, loadConfig } from "./config.ts"
 import { runGeneratorCli } from "./generator/cli.ts"
+import { writeLogLine as log } from "./telemetry/log-line.ts"
 
 /**
  * `bun run src/main.ts <role>`: `all` (default) runs the whole system in this process;
@@ -15,9 +16,6 @@ const USAGE = `usage: bun run src/main.ts [all|migrate|generate] [options]
   all       ingest, pipeline, store and API in one process (default)
   migrate   apply the metadata store's migrations and exit
   generate  send synthetic multi-service logs to a LogFlow API (bun run generate --help)`
-
-/** Same shape as Effect's JSON logger, for the lines written outside the Effect runtime. */
-const log = (logLevel: string, message: string) => console.log(JSON.stringify({ message, logLevel, timestamp: new Date().toISOString() }))
 
 const configOrExit = () => {
   try {

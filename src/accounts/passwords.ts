@@ -9,5 +9,3 @@ export const makePasswords = (cost: number) => {
     verify: (password: string, hash: string | undefined) => Bun.password.verify(password, hash ?? dummyHash).then((ok) => ok && hash !== undefined)
   }
 }
-
-export type Passwords = ReturnType<typeof makePasswords>

@@ -55,8 +55,10 @@ const taken = (e: UniqueViolation) => new UserTaken(/email/i.test(e.detail) ? "e
 
 export const UsersLive = Layer.effect(Users, Effect.gen(function*() {
   const db = yield* MetaDatabase
+  // Reads and these updates touch no unique column: a violation there would be a bug.
+  const run = <A>(operation: string, f: Parameters<typeof db.query<A>>[1]) => db.query(operation, f).pipe(Effect.catchTag("UniqueViolation", Effect.die))
   const one = (rows: Row[]) => Option.fromNullable(rows[0]).pipe(Option.map(toUser))
-  const byId = (id: string) => db.query("users.by_id", (sql) => sql<Row[]>`SELECT * FROM users WHERE id = ${id}`).pipe(Effect.map(one), Effect.catchTag("UniqueViolation", Effect.die))
+  const byId = (id: string) => run("users.by_id", (sql) => sql<Row[]>`SELECT * FROM users WHERE id = ${id}`).pipe(Effect.map(one))
 
   return Users.of({
     create: (user) =>
@@ -68,7 +70,7 @@ export const UsersLive = Layer.effect(Users, Effect.gen(function*() {
       }),
     byId,
     byUsername: (username) =>
-      db.query("users.by_username", (sql) => sql<Row[]>`SELECT * FROM users WHERE username = ${username}`).pipe(Effect.map(one), Effect.catchTag("UniqueViolation", Effect.die)),
+      run("users.by_username", (sql) => sql<Row[]>`SELECT * FROM users WHERE username = ${username}`).pipe(Effect.map(one)),
     update: (id, changes) =>
       Effect.gen(function*() {
         const set: Record<string, unknown> = { ...changes, updated_at: new Date().toISOString() }
@@ -82,14 +84,14 @@ export const UsersLive = Layer.effect(Users, Effect.gen(function*() {
         return yield* byId(id)
       }),
     recordLogin: (id) =>
-      db.query("users.record_login", (sql) => sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE id = ${id}`).pipe(Effect.asVoid, Effect.catchTag("UniqueViolation", Effect.die)),
+      run("users.record_login", (sql) => sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE id = ${id}`).pipe(Effect.asVoid),
     delete: (id) =>
-      db.query("users.delete", (sql) => sql`DELETE FROM users WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0), Effect.catchTag("UniqueViolation", Effect.die)),
+      run("users.delete", (sql) => sql`DELETE FROM users WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
     list: ({ limit, offset }) =>
-      db.query("users.list", async (sql) => {
+      run("users.list", async (sql) => {
         const rows = await sql<Row[]>`SELECT * FROM users ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
         const counted = await sql<Array<{ n: number | string }>>`SELECT count(*) AS n FROM users`
         return { users: rows.map((r) => publicUser(toUser(r))), total: Number(counted[0]?.n ?? 0) }
-      }).pipe(Effect.catchTag("UniqueViolation", Effect.die))
+      })
   })
 }))

@@ -54,5 +54,3 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))
-
-export type App = ReturnType<typeof makeApp>

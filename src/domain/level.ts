@@ -1,4 +1,4 @@
-import { LEVELS, type Level } from "./log-record.ts"
+import type { Level } from "./log-record.ts"
 
 /** Spellings that shippers use for our six levels (lower-cased keys). */
 const SYNONYMS: Record<string, Level> = {
@@ -12,5 +12,3 @@ const SYNONYMS: Record<string, Level> = {
 
 /** Normalises a level name, or returns undefined when it is not one we know. */
 export const parseLevel = (raw: string): Level | undefined => SYNONYMS[raw.trim().toLowerCase()]
-
-export const isLevel = (value: string): value is Level => (LEVELS as ReadonlyArray<string>).includes(value)

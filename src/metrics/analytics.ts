@@ -1,10 +1,10 @@
 import { Effect } from "effect"
-import { ActorRegistry } from "../../actors/stats.ts"
+import { ActorRegistry, actorSummary } from "../../actors/stats.ts"
 import { Pipeline } from "../../pipelines/build.ts"
 import { isError } from "../domain/fingerprint.ts"
 import { LEVELS, type Level } from "../domain/log-record.ts"
 import { NotFound } from "../domain/errors.ts"
-import { LogStore, type LevelCount } from "../ports/log-store.ts"
+import { LogStore, type LevelCount, type RollupFilter } from "../ports/log-store.ts"
 
 /**
  * The numbers behind /api/v1/metrics/*: all from rollups and in-process counters, never from a
@@ -27,6 +27,11 @@ const emptyLevels = () => Object.fromEntries(LEVELS.map((l) => [l, 0])) as Recor
 const sum = (counts: ReadonlyArray<LevelCount>) => counts.reduce((n, c) => n + c.count, 0)
 const errorsIn = (counts: ReadonlyArray<LevelCount>) => counts.reduce((n, c) => n + (isError(c.level) ? c.count : 0), 0)
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits
+
+const topErrors = (filter: RollupFilter) =>
+  Effect.flatMap(LogStore, (store) => store.topErrors(filter, 10)).pipe(
+    Effect.map((groups) => groups.map((e) => ({ ...e, last_seen: new Date(e.last_seen).toISOString() })))
+  )
 
 const rates = (now: number, services?: ReadonlyArray<string>) =>
   Effect.gen(function*() {
@@ -67,7 +72,7 @@ export const overview = (now: number) =>
       services: [...byService]
         .map(([service, s]) => ({ service, count: s.count, errors: s.errors, error_rate: s.count ? round(s.errors / s.count, 4) : 0, health: healthOf(s.count, s.errors) }))
         .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)),
-      top_errors: (yield* store.topErrors({ from, to: now }, 10)).map((e) => ({ ...e, last_seen: new Date(e.last_seen).toISOString() }))
+      top_errors: yield* topErrors({ from, to: now })
     }
   })
 
@@ -98,7 +103,7 @@ export const serviceMetrics = (service: string, now: number) =>
       error_rate: count ? round(errors / count, 4) : 0,
       health: healthOf(count, errors),
       rates: yield* rates(now, [service]),
-      top_errors: (yield* store.topErrors({ from, to: now, services: [service] }, 10)).map((e) => ({ ...e, last_seen: new Date(e.last_seen).toISOString() }))
+      top_errors: yield* topErrors({ from, to: now, services: [service] })
     }
   })
 
@@ -124,7 +129,7 @@ export const systemMetrics = (now: number) =>
         batches_since_start: flushes.totalBatches
       },
       indexer: flushes.recent(),
-      pipeline: registry.all().map((a) => ({ name: a.name, kind: a.kind, queue_depth: a.depth(), capacity: a.capacity, handled: a.handled, failures: a.failures, restarts: a.restarts, dropped: a.dropped })),
+      pipeline: registry.all().map(actorSummary),
       store: { status: storeHealth.status, ...storeHealth.details },
       process: {
         rss_bytes: memory.rss,

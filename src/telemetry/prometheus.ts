@@ -30,7 +30,8 @@ export const makeTelemetry = (storeEngine: string) => {
     databaseConnections: new Gauge({ name: "database_connections", help: "Account database connections in use", registers }),
     authAttempts: new Counter({ name: "auth_attempts_total", help: "Login and token checks by outcome", labelNames: ["result"] as const, registers }),
     usersRegistered: new Counter({ name: "users_registered_total", help: "Users registered", registers }),
-    // Exported from the start so dashboards and alerts on them work; the alert engine increments them.
+    // The seed's alert metrics, exported now so dashboards can rely on them; nothing counts into
+    // them until the alert engine is built.
     alertsTriggered: new Counter({ name: "alerts_triggered_total", help: "Alerts that started firing", labelNames: ["rule_name"] as const, registers }),
     alertsChecked: new Counter({ name: "alerts_checked_total", help: "Alert rule evaluations", registers }),
     rateLimitExceeded: new Counter({ name: "rate_limit_exceeded_total", help: "Requests refused by a rate limit", labelNames: ["endpoint"] as const, registers }),

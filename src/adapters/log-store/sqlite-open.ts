@@ -17,6 +17,8 @@ export const openDatabase = (config: SqliteStoreConfig): Database => {
   mkdirSync(dirname(config.path), { recursive: true })
   const db = new Database(config.path, { create: true, strict: true })
   for (const pragma of PRAGMAS) db.run(pragma)
+  // NORMAL is durable against a killed process (the WAL is written before COMMIT returns);
+  // FULL also survives power loss, at a throughput cost.
   db.run(`PRAGMA synchronous = ${config.synchronous === "FULL" ? "FULL" : "NORMAL"}`)
   db.transaction(() => {
     const { user_version: applied } = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!

@@ -3,11 +3,9 @@
  * every secondary index implicitly ends in it, so `(ts)` orders by (ts, seq) for the cursor.
  */
 export const PRAGMAS = [
-  // Must precede the first table so that retention can give space back incrementally.
+  // Only possible before the first table exists; lets deleting old logs give space back later.
   "PRAGMA auto_vacuum = INCREMENTAL",
   "PRAGMA journal_mode = WAL",
-  // NORMAL is durable against a killed process (the WAL is written before COMMIT returns);
-  // FULL (SQLITE_SYNCHRONOUS=FULL) is for surviving power loss too, at a throughput cost.
   "PRAGMA busy_timeout = 5000",
   "PRAGMA temp_store = MEMORY",
   "PRAGMA cache_size = -65536",

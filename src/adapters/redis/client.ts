@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import Redis from "ioredis"
+import { writeLogLine } from "../../telemetry/log-line.ts"
 
 /**
  * One Redis connection shared by the cache and the rate limiter. ioredis reconnects by itself
@@ -31,8 +32,7 @@ export const RedisConnectionLive = (url: string, prefix: string) =>
     const report = (status: string, error?: Error) => {
       if (status === lastStatus) return
       lastStatus = status
-      const line = { message: `redis ${status}${error ? `: ${error.message}` : ""}`, logLevel: status === "ready" ? "INFO" : "WARN", timestamp: new Date().toISOString() }
-      console.log(JSON.stringify(line))
+      writeLogLine(status === "ready" ? "INFO" : "WARN", `redis ${status}${error ? `: ${error.message}` : ""}`)
     }
     redis.on("ready", () => report("ready"))
     redis.on("error", (e: Error) => report("unavailable; using in-process fallback", e))

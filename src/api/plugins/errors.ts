@@ -1,4 +1,5 @@
 import { Elysia } from "elysia"
+import { writeLogLine } from "../../telemetry/log-line.ts"
 import { requestScope } from "../../telemetry/request-context.ts"
 import { requestIds } from "./request-id.ts"
 
@@ -36,12 +37,7 @@ const describeValidation = (error: { all?: ReadonlyArray<{ path?: unknown; messa
 /** The detail of a server-side failure goes to the log (with the request's ids), not to the client. */
 const logServerError = (requestId: string, message: string) => {
   const ids = requestScope.getStore()
-  console.log(JSON.stringify({
-    message,
-    logLevel: "ERROR",
-    timestamp: new Date().toISOString(),
-    annotations: { request_id: requestId, correlation_id: ids?.correlation_id, trace_id: ids?.trace_id }
-  }))
+  writeLogLine("ERROR", message, { request_id: requestId, correlation_id: ids?.correlation_id, trace_id: ids?.trace_id })
 }
 
 export const errorBody = (requestId: string, code: string, message: string, details?: unknown) => ({

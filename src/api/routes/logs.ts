@@ -3,9 +3,8 @@ import { Elysia } from "elysia"
 import { z } from "zod"
 import { InvalidInput, NotFound } from "../../domain/errors.ts"
 import { decodeIngestBody, MalformedBody } from "../../domain/ingest-body.ts"
-import { parseLevel } from "../../domain/level.ts"
-import { toJson, type Level } from "../../domain/log-record.ts"
-import { decodeCursor, parseTime, type SearchRequest } from "../../domain/search-request.ts"
+import { toJson } from "../../domain/log-record.ts"
+import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { parseTextQuery, QuerySyntaxError } from "../../domain/text-query.ts"
 import { ulidTime } from "../../domain/ulid.ts"
 import { LogBus } from "../../ports/log-bus.ts"
@@ -18,6 +17,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { errorBody, errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { ingestDocs, searchDocs } from "./logs-docs.ts"
 
@@ -41,27 +41,12 @@ const SearchParams = z.object({
 })
 type SearchParams = z.infer<typeof SearchParams>
 
-const list = (text: string | undefined) => text?.split(",").map((s) => s.trim()).filter((s) => s !== "") ?? []
-
 /** Validates the query parameters into a SearchRequest; errors name the parameter. */
 export const toSearchRequest = (params: SearchParams, now: number): Effect.Effect<SearchRequest, InvalidInput> =>
   Effect.gen(function*() {
-    const levels: Level[] = []
-    for (const name of list(params.level)) {
-      const level = parseLevel(name)
-      if (!level) return yield* new InvalidInput({ field: "level", reason: `unknown level '${name}'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL` })
-      levels.push(level)
-    }
-    const time = (field: "from" | "to") => {
-      const text = params[field]
-      if (text === undefined) return Effect.succeed(undefined)
-      const ms = parseTime(text, now)
-      return ms === undefined
-        ? Effect.fail(new InvalidInput({ field, reason: `'${text}' is not an ISO-8601 date, epoch milliseconds or now-<n><s|m|h|d|w>` }))
-        : Effect.succeed(ms)
-    }
-    const from = yield* time("from")
-    const to = yield* time("to")
+    const levels = yield* levelsParam(params.level)
+    const from = yield* timeParam("from", params.from, now)
+    const to = yield* timeParam("to", params.to, now)
     if (from !== undefined && to !== undefined && from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
     let text
     if (params.query !== undefined) {
@@ -77,7 +62,7 @@ export const toSearchRequest = (params: SearchParams, now: number): Effect.Effec
       cursor = decodeCursor(params.cursor)
       if (!cursor) return yield* new InvalidInput({ field: "cursor", reason: "is not a cursor returned by this API" })
     }
-    const services = list(params.service)
+    const services = commaList(params.service)
     return {
       limit: params.limit,
       ...(text ? { text } : {}),

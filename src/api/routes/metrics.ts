@@ -8,8 +8,6 @@ import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput } from "../../domain/errors.ts"
 import { parseLevel } from "../../domain/level.ts"
-import type { Level } from "../../domain/log-record.ts"
-import { parseTime } from "../../domain/search-request.ts"
 import { INTERVALS, MAX_BUCKETS, overview, serviceMetrics, systemMetrics, timeseries, type Interval } from "../../metrics/analytics.ts"
 import type { Cache } from "../../ports/cache.ts"
 import type { LogStore } from "../../ports/log-store.ts"
@@ -19,6 +17,7 @@ import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import { makeResponseCache } from "../response-cache.ts"
 import { cacheKeyPrefix, type TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** The seed's Metrics & Analytics endpoints, cached with the seed's TTLs. */
@@ -34,38 +33,25 @@ const TimeseriesParams = z.object({
 })
 type TimeseriesParams = z.infer<typeof TimeseriesParams>
 
-const list = (text: string | undefined) => [...new Set(text?.split(",").map((s) => s.trim()).filter((s) => s !== "") ?? [])].sort()
-
 const resolveTimeseries = (params: TimeseriesParams, now: number) =>
   Effect.gen(function*() {
-    const time = (field: "from" | "to", fallback: number) => {
-      const text = params[field]
-      if (text === undefined) return Effect.succeed(fallback)
-      const ms = parseTime(text, now)
-      return ms === undefined ? Effect.fail(new InvalidInput({ field, reason: `'${text}' is not a time` })) : Effect.succeed(ms)
-    }
     const bucketMs = INTERVALS[params.interval] * 60_000
-    const to = yield* time("to", now)
-    const from = yield* time("from", to - 59 * bucketMs)
+    const to = (yield* timeParam("to", params.to, now)) ?? now
+    const from = (yield* timeParam("from", params.from, now)) ?? to - 59 * bucketMs
     if (from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
     if ((to - from) / bucketMs > MAX_BUCKETS) {
       return yield* new InvalidInput({ field: "interval", reason: `the range holds more than ${MAX_BUCKETS} ${params.interval} buckets; widen the interval or narrow the range` })
     }
-    const levels: Level[] = []
-    for (const name of list(params.level)) {
-      const level = parseLevel(name)
-      if (!level) return yield* new InvalidInput({ field: "level", reason: `unknown level '${name}'` })
-      levels.push(level)
-    }
-    const services = list(params.service)
+    const levels = yield* levelsParam(params.level)
+    const services = commaList(params.service)
     return { interval: params.interval, from, to, ...(services.length ? { services } : {}), ...(levels.length ? { levels } : {}) }
   })
 
 /** The cache key: the parameters as given (relative times stay relative), normalised and sorted. */
 const timeseriesKey = (params: TimeseriesParams) =>
   `metrics:timeseries:${new URLSearchParams([
-    ["from", params.from ?? ""], ["interval", params.interval], ["level", list(params.level).map((l) => parseLevel(l) ?? l).join(",")],
-    ["service", list(params.service).join(",")], ["to", params.to ?? ""]
+    ["from", params.from ?? ""], ["interval", params.interval], ["level", commaList(params.level).map((l) => parseLevel(l) ?? l).join(",")],
+    ["service", commaList(params.service).join(",")], ["to", params.to ?? ""]
   ])}`
 
 type Services = LogStore | Pipeline | ActorRegistry | Cache | Users | ApiKeys | RateLimiter

@@ -1,6 +1,6 @@
 import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
-import { ActorRegistry } from "../../../actors/stats.ts"
+import { ActorRegistry, actorSummary } from "../../../actors/stats.ts"
 import { MetaDatabase } from "../../adapters/meta-store/database.ts"
 import { RedisConnection } from "../../adapters/redis/client.ts"
 import { LogBus } from "../../ports/log-bus.ts"
@@ -24,16 +24,7 @@ const health = Effect.gen(function*() {
   const databaseHealth = yield* Effect.flatMap(MetaDatabase, (db) => db.health)
   // Redis is optional and never fatal: when it is down, cache and limits run in process.
   const redis = Option.map(yield* Effect.serviceOption(RedisConnection), (c) => c.isReady() ? "healthy" : "unhealthy")
-  const actors = registry.all().map((a) => ({
-    name: a.name,
-    kind: a.kind,
-    mailbox_depth: a.depth(),
-    mailbox_capacity: a.capacity,
-    handled: a.handled,
-    failures: a.failures,
-    restarts: a.restarts,
-    dropped: a.dropped
-  }))
+  const actors = registry.all().map(actorSummary)
   const healthy = storeHealth.status === "healthy" && databaseHealth.status === "healthy"
   return {
     status: healthy ? "healthy" : "unhealthy",

@@ -27,7 +27,9 @@ export const createTestDatabase = async () => {
   const admin = new SQL(POSTGRES_ADMIN_URL, { max: 1 })
   await admin.unsafe(`CREATE DATABASE ${name}`)
   await admin.close()
-  const url = POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`)
+  const parsed = new URL(POSTGRES_ADMIN_URL)
+  parsed.pathname = `/${name}`
+  const url = parsed.toString()
   return {
     url,
     drop: async () => {

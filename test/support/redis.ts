@@ -43,6 +43,7 @@ export const startPrivateRedis = async (port = freePort()) => {
         await Bun.sleep(50)
       }
     }
+    proc.kill(9)
     throw new Error(`redis-server did not start on port ${port}`)
   }
   const stop = async () => {

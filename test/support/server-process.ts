@@ -48,12 +48,14 @@ export const startServer = async (options: { dataDir?: string; env?: Record<stri
   let exitCode: number | undefined
   void proc.exited.then((code) => (exitCode = code))
   const deadline = Date.now() + 20_000
+  const fail = (message: string) => {
+    proc.kill(9)
+    if (options.dataDir === undefined) removeDataDir(dataDir)
+    return new Error(message)
+  }
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} before serving:\n${output}`)
-    if (Date.now() > deadline) {
-      proc.kill(9)
-      throw new Error(`server did not serve /health within 20 s:\n${output}`)
-    }
+    if (exitCode !== undefined) throw fail(`server exited with ${exitCode} before serving:\n${output}`)
+    if (Date.now() > deadline) throw fail(`server did not serve /health within 20 s:\n${output}`)
     const ready = await fetch(`${url}/health`).then((r) => r.ok, () => false)
     if (ready) break
     await Bun.sleep(50)

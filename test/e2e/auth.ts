@@ -105,8 +105,10 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       await time("alice") // warm up
       const known = await time("alice")
       const unknown = await time("no-such-user")
-      expect(unknown).toBeGreaterThan(known * 0.5)
-      expect(unknown).toBeLessThan(known * 2)
+      // Without the dummy hash an unknown user would answer in ~1 ms against ~50 ms for bcrypt;
+      // the bounds are wide because this machine's CPU is shared.
+      expect(unknown).toBeGreaterThan(known / 3)
+      expect(unknown).toBeLessThan(known * 3)
     })
 
     test("tokens that are forged, unsigned, expired or missing are refused", async () => {

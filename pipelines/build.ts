@@ -4,7 +4,7 @@ import { FlushHistory, makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
 import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
-import type { LogRecord } from "../src/domain/log-record.ts"
+import { LEVELS, type Level, type LogRecord } from "../src/domain/log-record.ts"
 import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
 import { Telemetry } from "../src/telemetry/prometheus.ts"
 import type { Stage } from "./topology.ts"
@@ -24,6 +24,8 @@ type Built =
 
 class TopologyError extends Error {}
 
+const LEVEL_INDEX = Object.fromEntries(LEVELS.map((level, i) => [level, i])) as Record<Level, number>
+
 /** Builds stages sinks first, so each stage finds the actors it feeds already running. */
 export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
   Effect.gen(function*() {
@@ -36,14 +38,18 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
       const t = telemetry.value
       t.batchSize.observe(records.length)
       t.indexingDuration.observe(latencyMs / 1000)
-      const counts = new Map<string, { service: string; level: string; n: number }>()
+      // Per record this runs on the ingest path: count into small arrays, no string keys.
+      const counts = new Map<string, number[]>()
       for (const r of records) {
-        const key = `${r.service}\u0000${r.level}`
-        const entry = counts.get(key)
-        if (entry) entry.n++
-        else counts.set(key, { service: r.service, level: r.level, n: 1 })
+        let perLevel = counts.get(r.service)
+        if (!perLevel) counts.set(r.service, perLevel = LEVELS.map(() => 0))
+        perLevel[LEVEL_INDEX[r.level]]!++
       }
-      for (const c of counts.values()) t.logsIndexed.inc({ service: c.service, level: c.level }, c.n)
+      for (const [service, perLevel] of counts) {
+        perLevel.forEach((n, i) => {
+          if (n > 0) t.logsIndexed.inc({ service, level: LEVELS[i]! }, n)
+        })
+      }
     }
     const outputsOf = (stage: Stage) =>
       stage.outputs.map((id) => {

@@ -7,6 +7,8 @@ import { sharedStateLayer } from "./adapters/shared-state.ts"
 import { instrumentStore } from "./telemetry/instrumented-store.ts"
 import { Telemetry, TelemetryLive } from "./telemetry/prometheus.ts"
 import { tracingLayer } from "./telemetry/tracing.ts"
+import { RetentionRunnerLive } from "../actors/retention.ts"
+import { RetentionLive } from "./retention/settings.ts"
 import { ActorRegistry } from "../actors/stats.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -47,7 +49,7 @@ export const accountsLayer = (config: Config) => {
       },
       finished: () => t.databaseConnections.dec()
     })))
-  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive).pipe(Layer.provideMerge(database))
+  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config)).pipe(Layer.provideMerge(database))
   const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
 }
@@ -60,6 +62,7 @@ const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
 
 export const roleLayer = (role: Role, config: Config) =>
   HttpServerLive(config).pipe(
+    Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),

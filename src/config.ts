@@ -46,6 +46,14 @@ const schema = z.object({
   TAIL_HUB_CAPACITY: int(1, 100_000).default(1_000),
   TAIL_SUBSCRIBER_BUFFER: int(1, 1_000_000).default(10_000),
 
+  /** Days logs are kept (changeable at run time, also per service, via /api/v1/admin/config). */
+  RETENTION_DAYS: int(1, 36_500).default(7),
+  RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
+  /** Records deleted per transaction, so retention never holds the writer for long. */
+  RETENTION_BATCH_SIZE: int(1, 100_000).default(5_000),
+  /** Ingest answers 507 once the data directory's file system has less free space than this. */
+  DISK_MIN_FREE_MB: int(0, 10_000_000).default(512),
+
   /** Deadline for draining mailboxes on SIGTERM/SIGINT. */
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
 

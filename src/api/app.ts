@@ -11,12 +11,15 @@ import type { LogStore } from "../ports/log-store.ts"
 import type { RateLimiter } from "../ports/rate-limiter.ts"
 import type { Cache } from "../ports/cache.ts"
 import type { Pipeline } from "../../pipelines/build.ts"
+import type { RetentionRunner } from "../../actors/retention.ts"
+import type { Retention } from "../retention/settings.ts"
 import { VERSION } from "../version.ts"
 import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
 import { httpMetrics } from "./plugins/http-metrics.ts"
 import { prometheusRoutes } from "./routes/prometheus.ts"
 import { traceRoutes } from "./routes/trace.ts"
+import { adminConfigRoutes } from "./routes/admin-config.ts"
 import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
@@ -24,7 +27,7 @@ import { logRoutes } from "./routes/logs.ts"
 import { systemRoutes } from "./routes/system.ts"
 import type { RunEffect } from "./run-effect.ts"
 
-export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline
+export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline | Retention | RetentionRunner
 
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */
 export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: TelemetryInstruments) =>
@@ -42,6 +45,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
           { name: "cache", description: "Response cache" },
           { name: "rate limits", description: "Per-client request limits" },
           { name: "trace", description: "Request ids, correlation and trace context" },
+          { name: "admin", description: "Run-time settings" },
           { name: "system", description: "Health and discovery" }
         ],
         components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
@@ -54,3 +58,4 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))
+    .use(adminConfigRoutes(run, config, telemetry))

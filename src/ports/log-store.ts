@@ -55,6 +55,13 @@ export interface AllTimeCount extends LevelCount {
   readonly last_seen: number
 }
 
+/** Logs older than `cutoff` (event time, epoch ms) expire, optionally only of, or except, some services. */
+export interface ExpiryRule {
+  readonly cutoff: number
+  readonly services?: ReadonlyArray<string>
+  readonly exceptServices?: ReadonlyArray<string>
+}
+
 /** Where records are indexed and searched. Every adapter passes test/contract/log-store.ts. */
 export class LogStore extends Context.Tag("LogStore")<LogStore, {
   /** Writes a batch atomically. Records whose id is already stored are skipped (redelivery). */
@@ -70,5 +77,7 @@ export class LogStore extends Context.Tag("LogStore")<LogStore, {
   readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreUnavailable>
   /** All-time counts per service and level, optionally of one service. */
   readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreUnavailable>
+  /** Deletes at most `limit` expired records (one small transaction); returns how many. Rollups keep their counts. */
+  readonly expire: (rule: ExpiryRule, limit: number) => Effect.Effect<number, StoreUnavailable>
   readonly health: Effect.Effect<ComponentHealth>
 }>() {}

@@ -28,6 +28,7 @@ export const instrumentStore = <E, R>(inner: Layer.Layer<LogStore, E, R>) =>
       series: (filter, bucketMinutes) => measured("series", store.series(filter, bucketMinutes)),
       topErrors: (filter, limit) => measured("top_errors", store.topErrors(filter, limit)),
       allTime: (service) => measured("all_time", store.allTime(service)),
+      expire: (rule, limit) => measured("expire", store.expire(rule, limit)),
       health: store.health
     })
   })).pipe(Layer.provide(inner))

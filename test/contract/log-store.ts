@@ -24,6 +24,7 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
     const at = (minutes: number) => base + minutes * 60_000
     const search = (store: LogStore["Type"], request: Partial<SearchRequest>) => store.search({ limit: 100, ...request })
     const ids = (records: ReadonlyArray<LogRecord>) => records.map((r) => r.id)
+    const sum = (counts: ReadonlyArray<{ count: number }>) => counts.reduce((n, c) => n + c.count, 0)
 
     test("returns a stored record by id with every field intact", () =>
       withStore((store) => Effect.gen(function*() {
@@ -158,6 +159,23 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
         const allTime = yield* store.allTime("db")
         expect(allTime.map((c) => [c.level, c.count]).sort()).toEqual([["FATAL", 1], ["INFO", 1]])
         expect(Math.min(...allTime.map((c) => c.first_seen))).toBe(at(2))
+      })))
+
+    test("expiry deletes old records in batches, per service rule, from search too; rollups keep their counts", () =>
+      withStore((store) => Effect.gen(function*() {
+        const old = [1, 2, 3].map((i) => makeRecord({ service: "api", timestamp: at(i), message: `ancient api ${i}` }))
+        const oldDb = makeRecord({ service: "db", timestamp: at(1), message: "ancient db" })
+        const fresh = makeRecord({ service: "api", timestamp: at(100), message: "fresh api" })
+        yield* store.index([...old, oldDb, fresh])
+        // Two per transaction: the caller loops until a short batch.
+        expect(yield* store.expire({ cutoff: at(50), exceptServices: ["db"] }, 2)).toBe(2)
+        expect(yield* store.expire({ cutoff: at(50), exceptServices: ["db"] }, 2)).toBe(1)
+        expect(yield* store.expire({ cutoff: at(50), exceptServices: ["db"] }, 2)).toBe(0)
+        expect(ids((yield* search(store, {})).logs)).toEqual(ids([fresh, oldDb]))
+        expect((yield* search(store, { text: parseTextQuery("ancient")! })).logs.map((l) => l.service)).toEqual(["db"])
+        expect(yield* store.expire({ cutoff: at(50), services: ["db"] }, 10)).toBe(1)
+        expect(Option.isNone(yield* store.get(oldDb.id))).toBe(true)
+        expect(sum(yield* store.allTime())).toBe(5)
       })))
 
     test("reports itself healthy", () =>

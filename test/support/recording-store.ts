@@ -22,6 +22,7 @@ export const makeRecordingStore = () => {
     series: () => Effect.die("not used by actor tests"),
     topErrors: () => Effect.die("not used by actor tests"),
     allTime: () => Effect.die("not used by actor tests"),
+    expire: () => Effect.die("not used by actor tests"),
     get: () => Effect.succeed(Option.none()),
     health: Effect.succeed({ status: "healthy" })
   })

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite"
 import { fingerprint, isError } from "../../domain/fingerprint.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
+import type { ExpiryRule } from "../../ports/log-store.ts"
 
 /**
  * Writes one batch in one transaction. Records whose id is already stored are skipped
@@ -53,6 +54,39 @@ export const makeBatchWriter = (db: Database) => {
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
     for (const f of rollup.fingerprints.values()) addFingerprint.run(f.minute, f.service, f.fingerprint, f.count, f.sample)
   })
+}
+
+/**
+ * Deletes up to `limit` records older than the rule's cutoff, with their full-text entries
+ * (an external-content FTS5 index is told of each deleted row), then gives the freed pages back.
+ */
+export const makeExpirer = (db: Database) => {
+  const candidates = db.query<{ seq: number; message: string }, [number, string | null, string | null, number]>(
+    `SELECT seq, message FROM logs WHERE ts < ?
+       AND (?2 IS NULL OR service IN (SELECT value FROM json_each(?2)))
+       AND (?3 IS NULL OR service NOT IN (SELECT value FROM json_each(?3)))
+     LIMIT ?4`
+  )
+  const forgetText = db.query("INSERT INTO logs_fts (logs_fts, rowid, message) VALUES ('delete', ?, ?)")
+  const deleteRow = db.query("DELETE FROM logs WHERE seq = ?")
+  const expire = db.transaction((rule: ExpiryRule, limit: number) => {
+    const rows = candidates.all(
+      rule.cutoff,
+      rule.services ? JSON.stringify(rule.services) : null,
+      rule.exceptServices?.length ? JSON.stringify(rule.exceptServices) : null,
+      limit
+    )
+    for (const row of rows) {
+      forgetText.run(row.seq, row.message)
+      deleteRow.run(row.seq)
+    }
+    return rows.length
+  })
+  return (rule: ExpiryRule, limit: number) => {
+    const deleted = expire(rule, limit)
+    if (deleted > 0) db.run("PRAGMA incremental_vacuum(2000)")
+    return deleted
+  }
 }
 
 /** What one batch adds to the rollups, grouped in memory so each row is upserted once. */

@@ -1,3 +1,4 @@
+import type { ExpiryRule } from "../../ports/log-store.ts"
 import type { SqliteStoreConfig } from "./sqlite-open.ts"
 
 /** Messages between the SQLite store (main thread) and its writer thread; `seq` pairs replies. */
@@ -5,6 +6,8 @@ export type WriterRequest =
   | { readonly seq: number; readonly type: "open"; readonly config: SqliteStoreConfig }
   /** The batch as JSON text: one string crosses threads far cheaper than a structured clone of many objects. */
   | { readonly seq: number; readonly type: "write"; readonly batch: string }
+  | { readonly seq: number; readonly type: "expire"; readonly rule: ExpiryRule; readonly limit: number }
   | { readonly seq: number; readonly type: "close" }
 
-export type WriterReply = { readonly seq: number; readonly ok: true } | { readonly seq: number; readonly ok: false; readonly error: string }
+/** `count` answers an expire request: how many records were deleted. */
+export type WriterReply = { readonly seq: number; readonly ok: true; readonly count?: number } | { readonly seq: number; readonly ok: false; readonly error: string }

@@ -1,4 +1,5 @@
 import type { LogRecord } from "../../domain/log-record.ts"
+import type { ExpiryRule } from "../../ports/log-store.ts"
 import type { SqliteStoreConfig } from "./sqlite-open.ts"
 import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
 
@@ -11,13 +12,18 @@ type Request = WriterRequest extends infer R ? R extends { seq: number } ? Omit<
  */
 export class SqliteWriterThread {
   private worker: Worker | undefined
-  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
+  private readonly pending = new Map<number, { resolve: (count: number) => void; reject: (e: Error) => void }>()
   private seq = 0
 
   constructor(private readonly config: SqliteStoreConfig) {}
 
   write(batch: ReadonlyArray<LogRecord>): Promise<void> {
-    return this.request({ type: "write", batch: JSON.stringify(batch) })
+    return this.request({ type: "write", batch: JSON.stringify(batch) }).then(() => undefined)
+  }
+
+  /** Runs on the writer thread, between batches, so deleting never contends with indexing. */
+  expire(rule: ExpiryRule, limit: number): Promise<number> {
+    return this.request({ type: "expire", rule, limit })
   }
 
   async close(): Promise<void> {
@@ -27,7 +33,7 @@ export class SqliteWriterThread {
     this.worker = undefined
   }
 
-  private request(request: Request): Promise<void> {
+  private request(request: Request): Promise<number> {
     const worker = this.worker ?? this.start()
     const seq = ++this.seq
     return new Promise((resolve, reject) => {
@@ -42,7 +48,7 @@ export class SqliteWriterThread {
       const reply = event.data
       const waiter = this.pending.get(reply.seq)
       this.pending.delete(reply.seq)
-      if (reply.ok) waiter?.resolve()
+      if (reply.ok) waiter?.resolve(reply.count ?? 0)
       else waiter?.reject(new Error(reply.error))
     }
     worker.onerror = (event) => this.abandon(worker, new Error(`writer thread failed: ${event.message}`))

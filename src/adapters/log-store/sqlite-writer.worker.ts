@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import type { LogRecord } from "../../domain/log-record.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
-import { makeBatchWriter } from "./sqlite-write.ts"
+import { makeBatchWriter, makeExpirer } from "./sqlite-write.ts"
 import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
 
 /**
@@ -11,27 +11,33 @@ import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
 declare const self: Worker
 
 let write: ReturnType<typeof makeBatchWriter> | undefined
+let expire: ReturnType<typeof makeExpirer> | undefined
 let close: (() => void) | undefined
 
 self.onmessage = (event: MessageEvent<WriterRequest>) => {
   const request = event.data
   let reply: WriterReply
+  let count: number | undefined
   try {
     switch (request.type) {
       case "open": {
         const db = openDatabase(request.config as SqliteStoreConfig)
         write = makeBatchWriter(db)
+        expire = makeExpirer(db)
         close = () => db.close()
         break
       }
       case "write":
         write!(JSON.parse(request.batch) as ReadonlyArray<LogRecord>)
         break
+      case "expire":
+        count = expire!(request.rule, request.limit)
+        break
       case "close":
         close?.()
         break
     }
-    reply = { seq: request.seq, ok: true }
+    reply = { seq: request.seq, ok: true, ...(count === undefined ? {} : { count }) }
   } catch (e) {
     reply = { seq: request.seq, ok: false, error: e instanceof Error ? e.message : String(e) }
   }

@@ -142,6 +142,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
              FROM rollup_totals WHERE ? IS NULL OR service = ?`
           ).all(service ?? null, service ?? null)
         ),
+      expire: (rule, limit) => Effect.tryPromise({ try: () => writer.expire(rule, limit), catch: unavailable }),
       health: Effect.sync(() => {
         try {
           const { bytes } = db.query<{ bytes: number }, []>(

@@ -35,6 +35,7 @@ export const ingestDocs: DocumentDecoration = {
     200: { description: "`{accepted, rejected, errors:[{line, message}]}`" },
     400: { description: "Every line was rejected, or the body is empty or not JSON" },
     413: { description: "Body larger than INGEST_MAX_BODY_BYTES" },
+    507: { description: "Less free disk space than DISK_MIN_FREE_MB; see Retry-After" },
     503: { description: "Pipeline saturated or shutting down; see Retry-After" }
   }
 }

@@ -17,6 +17,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { errorBody, errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import { makeDiskGuard } from "../disk-guard.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { ingestDocs, searchDocs } from "./logs-docs.ts"
@@ -86,6 +87,7 @@ const pageJson = (page: SearchPage, tookMs: number) => ({
 
 export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
   const maxBodyBytes = config.INGEST_MAX_BODY_BYTES
+  const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
   const search = (params: SearchParams) =>
     Effect.gen(function*() {
       const started = performance.now()
@@ -99,6 +101,7 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))
     .post("", async ({ request, set }) => {
+      checkDiskSpace()
       const declared = Number(request.headers.get("content-length") ?? 0)
       if (declared > maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${maxBodyBytes} bytes; split the batch`)
       const body = await request.text()

@@ -43,10 +43,13 @@ export const MAX_TIME = 8.64e15
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 
-/** Parses `now`, `now-15m` (s, m, h, d, w), an ISO-8601 date or epoch milliseconds. */
+/** Parses `now`, `now-15m` (s, m, h, d, w), an ISO-8601 date or epoch milliseconds, from 1970 to year 275760. */
 export const parseTime = (text: string, now: number): number | undefined => {
   const relative = /^now(?:-(\d{1,9})([smhdw]))?$/.exec(text.trim())
-  if (relative) return relative[1] === undefined ? now : now - Number(relative[1]) * UNIT_MS[relative[2]!]!
+  if (relative) {
+    const ms = relative[1] === undefined ? now : now - Number(relative[1]) * UNIT_MS[relative[2]!]!
+    return ms < 0 ? undefined : ms
+  }
   const ms = /^\d{1,16}$/.test(text) ? Number(text) : Date.parse(text)
-  return Number.isNaN(ms) || ms > MAX_TIME ? undefined : ms
+  return Number.isNaN(ms) || ms < 0 || ms > MAX_TIME ? undefined : ms
 }

@@ -91,6 +91,11 @@ const schema = z.object({
   /** Entries the in-process cache keeps (least recently used dropped first). */
   CACHE_MAX_ENTRIES: int(1, 10_000_000).default(10_000),
   CACHE_ENABLED: bool.default(true),
+  /** Browser origins allowed to call the API (comma-separated, or `*`); none by default (same origin only). */
+  CORS_ORIGINS: z.string().max(4096).default(""),
+  /** Serve HTTPS with this certificate and key (PEM files); both or neither. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   /** Believe X-Forwarded-For for the client address (only behind a proxy you run). */
   TRUST_PROXY: bool.default(false),
 
@@ -138,6 +143,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`)
   }
   const c = result.data
+  if ((c.TLS_CERT_FILE === undefined) !== (c.TLS_KEY_FILE === undefined)) {
+    throw new ConfigError("invalid configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither")
+  }
   const production = c.LOGFLOW_ENV === "production"
   if (production) {
     const missing = [

@@ -1,3 +1,4 @@
+import { cors } from "@elysiajs/cors"
 import { openapi } from "@elysiajs/openapi"
 import { Elysia } from "elysia"
 import type { ActorRegistry } from "../../actors/stats.ts"
@@ -29,11 +30,20 @@ import type { RunEffect } from "./run-effect.ts"
 
 export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline | Retention | RetentionRunner
 
+/** Browsers may call the API only from the configured origins; with none configured, no CORS headers at all. */
+const corsFor = (origins: string) => {
+  const allowed = origins.split(",").map((o) => o.trim()).filter((o) => o !== "")
+  return allowed.length === 0
+    ? new Elysia({ name: "cors-off" })
+    : cors({ origin: allowed.includes("*") ? true : allowed, allowedHeaders: ["authorization", "content-type", "x-api-key", "x-correlation-id", "traceparent"], exposeHeaders: ["x-request-id", "x-correlation-id", "retry-after", "x-cache"] })
+}
+
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */
 export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia()
     .use(errors)
     .use(httpMetrics(telemetry))
+    .use(corsFor(config.CORS_ORIGINS))
     .use(openapi({
       path: "/docs",
       documentation: {

@@ -31,7 +31,8 @@ export const freePort = () => {
 
 export const startServer = async (options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> => {
   const dataDir = options.dataDir ?? makeDataDir()
-  const url = `http://127.0.0.1:${freePort()}`
+  const scheme = options.env?.TLS_CERT_FILE ? "https" : "http"
+  const url = `${scheme}://127.0.0.1:${freePort()}`
   const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {
     cwd: ROOT,
     env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: new URL(url).port, DATA_DIR: dataDir, ...options.env },
@@ -56,7 +57,8 @@ export const startServer = async (options: { dataDir?: string; env?: Record<stri
   for (;;) {
     if (exitCode !== undefined) throw fail(`server exited with ${exitCode} before serving:\n${output}`)
     if (Date.now() > deadline) throw fail(`server did not serve /health within 20 s:\n${output}`)
-    const ready = await fetch(`${url}/health`).then((r) => r.ok, () => false)
+    // Test certificates are self-signed.
+    const ready = await fetch(`${url}/health`, { tls: { rejectUnauthorized: false } }).then((r) => r.ok, () => false)
     if (ready) break
     await Bun.sleep(50)
   }

@@ -45,6 +45,8 @@ const schema = z.object({
 
   TAIL_HUB_CAPACITY: int(1, 100_000).default(1_000),
   TAIL_SUBSCRIBER_BUFFER: int(1, 1_000_000).default(10_000),
+  /** Live tails one user (or address) may hold open at once. */
+  TAIL_MAX_PER_CLIENT: int(1, 1_000).default(5),
 
   /** Days logs are kept (changeable at run time, also per service, via /api/v1/admin/config). */
   RETENTION_DAYS: int(1, 36_500).default(7),

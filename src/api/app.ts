@@ -19,6 +19,7 @@ import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
 import { httpMetrics } from "./plugins/http-metrics.ts"
 import { prometheusRoutes } from "./routes/prometheus.ts"
+import { tailRoutes } from "./routes/tail.ts"
 import { traceRoutes } from "./routes/trace.ts"
 import { adminConfigRoutes } from "./routes/admin-config.ts"
 import { adminStateRoutes } from "./routes/admin-state.ts"
@@ -64,6 +65,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(systemRoutes(run, config, telemetry))
     .use(prometheusRoutes(telemetry, config))
     .use(authRoutes(run, config, telemetry))
+    .use(tailRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))

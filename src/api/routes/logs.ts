@@ -29,7 +29,7 @@ class PayloadTooLarge extends Error {
   readonly code = "payload_too_large"
 }
 
-const SearchParams = z.object({
+export const SearchParams = z.object({
   query: z.string().max(4096).optional().describe("Full text: words, \"exact phrases\", prefix*, AND / OR / NOT, -word, parentheses"),
   service: z.string().max(4096).optional().describe("One service or several, comma-separated"),
   level: z.string().max(256).optional().describe("One level or several, comma-separated (TRACE DEBUG INFO WARN ERROR FATAL)"),

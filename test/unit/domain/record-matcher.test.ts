@@ -1,0 +1,22 @@
+import { describe, expect, test } from "bun:test"
+import { recordMatcher } from "../../../src/domain/record-matcher.ts"
+import { parseTextQuery } from "../../../src/domain/text-query.ts"
+import { makeRecord } from "../../support/records.ts"
+
+describe("live-tail matcher", () => {
+  const record = makeRecord({ service: "payments", level: "ERROR", message: "Connection timeout after 3000ms to db-primary", correlation_id: "c-1" })
+  const matches = (query: string, extra = {}) => recordMatcher({ text: parseTextQuery(query)!, ...extra })(record)
+
+  test.each([
+    ["timeout", true], ["TIMEOUT", true], ["time", false], ["time*", true], ["\"connection timeout\"", true],
+    ["\"timeout connection\"", false], ["timeout AND primary", true], ["timeout -primary", false],
+    ["missing OR timeout", true], ["NOT (missing OR other)", true], ["db-primary", true], ["db-secondary", false]
+  ])("%p matches: %p", (query, expected) => expect(matches(query)).toBe(expected))
+
+  test("filters on service, level and correlation id like search does", () => {
+    expect(recordMatcher({ services: ["payments"], levels: ["ERROR"] })(record)).toBe(true)
+    expect(recordMatcher({ services: ["auth"] })(record)).toBe(false)
+    expect(recordMatcher({ levels: ["INFO", "WARN"] })(record)).toBe(false)
+    expect(recordMatcher({ correlation_id: "c-2" })(record)).toBe(false)
+  })
+})

@@ -62,6 +62,21 @@ export interface ExpiryRule {
   readonly exceptServices?: ReadonlyArray<string>
 }
 
+export type FacetField = "service" | "level" | "host"
+
+export interface Facets {
+  readonly fields: Readonly<Record<string, ReadonlyArray<{ readonly value: string; readonly count: number }>>>
+  /** How many matching records were looked at; fewer than all matches when `sampled`. */
+  readonly scanned: number
+  readonly sampled: boolean
+}
+
+export interface RecordContext {
+  readonly before: ReadonlyArray<LogRecord>
+  readonly record: LogRecord
+  readonly after: ReadonlyArray<LogRecord>
+}
+
 /** Where records are indexed and searched. Every adapter passes test/contract/log-store.ts. */
 export class LogStore extends Context.Tag("LogStore")<LogStore, {
   /** Writes a batch atomically. Records whose id is already stored are skipped (redelivery). */
@@ -69,6 +84,12 @@ export class LogStore extends Context.Tag("LogStore")<LogStore, {
   /** Newest first (event time, then arrival), filtered, paged with a stable cursor. */
   readonly search: (request: SearchRequest) => Effect.Effect<SearchPage, StoreUnavailable>
   readonly get: (id: string) => Effect.Effect<Option.Option<LogRecord>, StoreUnavailable>
+  /** The lines logged just before and after a record by the same service (and host, if it has one). */
+  readonly context: (id: string, before: number, after: number) => Effect.Effect<Option.Option<RecordContext>, StoreUnavailable>
+  /** Top values of some fields among the newest `scanLimit` matches of a search. */
+  readonly facets: (request: Omit<SearchRequest, "limit" | "cursor">, fields: ReadonlyArray<FacetField>, top: number, scanLimit: number) => Effect.Effect<Facets, StoreUnavailable>
+  /** Matches of a search counted per time bucket (`bucketMs`, aligned to the epoch); empty buckets absent. */
+  readonly histogram: (request: Omit<SearchRequest, "limit" | "cursor">, bucketMs: number) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly count: number }>, StoreUnavailable>
   /** Counts per service and level over a time range, from rollups (no scan of raw logs). */
   readonly counts: (filter: RollupFilter) => Effect.Effect<ReadonlyArray<LevelCount>, StoreUnavailable>
   /** Counts per time bucket and level, buckets of `bucketMinutes` aligned to the epoch; empty buckets absent. */

@@ -178,6 +178,39 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
         expect(sum(yield* store.allTime())).toBe(5)
       })))
 
+    test("context: the lines before and after a record, same service and host, in time order", () =>
+      withStore((store) => Effect.gen(function*() {
+        const line = (minute: number, service = "api", host = "h1") => makeRecord({ service, host, timestamp: at(minute), message: `m${minute} ${service} ${host}` })
+        const records = [line(1), line(2), line(3, "db"), line(4, "api", "h2"), line(5), line(6), line(7)]
+        yield* store.index(records)
+        const context = Option.getOrThrow(yield* store.context(records[4]!.id, 2, 1))
+        expect(context.before.map((r) => r.message)).toEqual(["m1 api h1", "m2 api h1"])
+        expect(context.record.message).toBe("m5 api h1")
+        expect(context.after.map((r) => r.message)).toEqual(["m6 api h1"])
+        expect(Option.isNone(yield* store.context(makeRecord().id, 1, 1))).toBe(true)
+      })))
+
+    test("facets and histogram describe the matches of a search", () =>
+      withStore((store) => Effect.gen(function*() {
+        yield* store.index([
+          makeRecord({ service: "api", level: "ERROR", host: "h1", timestamp: at(0), message: "boom" }),
+          makeRecord({ service: "api", level: "ERROR", host: "h2", timestamp: at(1), message: "boom" }),
+          makeRecord({ service: "db", level: "WARN", host: "h1", timestamp: at(6), message: "boom" }),
+          makeRecord({ service: "db", level: "INFO", timestamp: at(7), message: "fine" })
+        ])
+        const boom = { text: parseTextQuery("boom")! }
+        const facets = yield* store.facets(boom, ["service", "level", "host"], 10, 1000)
+        expect(facets.fields).toEqual({
+          service: [{ value: "api", count: 2 }, { value: "db", count: 1 }],
+          level: [{ value: "ERROR", count: 2 }, { value: "WARN", count: 1 }],
+          host: [{ value: "h1", count: 2 }, { value: "h2", count: 1 }]
+        })
+        expect([facets.scanned, facets.sampled]).toEqual([3, false])
+        expect((yield* store.facets(boom, ["service"], 10, 2)).sampled).toBe(true)
+        const histogram = yield* store.histogram({ ...boom, from: at(0), to: at(10) }, 5 * 60_000)
+        expect(histogram).toEqual([{ bucket: at(0), count: 2 }, { bucket: at(5), count: 1 }])
+      })))
+
     test("reports itself healthy", () =>
       withStore((store) => Effect.gen(function*() {
         expect((yield* store.health).status).toBe("healthy")

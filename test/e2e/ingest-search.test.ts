@@ -64,6 +64,27 @@ describe("ingest and search through the running server", () => {
     expect(recent.logs.map((l: { message: string }) => l.message)).toEqual(["page line 29", "page line 28"])
   })
 
+  test("context, facets and histogram of a search", async () => {
+    const base = Date.parse("2026-01-01T00:00:00Z")
+    const lines = Array.from({ length: 10 }, (_, i) => ({ service: "ctx", host: "h1", level: i % 3 === 0 ? "ERROR" : "INFO", message: `ctx line ${i}`, timestamp: base + i * 60_000 }))
+    expect((await ingest(ndjson(lines))).status).toBe(200)
+    const page = await json(get("/api/v1/logs/search?service=ctx&query=%225%22"))
+    const context = await json(get(`/api/v1/logs/${page.logs[0].id}/context?before=2&after=2`))
+    expect(context.before.map((l: { message: string }) => l.message)).toEqual(["ctx line 3", "ctx line 4"])
+    expect(context.record.message).toBe("ctx line 5")
+    expect(context.after.map((l: { message: string }) => l.message)).toEqual(["ctx line 6", "ctx line 7"])
+
+    const facets = await json(get("/api/v1/logs/facets?service=ctx&fields=level"))
+    expect(facets.fields.level).toEqual([{ value: "INFO", count: 6 }, { value: "ERROR", count: 4 }])
+    expect((await get("/api/v1/logs/facets?fields=password")).status).toBe(400)
+
+    const histogram = await json(get(`/api/v1/logs/histogram?service=ctx&from=${base}&to=${base + 9 * 60_000}&interval=5m`))
+    expect(histogram.buckets.map((b: { count: number }) => b.count)).toEqual([5, 5])
+    const auto = await json(get(`/api/v1/logs/histogram?service=ctx&from=${base}&to=${base + 3_600_000}`))
+    expect(auto.interval_ms).toBe(60_000)
+    expect(auto.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(10)
+  })
+
   test.each([
     ["/api/v1/logs/search?limit=5000", "limit"],
     ["/api/v1/logs/search?level=LOUD", "level"],

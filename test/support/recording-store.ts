@@ -24,6 +24,9 @@ export const makeRecordingStore = () => {
     allTime: () => Effect.die("not used by actor tests"),
     expire: () => Effect.die("not used by actor tests"),
     get: () => Effect.succeed(Option.none()),
+    context: () => Effect.die("not used by actor tests"),
+    facets: () => Effect.die("not used by actor tests"),
+    histogram: () => Effect.die("not used by actor tests"),
     health: Effect.succeed({ status: "healthy" })
   })
   return { batches, control, layer: Layer.succeed(LogStore, store) }

@@ -111,6 +111,39 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       index: (batch) => Effect.tryPromise({ try: () => writer.write(batch), catch: unavailable }),
       search: (request) => Effect.try({ try: () => search(request), catch: unavailable }),
       get: (id) => Effect.try({ try: () => Option.fromNullable(byId.get(id)).pipe(Option.map(toRecord)), catch: unavailable }),
+      context: (id, before, after) =>
+        read(() => {
+          const anchor = byId.get(id)
+          if (!anchor) return Option.none()
+          // Same service, and same host when the record has one; ordered by (ts, seq) like search.
+          const same = "service = ?2 AND (?3 IS NULL OR host = ?3)"
+          const older = cached<Row>(`SELECT ${COLUMNS} FROM logs WHERE ${same} AND (ts < ?1 OR (ts = ?1 AND seq < ?4)) ORDER BY ts DESC, seq DESC LIMIT ?5`)
+            .all(anchor.ts, anchor.service, anchor.host, anchor.seq, before)
+          const newer = cached<Row>(`SELECT ${COLUMNS} FROM logs WHERE ${same} AND (ts > ?1 OR (ts = ?1 AND seq > ?4)) ORDER BY ts ASC, seq ASC LIMIT ?5`)
+            .all(anchor.ts, anchor.service, anchor.host, anchor.seq, after)
+          return Option.some({ before: older.reverse().map(toRecord), record: toRecord(anchor), after: newer.map(toRecord) })
+        }),
+      facets: (request, fields, top, scanLimit) =>
+        read(() => {
+          const where = compileWhere({ ...request, limit: 0 }, false)
+          const sample = `SELECT service, level, host FROM logs ${where.sql} ORDER BY ts DESC, seq DESC LIMIT ?`
+          const { n } = cached<{ n: number }>(`SELECT count(*) AS n FROM (${sample})`).get(...where.params, scanLimit)!
+          const result: Record<string, Array<{ value: string; count: number }>> = {}
+          for (const field of fields) {
+            // `field` is one of three constants (the route validates it), never user text.
+            result[field] = cached<{ value: string; count: number }>(
+              `SELECT ${field} AS value, count(*) AS count FROM (${sample}) WHERE ${field} IS NOT NULL GROUP BY ${field} ORDER BY count DESC, value LIMIT ?`
+            ).all(...where.params, scanLimit, top)
+          }
+          return { fields: result, scanned: n, sampled: n >= scanLimit }
+        }),
+      histogram: (request, bucketMs) =>
+        read(() => {
+          const where = compileWhere({ ...request, limit: 0 }, false)
+          return cached<{ bucket: number; count: number }>(
+            `SELECT (ts / ?) * ? AS bucket, count(*) AS count FROM logs ${where.sql} GROUP BY 1 ORDER BY 1`
+          ).all(bucketMs, bucketMs, ...where.params)
+        }),
       counts: (filter) =>
         read(() => {
           const where = rollupWhere(filter)

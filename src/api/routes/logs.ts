@@ -8,7 +8,7 @@ import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts
 import { parseTextQuery, QuerySyntaxError } from "../../domain/text-query.ts"
 import { ulidTime } from "../../domain/ulid.ts"
 import { LogBus } from "../../ports/log-bus.ts"
-import { LogStore, type SearchPage } from "../../ports/log-store.ts"
+import { type FacetField, LogStore, type SearchPage } from "../../ports/log-store.ts"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
@@ -41,6 +41,22 @@ export const SearchParams = z.object({
   cursor: z.string().max(512).optional().describe("next_cursor of the previous page")
 })
 type SearchParams = z.infer<typeof SearchParams>
+
+const FACET_FIELDS: ReadonlyArray<FacetField> = ["service", "level", "host"]
+/** Facets count the newest matches up to this many, so a broad query stays fast. */
+const FACET_SCAN_LIMIT = 100_000
+const FacetParams = SearchParams.omit({ limit: true, cursor: true }).extend({
+  fields: z.string().max(100).optional().describe("Comma-separated: service, level, host (default all)"),
+  top: z.coerce.number().int().min(1).max(100).default(10).describe("Values per field")
+})
+
+const HISTOGRAM_INTERVALS = { "1s": 1_000, "10s": 10_000, "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "1d": 86_400_000 } as const
+const HistogramParams = SearchParams.omit({ limit: true, cursor: true }).extend({
+  interval: z.enum(["auto", ...Object.keys(HISTOGRAM_INTERVALS)] as ["auto", ...Array<keyof typeof HISTOGRAM_INTERVALS>]).default("auto")
+})
+/** The smallest listed interval giving at most about 60 buckets over the range. */
+const autoBucket = (rangeMs: number) =>
+  Object.values(HISTOGRAM_INTERVALS).find((ms) => rangeMs / ms <= 60) ?? HISTOGRAM_INTERVALS["1d"]
 
 /** Validates the query parameters into a SearchRequest; errors name the parameter. */
 export const toSearchRequest = (params: SearchParams, now: number): Effect.Effect<SearchRequest, InvalidInput> =>
@@ -133,6 +149,53 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
       access: "read",
       rateLimit: "recent",
       detail: { summary: "Newest logs, optionally of some services or levels", tags: ["logs"] }
+    })
+    .get("/facets", ({ query }) =>
+      run(Effect.gen(function*() {
+        const request = yield* toSearchRequest({ ...query, limit: 1 }, Date.now())
+        const fields = commaList(query.fields) as FacetField[]
+        const unknown = fields.find((f) => !FACET_FIELDS.includes(f))
+        if (unknown !== undefined) return yield* new InvalidInput({ field: "fields", reason: `'${unknown}' is not one of ${FACET_FIELDS.join(", ")}` })
+        const facets = yield* Effect.flatMap(LogStore, (store) => store.facets(request, fields.length ? fields : FACET_FIELDS, query.top, FACET_SCAN_LIMIT))
+        return { ...facets, scan_limit: FACET_SCAN_LIMIT }
+      })), {
+      query: FacetParams,
+      access: "read",
+      rateLimit: "search",
+      detail: { summary: `Top values of service, level and host among the newest ${FACET_SCAN_LIMIT} matches`, tags: ["logs"] }
+    })
+    .get("/histogram", ({ query }) =>
+      run(Effect.gen(function*() {
+        const now = Date.now()
+        const request = yield* toSearchRequest({ ...query, limit: 1 }, now)
+        const to = request.to ?? now
+        const from = request.from ?? to - 3_600_000
+        const bucketMs = query.interval === "auto" ? autoBucket(to - from) : HISTOGRAM_INTERVALS[query.interval]
+        if ((to - from) / bucketMs > 2000) return yield* new InvalidInput({ field: "interval", reason: "more than 2000 buckets; widen the interval or narrow the range" })
+        const counts = yield* Effect.flatMap(LogStore, (store) => store.histogram({ ...request, from, to }, bucketMs))
+        const byBucket = new Map(counts.map((c) => [c.bucket, c.count]))
+        const buckets = []
+        for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs) buckets.push({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
+        return { interval_ms: bucketMs, from: new Date(from).toISOString(), to: new Date(to).toISOString(), buckets }
+      })), {
+      query: HistogramParams,
+      access: "read",
+      rateLimit: "search",
+      detail: { summary: "Matches of a search per time bucket (default: the last hour, about 60 buckets)", tags: ["logs"] }
+    })
+    .get("/:id/context", ({ params, query }) =>
+      run(Effect.gen(function*() {
+        if (ulidTime(params.id) === undefined) return yield* new InvalidInput({ field: "id", reason: "must be a ULID (26 Crockford base32 characters)" })
+        const found = yield* Effect.flatMap(LogStore, (store) => store.context(params.id, query.before, query.after))
+        if (Option.isNone(found)) return yield* new NotFound({ what: `log ${params.id}` })
+        const { before, record, after } = found.value
+        return { before: before.map(toJson), record: toJson(record), after: after.map(toJson) }
+      })), {
+      params: z.object({ id: z.string().max(64) }),
+      query: z.object({ before: z.coerce.number().int().min(0).max(500).default(20), after: z.coerce.number().int().min(0).max(500).default(20) }),
+      access: "read",
+      rateLimit: "lookup",
+      detail: { summary: "The lines around a record from the same service (and host)", tags: ["logs"] }
     })
     .get("/:id", ({ params }) =>
       run(Effect.gen(function*() {

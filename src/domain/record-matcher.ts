@@ -1,5 +1,6 @@
 import type { LogRecord } from "./log-record.ts"
 import type { SearchRequest } from "./search-request.ts"
+import { matchesField } from "./field-query.ts"
 import type { TextQuery } from "./text-query.ts"
 
 /**
@@ -34,6 +35,23 @@ const matchesText = (query: TextQuery, tokens: ReadonlyArray<string>): boolean =
       return query.children.some((c) => matchesText(c, tokens))
     case "not":
       return !matchesText(query.child, tokens)
+    case "field":
+      return true // decided by matchesQuery, which sees the whole record
+  }
+}
+
+const matchesQuery = (query: TextQuery, record: LogRecord, tokens: ReadonlyArray<string>, now: number): boolean => {
+  switch (query.kind) {
+    case "field":
+      return matchesField(query, record, now)
+    case "and":
+      return query.children.every((c) => matchesQuery(c, record, tokens, now))
+    case "or":
+      return query.children.some((c) => matchesQuery(c, record, tokens, now))
+    case "not":
+      return !matchesQuery(query.child, record, tokens, now)
+    default:
+      return matchesText(query, tokens)
   }
 }
 
@@ -42,4 +60,4 @@ export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">) 
   && (!request.levels?.length || request.levels.includes(record.level))
   && (request.correlation_id === undefined || record.correlation_id === request.correlation_id)
   && (request.trace_id === undefined || record.trace_id === request.trace_id)
-  && (request.text === undefined || matchesText(request.text, words(record.message)))
+  && (request.text === undefined || matchesQuery(request.text, record, words(record.message), Date.now()))

@@ -1,7 +1,11 @@
 /**
- * Full-text query syntax for `query=`: words, "exact phrases", `prefix*`, AND / OR / NOT
- * (upper case), `-word` as NOT, parentheses; adjacent terms mean AND. Parsed once into an
- * AST that each store compiles for itself, so no user text is ever spliced into a query.
+ * Query syntax for `query=`: words, "exact phrases", `prefix*`, AND / OR / NOT (upper case),
+ * `-word` as NOT, parentheses; adjacent terms mean AND. Fields: `service:api`, `level:error`,
+ * `host:web-1`, `trace_id:…`, `correlation_id:…`, any attribute (`user_id:42` or
+ * `attributes.user_id:42`), `"quoted values"`, wildcards (`service:pay*`), ranges
+ * (`status:[500 TO 599]`, `duration_ms:>1000`, `>=`, `<`, `<=`; `timestamp:` takes times).
+ * Parsed once into an AST that each store compiles for itself, so no user text is ever spliced
+ * into a query.
  * Words and phrases without a letter or digit (`--`, `;`) are dropped, as every store's
  * tokenizer would drop them; a query of nothing else parses to `undefined` (no text filter).
  */
@@ -12,6 +16,24 @@ export type TextQuery =
   | { readonly kind: "and"; readonly children: ReadonlyArray<TextQuery> }
   | { readonly kind: "or"; readonly children: ReadonlyArray<TextQuery> }
   | { readonly kind: "not"; readonly child: TextQuery }
+  | FieldQuery
+
+export type FieldOp = "eq" | "wildcard" | "range" | "gt" | "gte" | "lt" | "lte"
+
+/** A condition on one field. `field` is a record field name or `attributes.<key>`. */
+export interface FieldQuery {
+  readonly kind: "field"
+  readonly field: string
+  readonly op: FieldOp
+  readonly value: string
+  /** Upper bound of a `range` (both bounds inclusive). */
+  readonly to?: string
+}
+
+/** Fields of the record itself; any other name is an attribute. */
+export const RECORD_FIELDS = ["service", "level", "host", "trace_id", "span_id", "correlation_id", "timestamp"] as const
+
+const FIELD_NAME = /^[A-Za-z_@][\w.@-]{0,127}$/
 
 export class QuerySyntaxError extends Error {
   constructor(readonly position: number, readonly expected: string) {
@@ -22,6 +44,7 @@ export class QuerySyntaxError extends Error {
 type Token =
   | { type: "word"; value: string; pos: number }
   | { type: "phrase"; value: string; pos: number }
+  | { type: "field"; query: FieldQuery; pos: number }
   | { type: "(" | ")" | "-" | "AND" | "OR" | "NOT" | "end"; pos: number }
 
 const MAX_QUERY_LENGTH = 4096
@@ -45,6 +68,13 @@ const tokenize = (input: string): Token[] => {
       i = end + 1
     } else if (c === "-" && i + 1 < input.length && !/[\s)]/.test(input[i + 1]!)) {
       tokens.push({ type: "-", pos: i++ })
+    } else if (fieldAt(input, i) !== undefined) {
+      const start = i
+      const name = fieldAt(input, i)!
+      i += name.length + 1
+      const { query, end } = fieldValue(input, i, normaliseField(name), start)
+      tokens.push({ type: "field", query, pos: start })
+      i = end
     } else {
       const start = i
       while (i < input.length && !/[\s()"]/.test(input[i]!)) i++
@@ -55,6 +85,44 @@ const tokenize = (input: string): Token[] => {
   }
   tokens.push({ type: "end", pos: input.length })
   return tokens
+}
+
+/** The field name if a `name:` starts at `i` (with a value after the colon), else undefined. */
+const fieldAt = (input: string, i: number) => {
+  const match = /^([A-Za-z_@][\w.@-]{0,127}):(?=[^\s)])/.exec(input.slice(i, i + 140))
+  return match && FIELD_NAME.test(match[1]!) ? match[1] : undefined
+}
+
+const normaliseField = (name: string) => {
+  const bare = name.startsWith("attributes.") ? name.slice("attributes.".length) : name
+  return (RECORD_FIELDS as ReadonlyArray<string>).includes(name) ? name : `attributes.${bare}`
+}
+
+/** Reads a field's value at `i`: `"quoted"`, `[a TO b]`, `>n` / `>=n` / `<n` / `<=n`, or a bare word (`*` wildcards). */
+const fieldValue = (input: string, i: number, field: string, start: number): { query: FieldQuery; end: number } => {
+  const c = input[i]!
+  if (c === "\"") {
+    const close = input.indexOf("\"", i + 1)
+    if (close === -1) throw new QuerySyntaxError(input.length, `a closing quote for the value opened at position ${i}`)
+    return { query: { kind: "field", field, op: "eq", value: input.slice(i + 1, close) }, end: close + 1 }
+  }
+  if (c === "[") {
+    const close = input.indexOf("]", i + 1)
+    if (close === -1) throw new QuerySyntaxError(input.length, `']' closing the range opened at position ${i}`)
+    const bounds = /^\s*(\S+)\s+TO\s+(\S+)\s*$/.exec(input.slice(i + 1, close))
+    if (!bounds) throw new QuerySyntaxError(i + 1, "a range like [500 TO 599]")
+    return { query: { kind: "field", field, op: "range", value: bounds[1]!, to: bounds[2]! }, end: close + 1 }
+  }
+  let end = i
+  while (end < input.length && !/[\s()]/.test(input[end]!)) end++
+  const raw = input.slice(i, end)
+  const comparison = /^(>=|<=|>|<)(.+)$/.exec(raw)
+  if (comparison) {
+    const op = ({ ">": "gt", ">=": "gte", "<": "lt", "<=": "lte" } as const)[comparison[1] as ">" | ">=" | "<" | "<="]
+    return { query: { kind: "field", field, op, value: comparison[2]! }, end }
+  }
+  if (raw === "") throw new QuerySyntaxError(start, "a value after the field name")
+  return { query: { kind: "field", field, op: raw.includes("*") ? "wildcard" : "eq", value: raw }, end }
 }
 
 const hasWordCharacter = (text: string) => /[\p{L}\p{N}]/u.test(text)
@@ -71,7 +139,7 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
   let at = 0
   let terms = 0
   const peek = () => tokens[at]!
-  const startsOperand = (t: Token) => t.type === "word" || t.type === "phrase" || t.type === "(" || t.type === "-" || t.type === "NOT"
+  const startsOperand = (t: Token) => t.type === "word" || t.type === "phrase" || t.type === "field" || t.type === "(" || t.type === "-" || t.type === "NOT"
 
   const parseOr = (depth: number): TextQuery | undefined => {
     const children = [parseAnd(depth)]
@@ -117,6 +185,11 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
     if ((t.type === "word" || t.type === "phrase") && !hasWordCharacter(t.value)) {
       at++
       return undefined
+    }
+    if (t.type === "field") {
+      if (++terms > MAX_TERMS) throw new QuerySyntaxError(t.pos, `a query of at most ${MAX_TERMS} words and phrases`)
+      at++
+      return t.query
     }
     if ((t.type === "word" || t.type === "phrase") && ++terms > MAX_TERMS) {
       throw new QuerySyntaxError(t.pos, `a query of at most ${MAX_TERMS} words and phrases`)

@@ -85,12 +85,35 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
       withStore((store) => Effect.gen(function*() {
         const odd = makeRecord({ message: "user said '; DROP TABLE logs; -- and \"quoted\" NEAR(x) col:value" })
         yield* store.index([odd, makeRecord({ message: "plain" })])
-        for (const query of ["\"DROP TABLE\"", "'; DROP", "col:value", "NEAR(x)", "logs; --", "\"quoted\" NEAR"]) {
+        // (Unquoted, col:value is a field query; quoted, it is text.)
+        for (const query of ["\"DROP TABLE\"", "'; DROP", "\"col:value\"", "NEAR(x)", "logs; --", "\"quoted\" NEAR"]) {
           const page = yield* search(store, { text: parseTextQuery(query)! })
           expect(ids(page.logs)).toEqual([odd.id])
         }
         expect((yield* search(store, { services: ["' OR 1=1 --"] })).total).toBe(0)
         expect((yield* search(store, {})).total).toBe(2)
+      })))
+
+    test("field queries: record fields, attributes (number or text), wildcards, ranges, comparisons, times", () =>
+      withStore((store) => Effect.gen(function*() {
+        const a = makeRecord({ service: "payments", level: "ERROR", host: "web-1", timestamp: at(1), message: "card declined", attributes: { status: 502, user_id: "42", region: "eu-west" } })
+        const b = makeRecord({ service: "pay-gateway", level: "WARN", host: "web-2", timestamp: at(2), message: "slow", attributes: { status: 200, duration_ms: 1500, user_id: 42 } })
+        const c = makeRecord({ service: "auth", level: "INFO", timestamp: at(3), message: "login ok", attributes: { status: 404, "it's": "x" } })
+        yield* store.index([a, b, c])
+        const q = (query: string) => search(store, { text: parseTextQuery(query)! }).pipe(Effect.map((p) => ids(p.logs)))
+        expect(yield* q("service:payments")).toEqual([a.id])
+        expect(yield* q("service:pay*")).toEqual(ids([b, a]))
+        expect(yield* q("level:error")).toEqual([a.id])
+        expect(yield* q("host:\"web-2\"")).toEqual([b.id])
+        expect(yield* q("user_id:42")).toEqual(ids([b, a]))
+        expect(yield* q("attributes.region:eu*")).toEqual([a.id])
+        expect(yield* q("status:[500 TO 599]")).toEqual([a.id])
+        expect(yield* q("status:>=404")).toEqual(ids([c, a]))
+        expect(yield* q("duration_ms:>1000")).toEqual([b.id])
+        expect(yield* q(`timestamp:[${at(2)} TO ${at(3)}]`)).toEqual(ids([c, b]))
+        expect(yield* q("declined OR service:auth")).toEqual(ids([c, a]))
+        expect(yield* q("-service:pay* status:<500")).toEqual([c.id])
+        expect(yield* q("service:%")).toEqual([]) // LIKE metacharacters are literal
       })))
 
     test("cursor paging visits every match once, newest first, even while new records arrive", () =>

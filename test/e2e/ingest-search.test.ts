@@ -90,6 +90,8 @@ describe("ingest and search through the running server", () => {
     ["/api/v1/logs/search?level=LOUD", "level"],
     ["/api/v1/logs/search?from=yesterday", "from"],
     ["/api/v1/logs/search?query=(unclosed", "query"],
+    ["/api/v1/logs/search?query=level:loud", "query"],
+    ["/api/v1/logs/search?query=timestamp:>yesterday", "query"],
     ["/api/v1/logs/search?cursor=garbage", "cursor"],
     ["/api/v1/logs/not-a-ulid", "id"]
   ])("GET %s is a 400 naming %p", async (path, field) => {

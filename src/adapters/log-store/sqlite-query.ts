@@ -1,6 +1,7 @@
 import type { SQLQueryBindings } from "bun:sqlite"
 import type { SearchRequest } from "../../domain/search-request.ts"
-import type { TextQuery } from "../../domain/text-query.ts"
+import { fieldOperand, isNumeric } from "../../domain/field-query.ts"
+import type { FieldQuery, TextQuery } from "../../domain/text-query.ts"
 
 /**
  * Compiles a SearchRequest to SQL. Only fixed fragments are joined; every user value is a
@@ -32,24 +33,78 @@ const toFts = (q: TextQuery): string | undefined => {
       return `(${positive.join(" AND ")}${negative.map((n) => ` NOT ${n}`).join("")})`
     }
     case "not":
+    case "field":
       return undefined
+  }
+}
+
+const COLUMNS: Record<string, string> = {
+  service: "service", level: "level", host: "host", trace_id: "trace_id", span_id: "span_id", correlation_id: "correlation_id", timestamp: "ts"
+}
+
+const likePattern = (wildcard: string) => wildcard.replace(/[\\%_]/g, "\\$&").replaceAll("*", "%")
+
+/**
+ * A field condition as SQL. Columns are chosen from a fixed map; an attribute is read with
+ * json_extract and a bound JSON path (`$."key"`; field names cannot hold quotes).
+ */
+const fieldCondition = (q: FieldQuery, params: SQLQueryBindings[], now: number): string => {
+  const operand = (value: string) => {
+    const v = fieldOperand(q, value, now)
+    if (v instanceof Error) throw v // checked before search; see checkFieldQueries
+    return v
+  }
+  const low = operand(q.value)
+  const column = COLUMNS[q.field]
+  let expression: string
+  let numeric: boolean
+  if (column !== undefined) {
+    expression = column
+    numeric = column === "ts"
+  } else {
+    expression = "json_extract(attributes, ?)"
+    params.push(`$."${q.field.slice("attributes.".length)}"`)
+    numeric = isNumeric(String(low)) && (q.op !== "range" || isNumeric(q.to!))
+    if (q.op === "eq" && numeric) {
+      // An attribute may hold 42 or "42": match either.
+      params.push(Number(low), String(low))
+      return `${expression} IN (?, ?)`
+    }
+  }
+  const bind = (v: string | number) => params.push(numeric ? Number(v) : String(v))
+  switch (q.op) {
+    case "eq":
+      bind(low)
+      return `${expression} = ?`
+    case "wildcard":
+      params.push(likePattern(String(low)))
+      return `${expression} LIKE ? ESCAPE '\\'`
+    case "range":
+      bind(low)
+      bind(operand(q.to!))
+      return `${expression} BETWEEN ? AND ?`
+    default:
+      bind(low)
+      return `${expression} ${{ gt: ">", gte: ">=", lt: "<", lte: "<=" }[q.op]} ?`
   }
 }
 
 const MATCH = "seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)"
 
-const textCondition = (q: TextQuery, params: SQLQueryBindings[]): string => {
+const textCondition = (q: TextQuery, params: SQLQueryBindings[], now: number): string => {
   const fts = toFts(q)
   if (fts !== undefined) {
     params.push(fts)
     return MATCH
   }
   switch (q.kind) {
+    case "field":
+      return fieldCondition(q, params, now)
     case "not":
-      return `NOT (${textCondition(q.child, params)})`
+      return `NOT (${textCondition(q.child, params, now)})`
     case "and":
     case "or":
-      return `(${q.children.map((c) => textCondition(c, params)).join(q.kind === "and" ? " AND " : " OR ")})`
+      return `(${q.children.map((c) => textCondition(c, params, now)).join(q.kind === "and" ? " AND " : " OR ")})`
     default:
       throw new Error(`unreachable: ${q.kind} is always FTS-expressible`)
   }
@@ -92,7 +147,7 @@ export const compileWhere = (request: SearchRequest, withCursor: boolean): Compi
     conditions.push("ts <= ?")
     params.push(request.to)
   }
-  if (request.text) conditions.push(textCondition(request.text, params))
+  if (request.text) conditions.push(textCondition(request.text, params, Date.now()))
   if (withCursor && request.cursor) {
     conditions.push("(ts < ? OR (ts = ? AND seq < ?))")
     params.push(request.cursor.timestamp, request.cursor.timestamp, Number(request.cursor.tiebreak))

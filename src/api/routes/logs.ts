@@ -2,6 +2,7 @@ import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
 import { z } from "zod"
 import { InvalidInput, NotFound } from "../../domain/errors.ts"
+import { checkFieldQueries } from "../../domain/field-query.ts"
 import { decodeIngestBody, MalformedBody } from "../../domain/ingest-body.ts"
 import { toJson } from "../../domain/log-record.ts"
 import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
@@ -73,6 +74,8 @@ export const toSearchRequest = (params: SearchParams, now: number): Effect.Effec
         if (e instanceof QuerySyntaxError) return yield* new InvalidInput({ field: "query", reason: e.message })
         throw e
       }
+      const problem = checkFieldQueries(text, now)
+      if (problem !== undefined) return yield* new InvalidInput({ field: "query", reason: problem })
     }
     let cursor
     if (params.cursor !== undefined) {

@@ -10,9 +10,10 @@ const QUERY_PIECES = ["a", "timeout", "\"", "(", ")", "-", "*", " ", "AND", "OR"
 
 const depth = (q: TextQuery | undefined): number =>
   q === undefined ? 0
+  : q.kind === "field" ? 1
   : q.kind === "not" ? 1 + depth(q.child)
   : q.kind === "and" || q.kind === "or" ? 1 + Math.max(...q.children.map(depth))
-  : 1
+  : 1 // term, phrase, field
 
 describe("text query parser under hostile input", () => {
   test("any string parses or fails with a positioned syntax error, and trees stay shallow", () => {
@@ -45,10 +46,11 @@ describe("text query parser under hostile input", () => {
       q.kind === "term" ? q.value
       : q.kind === "phrase" ? `"${q.value}"`
       : q.kind === "not" ? `NOT (${print(q.child)})`
+      : q.kind === "field" ? `${q.field}:${q.value}`
       : `(${q.children.map(print).join(q.kind === "and" ? " AND " : " OR ")})`
     const flatten = (q: TextQuery): TextQuery =>
       q.kind === "and" || q.kind === "or"
-        ? { kind: q.kind, children: q.children.map(flatten).flatMap((c) => c.kind === q.kind ? c.children : [c]) }
+        ? { kind: q.kind, children: q.children.map(flatten).flatMap((c) => c.kind === "and" || c.kind === "or" ? c.kind === q.kind ? c.children : [c] : [c]) }
         : q
     fc.assert(fc.property(tree, (q) => {
       expect(flatten(parseTextQuery(print(q))!)).toEqual(flatten(q))

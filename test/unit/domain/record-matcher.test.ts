@@ -13,6 +13,14 @@ describe("live-tail matcher", () => {
     ["missing OR timeout", true], ["NOT (missing OR other)", true], ["db-primary", true], ["db-secondary", false]
   ])("%p matches: %p", (query, expected) => expect(matches(query)).toBe(expected))
 
+  test.each([
+    ["service:payments", true], ["service:pay*", true], ["level:error", true], ["status:[500 TO 599]", true],
+    ["status:<500", false], ["user_id:42", true], ["region:eu*", false], ["timeout service:auth", false]
+  ])("field query %p matches: %p", (query, expected) => {
+    const withAttributes = makeRecord({ ...record, attributes: { status: 502, user_id: "42" } })
+    expect(recordMatcher({ text: parseTextQuery(query)! })(withAttributes)).toBe(expected)
+  })
+
   test("filters on service, level and correlation id like search does", () => {
     expect(recordMatcher({ services: ["payments"], levels: ["ERROR"] })(record)).toBe(true)
     expect(recordMatcher({ services: ["auth"] })(record)).toBe(false)

@@ -24,6 +24,22 @@ describe("text query syntax", () => {
     })
   })
 
+  test("field:value, quoted values, wildcards, ranges and comparisons", () => {
+    expect(parseTextQuery("service:api")).toEqual({ kind: "field", field: "service", op: "eq", value: "api" })
+    expect(parseTextQuery("user_id:42")).toEqual({ kind: "field", field: "attributes.user_id", op: "eq", value: "42" })
+    expect(parseTextQuery("attributes.user_id:42")).toEqual({ kind: "field", field: "attributes.user_id", op: "eq", value: "42" })
+    expect(parseTextQuery("host:\"web 1\"")).toEqual({ kind: "field", field: "host", op: "eq", value: "web 1" })
+    expect(parseTextQuery("service:pay*")).toEqual({ kind: "field", field: "service", op: "wildcard", value: "pay*" })
+    expect(parseTextQuery("status:[500 TO 599]")).toEqual({ kind: "field", field: "attributes.status", op: "range", value: "500", to: "599" })
+    expect(parseTextQuery("duration_ms:>=1000")).toEqual({ kind: "field", field: "attributes.duration_ms", op: "gte", value: "1000" })
+    expect(parseTextQuery("timeout -level:debug")).toEqual({
+      kind: "and",
+      children: [{ kind: "term", value: "timeout", prefix: false }, { kind: "not", child: { kind: "field", field: "level", op: "eq", value: "debug" } }]
+    })
+    expect(() => parseTextQuery("status:[500 599]")).toThrow(/a range like/)
+    expect(() => parseTextQuery("status:[500 TO")).toThrow(/']'/)
+  })
+
   test("punctuation-only words are dropped, as every tokenizer drops them", () => {
     expect(parseTextQuery("logs; --")).toEqual({ kind: "term", value: "logs;", prefix: false })
     expect(parseTextQuery("-- ;")).toBeUndefined()

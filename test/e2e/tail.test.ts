@@ -79,3 +79,23 @@ describe("live tail", () => {
     expect((await response.json()).message.startsWith("query:")).toBe(true)
   })
 })
+
+describe("live tail over WebSocket", () => {
+  test("the same events as JSON messages", async () => {
+    // Tails closed by the previous test give their places back when next they have a line to send.
+    await ingest([{ service: "limits", message: "flush" }])
+    await Bun.sleep(200)
+    const socket = new WebSocket(`${server.url.replace("http", "ws")}/api/v1/logs/tail/ws?query=wsboom`)
+    const messages: Array<{ event: string; data: any }> = []
+    socket.onmessage = (e) => messages.push(JSON.parse(String(e.data)))
+    const waitFor = async (event: string) => {
+      for (let i = 0; i < 50 && !messages.some((m) => m.event === event); i++) await Bun.sleep(50)
+      return messages.find((m) => m.event === event)
+    }
+    expect(await waitFor("ready")).toBeDefined()
+    await ingest([{ service: "ws", message: "no match" }, { service: "ws", message: "wsboom over websocket" }])
+    expect((await waitFor("log"))?.data).toMatchObject({ service: "ws", message: "wsboom over websocket" })
+    expect(messages.filter((m) => m.event === "log").length).toBe(1)
+    socket.close()
+  })
+})

@@ -3,6 +3,7 @@ import { Elysia, sse } from "elysia"
 import { z } from "zod"
 import { Pipeline } from "../../../pipelines/build.ts"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
+import type { Principal } from "../../accounts/user.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { toJson } from "../../domain/log-record.ts"
@@ -14,7 +15,7 @@ import type { RunEffect } from "../run-effect.ts"
 import { SearchParams, toSearchRequest } from "./logs.ts"
 
 /**
- * Live tail as Server-Sent Events: `log` events for committed records matching the query
+ * Live tail as Server-Sent Events (and over WebSocket): `log` events for committed records matching the query
  * (same parameters as search), a `missed` event with the count when this subscriber fell
  * behind its buffer (ingest never waits for it), and a `heartbeat` every 15 s of silence.
  */
@@ -29,37 +30,91 @@ const TailParams = SearchParams.pick({ query: true, service: true, level: true, 
 
 export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const open = new Map<string, number>()
+
+  /** Validates the query, takes one of the client's tail places, subscribes; `close` gives both back. */
+  const startTail = async (query: z.infer<typeof TailParams>, client: string) => {
+    const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now()))
+    const hub = await run(Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process")))))
+    if ((open.get(client) ?? 0) >= config.TAIL_MAX_PER_CLIENT) {
+      throw new TooManyTails(`at most ${config.TAIL_MAX_PER_CLIENT} live tails at once per client; close one first`)
+    }
+    open.set(client, (open.get(client) ?? 0) + 1)
+    const scope = await run(Scope.make())
+    const subscription = await run(hub.subscribe(recordMatcher(filter)).pipe(Scope.extend(scope)))
+    return {
+      /** The next records (or undefined after 15 s of silence). */
+      next: async () => Option.getOrUndefined(await run(subscription.next.pipe(Effect.timeoutOption("15 seconds")))),
+      close: async () => {
+        open.set(client, (open.get(client) ?? 1) - 1)
+        await run(Scope.close(scope, Exit.void))
+      }
+    }
+  }
+  const clientOf = (principal: Principal | undefined, address: string | undefined) =>
+    principal ? `user:${principal.user.id}` : `ip:${address ?? "unknown"}`
+  const sockets = new Map<string, { closed: boolean; close: () => Promise<void> }>()
+
   return new Elysia({ name: "routes/tail" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .get("/api/v1/logs/tail", async function*({ query, principal, request, server }) {
-      const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now()))
-      const hub = await run(Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process")))))
-      const client = principal ? `user:${principal.user.id}` : `ip:${server?.requestIP(request)?.address ?? "unknown"}`
-      if ((open.get(client) ?? 0) >= config.TAIL_MAX_PER_CLIENT) {
-        throw new TooManyTails(`at most ${config.TAIL_MAX_PER_CLIENT} live tails at once per client; close one first`)
-      }
-      open.set(client, (open.get(client) ?? 0) + 1)
-      const scope = await run(Scope.make())
+      const tail = await startTail(query, clientOf(principal, server?.requestIP(request)?.address))
       try {
-        const subscription = await run(hub.subscribe(recordMatcher(filter)).pipe(Scope.extend(scope)))
         yield sse({ event: "ready", data: { buffer: config.TAIL_SUBSCRIBER_BUFFER } })
         for (;;) {
-          const next = await run(subscription.next.pipe(Effect.timeoutOption("15 seconds")))
-          if (Option.isNone(next)) {
+          const next = await tail.next()
+          if (next === undefined) {
             yield sse({ event: "heartbeat", data: {} })
             continue
           }
-          if (next.value.missed > 0) yield sse({ event: "missed", data: { missed: next.value.missed } })
-          for (const record of next.value.records) yield sse({ event: "log", id: record.id, data: toJson(record) })
+          if (next.missed > 0) yield sse({ event: "missed", data: { missed: next.missed } })
+          for (const record of next.records) yield sse({ event: "log", id: record.id, data: toJson(record) })
         }
       } finally {
-        open.set(client, (open.get(client) ?? 1) - 1)
-        await run(Scope.close(scope, Exit.void))
+        await tail.close()
       }
     }, {
       query: TailParams,
       access: "read",
       detail: { summary: "Live tail (Server-Sent Events): matching records within a second of ingest", tags: ["logs"] }
+    })
+    // The same over WebSocket: one JSON message per event, {event, data}.
+    .ws("/api/v1/logs/tail/ws", {
+      query: TailParams,
+      access: "read",
+      async open(ws) {
+        const { query, principal } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined }
+        const send = (event: string, data: unknown) => ws.send(JSON.stringify({ event, data }))
+        let tail
+        try {
+          tail = await startTail(query, clientOf(principal, ws.remoteAddress))
+        } catch (e) {
+          send("error", { message: (e as Error).message })
+          ws.close(1008, "refused")
+          return
+        }
+        const state = { closed: false, close: tail.close }
+        sockets.set(ws.id, state)
+        send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
+        while (!state.closed) {
+          const next = await tail.next()
+          if (state.closed) break
+          if (next === undefined) {
+            send("heartbeat", {})
+            continue
+          }
+          if (next.missed > 0) send("missed", { missed: next.missed })
+          for (const record of next.records) send("log", toJson(record))
+        }
+      },
+      async close(ws) {
+        const state = sockets.get(ws.id)
+        sockets.delete(ws.id)
+        if (state) {
+          state.closed = true
+          await state.close()
+        }
+      },
+      message() {}
     })
 }

@@ -36,7 +36,7 @@ const corsFor = (origins: string) => {
   const allowed = origins.split(",").map((o) => o.trim()).filter((o) => o !== "")
   return allowed.length === 0
     ? new Elysia({ name: "cors-off" })
-    : cors({ origin: allowed.includes("*") ? true : allowed, allowedHeaders: ["authorization", "content-type", "x-api-key", "x-correlation-id", "traceparent"], exposeHeaders: ["x-request-id", "x-correlation-id", "retry-after", "x-cache"] })
+    : cors({ origin: allowed.includes("*") ? true : allowed, credentials: false, allowedHeaders: ["authorization", "content-type", "x-api-key", "x-correlation-id", "traceparent"], exposeHeaders: ["x-request-id", "x-correlation-id", "retry-after", "x-cache"] })
 }
 
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */

@@ -11,6 +11,34 @@ import type { FieldQuery, TextQuery } from "./text-query.ts"
 
 export const isNumeric = (text: string) => /^-?\d+(\.\d+)?$/.test(text)
 
+/**
+ * `*` wildcards, case-insensitive like SQL's LIKE, in linear-ish time: the classic two-pointer
+ * match that backtracks only to the last `*`, so no pattern can make it run away (a regular
+ * expression with many `.*` can).
+ */
+export const globMatches = (pattern: string, text: string): boolean => {
+  const p = pattern.toLowerCase()
+  const t = text.toLowerCase()
+  let pi = 0
+  let ti = 0
+  let star = -1
+  let resume = 0
+  while (ti < t.length) {
+    if (pi < p.length && p[pi] !== "*" && p[pi] === t[ti]) {
+      pi++
+      ti++
+    } else if (pi < p.length && p[pi] === "*") {
+      star = pi++
+      resume = ti
+    } else if (star !== -1) {
+      pi = star + 1
+      ti = ++resume
+    } else return false
+  }
+  while (pi < p.length && p[pi] === "*") pi++
+  return pi === p.length
+}
+
 /** The comparable form of a condition's value for its field, or an error message. */
 export const fieldOperand = (query: FieldQuery, value: string, now: number): string | number | Error => {
   if (query.field === "timestamp") {
@@ -19,6 +47,8 @@ export const fieldOperand = (query: FieldQuery, value: string, now: number): str
   }
   if (query.field === "level") {
     if (query.op === "wildcard") return value.toUpperCase()
+    // Levels are names, not numbers: ordering them by spelling would mislead.
+    if (query.op !== "eq") return new Error("takes a level name or a wildcard, not a range")
     return parseLevel(value) ?? new Error(`unknown level '${value}'`)
   }
   return value
@@ -51,12 +81,12 @@ export const checkFieldQueries = (query: TextQuery | undefined, now: number): st
 
 const fieldValueOf = (record: LogRecord, field: string): AttributeValue | undefined => {
   if (field === "timestamp") return record.timestamp
-  if (field.startsWith("attributes.")) return record.attributes[field.slice("attributes.".length)]
+  if (field.startsWith("attributes.")) {
+    const key = field.slice("attributes.".length)
+    return Object.hasOwn(record.attributes, key) ? record.attributes[key] : undefined
+  }
   return (record as unknown as Record<string, string | undefined>)[field]
 }
-
-const wildcardRegExp = (pattern: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")}$`, "s")
 
 /** Evaluates a field condition on a record (live tail), with the meaning stores give it. */
 export const matchesField = (query: FieldQuery, record: LogRecord, now: number): boolean => {
@@ -64,10 +94,12 @@ export const matchesField = (query: FieldQuery, record: LogRecord, now: number):
   if (actual === undefined) return false
   const low = fieldOperand(query, query.value, now)
   if (low instanceof Error) return false
-  if (query.op === "wildcard") return wildcardRegExp(String(low)).test(String(actual))
-  const numeric = typeof actual === "number" && typeof low === "number"
-    || typeof actual === "number" && isNumeric(String(low))
-  const a = numeric ? Number(actual) : String(actual)
+  if (query.op === "wildcard") return globMatches(String(low), String(actual))
+  // Stores keep JSON booleans as 1 and 0.
+  const comparable = typeof actual === "boolean" ? (actual ? 1 : 0) : actual
+  // Numbers compare as numbers, also when an attribute holds a number as text ("503").
+  const numeric = (typeof comparable === "number" || isNumeric(String(comparable))) && (typeof low === "number" || isNumeric(String(low)))
+  const a = numeric ? Number(comparable) : String(comparable)
   const b = numeric ? Number(low) : String(low)
   switch (query.op) {
     case "eq":

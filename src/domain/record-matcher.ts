@@ -9,8 +9,8 @@ import type { TextQuery } from "./text-query.ts"
  * phrases consecutive words), evaluated in memory on records as they are committed.
  */
 
-/** Words as FTS5's unicode61 tokenizer sees them: runs of letters and digits, lower-cased. */
-const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+/** Words as FTS5's unicode61 tokenizer sees them: runs of letters and digits, lower-cased, accents removed. */
+const words = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
 
 const matchesText = (query: TextQuery, tokens: ReadonlyArray<string>): boolean => {
   switch (query.kind) {

@@ -114,6 +114,14 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
         expect(yield* q("declined OR service:auth")).toEqual(ids([c, a]))
         expect(yield* q("-service:pay* status:<500")).toEqual([c.id])
         expect(yield* q("service:%")).toEqual([]) // LIKE metacharacters are literal
+        expect(yield* q("-host:web-1")).toEqual(ids([c, b])) // no host at all matches the negation
+        expect(yield* q("service:PAY*")).toEqual(ids([b, a])) // wildcards ignore case
+        const textual = makeRecord({ service: "textual", timestamp: at(4), message: "t", attributes: { status: "503", ok: true, code: "abc" } })
+        yield* store.index([textual])
+        expect(yield* q("service:textual status:[500 TO 599]")).toEqual([textual.id])
+        expect(yield* q("service:textual status:>1000")).toEqual([])
+        expect(yield* q("service:textual code:<5")).toEqual([]) // text that is not a number never compares
+        expect(yield* q("service:textual ok:true")).toEqual([textual.id])
       })))
 
     test("cursor paging visits every match once, newest first, even while new records arrive", () =>

@@ -46,9 +46,13 @@ const likePattern = (wildcard: string) => wildcard.replace(/[\\%_]/g, "\\$&").re
 
 /**
  * A field condition as SQL. Columns are chosen from a fixed map; an attribute is read with
- * json_extract and a bound JSON path (`$."key"`; field names cannot hold quotes).
+ * json_extract and a bound JSON path (`$."key"`; field names cannot hold quotes). A record
+ * without the field does not match (and so matches its negation), as in the live-tail matcher.
  */
-const fieldCondition = (q: FieldQuery, params: SQLQueryBindings[], now: number): string => {
+const fieldCondition = (q: FieldQuery, params: SQLQueryBindings[], now: number): string =>
+  `IFNULL(${comparison(q, params, now)}, 0)`
+
+const comparison = (q: FieldQuery, params: SQLQueryBindings[], now: number): string => {
   const operand = (value: string) => {
     const v = fieldOperand(q, value, now)
     if (v instanceof Error) throw v // checked before search; see checkFieldQueries
@@ -62,14 +66,27 @@ const fieldCondition = (q: FieldQuery, params: SQLQueryBindings[], now: number):
     expression = column
     numeric = column === "ts"
   } else {
-    expression = "json_extract(attributes, ?)"
     params.push(`$."${q.field.slice("attributes.".length)}"`)
     numeric = isNumeric(String(low)) && (q.op !== "range" || isNumeric(q.to!))
     if (q.op === "eq" && numeric) {
       // An attribute may hold 42 or "42": match either.
       params.push(Number(low), String(low))
-      return `${expression} IN (?, ?)`
+      return "json_extract(attributes, ?) IN (?, ?)"
     }
+    if (q.op === "eq" && (low === "true" || low === "false")) {
+      // JSON booleans come out of json_extract as 1 and 0.
+      params.push(low === "true" ? 1 : 0, low)
+      return "json_extract(attributes, ?) IN (?, ?)"
+    }
+    if (numeric && q.op !== "wildcard") {
+      // Ordered comparisons on numbers also see numbers kept as text ("503"), as numbers;
+      // other text never compares (the matcher's isNumeric, in GLOB terms).
+      const path = params.at(-1)!
+      params.push(path, path, path)
+      expression = `CASE WHEN json_type(attributes, ?) IN ('integer', 'real')
+        OR (json_extract(attributes, ?) GLOB '*[0-9]*' AND json_extract(attributes, ?) NOT GLOB '*[^0-9.-]*')
+        THEN CAST(json_extract(attributes, ?) AS REAL) END`
+    } else expression = "json_extract(attributes, ?)"
   }
   const bind = (v: string | number) => params.push(numeric ? Number(v) : String(v))
   switch (q.op) {

@@ -30,7 +30,7 @@ export const limitsFrom = (config: Config): Record<LimitName, RateLimit> => ({
  * The client's address: the socket's, or, behind a trusted proxy, the last X-Forwarded-For entry
  * (the one that proxy appended; entries to its left are whatever the client chose to send).
  */
-const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null, trustProxy: boolean) => {
+export const clientAddress = (request: Request, server: { requestIP(request: Request): { address: string } | null } | null, trustProxy: boolean) => {
   if (trustProxy) {
     const forwarded = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim()
     if (forwarded) return forwarded

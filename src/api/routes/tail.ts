@@ -10,6 +10,7 @@ import { toJson } from "../../domain/log-record.ts"
 import { recordMatcher } from "../../domain/record-matcher.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import { authPlugin } from "../plugins/auth.ts"
+import { clientAddress } from "../plugins/rate-limit.ts"
 import { errors } from "../plugins/errors.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { SearchParams, toSearchRequest } from "./logs.ts"
@@ -45,20 +46,21 @@ export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: C
       /** The next records (or undefined after 15 s of silence). */
       next: async () => Option.getOrUndefined(await run(subscription.next.pipe(Effect.timeoutOption("15 seconds")))),
       close: async () => {
-        open.set(client, (open.get(client) ?? 1) - 1)
+        const left = (open.get(client) ?? 1) - 1
+        if (left > 0) open.set(client, left)
+        else open.delete(client)
         await run(Scope.close(scope, Exit.void))
       }
     }
   }
-  const clientOf = (principal: Principal | undefined, address: string | undefined) =>
-    principal ? `user:${principal.user.id}` : `ip:${address ?? "unknown"}`
-  const sockets = new Map<string, { closed: boolean; close: () => Promise<void> }>()
+  const clientOf = (principal: Principal | undefined, address: string) => principal ? `user:${principal.user.id}` : `ip:${address}`
+  const sockets = new Map<string, { closed: boolean }>()
 
   return new Elysia({ name: "routes/tail" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .get("/api/v1/logs/tail", async function*({ query, principal, request, server }) {
-      const tail = await startTail(query, clientOf(principal, server?.requestIP(request)?.address))
+      const tail = await startTail(query, clientOf(principal, clientAddress(request, server, config.TRUST_PROXY)))
       try {
         yield sse({ event: "ready", data: { buffer: config.TAIL_SUBSCRIBER_BUFFER } })
         for (;;) {
@@ -83,37 +85,45 @@ export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: C
       query: TailParams,
       access: "read",
       async open(ws) {
-        const { query, principal } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined }
+        const { query, principal, request } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined; request: Request }
         const send = (event: string, data: unknown) => ws.send(JSON.stringify({ event, data }))
+        // Registered before any await, so a client that leaves early is still noticed.
+        const state = { closed: false }
+        sockets.set(ws.id, state)
         let tail
         try {
-          tail = await startTail(query, clientOf(principal, ws.remoteAddress))
+          const address = config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress
+          tail = await startTail(query, clientOf(principal, address))
         } catch (e) {
-          send("error", { message: (e as Error).message })
+          const status = (e as { status?: number }).status ?? 500
+          send("error", { message: status < 500 ? (e as Error).message : "the live tail could not start" })
           ws.close(1008, "refused")
+          sockets.delete(ws.id)
           return
         }
-        const state = { closed: false, close: tail.close }
-        sockets.set(ws.id, state)
-        send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
-        while (!state.closed) {
-          const next = await tail.next()
-          if (state.closed) break
-          if (next === undefined) {
-            send("heartbeat", {})
-            continue
+        try {
+          if (!state.closed) send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
+          while (!state.closed) {
+            const next = await tail.next()
+            if (state.closed) break
+            if (next === undefined) {
+              send("heartbeat", {})
+              continue
+            }
+            if (next.missed > 0) send("missed", { missed: next.missed })
+            for (const record of next.records) send("log", toJson(record))
           }
-          if (next.missed > 0) send("missed", { missed: next.missed })
-          for (const record of next.records) send("log", toJson(record))
+        } catch (e) {
+          if (!state.closed) throw e
+        } finally {
+          sockets.delete(ws.id)
+          await tail.close()
         }
       },
-      async close(ws) {
+      close(ws) {
+        // open() sees this, stops and gives the tail's place back.
         const state = sockets.get(ws.id)
-        sockets.delete(ws.id)
-        if (state) {
-          state.closed = true
-          await state.close()
-        }
+        if (state) state.closed = true
       },
       message() {}
     })

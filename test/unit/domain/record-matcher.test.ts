@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test"
+import { globMatches } from "../../../src/domain/field-query.ts"
 import { recordMatcher } from "../../../src/domain/record-matcher.ts"
 import { parseTextQuery } from "../../../src/domain/text-query.ts"
 import { makeRecord } from "../../support/records.ts"
@@ -19,6 +20,25 @@ describe("live-tail matcher", () => {
   ])("field query %p matches: %p", (query, expected) => {
     const withAttributes = makeRecord({ ...record, attributes: { status: 502, user_id: "42" } })
     expect(recordMatcher({ text: parseTextQuery(query)! })(withAttributes)).toBe(expected)
+  })
+
+  test("wildcards match like SQL LIKE (any case), and no pattern makes them slow", () => {
+    expect(globMatches("pay*", "Payments")).toBe(true)
+    expect(globMatches("*ment*", "payments")).toBe(true)
+    expect(globMatches("pay?", "payx")).toBe(false) // only * is a wildcard
+    const started = performance.now()
+    expect(globMatches("*a".repeat(30) + "!", "a".repeat(5000))).toBe(false)
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  test("a record without the field matches its negation; numbers kept as text and booleans compare as stores do", () => {
+    const plain = makeRecord({ attributes: { status: "503", ok: true } })
+    expect(recordMatcher({ text: parseTextQuery("-host:web-1")! })(plain)).toBe(true)
+    expect(recordMatcher({ text: parseTextQuery("status:[500 TO 599]")! })(plain)).toBe(true)
+    expect(recordMatcher({ text: parseTextQuery("status:>1000")! })(plain)).toBe(false)
+    expect(recordMatcher({ text: parseTextQuery("ok:true")! })(plain)).toBe(true)
+    expect(recordMatcher({ text: parseTextQuery("constructor:*")! })(plain)).toBe(false)
+    expect(recordMatcher({ text: parseTextQuery("cafe")! })(makeRecord({ message: "Café opened" }))).toBe(true)
   })
 
   test("filters on service, level and correlation id like search does", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test"
+import { checkFieldQueries } from "../../../src/domain/field-query.ts"
 import { parseTextQuery, QuerySyntaxError } from "../../../src/domain/text-query.ts"
 import { parseTime } from "../../../src/domain/search-request.ts"
 
@@ -36,6 +37,8 @@ describe("text query syntax", () => {
       kind: "and",
       children: [{ kind: "term", value: "timeout", prefix: false }, { kind: "not", child: { kind: "field", field: "level", op: "eq", value: "debug" } }]
     })
+    expect(checkFieldQueries(parseTextQuery("level:>=warn"), Date.now())).toContain("not a range")
+    expect(checkFieldQueries(parseTextQuery("level:warning"), Date.now())).toBeUndefined()
     expect(() => parseTextQuery("status:[500 599]")).toThrow(/a range like/)
     expect(() => parseTextQuery("status:[500 TO")).toThrow(/']'/)
   })

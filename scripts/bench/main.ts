@@ -1,10 +1,12 @@
 import { runIngestBench } from "./ingest.ts"
 import { runMetricsBench } from "./metrics.ts"
+import { runSoakBench } from "./soak.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
   ingest: runIngestBench,
-  metrics: runMetricsBench
+  metrics: runMetricsBench,
+  soak: runSoakBench
 }
 
 const [name, ...argv] = process.argv.slice(2)

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
-import { removeDataDir, startServer, stopServer } from "../../test/support/server-process.ts"
+import { disposeServer, startServer } from "../../test/support/server-process.ts"
 import { fmt, latencies, peakRssMiB } from "./stats.ts"
 
 /**
@@ -60,7 +60,6 @@ export const runIngestBench = async (argv: ReadonlyArray<string>) => {
     console.log(`    recent    (no filter):                                       p50 ${fmt(recent.p50, 2)} ms, p99 ${fmt(recent.p99, 2)} ms`)
     console.log(`  server peak RSS: ${fmt(Math.max(rssAfterIngest, await peakRssMiB(server.process.pid)), 0)} MiB`)
   } finally {
-    await stopServer(server)
-    removeDataDir(server.dataDir)
+    await disposeServer(server)
   }
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
-import { removeDataDir, startServer, stopServer } from "../../test/support/server-process.ts"
+import { disposeServer, startServer } from "../../test/support/server-process.ts"
 import { fmt, percentile } from "./stats.ts"
 
 /**
@@ -70,7 +70,6 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
   try {
     await Promise.all([writer(), writer(), reader(), reporter()])
   } finally {
-    await stopServer(server)
-    removeDataDir(server.dataDir)
+    await disposeServer(server)
   }
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { describe, expect, test } from "bun:test"
 import { decodePayload, signHs256, unsignedToken } from "../support/jwt.ts"
-import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { json, useServer } from "../support/server-process.ts"
 
 /**
  * The accounts API and its security properties, against the real server process. Run once per
@@ -10,29 +10,20 @@ export const SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 export const authSuite = (engine: string, databaseEnv: () => Promise<Record<string, string>>) =>
   describe(`accounts API on ${engine}`, () => {
-    let server: ServerProcess
-    beforeAll(async () => {
-      server = await startServer({
-        env: {
-          ...(await databaseEnv()),
-          SECRET_KEY: SECRET,
-          ADMIN_PASSWORD: "admin-password-1",
-          REQUIRE_AUTH_FOR_INGEST: "true",
-          REQUIRE_AUTH_FOR_READ: "true",
-          RATE_LIMIT_LOGIN: "1000/hour",
-          RATE_LIMIT_REGISTER: "1000/hour"
-        }
-      })
-    })
-    afterAll(async () => {
-      if (server) {
-        await stopServer(server)
-        removeDataDir(server.dataDir)
+    const server = useServer(async () => ({
+      env: {
+        ...(await databaseEnv()),
+        SECRET_KEY: SECRET,
+        ADMIN_PASSWORD: "admin-password-1",
+        REQUIRE_AUTH_FOR_INGEST: "true",
+        REQUIRE_AUTH_FOR_READ: "true",
+        RATE_LIMIT_LOGIN: "1000/hour",
+        RATE_LIMIT_REGISTER: "1000/hour"
       }
-    })
+    }))
 
     const call = (method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
-      fetch(`${server.url}${path}`, {
+      fetch(`${server().url}${path}`, {
         method,
         headers: {
           ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
@@ -44,7 +35,7 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
     const register = (username: string, extra: Record<string, unknown> = {}) =>
       call("POST", "/api/v1/auth/register", { body: { username, email: `${username}@example.com`, password: "secure-pass-1", full_name: username, ...extra } })
     const login = async (username: string, password = "secure-pass-1") => {
-      const response = await fetch(`${server.url}/api/v1/auth/login`, {
+      const response = await fetch(`${server().url}/api/v1/auth/login`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ username, password })
@@ -194,16 +185,16 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       expect(JSON.stringify(listed)).not.toContain(ingestKey.key)
 
       const ingest = (headers: Record<string, string>) =>
-        fetch(`${server.url}/api/v1/logs`, { method: "POST", headers, body: JSON.stringify({ service: "keyed", message: "shipped with a key" }) })
+        fetch(`${server().url}/api/v1/logs`, { method: "POST", headers, body: JSON.stringify({ service: "keyed", message: "shipped with a key" }) })
       expect((await ingest({})).status).toBe(401)
       expect((await ingest({ "x-api-key": ingestKey.key })).status).toBe(200)
       expect((await ingest({ authorization: `Bearer ${ingestKey.key}` })).status).toBe(200)
       expect((await ingest({ "x-api-key": readKey })).status).toBe(403)
       expect((await ingest({ authorization: `Bearer ${token}` })).status).toBe(200)
 
-      expect((await fetch(`${server.url}/api/v1/logs/search?service=keyed`)).status).toBe(401)
-      expect((await fetch(`${server.url}/api/v1/logs/search?service=keyed`, { headers: { "x-api-key": ingestKey.key } })).status).toBe(403)
-      const found = await json(fetch(`${server.url}/api/v1/logs/search?service=keyed`, { headers: { "x-api-key": readKey } }))
+      expect((await fetch(`${server().url}/api/v1/logs/search?service=keyed`)).status).toBe(401)
+      expect((await fetch(`${server().url}/api/v1/logs/search?service=keyed`, { headers: { "x-api-key": ingestKey.key } })).status).toBe(403)
+      const found = await json(fetch(`${server().url}/api/v1/logs/search?service=keyed`, { headers: { "x-api-key": readKey } }))
       expect(found.total).toBe(3)
 
       expect((await call("DELETE", `/api/v1/auth/api-keys/${ingestKey.id}`, { token })).status).toBe(204)
@@ -213,7 +204,7 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
     })
 
     test("health reports the account database", async () => {
-      const health = await json(fetch(`${server.url}/health`))
+      const health = await json(fetch(`${server().url}/health`))
       expect(health.services.database).toBe("healthy")
       expect(health.details.database.engine).toBe(engine === "PostgreSQL" ? "postgres" : "sqlite")
       expect(JSON.stringify(health)).not.toContain("admin-password-1")

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test"
-import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+import { disposeServer, json, startServer } from "../support/server-process.ts"
 
 test("a saturated pipeline answers 503 with Retry-After, and everything it acknowledged is stored", async () => {
   // A pipeline with almost no room and almost no patience, hit by many concurrent batches.
@@ -22,7 +22,6 @@ test("a saturated pipeline answers 503 with Retry-After, and everything it ackno
     // parts are stored too (clients retrying with their own ids make that idempotent).
     expect(stored.total_logs).toBeGreaterThanOrEqual(acknowledged)
   } finally {
-    await stopServer(server)
-    removeDataDir(server.dataDir)
+    await disposeServer(server)
   }
 })

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test"
 import { join } from "node:path"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
-import { removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+import { disposeServer, startServer } from "../support/server-process.ts"
 
 const ROOT = join(import.meta.dir, "../..")
 
@@ -17,8 +17,7 @@ test("every metric the Grafana dashboard plots is one LogFlow exports", async ()
     const exported = new Set([...declared, ...families].flatMap((name) => [name, `${name}_bucket`]))
     expect([...used].filter((name) => !exported.has(name))).toEqual([])
   } finally {
-    await stopServer(server)
-    removeDataDir(server.dataDir)
+    await disposeServer(server)
   }
 })
 

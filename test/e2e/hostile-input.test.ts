@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { describe, expect, test } from "bun:test"
 import { connect } from "node:net"
-import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { json, useServer } from "../support/server-process.ts"
 
 /** Hostile requests get a clear 4xx, inject nothing, and the server keeps serving. */
 
-let server: ServerProcess
-beforeAll(async () => {
-  server = await startServer()
-})
-afterAll(async () => {
-  await stopServer(server)
-  removeDataDir(server.dataDir)
-})
+const server = useServer()
 
 /** Sends bytes as they are, bypassing fetch's header validation; returns the raw response head. */
 const rawRequest = (bytes: string) =>
   new Promise<string>((resolve, reject) => {
-    const { hostname, port } = new URL(server.url)
+    const { hostname, port } = new URL(server().url)
     const socket = connect(Number(port), hostname, () => socket.write(bytes))
     let data = ""
     socket.on("data", (chunk) => {
@@ -47,15 +40,15 @@ describe("hostile input", () => {
     ["/api/v1/logs/%00", "id"],
     ["/api/v1/metrics/timeseries?from=now-99999999d", "from"]
   ])("GET %s is a 400 naming %p", async (path, field) => {
-    const response = await fetch(`${server.url}${path}`)
+    const response = await fetch(`${server().url}${path}`)
     expect(response.status).toBe(400)
     expect((await json(response)).message.startsWith(`${field}:`)).toBe(true)
   })
 
   test("path traversal in other path parameters finds nothing", async () => {
-    expect((await fetch(`${server.url}/api/v1/metrics/service/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404)
-    expect((await fetch(`${server.url}/api/v1/auth/api-keys/..%2Fx`, { method: "DELETE" })).status).toBe(401)
-    expect((await fetch(`${server.url}/../../etc/passwd`)).status).toBe(404)
+    expect((await fetch(`${server().url}/api/v1/metrics/service/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404)
+    expect((await fetch(`${server().url}/api/v1/auth/api-keys/..%2Fx`, { method: "DELETE" })).status).toBe(401)
+    expect((await fetch(`${server().url}/../../etc/passwd`)).status).toBe(404)
   })
 
   test("invalid UTF-8, deep nesting and binary garbage in ingest are per-line errors or 400s, never 500s", async () => {
@@ -67,18 +60,18 @@ describe("hostile input", () => {
       JSON.stringify({ service: "s", message: "m", nested: JSON.parse("{\"a\":".repeat(100) + "1" + "}".repeat(100)) })
     ]
     for (const body of bodies) {
-      const response = await fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
+      const response = await fetch(`${server().url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
       expect([200, 400]).toContain(response.status)
       await response.text()
     }
     // The invalid bytes were replaced, not trusted: the line was stored as text.
-    expect((await json(fetch(`${server.url}/api/v1/logs/search?service=s`))).total).toBeGreaterThanOrEqual(1)
+    expect((await json(fetch(`${server().url}/api/v1/logs/search?service=s`))).total).toBeGreaterThanOrEqual(1)
   })
 
   test("tampered tokens are refused and the server keeps serving", async () => {
     for (const token of ["e30.e30.", "a.b.c", "x".repeat(10_000), "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."]) {
-      expect((await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
+      expect((await fetch(`${server().url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
     }
-    expect((await fetch(`${server.url}/health`)).status).toBe(200)
+    expect((await fetch(`${server().url}/health`)).status).toBe(200)
   })
 })

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { describe, expect, test } from "bun:test"
+import { json, removeDataDir, startServer, stopServer, useServer } from "../support/server-process.ts"
 
-let server: ServerProcess
-beforeAll(async () => {
-  server = await startServer({ env: { INGEST_MAX_BODY_BYTES: "65536" } })
-})
-afterAll(async () => {
-  if (server) {
-    await stopServer(server)
-    removeDataDir(server.dataDir)
-  }
-})
+const server = useServer(() => ({ env: { INGEST_MAX_BODY_BYTES: "65536" } }))
 
 const ingest = (body: string, contentType = "application/x-ndjson") =>
-  fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": contentType }, body })
-const get = (path: string) => fetch(`${server.url}${path}`)
+  fetch(`${server().url}/api/v1/logs`, { method: "POST", headers: { "content-type": contentType }, body })
+const get = (path: string) => fetch(`${server().url}${path}`)
 const ndjson = (records: ReadonlyArray<Record<string, unknown>>) => records.map((r) => JSON.stringify(r)).join("\n")
 
 describe("ingest and search through the running server", () => {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { beforeAll, describe, expect, test } from "bun:test"
+import { json, useServer } from "../support/server-process.ts"
 
-let server: ServerProcess
+const server = useServer(() => ({ env: { ADMIN_PASSWORD: "admin-password-1" } }))
 const now = Date.now()
 const minutesAgo = (m: number) => new Date(now - m * 60_000).toISOString()
 
 beforeAll(async () => {
-  server = await startServer({ env: { ADMIN_PASSWORD: "admin-password-1" } })
   const records = [
     ...Array.from({ length: 6 }, (_, i) => ({ service: "payment-service", level: "INFO", message: `paid order ${i}`, timestamp: minutesAgo(2) })),
     { service: "payment-service", level: "ERROR", message: "timeout after 3000ms id=42", timestamp: minutesAgo(2) },
@@ -16,17 +15,13 @@ beforeAll(async () => {
     { service: "auth-service", level: "INFO", message: "login ok", timestamp: minutesAgo(12) },
     { service: "legacy-service", level: "INFO", message: "last words", timestamp: minutesAgo(300) }
   ]
-  const response = await fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify(records) })
+  const response = await fetch(`${server().url}/api/v1/logs`, { method: "POST", body: JSON.stringify(records) })
   expect((await json(response)).accepted).toBe(records.length)
 })
-afterAll(async () => {
-  await stopServer(server)
-  removeDataDir(server.dataDir)
-})
 
-const get = (path: string, token?: string) => fetch(`${server.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
+const get = (path: string, token?: string) => fetch(`${server().url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
 const adminToken = async () =>
-  (await json(fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))).access_token as string
+  (await json(fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))).access_token as string
 
 describe("metrics from rollups", () => {
   test("overview: totals, 15-minute levels, error rate and health per service, grouped top errors; cached", async () => {
@@ -84,8 +79,8 @@ describe("cache and rate-limit management", () => {
     const stats = await json(get("/api/v1/cache/stats"))
     expect(stats).toMatchObject({ backend: "memory" })
     expect(stats.hits).toBeGreaterThanOrEqual(1)
-    expect((await fetch(`${server.url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE" })).status).toBe(401)
-    const cleared = await json(fetch(`${server.url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE", headers: { authorization: `Bearer ${await adminToken()}` } }))
+    expect((await fetch(`${server().url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE" })).status).toBe(401)
+    const cleared = await json(fetch(`${server().url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE", headers: { authorization: `Bearer ${await adminToken()}` } }))
     expect(cleared.removed).toBeGreaterThanOrEqual(1)
     expect((await get("/api/v1/metrics/overview")).headers.get("x-cache")).toBe("MISS")
   })
@@ -97,10 +92,10 @@ describe("cache and rate-limit management", () => {
     expect(status.limits.search).toBe("50 per 1 minute")
     const client = status.clients.find((c: { name: string }) => c.name === "search")
     expect(client.used).toBeGreaterThanOrEqual(1)
-    const reset = await fetch(`${server.url}/api/v1/rate-limits/reset/${encodeURIComponent(client.client)}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })
+    const reset = await fetch(`${server().url}/api/v1/rate-limits/reset/${encodeURIComponent(client.client)}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })
     expect(reset.status).toBe(200)
     expect((await json(get("/api/v1/rate-limits/status", token))).clients.find((c: { client: string; name: string }) => c.client === client.client && c.name === "search")).toBeUndefined()
-    expect((await fetch(`${server.url}/api/v1/rate-limits/reset-all`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
+    expect((await fetch(`${server().url}/api/v1/rate-limits/reset-all`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
     expect((await get("/api/v1/rate-limits/status")).status).toBe(401)
   })
 

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { beforeAll, describe, expect, test } from "bun:test"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
-import { freePort, json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { freePort, json, useServer } from "../support/server-process.ts"
 
 /** GET /metrics read by real Prometheus tooling: a text-format parser, promtool, and a Prometheus server. */
 
@@ -13,9 +13,9 @@ interface Family {
   metrics: Array<{ labels?: Record<string, string>; value?: string; buckets?: Record<string, string> }>
 }
 
-let server: ServerProcess
+const server = useServer(() => ({ env: { ADMIN_PASSWORD: "admin-password-1", RATE_LIMIT_LOGIN: "3/hour" } }))
 const scrape = async (): Promise<Map<string, Family>> => {
-  const response = await fetch(`${server.url}/metrics`)
+  const response = await fetch(`${server().url}/metrics`)
   expect(response.headers.get("content-type")).toContain("text/plain")
   const families = parsePrometheusTextFormat(await response.text()) as Family[]
   return new Map(families.map((f) => [f.name, f]))
@@ -23,21 +23,16 @@ const scrape = async (): Promise<Map<string, Family>> => {
 const labelSets = (family: Family | undefined) => (family?.metrics ?? []).map((m) => m.labels ?? {})
 
 beforeAll(async () => {
-  server = await startServer({ env: { ADMIN_PASSWORD: "admin-password-1", RATE_LIMIT_LOGIN: "3/hour" } })
   // Traffic that touches every seed metric we can drive today.
-  await fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify([{ service: "checkout", level: "ERROR", message: "boom" }, { nope: 1 }]) })
-  await fetch(`${server.url}/api/v1/logs/search?query=boom`)
-  await fetch(`${server.url}/api/v1/metrics/overview`)
-  await fetch(`${server.url}/api/v1/metrics/overview`)
-  await fetch(`${server.url}/api/v1/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "promuser", email: "p@example.com", password: "long-enough-1" }) })
+  await fetch(`${server().url}/api/v1/logs`, { method: "POST", body: JSON.stringify([{ service: "checkout", level: "ERROR", message: "boom" }, { nope: 1 }]) })
+  await fetch(`${server().url}/api/v1/logs/search?query=boom`)
+  await fetch(`${server().url}/api/v1/metrics/overview`)
+  await fetch(`${server().url}/api/v1/metrics/overview`)
+  await fetch(`${server().url}/api/v1/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "promuser", email: "p@example.com", password: "long-enough-1" }) })
   for (const password of ["wrong-1", "admin-password-1", "x", "y"]) {
-    await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password }) })
+    await fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password }) })
   }
-  await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: "Bearer not-a-token" } })
-})
-afterAll(async () => {
-  await stopServer(server)
-  removeDataDir(server.dataDir)
+  await fetch(`${server().url}/api/v1/auth/me`, { headers: { authorization: "Bearer not-a-token" } })
 })
 
 describe("Prometheus metrics", () => {
@@ -68,7 +63,7 @@ describe("Prometheus metrics", () => {
     expectLabels("ingest_records_total", "COUNTER", ["protocol", "result"])
     // Declared with their seed names and labels; the alert engine will increment them.
     expect(families.get("alerts_checked_total")?.type).toBe("COUNTER")
-    const text = await (await fetch(`${server.url}/metrics`)).text()
+    const text = await (await fetch(`${server().url}/metrics`)).text()
     expect(text).toContain("# TYPE alerts_triggered_total counter")
     expectLabels("logflow_actor_mailbox_depth", "GAUGE", ["actor", "kind"])
     expectLabels("logflow_actor_restarts", "GAUGE", ["actor", "kind"])
@@ -91,14 +86,14 @@ describe("Prometheus metrics", () => {
   })
 
   test("label cardinality stays bounded: 1,000 distinct log ids are one endpoint", async () => {
-    const page = await json(fetch(`${server.url}/api/v1/logs/search?limit=1`))
+    const page = await json(fetch(`${server().url}/api/v1/logs/search?limit=1`))
     const id: string = page.logs[0].id
     for (let i = 0; i < 1000; i++) {
       // Distinct, valid, unknown ids (404) and the one known id: all the same route template.
       const other = id.slice(0, 16) + i.toString(32).toUpperCase().padStart(10, "0")
-      await fetch(`${server.url}/api/v1/logs/${i === 0 ? id : other}`)
+      await fetch(`${server().url}/api/v1/logs/${i === 0 ? id : other}`)
     }
-    await fetch(`${server.url}/no/such/path/${crypto.randomUUID()}`)
+    await fetch(`${server().url}/no/such/path/${crypto.randomUUID()}`)
     const families = await scrape()
     const endpoints = new Set(labelSets(families.get("http_requests_total")).map((l) => l.endpoint))
     expect([...endpoints].filter((e) => e!.startsWith("/api/v1/logs/"))).toEqual(expect.arrayContaining(["/api/v1/logs/:id"]))
@@ -116,7 +111,7 @@ describe("Prometheus metrics", () => {
   }
 
   test("promtool finds the exposition valid", async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text()
+    const text = await (await fetch(`${server().url}/metrics`)).text()
     const check = Bun.spawnSync([promtool, "check", "metrics"], { stdin: Buffer.from(text), stdout: "pipe", stderr: "pipe" })
     expect([check.exitCode, check.stdout.toString() + check.stderr.toString()]).toEqual([0, ""])
   })
@@ -124,7 +119,7 @@ describe("Prometheus metrics", () => {
   test("a real Prometheus scrapes LogFlow and answers queries on http_requests_total", async () => {
     const dir = mkdtempSync(join(tmpdir(), "logflow-prometheus-"))
     const port = freePort()
-    const target = new URL(server.url).host
+    const target = new URL(server().url).host
     writeFileSync(join(dir, "prometheus.yml"), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: logflow\n    static_configs:\n      - targets: ['${target}']\n`)
     const proc = Bun.spawn([prometheus, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdout: "ignore", stderr: "ignore" })
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+import { disposeServer, json, startServer } from "../support/server-process.ts"
 
 const DAY = 86_400_000
 
@@ -33,8 +33,7 @@ describe("data lifecycle", () => {
       expect((await fetch(`${server.url}/api/v1/admin/config`)).status).toBe(401)
       expect((await put({ retention_days: 0 })).status).toBe(400)
     } finally {
-      await stopServer(server)
-      removeDataDir(server.dataDir)
+      await disposeServer(server)
     }
   })
 
@@ -48,8 +47,7 @@ describe("data lifecycle", () => {
       expect((await json(response)).error).toBe("insufficient_storage")
       expect((await json(fetch(`${server.url}/api/v1/logs/search`))).total).toBe(0)
     } finally {
-      await stopServer(server)
-      removeDataDir(server.dataDir)
+      await disposeServer(server)
     }
   })
 })

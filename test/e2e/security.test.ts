@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { describe, expect, test } from "bun:test"
+import { disposeServer, json, startServer, useServer } from "../support/server-process.ts"
 
 const ROOT = `${import.meta.dir}/../..`
 
 describe("brute force", () => {
-  let server: ServerProcess
-  beforeAll(async () => {
-    server = await startServer()
-  })
-  afterAll(async () => {
-    await stopServer(server)
-    removeDataDir(server.dataDir)
-  })
+  const server = useServer()
 
   test("login is limited to 20 attempts an hour per client: the 21st gets a 429", async () => {
     const attempt = () =>
-      fetch(`${server.url}/api/v1/auth/login`, {
+      fetch(`${server().url}/api/v1/auth/login`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: "username=admin&password=guess"
@@ -31,7 +24,7 @@ describe("brute force", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(3500)
     expect((await json(refused)).error).toBe("Rate limit exceeded: 20 per 1 hour")
     // Even the right password is refused until the window passes.
-    const right = await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin123" }) })
+    const right = await fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin123" }) })
     expect(right.status).toBe(429)
   })
 })
@@ -78,8 +71,7 @@ describe("production mode", () => {
       expect(byAdmin.status).toBe(201)
       expect(server.output()).not.toContain("a-real-admin-password")
     } finally {
-      await stopServer(server)
-      removeDataDir(server.dataDir)
+      await disposeServer(server)
     }
   })
 })

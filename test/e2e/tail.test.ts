@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { describe, expect, test } from "bun:test"
+import { useServer } from "../support/server-process.ts"
 
-let server: ServerProcess
-beforeAll(async () => {
-  server = await startServer({ env: { TAIL_MAX_PER_CLIENT: "2" } })
-})
-afterAll(async () => {
-  await stopServer(server)
-  removeDataDir(server.dataDir)
-})
+const server = useServer(() => ({ env: { TAIL_MAX_PER_CLIENT: "2" } }))
 
 /** Reads SSE events from a live tail as they come. */
 const openTail = async (query: string) => {
-  const response = await fetch(`${server.url}/api/v1/logs/tail?${query}`)
+  const response = await fetch(`${server().url}/api/v1/logs/tail?${query}`)
   if (response.status !== 200) return { response, next: async () => undefined, close: async () => {} }
   const reader = response.body!.getReader()
   const decoder = new TextDecoder()
@@ -35,7 +28,7 @@ const openTail = async (query: string) => {
   return { response, next, close: () => reader.cancel() }
 }
 
-const ingest = (records: unknown[]) => fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify(records) })
+const ingest = (records: unknown[]) => fetch(`${server().url}/api/v1/logs`, { method: "POST", body: JSON.stringify(records) })
 
 describe("live tail", () => {
   test("matching records arrive within a second of ingest; others do not", async () => {
@@ -56,7 +49,7 @@ describe("live tail", () => {
     const second = await openTail("service=limits")
     await first.next()
     await second.next()
-    const third = await fetch(`${server.url}/api/v1/logs/tail?service=limits`)
+    const third = await fetch(`${server().url}/api/v1/logs/tail?service=limits`)
     expect(third.status).toBe(429)
     expect((await third.json()).error).toBe("too_many_tails")
 
@@ -74,7 +67,7 @@ describe("live tail", () => {
   })
 
   test("an invalid query is a 400 before any stream starts", async () => {
-    const response = await fetch(`${server.url}/api/v1/logs/tail?query=(unclosed`)
+    const response = await fetch(`${server().url}/api/v1/logs/tail?query=(unclosed`)
     expect(response.status).toBe(400)
     expect((await response.json()).message.startsWith("query:")).toBe(true)
   })
@@ -85,7 +78,7 @@ describe("live tail over WebSocket", () => {
     // Tails closed by the previous test give their places back when next they have a line to send.
     await ingest([{ service: "limits", message: "flush" }])
     await Bun.sleep(200)
-    const socket = new WebSocket(`${server.url.replace("http", "ws")}/api/v1/logs/tail/ws?query=wsboom`)
+    const socket = new WebSocket(`${server().url.replace("http", "ws")}/api/v1/logs/tail/ws?query=wsboom`)
     const messages: Array<{ event: string; data: any }> = []
     socket.onmessage = (e) => messages.push(JSON.parse(String(e.data)))
     const waitFor = async (event: string) => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { freePort, json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { afterAll, describe, expect, test } from "bun:test"
+import { freePort, json, useServer } from "../support/server-process.ts"
 
 /** Request ids, correlation ids and W3C trace context; spans exported to a local OTLP receiver. */
 
@@ -23,20 +23,13 @@ const receiver = Bun.serve({
   }
 })
 
-let server: ServerProcess
-beforeAll(async () => {
-  server = await startServer({
-    env: { ADMIN_PASSWORD: "admin-password-1", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`, OTEL_EXPORT_INTERVAL_MS: "200" }
-  })
-})
-afterAll(async () => {
-  await stopServer(server)
-  removeDataDir(server.dataDir)
-  receiver.stop(true)
-})
+const server = useServer(() => ({
+  env: { ADMIN_PASSWORD: "admin-password-1", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`, OTEL_EXPORT_INTERVAL_MS: "200" }
+}))
+afterAll(() => receiver.stop(true))
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers })
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server().url}${path}`, { headers })
 
 describe("request ids and correlation", () => {
   test("every response has a new X-Request-ID; X-Correlation-ID echoes the caller's or falls back to the request id", async () => {
@@ -77,7 +70,7 @@ describe("request ids and correlation", () => {
   })
 
   test("GET /api/v1/trace/debug is for admins and redacts secrets", async () => {
-    const login = await json(fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))
+    const login = await json(fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))
     const debug = await json(get("/api/v1/trace/debug?x=1", { authorization: `Bearer ${login.access_token}`, "x-api-key": "lf_secret", "x-correlation-id": "dbg-1" }))
     expect(debug).toMatchObject({ method: "GET", path: "/api/v1/trace/debug", correlation_id: "dbg-1", query_params: { x: "1" }, user: "admin" })
     expect(debug.headers.authorization).toBe("[redacted]")
@@ -87,7 +80,7 @@ describe("request ids and correlation", () => {
   })
 
   test("POST /api/v1/trace/log records an event searchable by correlation id, and the log line carries the ids", async () => {
-    const response = await fetch(`${server.url}/api/v1/trace/log`, {
+    const response = await fetch(`${server().url}/api/v1/trace/log`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-correlation-id": "pay-777" },
       body: JSON.stringify({ event: "payment_processed", details: { amount: 99.99, status: "success" } })
@@ -99,7 +92,7 @@ describe("request ids and correlation", () => {
       id: logged.id, service: "logflow", correlation_id: "pay-777", message: "trace event: payment_processed",
       attributes: expect.objectContaining({ event: "payment_processed", amount: 99.99, status: "success" })
     })])
-    const line = server.output().split("\n").find((l) => l.includes("trace event payment_processed"))
+    const line = server().output().split("\n").find((l) => l.includes("trace event payment_processed"))
     expect(JSON.parse(line!).annotations).toMatchObject({ request_id: logged.request_id, correlation_id: "pay-777", trace_id: logged.trace_id })
   })
 })
@@ -108,7 +101,7 @@ describe("OpenTelemetry", () => {
   test("spans for requests, store queries and indexing batches reach the OTLP receiver, in the caller's trace", async () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c"
     await get("/api/v1/logs/search?query=anything", { traceparent: `00-${traceId}-b7ad6b7169203331-01` })
-    await fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "otel", message: "traced" }) })
+    await fetch(`${server().url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "otel", message: "traced" }) })
     const deadline = Date.now() + 15_000
     const names = () => new Set(received.map((s) => s.name))
     while (!(names().has("LogStore.search") && names().has("BatchIndexer.flush")) && Date.now() < deadline) await Bun.sleep(100)

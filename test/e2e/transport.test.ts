@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+import { disposeServer, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
 
 describe("transport security", () => {
   test("CORS: only configured origins get CORS headers; none configured means none", async () => {
@@ -40,8 +40,7 @@ describe("transport security", () => {
       const plain = await fetch(server.url.replace("https://", "http://") + "/health").then((r) => r.status, () => "refused")
       expect(plain).not.toBe(200)
     } finally {
-      await stopServer(server)
-      removeDataDir(server.dataDir)
+      await disposeServer(server)
       rmSync(dir, { recursive: true, force: true })
     }
   })

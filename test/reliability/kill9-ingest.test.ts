@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test"
 import { ulid } from "../../src/domain/ulid.ts"
-import { json, removeDataDir, startServer, stopServer, type ServerProcess } from "../support/server-process.ts"
+import { type ServerProcess, json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
 
 /**
  * Nothing acknowledged may be lost: writers ingest continuously, the server is killed with

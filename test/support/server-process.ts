@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { afterAll, beforeAll } from "bun:test"
 import type { Subprocess } from "bun"
 
 /**
@@ -29,7 +30,12 @@ export const freePort = () => {
   return port
 }
 
-export const startServer = async (options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> => {
+export interface StartOptions {
+  readonly dataDir?: string
+  readonly env?: Record<string, string>
+}
+
+export const startServer = async (options: StartOptions = {}): Promise<ServerProcess> => {
   const dataDir = options.dataDir ?? makeDataDir()
   const scheme = options.env?.TLS_CERT_FILE ? "https" : "http"
   const url = `${scheme}://127.0.0.1:${freePort()}`
@@ -72,6 +78,27 @@ export const stopServer = async (server: ServerProcess): Promise<number> => {
   const code = await server.exited
   clearTimeout(timer)
   return code
+}
+
+/** Stops the server and removes its data directory. */
+export const disposeServer = async (server: ServerProcess) => {
+  await stopServer(server)
+  removeDataDir(server.dataDir)
+}
+
+/**
+ * One server for the enclosing file or describe block: started before its tests, disposed of
+ * after them. Returns a getter, since the server exists only once the tests run.
+ */
+export const useServer = (options: () => StartOptions | Promise<StartOptions> = () => ({})) => {
+  let server: ServerProcess | undefined
+  beforeAll(async () => {
+    server = await startServer(await options())
+  })
+  afterAll(async () => {
+    if (server) await disposeServer(server)
+  })
+  return () => server!
 }
 
 /** A response body as JSON, typed loosely: tests assert on its shape. */

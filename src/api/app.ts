@@ -26,6 +26,7 @@ import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
+import { otlpRoutes } from "./routes/otlp.ts"
 import { systemRoutes } from "./routes/system.ts"
 import type { RunEffect } from "./run-effect.ts"
 
@@ -67,6 +68,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(authRoutes(run, config, telemetry))
     .use(tailRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
+    .use(otlpRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))

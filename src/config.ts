@@ -35,6 +35,8 @@ const schema = z.object({
 
   /** Where the Elasticsearch-compatible API (`GET /`, `_bulk`, start-up probes) is served for shippers' Elasticsearch outputs. */
   ES_COMPAT_PATH: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "expected a path like /es").default("/es"),
+  /** The Elasticsearch version `GET <ES_COMPAT_PATH>/` reports; shippers check its major version against their own. */
+  ES_COMPAT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a version like 8.17.0").default("8.17.0"),
   /** Fields of a `_bulk` document read as the record's fields: comma-separated candidates, the first present wins (ECS names, then syslog-ng's). */
   ES_FIELD_TIMESTAMP: z.string().min(1).max(512).default("@timestamp,timestamp,ISODATE"),
   ES_FIELD_MESSAGE: z.string().min(1).max(512).default("message,MESSAGE,msg"),

@@ -73,7 +73,7 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
     const key = await createIngestKey(server().url)
     const request = {
       resourceLogs: [
-        { resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-partial" } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: "1764410400000000000", severityNumber: 9, body: { stringValue: "kept" } }] }] },
+        { resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-partial" } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: "1795946400000000000", severityNumber: 9, body: { stringValue: "kept" } }] }] },
         { resource: { attributes: [{ key: "service.name", value: { stringValue: "x".repeat(200) } }] }, scopeLogs: [{ logRecords: [{ body: { stringValue: "refused" } }] }] }
       ]
     }
@@ -83,7 +83,7 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
     expect(body.partialSuccess.rejectedLogRecords).toBe(1)
     expect(body.partialSuccess.errorMessage).toContain("resourceLogs[1].scopeLogs[0].logRecords[0]: 'service' is longer than 128 characters")
     const kept = await searchLogs(server().url, { service: "otlp-partial" })
-    expect(kept.map((l) => [l.message, l.level, l.timestamp])).toEqual([["kept", "INFO", "2025-11-29T10:00:00.000Z"]])
+    expect(kept.map((l) => [l.message, l.level, l.timestamp])).toEqual([["kept", "INFO", "2026-11-29T10:00:00.000Z"]])
     expect(await counterValue(server().url, "ingest_records_total", { protocol: "otlp", result: "rejected" })).toBeGreaterThanOrEqual(1)
     expect(await counterValue(server().url, "ingest_records_total", { protocol: "otlp", result: "accepted" })).toBeGreaterThanOrEqual(7)
   })

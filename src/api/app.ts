@@ -28,6 +28,7 @@ import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
 import { otlpRoutes } from "./routes/otlp.ts"
 import { esBulkRoutes, esCompatRoutes } from "./routes/es-compat.ts"
+import { lokiRoutes } from "./routes/loki.ts"
 import { systemRoutes } from "./routes/system.ts"
 import type { RunEffect } from "./run-effect.ts"
 
@@ -72,6 +73,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(otlpRoutes(run, config, telemetry))
     .use(esCompatRoutes(run, config, telemetry))
     .use(esBulkRoutes(run, config, telemetry))
+    .use(lokiRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))

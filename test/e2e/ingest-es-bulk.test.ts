@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { counterValue, createIngestKey, searchLogs } from "../support/ingest-key.ts"
+import { counterValue, createIngestKey, eventually, searchLogs } from "../support/ingest.ts"
 import { freePort, json, useServer } from "../support/server-process.ts"
-import { eventually, requireProgram, sendTcpLines, startSyslogNg, syslogNgPath, type SyslogNg } from "../support/syslog-ng.ts"
+import { requireProgram } from "../support/programs.ts"
+import { sendTcpLines, startSyslogNg, syslogNgPath, type SyslogNg } from "../support/syslog-ng.ts"
 
 const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_INGEST: "true" } }))
 

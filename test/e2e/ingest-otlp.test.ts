@@ -6,7 +6,7 @@ import { OTLPLogExporter as OtlpJsonExporter } from "@opentelemetry/exporter-log
 import { OTLPLogExporter as OtlpProtoExporter } from "@opentelemetry/exporter-logs-otlp-proto"
 import { resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from "@opentelemetry/sdk-logs"
-import { counterValue, createIngestKey, searchLogs } from "../support/ingest-key.ts"
+import { counterValue, createIngestKey, searchLogs } from "../support/ingest.ts"
 import { json, useServer } from "../support/server-process.ts"
 
 // Ingest requires credentials here, so the exporters prove they ship through the same auth as /api/v1/logs.

@@ -1,8 +1,9 @@
 import { hostname } from "node:os"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { counterValue, searchLogs } from "../support/ingest-key.ts"
+import { counterValue, eventually, searchLogs } from "../support/ingest.ts"
 import { freePort, useServer } from "../support/server-process.ts"
-import { eventually, requireProgram, sendTcpLines, startSyslogNg, syslogNgPath, type SyslogNg } from "../support/syslog-ng.ts"
+import { requireProgram } from "../support/programs.ts"
+import { sendTcpLines, startSyslogNg, syslogNgPath, type SyslogNg } from "../support/syslog-ng.ts"
 
 const udpPort = freePort()
 const tcpPort = freePort()

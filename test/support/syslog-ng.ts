@@ -11,14 +11,6 @@ import type { Subprocess } from "bun"
 
 export const syslogNgPath = Bun.which("syslog-ng") ?? (Bun.file("/usr/sbin/syslog-ng").size > 0 ? "/usr/sbin/syslog-ng" : undefined)
 
-/** Whether the tests that drive a real program may run: in CI a missing one is a failure, elsewhere a skip with a reason. */
-export const requireProgram = (name: string, path: string | undefined, install: string): boolean => {
-  if (path !== undefined) return true
-  if (process.env.CI === "true") throw new Error(`${name} is required in CI and was not found (${install})`)
-  console.warn(`skipping the ${name} tests: ${name} is not installed (${install})`)
-  return false
-}
-
 export interface SyslogNg {
   readonly process: Subprocess
   readonly output: () => string
@@ -68,14 +60,4 @@ export const sendTcpLines = async (port: number, lines: ReadonlyArray<string>) =
   socket.write(lines.map((l) => `${l}\n`).join(""))
   socket.flush()
   socket.end()
-}
-
-/** Polls `read` until `done` holds for its result or `timeoutMs` passes; returns the last result. */
-export const eventually = async <A>(read: () => Promise<A>, done: (a: A) => boolean, timeoutMs = 15_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await read()
-    if (done(value) || Date.now() > deadline) return value
-    await Bun.sleep(100)
-  }
 }

@@ -27,3 +27,13 @@ export const counterValue = async (url: string, name: string, labels: Record<str
   }
   return 0
 }
+
+/** Polls `read` until `done` holds for its result or `timeoutMs` passes; returns the last result. */
+export const eventually = async <A>(read: () => Promise<A>, done: (a: A) => boolean, timeoutMs = 15_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await read()
+    if (done(value) || Date.now() > deadline) return value
+    await Bun.sleep(100)
+  }
+}

@@ -34,6 +34,9 @@ const loadTypes = () => {
 let types: ReturnType<typeof loadTypes> | undefined
 const protoTypes = () => (types ??= loadTypes())
 
+/** The protobuf type of `ExportLogsServiceRequest`, for clients of this module that encode requests (benchmarks, tests). */
+export const otlpRequestType = () => protoTypes().request
+
 export class MalformedOtlp extends Error {}
 
 /** The protobuf request as the plain object OTLP/JSON would have given. */

@@ -49,7 +49,7 @@ const schema = z.object({
   SYSLOG_TCP_PORT: int(0, 65535).optional(),
   /** Longest syslog message (TCP frame or UDP datagram); longer TCP frames are cut there. */
   SYSLOG_MAX_MESSAGE_BYTES: int(480, 16 * MiB).default(64 * 1024),
-  /** Syslog records waiting for the pipeline before new ones are dropped (and counted as dropped). */
+  /** Syslog records waiting for the pipeline; near it TCP senders are paused (TCP backpressure), at it UDP messages are dropped (counted). */
   SYSLOG_BUFFER_RECORDS: int(1, 10_000_000).default(100_000),
 
   INDEXER_BATCH_SIZE: int(1, 1_000_000).default(4_000),

@@ -11,9 +11,12 @@ import { parseSyslog, SyslogFramer } from "./syslog.ts"
 /**
  * Syslog listeners (UDP, and TCP with RFC 6587 framing), each on only when its port is set, and
  * the `syslog-ingest` actor that publishes what they receive. Syslog has no acknowledgement a
- * sender waits for, so the listeners never block: each parsed message goes into the actor's
- * mailbox, which drops the newest message when full (`dropNewest`, counted as
+ * sender waits for, so the socket callbacks never wait: each parsed message goes into the
+ * actor's mailbox, which drops the newest message when full (`dropNewest`, counted as
  * `ingest_records_total{protocol="syslog",result="dropped"}` and in the actor's `dropped`).
+ * TCP senders are slowed down before that happens: once the mailbox is HIGH_WATER full, TCP
+ * connections stop being read (the sender sees TCP backpressure, as rsyslog and syslog-ng
+ * expect) until it is back under LOW_WATER; only UDP, which cannot be slowed, loses messages.
  * The actor publishes in batches of up to PUBLISH_BATCH records through the same bus as HTTP
  * ingest; while the pipeline is saturated it retries with capped backoff and the mailbox
  * absorbs the burst. On shutdown the listeners close first, then the mailbox is drained.
@@ -34,6 +37,9 @@ export interface SyslogListenerConfig {
 
 /** Records per publish: large enough to amortise the commit, small enough to keep latency low. */
 const PUBLISH_BATCH = 2_000
+/** Mailbox fill (fraction of capacity) at which TCP reading pauses, and below which it resumes. */
+const HIGH_WATER = 0.8
+const LOW_WATER = 0.5
 
 const retrySchedule = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
@@ -58,26 +64,79 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
         })
       )
 
+    /**
+     * A TCP connection. Its records wait in `pending` (in order) while the mailbox is full, and
+     * its socket is paused from HIGH_WATER until the actor has taken the mailbox back below
+     * LOW_WATER and moved `pending` in, so nothing a TCP sender sent is dropped.
+     */
+    interface Connection {
+      readonly framer: SyslogFramer
+      readonly peer: string
+      readonly pending: LogRecord[]
+      socket: { pause(): void; resume(): void } | undefined
+    }
+    const paused = new Set<Connection>()
+
+    const toRecord = (text: string, peer: string): LogRecord | undefined => {
+      const now = Date.now()
+      const raw = parseSyslog(text, now)
+      const result = normalise({ ...raw, host: raw.host ?? peer }, now)
+      if (result.ok) return result.record
+      count("rejected", 1)
+      return undefined
+    }
+
+    /** Moves paused connections' records into the mailbox; resumes those emptied once it is below LOW_WATER. */
+    const refill = (mailbox: Queue.Queue<LogRecord>, depth: () => number, capacity: number) => {
+      for (const connection of paused) {
+        let moved = 0
+        while (moved < connection.pending.length && mailbox.unsafeOffer(connection.pending[moved]!)) moved++
+        connection.pending.splice(0, moved)
+        if (connection.pending.length > 0) return
+        if (depth() > capacity * LOW_WATER) return
+        connection.socket?.resume()
+        paused.delete(connection)
+      }
+    }
+
     const actor = yield* spawn<LogRecord, never>(
       { name: "syslog-ingest", kind: "syslog-ingest", capacity: config.bufferRecords, whenFull: "dropNewest" },
       (mailbox, stats) => ({
         run: Queue.takeBetween(mailbox, 1, PUBLISH_BATCH).pipe(
-          Effect.flatMap((chunk) => publish(Chunk.toReadonlyArray(chunk), true).pipe(Effect.andThen(() => (stats.handled += chunk.length)))),
+          Effect.flatMap((chunk) =>
+            publish(Chunk.toReadonlyArray(chunk), true).pipe(Effect.andThen(() => {
+              stats.handled += chunk.length
+              refill(mailbox, stats.depth, stats.capacity)
+            }))
+          ),
           Effect.forever
         ),
-        drain: Queue.takeAll(mailbox).pipe(Effect.flatMap((rest) => publish(Chunk.toReadonlyArray(rest), false)))
+        drain: Effect.suspend(() => {
+          const waiting = [...paused].flatMap((c) => c.pending)
+          paused.clear()
+          return Queue.takeAll(mailbox).pipe(Effect.flatMap((rest) => publish([...Chunk.toReadonlyArray(rest), ...waiting], false)))
+        })
       })
     )
 
-    /** Parses one message and queues it, or counts why not. Runs in the socket callbacks: never blocks. */
-    const accept = (text: string, peer: string) => {
-      const now = Date.now()
-      const raw = parseSyslog(text, now)
-      const result = normalise({ ...raw, host: raw.host ?? peer }, now)
-      if (!result.ok) return count("rejected", 1)
-      if (!actor.mailbox.unsafeOffer(result.record)) {
+    /** UDP cannot be slowed down: a datagram that finds the mailbox full is dropped and counted. */
+    const acceptDatagram = (text: string, peer: string) => {
+      const record = toRecord(text, peer)
+      if (record !== undefined && !actor.mailbox.unsafeOffer(record)) {
         actor.stats.dropped++
         count("dropped", 1)
+      }
+    }
+
+    const acceptFrames = (connection: Connection, frames: ReadonlyArray<string>) => {
+      for (const frame of frames) {
+        const record = toRecord(frame, connection.peer)
+        if (record === undefined) continue
+        if (connection.pending.length > 0 || !actor.mailbox.unsafeOffer(record)) connection.pending.push(record)
+      }
+      if (!paused.has(connection) && (connection.pending.length > 0 || actor.stats.depth() >= actor.stats.capacity * HIGH_WATER)) {
+        connection.socket?.pause()
+        paused.add(connection)
       }
     }
 
@@ -89,7 +148,7 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
           port: config.udpPort!,
           socket: {
             data(_socket, datagram, _port, address) {
-              accept(decoder.decode(datagram.subarray(0, config.maxMessageBytes)), address)
+              acceptDatagram(decoder.decode(datagram.subarray(0, config.maxMessageBytes)), address)
             }
           }
         })),
@@ -100,15 +159,20 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
 
     if (config.tcpPort !== undefined) {
       const listener = yield* Effect.acquireRelease(
-        Effect.sync(() => Bun.listen<{ framer: SyslogFramer; peer: string }>({
+        Effect.sync(() => Bun.listen<Connection>({
           hostname: config.host,
           port: config.tcpPort!,
           socket: {
             open(socket) {
-              socket.data = { framer: new SyslogFramer(config.maxMessageBytes), peer: socket.remoteAddress }
+              socket.data = { framer: new SyslogFramer(config.maxMessageBytes), peer: socket.remoteAddress, pending: [], socket }
             },
             data(socket, chunk) {
-              for (const frame of socket.data.framer.push(chunk)) accept(frame, socket.data.peer)
+              acceptFrames(socket.data, socket.data.framer.push(chunk))
+            },
+            close(socket) {
+              // Records still pending are delivered by the actor; there is no socket to resume any more.
+              socket.data.socket = undefined
+              if (socket.data.pending.length === 0) paused.delete(socket.data)
             },
             error(_socket, error) {
               Effect.runFork(Effect.logWarning(`syslog: TCP connection failed: ${error.message}`))

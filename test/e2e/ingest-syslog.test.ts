@@ -108,3 +108,30 @@ log { source(s_ietf_udp); destination(d_ietf_udp); };`, sources.ietfUdp)
     expect(logs[2].attributes).toMatchObject({ "syslog.procid": "4242", "syslog.facility": "user", "syslog.severity": "err" })
   })
 })
+
+describe("syslog under load", () => {
+  const tcp = freePort()
+  // A mailbox of 500 records: one TCP read alone can bring more than that.
+  const small = useServer(() => ({ env: { SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(tcp), SYSLOG_BUFFER_RECORDS: "500" } }))
+
+  test("a TCP sender that outruns the pipeline is slowed down by TCP backpressure, and nothing is dropped", async () => {
+    const total = 20_000
+    const frames = Array.from({ length: total }, (_, i) => {
+      const message = `<14>1 2026-11-29T10:00:00Z web-1 flood - - - line ${i}`
+      return `${Buffer.byteLength(message)} ${message}`
+    }).join("")
+    let drained: (() => void) | undefined
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port: tcp, socket: { data() {}, drain() { drained?.() } } })
+    let rest = new TextEncoder().encode(frames)
+    while (rest.byteLength > 0) {
+      rest = rest.subarray(Math.max(0, socket.write(rest)))
+      if (rest.byteLength > 0) await new Promise<void>((resolve) => (drained = resolve))
+    }
+    socket.end()
+    const accepted = await eventually(() => counterValue(small().url, "ingest_records_total", { protocol: "syslog", result: "accepted" }), (n) => n >= total, 60_000)
+    expect(accepted).toBe(total)
+    expect(await counterValue(small().url, "ingest_records_total", { protocol: "syslog", result: "dropped" })).toBe(0)
+    const page = await searchLogs(small().url, { service: "flood", query: "\"line 19999\"" })
+    expect(page.map((l) => l.message)).toEqual(["line 19999"])
+  })
+})

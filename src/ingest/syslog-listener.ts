@@ -33,6 +33,8 @@ export interface SyslogListenerConfig {
   readonly maxMessageBytes: number
   /** Records the mailbox holds before new ones are dropped. */
   readonly bufferRecords: number
+  /** Whether HTTP ingest requires credentials: syslog carries none, so say so at start-up. */
+  readonly authRequiredElsewhere: boolean
 }
 
 /** Records per publish: large enough to amortise the commit, small enough to keep latency low. */
@@ -140,6 +142,10 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
       }
     }
 
+    if (config.authRequiredElsewhere) {
+      yield* Effect.logWarning(`syslog listeners take unauthenticated messages (syslog has no credentials) while HTTP ingest requires them; bind SYSLOG_HOST (${config.host}) to a network you trust`)
+    }
+
     if (config.udpPort !== undefined) {
       const decoder = new TextDecoder()
       const socket = yield* Effect.acquireRelease(
@@ -194,5 +200,6 @@ export const SyslogListenersLive = (config: Config) =>
       udpPort: config.SYSLOG_UDP_PORT,
       tcpPort: config.SYSLOG_TCP_PORT,
       maxMessageBytes: config.SYSLOG_MAX_MESSAGE_BYTES,
-      bufferRecords: config.SYSLOG_BUFFER_RECORDS
+      bufferRecords: config.SYSLOG_BUFFER_RECORDS,
+      authRequiredElsewhere: config.requireAuthForIngest
     }))

@@ -39,6 +39,8 @@ export interface SyslogListenerConfig {
 
 /** Records per publish: large enough to amortise the commit, small enough to keep latency low. */
 const PUBLISH_BATCH = 2_000
+/** Batches in flight at once (records of one sender may then be stored out of order, as over UDP). */
+const PUBLISHERS = 4
 /** Mailbox fill (fraction of capacity) at which TCP reading pauses, and below which it resumes. */
 const HIGH_WATER = 0.8
 const LOW_WATER = 0.5
@@ -104,15 +106,17 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
     const actor = yield* spawn<LogRecord, never>(
       { name: "syslog-ingest", kind: "syslog-ingest", capacity: config.bufferRecords, whenFull: "dropNewest" },
       (mailbox, stats) => ({
-        run: Queue.takeBetween(mailbox, 1, PUBLISH_BATCH).pipe(
-          Effect.flatMap((chunk) =>
-            publish(Chunk.toReadonlyArray(chunk), true).pipe(Effect.andThen(() => {
-              stats.handled += chunk.length
-              refill(mailbox, stats.depth, stats.capacity)
-            }))
-          ),
-          Effect.forever
-        ),
+        // Several publishers, so the next batch is on its way while one waits for its commit.
+        run: Effect.all(Array.from({ length: PUBLISHERS }, () =>
+          Queue.takeBetween(mailbox, 1, PUBLISH_BATCH).pipe(
+            Effect.flatMap((chunk) =>
+              publish(Chunk.toReadonlyArray(chunk), true).pipe(Effect.andThen(() => {
+                stats.handled += chunk.length
+                refill(mailbox, stats.depth, stats.capacity)
+              }))
+            ),
+            Effect.forever
+          )), { concurrency: "unbounded" }).pipe(Effect.andThen(Effect.never)),
         drain: Effect.suspend(() => {
           const waiting = [...paused].flatMap((c) => c.pending)
           paused.clear()

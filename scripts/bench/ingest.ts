@@ -9,7 +9,7 @@ import { fmt, latencies, peakRssMiB } from "./stats.ts"
  * with a fresh DATA_DIR, sends NDJSON batches over HTTP until `--records` are acknowledged
  * (acknowledged = committed and searchable), then measures search latency over what it stored.
  * Bodies are prepared before the clock starts so the client spends its time sending.
- * With `--protocol otlp,otlp-proto,bulk,loki,syslog` it compares those protocols' sustained
+ * With `--protocol otlp,otlp-proto,bulk,loki,loki-proto,syslog` it compares those protocols' sustained
  * ingest with plain NDJSON instead (`--records` per protocol, default 200,000; see ingest-protocols.ts).
  */
 

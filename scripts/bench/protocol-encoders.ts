@@ -1,4 +1,6 @@
 import type { GeneratedLog } from "../../src/generator/synthesis.ts"
+import { compressSync } from "snappy"
+import { lokiPushRequestType } from "../../src/ingest/loki-protobuf.ts"
 import { otlpRequestType } from "../../src/ingest/otlp.ts"
 
 /**
@@ -6,7 +8,7 @@ import { otlpRequestType } from "../../src/ingest/otlp.ts"
  * --protocol …`: what a shipper of that protocol would send for them.
  */
 
-export const HTTP_PROTOCOLS = ["json", "otlp", "otlp-proto", "bulk", "loki"] as const
+export const HTTP_PROTOCOLS = ["json", "otlp", "otlp-proto", "bulk", "loki", "loki-proto"] as const
 export const PROTOCOLS = [...HTTP_PROTOCOLS, "syslog"] as const
 export type BenchProtocol = (typeof PROTOCOLS)[number]
 export type HttpProtocol = (typeof HTTP_PROTOCOLS)[number]
@@ -78,6 +80,23 @@ export const encodeHttpBatch = (protocol: HttpProtocol, logs: ReadonlyArray<Gene
           }))
         })
       }
+    case "loki-proto": {
+      const type = lokiPushRequestType()
+      const request = {
+        streams: [...groupBy(logs, (l) => `${l.service}\n${l.level}\n${l.host}`).values()].map((group) => ({
+          labels: `{service_name="${group[0]!.service}", level="${group[0]!.level}", host="${group[0]!.host}"}`,
+          entries: group.map((l) => {
+            const ms = Date.parse(l.timestamp)
+            return {
+              timestamp: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
+              line: l.message,
+              structuredMetadata: Object.entries({ trace_id: l.trace_id, span_id: l.span_id, ...l.attributes }).map(([name, value]) => ({ name, value: String(value) }))
+            }
+          })
+        }))
+      }
+      return { path: "/loki/api/v1/push", contentType: "application/x-protobuf", body: compressSync(Buffer.from(type.encode(type.fromObject(request)).finish())) }
+    }
   }
 }
 
@@ -105,6 +124,7 @@ export const acceptedIn = async (protocol: HttpProtocol, response: Response, sen
     case "bulk":
       return ((await response.json()) as { items: Array<Record<string, { status: number }>> }).items.filter((i) => Object.values(i)[0]!.status < 300).length
     case "loki":
+    case "loki-proto":
       return response.status === 204 ? sent : ((await response.json()) as { accepted: number }).accepted
   }
 }

@@ -2,7 +2,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
 import { describe, expect, test } from "bun:test"
-import { counterValue, createIngestKey, searchLogs } from "../support/ingest.ts"
+import { createLogger, format } from "winston"
+import LokiTransport from "winston-loki"
+import { counterValue, createIngestKey, eventually, searchLogs } from "../support/ingest.ts"
 import { requireProgram } from "../support/programs.ts"
 import { useServer } from "../support/server-process.ts"
 
@@ -84,6 +86,62 @@ describe("Loki push API driven by curl", () => {
     expect(none.status).toBe(400)
     expect(JSON.parse(none.body).message).toBe("streams[0].values[0]: the log line must be a string")
     expect((await push(key, "{\"streams\": 1}")).status).toBe(400)
-    expect((await push(key, one, "application/x-protobuf")).status).toBe(415)
+    expect((await push(key, one, "text/plain")).status).toBe(415)
+  })
+})
+
+describe("Loki push from winston-loki, a Loki client library", () => {
+  /** Logs three lines through winston with the Loki transport and waits until they are sent. */
+  const ship = async (json: boolean, service: string, key: string) => {
+    const errors: unknown[] = []
+    const transport = new LokiTransport({
+      host: server().url,
+      json,
+      basicAuth: `tenant:${key}`,
+      labels: { service_name: service, env: "prod" },
+      replaceTimestamp: false,
+      gracefulShutdown: false,
+      interval: 0.2,
+      format: format.printf((info) => String(info.message)),
+      onConnectionError: (e: unknown) => errors.push(e)
+    })
+    // The encoding the client chose (it falls back to JSON when it cannot load snappy).
+    expect((transport as unknown as { batcher: { contentType: string } }).batcher.contentType).toBe(json ? "application/json" : "application/x-protobuf")
+    const logger = createLogger({ transports: [transport] })
+    logger.error("payment failed for order 42", { timestamp: "2026-11-29T10:00:00.250Z" })
+    logger.warn("retrying payment", { timestamp: "2026-11-29T10:00:01.000Z" })
+    logger.info("payment accepted", { timestamp: "2026-11-29T10:00:02.000Z" })
+    await Bun.sleep(50)
+    await transport.flush()
+    logger.close()
+    expect(errors).toEqual([])
+  }
+  const expectShipped = async (service: string) => {
+    const logs = await eventually(() => searchLogs(server().url, { service }), (l) => l.length >= 3)
+    expect(logs.map((l) => [l.level, l.message, l.timestamp])).toEqual([
+      ["INFO", "payment accepted", "2026-11-29T10:00:02.000Z"],
+      ["WARN", "retrying payment", "2026-11-29T10:00:01.000Z"],
+      ["ERROR", "payment failed for order 42", "2026-11-29T10:00:00.250Z"]
+    ])
+    expect(logs[2].attributes).toMatchObject({ env: "prod" })
+  }
+
+  test("its default encoding, snappy-compressed protobuf", async () => {
+    await ship(false, "winston-proto", await createIngestKey(server().url))
+    await expectShipped("winston-proto")
+    expect(await counterValue(server().url, "ingest_records_total", { protocol: "loki", result: "accepted" })).toBeGreaterThanOrEqual(3)
+  })
+
+  test("its JSON encoding", async () => {
+    await ship(true, "winston-json", await createIngestKey(server().url))
+    await expectShipped("winston-json")
+  })
+
+  test("a protobuf body that is not snappy, or would inflate past the body limit, is refused", async () => {
+    const key = await createIngestKey(server().url)
+    const post = (body: Uint8Array) => fetch(`${server().url}/loki/api/v1/push`, { method: "POST", headers: { "content-type": "application/x-protobuf", "x-api-key": key }, body: body as BodyInit })
+    expect((await post(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).status).toBe(400)
+    // A snappy header announcing 1 GiB: refused before inflating.
+    expect((await post(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x04, 0x00]))).status).toBe(413)
   })
 })

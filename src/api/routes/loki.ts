@@ -4,6 +4,7 @@ import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput } from "../../domain/errors.ts"
 import { lokiToRecords, MalformedLoki } from "../../ingest/loki.ts"
+import { decodeLokiProtobuf } from "../../ingest/loki-protobuf.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
@@ -13,8 +14,9 @@ import { errorBody, errors } from "../plugins/errors.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /**
- * Loki's push API (`POST /loki/api/v1/push`, JSON, optionally gzip), so shippers with a Loki
- * output (Fluent Bit, Vector, Grafana Alloy in JSON mode) can point here. 204 when every entry
+ * Loki's push API (`POST /loki/api/v1/push`): JSON (optionally gzip) or Loki's native
+ * snappy-compressed protobuf, so shippers with a Loki output (Promtail, Grafana Alloy, Fluent
+ * Bit, Vector, client libraries) can point here. 204 when every entry
  * was stored, as Loki answers; when some were not, 200 with `{accepted, rejected, errors}` like
  * `POST /api/v1/logs` (the stored ones are committed; a 4xx would make a shipper drop them all
  * or resend them all); 400 when none could be stored.
@@ -28,17 +30,21 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
     .post("/loki/api/v1/push", async ({ request, set }) => {
       checkDiskSpace()
       const contentType = request.headers.get("content-type") ?? "application/json"
-      if (!/^application\/json\b/i.test(contentType)) {
-        throw new UnsupportedMediaType("content-type: only application/json is accepted (Loki's protobuf+snappy encoding is not); configure the shipper's Loki output for JSON")
+      const protobuf = /^application\/(x-)?protobuf\b/i.test(contentType)
+      if (!protobuf && !/^application\/json\b/i.test(contentType)) {
+        throw new UnsupportedMediaType("content-type: must be application/json or application/x-protobuf (snappy-compressed)")
       }
       const body = await readBody(request, config.INGEST_MAX_BODY_BYTES)
       let batch
       try {
         let parsed: unknown
-        try {
-          parsed = JSON.parse(new TextDecoder().decode(body))
-        } catch (e) {
-          throw new MalformedLoki(`is not valid JSON: ${(e as Error).message}`)
+        if (protobuf) parsed = decodeLokiProtobuf(body, config.INGEST_MAX_BODY_BYTES)
+        else {
+          try {
+            parsed = JSON.parse(new TextDecoder().decode(body))
+          } catch (e) {
+            throw new MalformedLoki(`is not valid JSON: ${(e as Error).message}`)
+          }
         }
         batch = lokiToRecords(parsed, Date.now())
       } catch (e) {
@@ -60,7 +66,7 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
       parse: "none",
       access: "ingest",
       detail: {
-        summary: "Loki push API (JSON): stream labels become service, level, host and attributes",
+        summary: "Loki push API (JSON or snappy protobuf): stream labels become service, level, host and attributes",
         tags: ["logs"]
       }
     })

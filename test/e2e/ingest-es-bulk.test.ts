@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { counterValue, createIngestKey, eventually, searchLogs } from "../support/ingest.ts"
 import { freePort, json, useServer } from "../support/server-process.ts"
 import { requireProgram } from "../support/programs.ts"
-import { sendTcpLines, startSyslogNg, syslogNgPath, type SyslogNg } from "../support/syslog-ng.ts"
+import { sendTcpLines, type ForegroundDaemon } from "../support/foreground-daemon.ts"
+import { startSyslogNg, syslogNgPath } from "../support/syslog-ng.ts"
 
 const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_INGEST: "true" } }))
 
@@ -29,7 +30,7 @@ const expectSyslogRecords = async (service: string) => {
 
 describe("Elasticsearch _bulk from syslog-ng's Elasticsearch and HTTP destinations", () => {
   const present = requireProgram("syslog-ng", syslogNgPath, "apt-get install syslog-ng-core syslog-ng-mod-http syslog-ng-scl")
-  let syslogNg: SyslogNg | undefined
+  let syslogNg: ForegroundDaemon | undefined
   let esSourcePort = 0
   let httpSourcePort = 0
   beforeAll(async () => {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { counterValue, eventually, searchLogs } from "../support/ingest.ts"
 import { freePort, useServer } from "../support/server-process.ts"
 import { requireProgram } from "../support/programs.ts"
-import { sendTcpLines, startSyslogNg, syslogNgPath, type SyslogNg } from "../support/syslog-ng.ts"
+import { sendTcpLines, type ForegroundDaemon } from "../support/foreground-daemon.ts"
+import { startSyslogNg, syslogNgPath } from "../support/syslog-ng.ts"
 
 const udpPort = freePort()
 const tcpPort = freePort()
@@ -54,7 +55,7 @@ describe("syslog from util-linux logger", () => {
 
 describe("syslog from syslog-ng's network destinations", () => {
   const present = requireProgram("syslog-ng", syslogNgPath, "apt-get install syslog-ng-core")
-  let syslogNg: SyslogNg | undefined
+  let syslogNg: ForegroundDaemon | undefined
   const sources = { bsdTcp: 0, ietfTcp: 0, ietfUdp: 0 }
   beforeAll(async () => {
     if (!present) return

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { Client, HttpConnection } from "@elastic/elasticsearch"
 import { counterValue, createIngestKey, eventually, searchLogs } from "../support/ingest.ts"
 import { freePort, json, useServer } from "../support/server-process.ts"
 import { requireProgram } from "../support/programs.ts"
@@ -68,6 +69,39 @@ log { source(s_http); destination(d_http); flags(flow-control); };`, httpSourceP
     await sendTcpLines(httpSourcePort, syslogLines("ledger"))
     const logs = await expectSyslogRecords("ledger")
     expect(logs[2].attributes).toMatchObject({ "es.index": "ecs-logs", "process.pid": 4242, "labels.env": "prod" })
+  })
+})
+
+describe("Elasticsearch _bulk from the official Elasticsearch JavaScript client", () => {
+  // Its default connection is built on undici's pool, which Bun does not run; its HTTP one works.
+  const client = async () => new Client({ node: `${server().url}/es`, Connection: HttpConnection, auth: { apiKey: await createIngestKey(server().url) } })
+
+  test("it accepts /es as an Elasticsearch 8 cluster and its bulk helper ships documents", async () => {
+    const es = await client()
+    const info = await es.info()
+    expect(info.version.number).toMatch(/^8\./)
+    const result = await es.helpers.bulk({
+      datasource: [
+        { "@timestamp": "2026-11-29T12:00:00Z", message: "order 42 shipped", "log.level": "info", service: { name: "es-client" }, order: { id: 42 } },
+        { "@timestamp": "2026-11-29T12:00:01Z", message: "order 43 lost", "log.level": "error", service: { name: "es-client" } }
+      ],
+      onDocument: () => ({ create: { _index: "orders" } })
+    })
+    expect(result).toMatchObject({ total: 2, successful: 2, failed: 0 })
+    const logs = await searchLogs(server().url, { service: "es-client" })
+    expect(logs.map((l) => [l.level, l.message, l.timestamp])).toEqual([
+      ["ERROR", "order 43 lost", "2026-11-29T12:00:01.000Z"],
+      ["INFO", "order 42 shipped", "2026-11-29T12:00:00.000Z"]
+    ])
+    expect(logs[1].attributes).toMatchObject({ "es.index": "orders", "order.id": 42 })
+  })
+
+  test("its bulk call reads per-item failures", async () => {
+    const es = await client()
+    const response = await es.bulk({ operations: [{ index: { _index: "app" } }, { message: "fine", service: { name: "es-client-items" } }, { create: { _index: "app" } }, { "@timestamp": "not a date", message: "bad" }] })
+    expect(response.errors).toBe(true)
+    expect(response.items.map((item) => Object.values(item)[0]!.status)).toEqual([201, 400])
+    expect(response.items[1]!.create!.error!.type).toBe("mapper_parsing_exception")
   })
 })
 

@@ -1,11 +1,13 @@
 import { gzipSync } from "node:zlib"
 import { describe, expect, test } from "bun:test"
+import protobuf from "protobufjs"
 import { ROOT_CONTEXT, trace, TraceFlags } from "@opentelemetry/api"
 import { SeverityNumber } from "@opentelemetry/api-logs"
 import { OTLPLogExporter as OtlpJsonExporter } from "@opentelemetry/exporter-logs-otlp-http"
 import { OTLPLogExporter as OtlpProtoExporter } from "@opentelemetry/exporter-logs-otlp-proto"
+import { ProtobufLogsSerializer } from "@opentelemetry/otlp-transformer"
 import { resourceFromAttributes } from "@opentelemetry/resources"
-import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from "@opentelemetry/sdk-logs"
+import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from "@opentelemetry/sdk-logs"
 import { counterValue, createIngestKey, searchLogs } from "../support/ingest.ts"
 import { json, useServer } from "../support/server-process.ts"
 
@@ -88,6 +90,25 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
     expect(await counterValue(server().url, "ingest_records_total", { protocol: "otlp", result: "accepted" })).toBeGreaterThanOrEqual(7)
   })
 
+  test("a protobuf partial success is read back by the SDK's own protobuf deserializer", async () => {
+    const key = await createIngestKey(server().url)
+    // Records made by the SDK and serialized by its protobuf serializer: one resource whose
+    // service.name is too long to store, one that is fine.
+    const captured = new InMemoryLogRecordExporter()
+    for (const service of ["x".repeat(200), "otlp-proto-partial"]) {
+      const provider = new LoggerProvider({ resource: resourceFromAttributes({ "service.name": service }), processors: [new SimpleLogRecordProcessor({ exporter: captured })] })
+      provider.getLogger("partial").emit({ severityNumber: SeverityNumber.INFO, body: `from ${service.slice(0, 20)}`, timestamp: new Date("2026-11-29T10:00:00Z") })
+      await provider.forceFlush()
+    }
+    const body = ProtobufLogsSerializer.serializeRequest([...captured.getFinishedLogRecords()])!
+    const response = await post(body as BodyInit, { "content-type": "application/x-protobuf", "x-api-key": key })
+    expect(response.status).toBe(200)
+    const decoded = ProtobufLogsSerializer.deserializeResponse(new Uint8Array(await response.arrayBuffer()))
+    expect(Number(decoded.partialSuccess?.rejectedLogRecords)).toBe(1)
+    expect(decoded.partialSuccess?.errorMessage).toContain("'service' is longer than 128 characters")
+    expect((await searchLogs(server().url, { service: "otlp-proto-partial" })).map((l) => l.message)).toEqual(["from otlp-proto-partial"])
+  })
+
   test("the same auth, body limit and input errors as /api/v1/logs", async () => {
     const key = await createIngestKey(server().url)
     const empty = JSON.stringify({ resourceLogs: [] })
@@ -97,9 +118,15 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
     const unsupported = await post(empty, { "content-type": "text/plain", "x-api-key": key })
     expect(unsupported.status).toBe(415)
     expect((await json(unsupported)).message).toContain("content-type")
+    // A protobuf client gets its error as a google.rpc.Status (code 3, INVALID_ARGUMENT).
     const garbage = await post(new Uint8Array([0xff, 0xff, 0xff, 0x0f]), { "content-type": "application/x-protobuf", "x-api-key": key })
     expect(garbage.status).toBe(400)
-    expect((await json(garbage)).message).toStartWith("body: is not an OTLP ExportLogsServiceRequest")
+    expect(garbage.headers.get("content-type")).toBe("application/x-protobuf")
+    const rpcStatus = new protobuf.Type("Status").add(new protobuf.Field("code", 1, "int32")).add(new protobuf.Field("message", 2, "string"))
+    new protobuf.Root().define("google.rpc").add(rpcStatus)
+    const status = rpcStatus.toObject(rpcStatus.decode(new Uint8Array(await garbage.arrayBuffer())))
+    expect(status.code).toBe(3)
+    expect(status.message).toStartWith("body: is not an OTLP ExportLogsServiceRequest")
     expect((await post("{", { "content-type": "application/json", "x-api-key": key })).status).toBe(400)
     // 64 KiB limit, also after decompression: a small gzip bomb is refused, not inflated.
     expect((await post("x".repeat(70_000), { "content-type": "application/json", "x-api-key": key })).status).toBe(413)

@@ -151,6 +151,8 @@ describe("Elasticsearch _bulk semantics", () => {
     expect((await json(fetch(`${server().url}/es/_license`))).license.status).toBe("active")
     expect((await fetch(`${server().url}/es/_index_template/filebeat-8.17.0`, { method: "HEAD" })).status).toBe(200)
     expect(await json(fetch(`${server().url}/es/_ilm/policy/filebeat`, { method: "PUT", body: "{}" }))).toEqual({ acknowledged: true })
+    expect((await fetch(`${server().url}/es/logs-2026.11.30`, { method: "HEAD" })).status).toBe(200)
+    expect((await json(fetch(`${server().url}/es/logs-2026.11.30`, { method: "PUT", body: "{}" }))).acknowledged).toBe(true)
     expect((await json(fetch(`${server().url}/`))).name).toBe("LogFlow")
   })
 

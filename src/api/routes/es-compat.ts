@@ -21,9 +21,9 @@ import type { RunEffect } from "../run-effect.ts"
  * stay so; `POST /_bulk` and `POST /{index}/_bulk` are also served at the root, where they
  * collide with nothing.
  *
- * Start-up probes are answered harmlessly: templates, ILM policies, ingest pipelines and data
- * streams "exist" and every change to them is acknowledged and ignored, since LogFlow's schema
- * is fixed. `_bulk` answers after the stored items are committed, with Elasticsearch's per-item
+ * Start-up probes are answered harmlessly: indices, templates, ILM policies, ingest pipelines
+ * and data streams "exist" and every change to them is acknowledged and ignored, since
+ * LogFlow's schema is fixed. `_bulk` answers after the stored items are committed, with Elasticsearch's per-item
  * results, so a shipper retries only the items that failed (and the whole request on 503).
  */
 
@@ -132,6 +132,10 @@ export const esCompatRoutes = (run: RunEffect<Services>, config: Config, telemet
     .get("/_license", () => license, hide)
     .get("/_xpack", () => ({ build: {}, license: { uid: "logflow", type: "basic", mode: "basic", status: "active" }, features: {} }), hide)
     .get("/_cluster/health", () => ({ cluster_name: CLUSTER, status: "green", timed_out: false, number_of_nodes: 1, number_of_data_nodes: 1 }), hide)
+  // Some outputs check for (or create) their index before writing; every index "exists".
+  app.head("/:index", () => "", hide)
+    .get("/:index", ({ params }) => ({ [(params as { index: string }).index]: { aliases: {}, mappings: {}, settings: {} } }), hide)
+    .put("/:index", ({ params }) => ({ acknowledged: true, shards_acknowledged: true, index: (params as { index: string }).index }), { ...hide, parse: "none" })
   for (const path of PROBED_RESOURCES) {
     app.get(path, ({ params }) => ({ [(params as { name: string }).name]: {} }), hide)
       .head(path, () => "", hide)

@@ -31,6 +31,9 @@ import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
+import { otlpRoutes } from "./routes/otlp.ts"
+import { esBulkRoutes, esCompatRoutes } from "./routes/es-compat.ts"
+import { lokiRoutes } from "./routes/loki.ts"
 import { systemRoutes } from "./routes/system.ts"
 import type { RunEffect } from "./run-effect.ts"
 
@@ -74,6 +77,10 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(authRoutes(run, config, telemetry))
     .use(tailRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
+    .use(otlpRoutes(run, config, telemetry))
+    .use(esCompatRoutes(run, config, telemetry))
+    .use(esBulkRoutes(run, config, telemetry))
+    .use(lokiRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))

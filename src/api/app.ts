@@ -22,6 +22,7 @@ import { VERSION } from "../version.ts"
 import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
 import { httpMetrics } from "./plugins/http-metrics.ts"
+import { queryLists } from "./plugins/query-lists.ts"
 import { prometheusRoutes } from "./routes/prometheus.ts"
 import { tailRoutes } from "./routes/tail.ts"
 import { traceRoutes } from "./routes/trace.ts"
@@ -52,6 +53,7 @@ const corsFor = (origins: string) => {
 export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia()
     .use(errors)
+    .use(queryLists)
     .use(httpMetrics(telemetry))
     .use(corsFor(config.CORS_ORIGINS))
     .use(openapi({

@@ -20,8 +20,14 @@ export const ALL_IN_ONE: ReadonlyArray<Stage> = [
   { id: "tail", kind: "tail-hub", outputs: [] }
 ]
 
+/**
+ * Per role. `api` runs no pipeline: its ingest publishes to Kafka and its reads go to the store.
+ * `worker` consumes the Kafka partitions the consumer group gives it.
+ */
 export const TOPOLOGIES = {
-  all: ALL_IN_ONE
+  all: ALL_IN_ONE,
+  api: [],
+  worker: ALL_IN_ONE
 } as const
 
 export type Role = keyof typeof TOPOLOGIES

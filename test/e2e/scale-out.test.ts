@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Client, HttpConnection } from "@elastic/elasticsearch"
 import { useEngine } from "../support/engines.ts"
 import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
 import { REDIS_URL, redisAvailable, uniquePrefix } from "../support/redis.ts"
 import { disposeServer, json, startServer, type ServerProcess } from "../support/server-process.ts"
+
+// bun applies the preload's default timeout to the first test file only: engines need it here too.
+setDefaultTimeout(60_000)
 
 /**
  * Scale-out end to end: the api role and two worker roles as separate processes on Kafka,
@@ -12,13 +15,19 @@ import { disposeServer, json, startServer, type ServerProcess } from "../support
  * is delivered twice is stored once.
  */
 
+const tag = Math.random().toString(36).slice(2, 8)
+const index = `lf-e2e-${tag}`
+
 const kafka = await useEngine("kafka")
-const elasticsearch = await useEngine("elasticsearch")
+const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
+  const client = new Client({ node: hosts.split(",")[0]!, Connection: HttpConnection })
+  await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
+  await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
+  await client.close()
+})
 const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable() && await redisAvailable()
 
 describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, PostgreSQL, Redis", () => {
-  const tag = Math.random().toString(36).slice(2, 8)
-  const index = `lf-e2e-${tag}`
   let dropDatabase = async () => {}
   let api: ServerProcess
   const workers: ServerProcess[] = []
@@ -51,18 +60,14 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
   afterAll(async () => {
     for (const p of [api, ...workers]) if (p) await disposeServer(p)
     await dropDatabase()
-    const client = new Client({ node: elasticsearch!.split(",")[0]!, Connection: HttpConnection })
-    await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
-    await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
-    await client.close()
   })
 
   const ingest = async (batch: number, size: number) => {
     const lines = Array.from({ length: size }, (_, i) =>
       JSON.stringify({ service: `svc-${i % 6}`, level: i % 10 === 0 ? "error" : "info", message: `order ${batch}-${i} shipped`, run: tag, batch, n: batch * 1000 + i }))
     const response = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.join("\n") })
-    expect(response.status).toBe(200)
-    expect((await response.json()).accepted).toBe(size)
+    const body = await response.json()
+    expect({ status: response.status, accepted: body.accepted }).toEqual({ status: 200, accepted: size })
   }
 
   /** Every stored record's `n`, read through the api role, waiting until `expected` are there. */
@@ -72,7 +77,9 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
       const ns: number[] = []
       let cursor: string | undefined
       do {
-        const page = await json(fetch(`${api.url}/api/v1/logs/search?query=${encodeURIComponent(`run:${tag}`)}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`))
+        const response = await fetch(`${api.url}/api/v1/logs/search?query=${encodeURIComponent(`run:${tag}`)}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`)
+        const page = await response.json()
+        if (response.status !== 200) throw new Error(`search answered ${response.status}: ${JSON.stringify(page)}`)
         ns.push(...page.logs.map((l: any) => l.attributes.n))
         cursor = page.next_cursor
       } while (cursor)

@@ -1,10 +1,13 @@
-import { describe, expect, test } from "bun:test"
+import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Chunk, Context, Effect, Exit, Fiber, Layer, Queue, Scope, Stream } from "effect"
 import { Kafka, logLevel } from "kafkajs"
 import { KafkaBusLive, type KafkaBusConfig } from "../../src/adapters/log-bus/kafka.ts"
 import { LogBus, type PartitionAssignment } from "../../src/ports/log-bus.ts"
 import { useEngine } from "../support/engines.ts"
 import { makeRecord } from "../support/records.ts"
+
+// bun applies the preload's default timeout to the first test file only: engines need it here too.
+setDefaultTimeout(60_000)
 
 /** The Kafka bus against a real broker: delivery, commit-after-store, poison records, backpressure. */
 

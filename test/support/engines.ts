@@ -6,7 +6,8 @@ import { freePort } from "./server-process.ts"
 
 /**
  * Kafka and Elasticsearch for tests: the one named by the environment (`.ci/run` starts each
- * engine once and exports KAFKA_BOOTSTRAP_SERVERS / ELASTICSEARCH_HOSTS), or else one started
+ * engine once and exports TEST_KAFKA_BOOTSTRAP_SERVERS / TEST_ELASTICSEARCH_HOSTS; not the
+ * names LogFlow reads, or every server a test starts would switch engines), or else one started
  * for this test file with scripts/engines/*.sh and stopped after it. In CI an engine that cannot
  * be had fails the tests; elsewhere they are skipped with the reason printed.
  */
@@ -15,18 +16,23 @@ const ROOT = join(import.meta.dir, "../..")
 
 export type Engine = "elasticsearch" | "kafka"
 
-const ENV: Record<Engine, string> = { elasticsearch: "ELASTICSEARCH_HOSTS", kafka: "KAFKA_BOOTSTRAP_SERVERS" }
+const ENV: Record<Engine, string> = { elasticsearch: "TEST_ELASTICSEARCH_HOSTS", kafka: "TEST_KAFKA_BOOTSTRAP_SERVERS" }
 
 const script = (engine: Engine, ...args: string[]) =>
   Bun.spawnSync(["bash", join(ROOT, "scripts/engines", `${engine}.sh`), ...args], { stdout: "pipe", stderr: "pipe" })
 
 /**
  * The address of a running engine (a URL for Elasticsearch, host:port for Kafka), or undefined
- * when it cannot be had outside CI. Call at the top level of a test file.
+ * when it cannot be had outside CI. Call at the top level of a test file. `cleanUp` runs after
+ * the file's tests, while the engine still runs (hooks run in the order they were registered,
+ * so a file's own afterAll would come after the engine was stopped).
  */
-export const useEngine = async (engine: Engine): Promise<string | undefined> => {
+export const useEngine = async (engine: Engine, cleanUp: (address: string) => Promise<void> = async () => {}): Promise<string | undefined> => {
   const given = process.env[ENV[engine]]
-  if (given) return given
+  if (given) {
+    afterAll(() => cleanUp(given))
+    return given
+  }
   const fetched = Bun.spawnSync(["bash", join(ROOT, "scripts/engines/fetch.sh"), engine], { stdout: "pipe", stderr: "pipe" })
   const unavailable = (why: string) => {
     if (process.env.CI) throw new Error(`${engine} is required in CI: ${why}`)
@@ -45,9 +51,11 @@ export const useEngine = async (engine: Engine): Promise<string | undefined> => 
     rmSync(dir, { recursive: true, force: true })
     return unavailable(`scripts/engines/${engine}.sh start failed:\n${started.err}`)
   }
-  afterAll(() => {
+  const address = started.out.trim().split("\n").at(-1)!
+  afterAll(async () => {
+    await cleanUp(address)
     script(engine, "stop", "--dir", dir)
     rmSync(dir, { recursive: true, force: true })
   })
-  return started.out.trim().split("\n").at(-1)!
+  return address
 }

@@ -156,6 +156,9 @@ const schema = z.object({
   RATE_LIMIT_USER_LIST: rate.default("50/minute")
 })
 
+/** Every environment variable LogFlow reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: ReadonlyArray<string> = Object.keys(schema.shape)
+
 export type Config = z.infer<typeof schema> & {
   readonly storePath: string
   /** Where the metadata store lives: a postgres:// URL or a sqlite:// URL in DATA_DIR. */

@@ -7,25 +7,13 @@ import { ConfigError, loadConfig } from "./config.ts"
 import { runGeneratorCli } from "./generator/cli.ts"
 import { writeLogLine as log } from "./telemetry/log-line.ts"
 import type { Role } from "../pipelines/topology.ts"
+import { isServerRole, SERVER_ROLES } from "./roles.ts"
 
 /**
  * `bun run src/main.ts <role>`: `all` (default) runs the whole system in this process; `api`
  * and `worker` split it over processes that share Kafka and the store (scale-out);
  * `generate` sends synthetic logs to a running LogFlow (see `--help`).
  */
-
-interface ServerRole {
-  readonly summary: string
-  /** Roles that hand records to other processes cannot run on the in-process bus. */
-  readonly needsKafka: boolean
-}
-
-/** The long-running roles; a new role is one entry here and one topology in pipelines/topology.ts. */
-const SERVER_ROLES: Record<Role, ServerRole> = {
-  all: { summary: "ingest, pipeline, store and API in one process (default)", needsKafka: false },
-  api: { summary: "HTTP API: ingest publishes to Kafka, reads go to the store (scale horizontally)", needsKafka: true },
-  worker: { summary: "consumes Kafka partitions into the store; HTTP for /health and /metrics (scale horizontally)", needsKafka: true }
-}
 
 const USAGE = `usage: bun run src/main.ts [${Object.keys(SERVER_ROLES).join("|")}|migrate|generate] [options]
 ${Object.entries(SERVER_ROLES).map(([name, role]) => `  ${name.padEnd(9)} ${role.summary}`).join("\n")}
@@ -83,7 +71,6 @@ const runServer = (role: Role) => {
 }
 
 const [command = "all", ...args] = process.argv.slice(2)
-const isServerRole = (name: string): name is Role => Object.hasOwn(SERVER_ROLES, name)
 
 switch (command) {
   case "migrate":

@@ -1,7 +1,11 @@
-import { setDefaultTimeout } from "bun:test"
+import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Client, HttpConnection } from "@elastic/elasticsearch"
+import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { ElasticsearchStoreLive } from "../../src/adapters/log-store/elasticsearch.ts"
+import { parseTextQuery } from "../../src/domain/text-query.ts"
+import { LogStore } from "../../src/ports/log-store.ts"
 import { useEngine } from "../support/engines.ts"
+import { makeRecord } from "../support/records.ts"
 import { logStoreContract } from "./log-store.ts"
 
 // bun applies the preload's default timeout to the first test file only: engines need it here too.
@@ -31,3 +35,51 @@ if (hosts) {
     requestTimeout: "30 seconds"
   }), 50, { rollupsOutliveExpiry: false })
 }
+
+describe.skipIf(!hosts)("Elasticsearch store: what the engine may refuse", () => {
+  const open = async (fieldLimit: number) => {
+    const deadLetters: Array<{ id: string; reason: string }> = []
+    const index = `${run}x${n++}`
+    const scope = await Effect.runPromise(Scope.make())
+    const context = await Effect.runPromise(Layer.buildWithScope(ElasticsearchStoreLive({
+      hosts: hosts!.split(","), index, shards: 1, replicas: 0, refresh: "true", countCap: 50, fieldLimit, requestTimeout: "30 seconds",
+      onDeadLetter: (record, reason) => deadLetters.push({ id: record.id, reason })
+    }), scope))
+    return { store: Context.get(context, LogStore), index, deadLetters, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+  }
+
+  test("a record the mapping refuses goes to the dead-letter index with the reason; the rest of the batch is stored", async () => {
+    const { store, index, deadLetters, close } = await open(1000)
+    try {
+      const good = makeRecord({ message: "fine" })
+      // An empty attribute name is valid JSON but no valid field name.
+      const bad = makeRecord({ message: "unmappable", attributes: { "": "x" } })
+      await Effect.runPromise(store.index([good, bad]))
+      expect(Option.isSome(await Effect.runPromise(store.get(good.id)))).toBe(true)
+      expect(Option.isNone(await Effect.runPromise(store.get(bad.id)))).toBe(true)
+      expect(deadLetters.map((d) => d.id)).toEqual([bad.id])
+      const client = new Client({ node: hosts!.split(",")[0]!, Connection: HttpConnection })
+      const stored = await client.get<{ reason: string; record: { id: string } }>({ index: `${index}.dead-letters`, id: bad.id })
+      await client.close()
+      expect(stored._source!.record.id).toBe(bad.id)
+      expect(stored._source!.reason).toContain("parsing")
+    } finally {
+      await close()
+    }
+  })
+
+  test("attributes past the field limit are kept with the record instead of failing it", async () => {
+    const { store, deadLetters, close } = await open(100)
+    try {
+      const wide = makeRecord({ attributes: Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, i])) })
+      await Effect.runPromise(store.index([wide]))
+      expect(deadLetters).toEqual([])
+      expect(Option.getOrNull(await Effect.runPromise(store.get(wide.id)))).toEqual(wide)
+      // The first attributes stay searchable.
+      const page = await Effect.runPromise(store.search({ limit: 10, text: parseTextQuery("k1:1")! }))
+      expect(page.logs.map((l) => l.id)).toEqual([wide.id])
+    } finally {
+      await close()
+    }
+  })
+})

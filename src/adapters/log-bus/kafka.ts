@@ -53,14 +53,14 @@ export const makeKafkaBus = (config: KafkaBusConfig) =>
       const admin = kafka.admin()
       await admin.connect()
       try {
-        // Creating an existing topic is a no-op (false): every process may try.
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            { topic: config.topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor },
-            { topic: config.deadLetterTopic, numPartitions: 1, replicationFactor: config.replicationFactor }
-          ]
-        })
+        // Only what is missing: existing topics keep their partitions. Processes starting
+        // together may still race; creating an existing topic is then a no-op.
+        const existing = new Set(await admin.listTopics())
+        const wanted = [
+          { topic: config.topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor },
+          { topic: config.deadLetterTopic, numPartitions: 1, replicationFactor: config.replicationFactor }
+        ].filter((t) => !existing.has(t.topic))
+        if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted })
       } finally {
         await admin.disconnect()
       }

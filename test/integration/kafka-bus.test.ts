@@ -94,6 +94,18 @@ describe.skipIf(!brokers)("Kafka bus (real broker)", () => {
     }
   })
 
+  test("what was stored is committed once more on shutdown, without waiting for the ticker", async () => {
+    const topic = `logs-${fresh()}`
+    const { bus, assigned, close } = await openBus(busConfig(topic, { commitInterval: "1 hour" }))
+    try {
+      await Effect.runPromise(bus.publish(Array.from({ length: 15 }, () => makeRecord({ service: "orders" }))))
+      await receive(assigned, 15, true)
+    } finally {
+      await close()
+    }
+    expect(await committedOffsets(topic, `${topic}-group`)).toBe(15)
+  })
+
   test("records that were not stored are delivered again to the next member of the group", async () => {
     const topic = `logs-${fresh()}`
     const first = await openBus(busConfig(topic))

@@ -101,6 +101,16 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
     expect(ns.sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i))
   })
 
+  test("the metrics endpoints aggregate in Elasticsearch; workers export their consumer lag", async () => {
+    const overview = await json(fetch(`${api.url}/api/v1/metrics/overview`))
+    expect(overview.total_logs).toBe(120)
+    expect(overview.levels).toMatchObject({ INFO: 108, ERROR: 12 })
+    expect(overview.services.map((s: { service: string }) => s.service).sort()).toEqual(["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"])
+    const lag = await Promise.all(workers.map(async (w) => (await (await fetch(`${w.url}/metrics`)).text()).match(/^logflow_kafka_consumer_lag\{.*\} \d+$/gm) ?? []))
+    // Four partitions between the two workers, one gauge each.
+    expect(lag.flat().length).toBe(4)
+  })
+
   test("a worker killed with SIGKILL loses nothing: its partitions are taken over, and redelivered records are stored once", async () => {
     const victim = workers[0]!
     // The group has spread the partitions over both workers.

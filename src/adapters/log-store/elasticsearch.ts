@@ -1,5 +1,5 @@
-import { Client, HttpConnection, type estypes } from "@elastic/elasticsearch"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Client, errors, HttpConnection, type estypes } from "@elastic/elasticsearch"
+import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
 import type { Level, LogRecord } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
@@ -87,9 +87,22 @@ export const makeElasticsearchStore = (config: ElasticsearchStoreConfig) =>
       }
     })
 
-    /** A search over the alias; no index yet (nothing stored) reads as no hits. */
+    /**
+     * A search over the alias; no index yet (nothing stored) reads as no hits. A daily index
+     * created a moment ago by another process may have no started shard yet (503): retried
+     * briefly rather than failing the request.
+     */
     const search = (request: estypes.SearchRequest) =>
-      call(() => client.search<Source>({ index: config.index, ignore_unavailable: true, allow_no_indices: true, ...request }))
+      Effect.tryPromise({
+        try: () => client.search<Source>({ index: config.index, ignore_unavailable: true, allow_no_indices: true, ...request }),
+        catch: (e) => e
+      }).pipe(
+        Effect.retry({
+          while: (e) => e instanceof errors.ResponseError && e.statusCode === 503,
+          schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(6)))
+        }),
+        Effect.mapError(unavailable)
+      )
     const aggregate = (query: estypes.QueryDslQueryContainer, aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
       search({ size: 0, track_total_hits: false, query, aggs }).pipe(Effect.map((r) => (r.aggregations ?? {}) as Record<string, any>))
     const buckets = (agg: unknown) => ((agg as Buckets | undefined)?.buckets ?? [])

@@ -111,6 +111,26 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
     expect(lag.flat().length).toBe(4)
   })
 
+  test("live tail on the api shows records that workers index, as they are published", async () => {
+    const response = await fetch(`${api.url}/api/v1/logs/tail?query=tailme`)
+    expect(response.status).toBe(200)
+    const reader = response.body!.getReader()
+    let text = ""
+    const deadline = Date.now() + 20_000
+    try {
+      // The api's follower starts at the newest offset once it has joined: send until one arrives.
+      while (!text.includes("event: log") && Date.now() < deadline) {
+        await fetch(`${api.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "tail-svc", message: `tailme ${tag}` }) })
+        const chunk = await Promise.race([reader.read(), Bun.sleep(1_000).then(() => undefined)])
+        if (chunk?.value) text += new TextDecoder().decode(chunk.value)
+      }
+    } finally {
+      await reader.cancel()
+    }
+    expect(text).toContain("event: log")
+    expect(text).toContain(`tailme ${tag}`)
+  })
+
   test("a worker killed with SIGKILL loses nothing: its partitions are taken over, and redelivered records are stored once", async () => {
     const victim = workers[0]!
     // The group has spread the partitions over both workers.

@@ -272,9 +272,33 @@ export const makeKafkaBus = (config: KafkaBusConfig) =>
       Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", error: "brokers unreachable" } }))
     )
 
+    // A consumer group of its own per process: it sees every partition from the newest offset
+    // and never commits, so it neither takes partitions from the workers nor leaves a trace.
+    const follow = Stream.asyncScoped<ReadonlyArray<LogRecord>>((emit) =>
+      Effect.acquireRelease(
+        Effect.promise(async () => {
+          const follower = kafka.consumer({ groupId: `${config.groupId}-follow-${crypto.randomUUID()}`, allowAutoTopicCreation: false })
+          await follower.connect()
+          await follower.subscribe({ topics: [config.topic], fromBeginning: false })
+          await follower.run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              const records = batch.messages.map((m) => decodeRecord(m.value)).filter((r): r is LogRecord => typeof r !== "string")
+              if (records.length > 0) void emit.single(records)
+            }
+          })
+          return follower
+        }),
+        (follower) => Effect.promise(() => follower.disconnect())
+      ),
+      // Live tail may lose lines, never slow anything down: the oldest batches give way.
+      { bufferSize: 64, strategy: "sliding" }
+    )
+
     return LogBus.of({
       publish,
       partitionCount,
+      follow,
       health,
       assignments: Stream.unwrap(consume.pipe(Scope.extend(busScope), Effect.map((out) => Stream.fromQueue(out))))
     })

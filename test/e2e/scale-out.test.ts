@@ -150,6 +150,9 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
     const ns = await storedNumbers(expected.length)
     // Exactly the acknowledged records: none lost, none twice.
     expect(ns.sort((a, b) => a - b)).toEqual(expected)
+    // The survivor consumes every partition now.
+    const survivor = await json(fetch(`${workers[1]!.url}/health`))
+    expect(survivor.details.actors.filter((a: any) => a.kind === "partition-consumer").length).toBe(4)
     await Bun.sleep(2_000)
     expect((await storedNumbers(expected.length)).length).toBe(expected.length)
   })

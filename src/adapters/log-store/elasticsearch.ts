@@ -1,10 +1,11 @@
 import { Client, errors, HttpConnection, type estypes } from "@elastic/elasticsearch"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
-import type { Level, LogRecord } from "../../domain/log-record.ts"
+import type { LogRecord } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
-import { type AllTimeCount, type ErrorGroup, type LevelCount, LogStore, type RollupFilter, type SeriesPoint } from "../../ports/log-store.ts"
+import { LogStore } from "../../ports/log-store.ts"
 import { bulkIndex } from "./elasticsearch-bulk.ts"
+import { buckets, metricsQueries } from "./elasticsearch-metrics.ts"
 import { compileSearch, NEWEST_FIRST, OLDEST_FIRST, serviceAndLevel } from "./elasticsearch-query.ts"
 import { deadLetterIndex, deadLetterMappings, logsTemplate } from "./elasticsearch-template.ts"
 
@@ -57,13 +58,6 @@ const toRecord = (source: Source): LogRecord => {
 
 const RECORD_FIELDS = ["id", "timestamp", "received_at", "service", "level", "message", "host", "trace_id", "span_id", "correlation_id", "attributes"]
 
-/** Rollup windows are whole minutes, both ends included, as in SQLite's per-minute tables. */
-const minuteRange = (filter: RollupFilter) => ({
-  range: { timestamp: { gte: Math.floor(filter.from / 60_000) * 60_000, lte: (Math.floor(filter.to / 60_000) + 1) * 60_000 - 1 } }
-})
-
-type Buckets = { buckets: Array<{ key: string | number; doc_count: number } & Record<string, any>> }
-
 export const makeElasticsearchStore = (config: ElasticsearchStoreConfig) =>
   Effect.gen(function*() {
     const client = yield* Effect.acquireRelease(
@@ -105,14 +99,12 @@ export const makeElasticsearchStore = (config: ElasticsearchStoreConfig) =>
       )
     const aggregate = (query: estypes.QueryDslQueryContainer, aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
       search({ size: 0, track_total_hits: false, query, aggs }).pipe(Effect.map((r) => (r.aggregations ?? {}) as Record<string, any>))
-    const buckets = (agg: unknown) => ((agg as Buckets | undefined)?.buckets ?? [])
 
     const findById = (id: string) =>
       search({ size: 1, query: { term: { id } }, _source: RECORD_FIELDS }).pipe(
         Effect.map((r) => Option.fromNullable(r.hits.hits[0]?._source).pipe(Option.map(toRecord)))
       )
 
-    const rollupQuery = (filter: RollupFilter) => ({ bool: { filter: [minuteRange(filter), ...serviceAndLevel(filter)] } })
 
     return LogStore.of({
       index: (batch) =>
@@ -207,70 +199,7 @@ export const makeElasticsearchStore = (config: ElasticsearchStoreConfig) =>
           Effect.map((aggs) => buckets(aggs.buckets).map((b) => ({ bucket: Number(b.key), count: b.doc_count })))
         ),
 
-      counts: (filter) =>
-        aggregate(rollupQuery(filter), {
-          services: { terms: { field: "service", size: 10_000 }, aggs: { levels: { terms: { field: "level", size: 10 }, aggs: { bytes: { sum: { field: "bytes" } } } } } }
-        }).pipe(Effect.map((aggs) =>
-          buckets(aggs.services).flatMap((s) =>
-            buckets(s.levels).map((l): LevelCount => ({ service: String(s.key), level: String(l.key) as Level, count: l.doc_count, bytes: l.bytes.value ?? 0 }))
-          )
-        )),
-
-      series: (filter, bucketMinutes) =>
-        aggregate(rollupQuery(filter), {
-          buckets: {
-            date_histogram: { field: "timestamp", fixed_interval: `${bucketMinutes}m`, min_doc_count: 1 },
-            aggs: { levels: { terms: { field: "level", size: 10, order: { _key: "asc" } } } }
-          }
-        }).pipe(Effect.map((aggs) =>
-          buckets(aggs.buckets).flatMap((b) =>
-            buckets(b.levels).map((l): SeriesPoint => ({ bucket: Number(b.key), level: String(l.key) as Level, count: l.doc_count }))
-          )
-        )),
-
-      topErrors: (filter, limit) =>
-        // Fingerprints are of errors only: a level filter does not apply.
-        aggregate({ bool: { filter: [minuteRange(filter), ...serviceAndLevel({ services: filter.services }), { exists: { field: "fingerprint" } }] } }, {
-          services: {
-            terms: { field: "service", size: 10_000 },
-            aggs: {
-              errors: {
-                terms: { field: "fingerprint", size: limit },
-                aggs: { last: { max: { field: "timestamp" } }, sample: { top_hits: { size: 1, _source: ["message"], sort: [{ timestamp: { order: "desc" } }] } } }
-              }
-            }
-          }
-        }).pipe(Effect.map((aggs) =>
-          buckets(aggs.services).flatMap((s) =>
-            buckets(s.errors).map((e): ErrorGroup => ({
-              fingerprint: String(e.key),
-              service: String(s.key),
-              count: e.doc_count,
-              sample: e.sample.hits.hits[0]?._source?.message ?? "",
-              last_seen: Math.floor(e.last.value / 60_000) * 60_000
-            }))
-          ).sort((x, y) => y.count - x.count || y.last_seen - x.last_seen).slice(0, limit)
-        )),
-
-      allTime: (service) =>
-        aggregate(service === undefined ? { match_all: {} } : { term: { service } }, {
-          services: {
-            terms: { field: "service", size: 10_000 },
-            aggs: { levels: { terms: { field: "level", size: 10 }, aggs: { bytes: { sum: { field: "bytes" } }, first: { min: { field: "timestamp" } }, last: { max: { field: "timestamp" } } } } }
-          }
-        }).pipe(Effect.map((aggs) =>
-          buckets(aggs.services).flatMap((s) =>
-            buckets(s.levels).map((l): AllTimeCount => ({
-              service: String(s.key),
-              level: String(l.key) as Level,
-              count: l.doc_count,
-              bytes: l.bytes.value ?? 0,
-              first_seen: Math.floor(l.first.value / 60_000) * 60_000,
-              last_seen: (Math.floor(l.last.value / 60_000) + 1) * 60_000 - 1
-            }))
-          )
-        )),
-
+      ...metricsQueries(aggregate),
       expire: (rule, limit) =>
         Effect.gen(function*() {
           // No _delete_by_query in the minimal distribution: find the oldest ids, then delete them in one _bulk.

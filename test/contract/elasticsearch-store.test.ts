@@ -83,3 +83,35 @@ describe.skipIf(!hosts)("Elasticsearch store: what the engine may refuse", () =>
     }
   })
 })
+
+describe.skipIf(!hosts)("Elasticsearch store: retention on daily indices", () => {
+  test("a day whose every record expired is dropped as a whole index; a day that keeps some records loses only the expired ones", async () => {
+    const index = `${run}r${n++}`
+    const scope = await Effect.runPromise(Scope.make())
+    const context = await Effect.runPromise(Layer.buildWithScope(ElasticsearchStoreLive({
+      hosts: hosts!.split(","), index, shards: 1, replicas: 0, refresh: "true", countCap: 50, fieldLimit: 1000, requestTimeout: "30 seconds"
+    }), scope))
+    const store = Context.get(context, LogStore)
+    const client = new Client({ node: hosts!.split(",")[0]!, Connection: HttpConnection })
+    try {
+      const day = (d: number) => Date.UTC(2026, 10, d, 12)
+      const gone = [makeRecord({ service: "api", timestamp: day(10) }), makeRecord({ service: "api", timestamp: day(10) + 1 })]
+      const mixedApi = makeRecord({ service: "api", timestamp: day(11) })
+      const audit = makeRecord({ service: "audit", timestamp: day(11) })
+      const fresh = makeRecord({ service: "api", timestamp: day(20) })
+      await Effect.runPromise(store.index([...gone, mixedApi, audit, fresh]))
+      const rule = { cutoff: day(15), exceptServices: ["audit"] }
+      // The caller repeats until a short batch, as the retention actor does.
+      const deleted: number[] = []
+      for (let d = -1; d !== 0;) deleted.push(d = await Effect.runPromise(store.expire(rule, 10)))
+      expect(deleted).toEqual([2, 1, 0])
+      const indices = (await client.cat.indices({ index: `${index}-*`, format: "json", h: ["index"] })).map((i) => i.index).sort()
+      expect(indices).toEqual([`${index}-2026.11.11`, `${index}-2026.11.20`])
+      const left = await Effect.runPromise(store.search({ limit: 10 }))
+      expect(left.logs.map((l) => l.id)).toEqual([fresh.id, audit.id])
+    } finally {
+      await client.close()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
+  })
+})

@@ -6,7 +6,8 @@ import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts
 import { LogStore } from "../../ports/log-store.ts"
 import { bulkIndex } from "./elasticsearch-bulk.ts"
 import { buckets, metricsQueries } from "./elasticsearch-metrics.ts"
-import { compileSearch, NEWEST_FIRST, OLDEST_FIRST, serviceAndLevel } from "./elasticsearch-query.ts"
+import { compileSearch, NEWEST_FIRST, OLDEST_FIRST } from "./elasticsearch-query.ts"
+import { makeExpire } from "./elasticsearch-retention.ts"
 import { deadLetterIndex, deadLetterMappings, logsTemplate } from "./elasticsearch-template.ts"
 
 /**
@@ -200,20 +201,7 @@ export const makeElasticsearchStore = (config: ElasticsearchStoreConfig) =>
         ),
 
       ...metricsQueries(aggregate),
-      expire: (rule, limit) =>
-        Effect.gen(function*() {
-          // No _delete_by_query in the minimal distribution: find the oldest ids, then delete them in one _bulk.
-          const filter: estypes.QueryDslQueryContainer[] = [{ range: { timestamp: { lt: rule.cutoff } } }, ...serviceAndLevel({ services: rule.services })]
-          const query = { bool: { filter, must_not: rule.exceptServices?.length ? [{ terms: { service: [...rule.exceptServices] } }] : [] } }
-          const found = yield* search({ query, sort: OLDEST_FIRST, size: limit, _source: false, track_total_hits: false })
-          const hits = found.hits.hits
-          if (hits.length === 0) return 0
-          const response = yield* call(() => client.bulk({
-            refresh: config.refresh === "wait_for" ? "wait_for" : config.refresh === "true",
-            operations: hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } }))
-          }))
-          return response.items.filter((i) => i.delete && (i.delete.status < 300 || i.delete.status === 404)).length
-        }),
+      expire: makeExpire(client, { index: config.index, refresh: config.refresh }, search),
 
       health: call(() => client.cluster.health({ timeout: "2s" })).pipe(
         Effect.map((h) => ({

@@ -121,7 +121,7 @@ const schema = z.object({
   ELASTICSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, "expected a lower-case index name").default("logflow-logs"),
   ELASTICSEARCH_SHARDS: int(1, 64).default(1),
   ELASTICSEARCH_REPLICAS: int(0, 16).default(0),
-  /** When written logs become searchable: `wait_for` (before ingest is acknowledged), `true` (forced, slower), `false` (within a second). */
+  /** When written logs become searchable: `wait_for` (before the batch counts as stored), `true` (forced, slower), `false` (within a second). */
   ELASTICSEARCH_REFRESH: z.enum(["true", "false", "wait_for"]).default("wait_for"),
   /** Mapped fields per daily index; attributes beyond it are kept but not searchable. */
   ELASTICSEARCH_FIELD_LIMIT: int(100, 100_000).default(1_000),

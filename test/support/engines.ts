@@ -41,17 +41,14 @@ export const useEngine = async (engine: Engine, cleanUp: (address: string) => Pr
   }
   if (fetched.exitCode !== 0) return unavailable(`scripts/engines/fetch.sh ${engine} failed:\n${fetched.stderr.toString()}`)
   const dir = mkdtempSync(join(tmpdir(), `logflow-${engine}-`))
-  // The scripts run the engine detached; the test file's end stops it.
-  const started = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
-    const proc = Bun.spawn(["bash", join(ROOT, "scripts/engines", `${engine}.sh`), "start", "--port", String(freePort()), "--dir", dir], { stdout: "pipe", stderr: "pipe" })
-    void Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
-      .then(([code, out, err]) => resolve({ code, out, err }))
-  })
-  if (started.code !== 0) {
+  // The script leaves the engine running detached once it answers; the file's end stops it.
+  const proc = Bun.spawn(["bash", join(ROOT, "scripts/engines", `${engine}.sh`), "start", "--port", String(freePort()), "--dir", dir], { stdout: "pipe", stderr: "pipe" })
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
+  if (code !== 0) {
     rmSync(dir, { recursive: true, force: true })
-    return unavailable(`scripts/engines/${engine}.sh start failed:\n${started.err}`)
+    return unavailable(`scripts/engines/${engine}.sh start failed:\n${err}`)
   }
-  const address = started.out.trim().split("\n").at(-1)!
+  const address = out.trim().split("\n").at(-1)!
   afterAll(async () => {
     await cleanUp(address)
     script(engine, "stop", "--dir", dir)

@@ -104,7 +104,18 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
     const evaluate = (ruleId: string) => evaluateRule(ruleId, { flapThreshold: FLAP_THRESHOLD })
     const alertsOf = (ruleId: string) => Effect.flatMap(TriggeredAlerts, (alerts) => alerts.list({ ruleId, limit: 100, offset: 0 }))
     const ruleOf = (ruleId: string) => Effect.flatMap(AlertRules, (rules) => rules.byId(ruleId)).pipe(Effect.map(Option.getOrThrow))
-    const events = (path: string) => receiver.received(path).map((r) => r.json.event)
+    /**
+     * The events delivered, once each: delivery is at least once (an attempt that times out on
+     * a busy machine is retried though it may have arrived), and a retry carries the same
+     * X-LogFlow-Delivery id, which is how a receiver tells it apart.
+     */
+    const events = (path: string) => {
+      const seen = new Set<string>()
+      return receiver.received(path).filter((r) => {
+        const id = r.headers.get("x-logflow-delivery")!
+        return !seen.has(id) && seen.add(id)
+      }).map((r) => r.json.event)
+    }
 
     alertTest("a burst fires once with a signed webhook, counts over the sliding window, and resolves when it leaves the window", (path) =>
       Effect.gen(function*() {

@@ -45,7 +45,7 @@ test.skipIf(!ready)("a worker killed during a rebalance: its partitions are take
     const api = await startServer({ role: "api", env })
     processes.push(api)
 
-    const load = startIngestLoad({ url: () => api.url, service: "rebalance", writers: 2, batch: 50, resend: true, fields: { run: tag } })
+    const load = startIngestLoad({ url: () => api.url, service: "rebalance", services: 8, writers: 2, batch: 50, resend: true, fields: { run: tag } })
     await load.untilAcknowledged(1_000)
 
     // The second worker's arrival starts a rebalance; the first dies in the middle of it.
@@ -67,7 +67,13 @@ test.skipIf(!ready)("a worker killed during a rebalance: its partitions are take
       await Bun.sleep(500)
       total = await stored()
     }
-    const partitions = (await (await fetch(`${second.url}/health`)).json()).details.actors.filter((a: { kind: string }) => a.kind === "partition-consumer").length
+    // The dead worker's partitions move once its session times out (KAFKA_SESSION_TIMEOUT_MS).
+    const assigned = async () => (await (await fetch(`${second.url}/health`)).json()).details.actors.filter((a: { kind: string }) => a.kind === "partition-consumer").length as number
+    let partitions = await assigned()
+    for (let i = 0; i < 60 && partitions < 4; i++) {
+      await Bun.sleep(500)
+      partitions = await assigned()
+    }
     console.log(`worker killed during rebalance: sent=${sent} acknowledged=${acknowledged.length} stored=${total} survivor partitions=${partitions}`)
     reportFault({
       fault: "worker SIGKILLed during a rebalance",

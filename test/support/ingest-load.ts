@@ -21,7 +21,9 @@ export interface IngestLoad {
 
 export interface LoadOptions {
   readonly url: () => string
+  /** Every record's service; with `services`, batches take turns among `<service>-0` … `<service>-<services - 1>` (spread over partitions). */
   readonly service: string
+  readonly services?: number
   readonly writers?: number
   readonly batch?: number
   /** Resend a refused batch (same ids) until it is acknowledged, as a well-behaved shipper does; else move on. */
@@ -44,7 +46,8 @@ export const startIngestLoad = (options: LoadOptions): IngestLoad => {
   const writer = async (w: number) => {
     for (let batch = 0; !stopping; batch++) {
       const ids = Array.from({ length: batchSize }, () => ulid())
-      const body = ids.map((id, i) => JSON.stringify({ id, service: options.service, message: `writer ${w} batch ${batch} line ${i}`, ...options.fields })).join("\n")
+      const service = options.services ? `${options.service}-${batch % options.services}` : options.service
+      const body = ids.map((id, i) => JSON.stringify({ id, service, message: `writer ${w} batch ${batch} line ${i}`, ...options.fields })).join("\n")
       sent += batchSize
       for (;;) {
         const status = await post(body)

@@ -1,11 +1,13 @@
 import { runIngestBench } from "./ingest.ts"
 import { runMetricsBench } from "./metrics.ts"
+import { runSearchBench } from "./search.ts"
 import { runSoakBench } from "./soak.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
   ingest: runIngestBench,
   metrics: runMetricsBench,
+  search: runSearchBench,
   soak: runSoakBench
 }
 

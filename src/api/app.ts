@@ -27,6 +27,7 @@ import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
 import { systemRoutes } from "./routes/system.ts"
+import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
 
 export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline | Retention | RetentionRunner
@@ -71,3 +72,4 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))
     .use(adminConfigRoutes(run, config, telemetry))
+    .use(uiRoutes())

@@ -61,7 +61,7 @@ const usePolled = <T,>(url: string) => {
 const Rates = ({ rates }: { rates: Readonly<Record<string, Rate>> }) => (
   <dl class="stats">
     {Object.entries(rates).map(([window, r]) => (
-      <div key={window}><dt>Last {window}</dt><dd>{formatNumber(r.logs_per_second, 1)} logs/s</dd></div>
+      <div key={window}><dt>Last {window}</dt><dd>{formatNumber(r.logs_per_second, r.logs_per_second < 10 ? 2 : 1)} logs/s <span class="muted">({formatNumber(r.count)})</span></dd></div>
     ))}
   </dl>
 )

@@ -97,7 +97,7 @@ export const TailPage = () => {
       </form>
       <p class="summary" aria-live="polite">
         <span class={`status status-${status}`} data-testid="tail-status">{status}</span>
-        {" "}{formatNumber(lines.length)} lines shown{held.length > 0 && `, ${formatNumber(held.length)} held while paused`}{missed > 0 && `, ${formatNumber(missed)} missed (the browser fell behind)`}
+        {" "}{formatNumber(lines.length)} {lines.length === 1 ? "line" : "lines"} shown{held.length > 0 && `, ${formatNumber(held.length)} held while paused`}{missed > 0 && `, ${formatNumber(missed)} missed (the browser fell behind)`}
       </p>
       {error && <p class="error" role="alert">{error}</p>}
       <LogTable logs={lines} pattern={pattern} emptyText={status === "live" ? "Waiting for matching logs…" : "No lines yet."} />

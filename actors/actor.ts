@@ -21,6 +21,8 @@ export interface ActorConfig {
   readonly whenFull?: WhenFull
   /** A mailbox owned by someone else (a bus partition); the actor consumes it but does not create it. */
   readonly mailbox?: Queue.Queue<any>
+  /** Messages waiting, when they are kept outside `mailbox` (which then only wakes the actor); with `capacity`. */
+  readonly depth?: () => number
   /** First restart delay after a defect; doubles on each further defect. Default: 100 ms. */
   readonly restartDelay?: Duration.DurationInput
   /** Upper bound on the restart delay. Default: 10 s. */
@@ -53,7 +55,7 @@ export const spawn = <M, R>(
   Effect.gen(function*() {
     const whenFull = config.whenFull ?? "block"
     const mailbox: Queue.Queue<M> = config.mailbox ?? (yield* makeMailbox<M>(config.capacity, whenFull))
-    const capacity = Queue.capacity(mailbox)
+    const capacity = config.depth ? config.capacity : Queue.capacity(mailbox)
     const stats: ActorStats = {
       name: config.name,
       kind: config.kind,
@@ -62,7 +64,7 @@ export const spawn = <M, R>(
       restarts: 0,
       dropped: 0,
       // The queue's size also counts suspended senders (positive) or takers (negative).
-      depth: () => Math.min(capacity, Math.max(0, Option.getOrElse(mailbox.unsafeSize(), () => 0))),
+      depth: config.depth ?? (() => Math.min(capacity, Math.max(0, Option.getOrElse(mailbox.unsafeSize(), () => 0)))),
       capacity
     }
     yield* registerStats(stats)

@@ -8,6 +8,12 @@ import { instrumentStore } from "./telemetry/instrumented-store.ts"
 import { Telemetry, TelemetryLive } from "./telemetry/prometheus.ts"
 import { tracingLayer } from "./telemetry/tracing.ts"
 import { RetentionRunnerLive } from "../actors/retention.ts"
+import { AlertEngine, AlertEngineLive } from "../actors/alert-engine.ts"
+import { NotifiersLive } from "../actors/notifier.ts"
+import { LeaderLeaseLive } from "./alerting/leader-lease.ts"
+import { NotificationLogLive } from "./alerting/notification-log.ts"
+import { AlertRulesLive } from "./alerting/rules.ts"
+import { TriggeredAlertsLive } from "./alerting/triggered.ts"
 import { RetentionLive } from "./retention/settings.ts"
 import { ActorRegistry } from "../actors/stats.ts"
 import { PipelineLive } from "../pipelines/build.ts"
@@ -54,6 +60,19 @@ export const accountsLayer = (config: Config) => {
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
 }
 
+/** Alert rules and their history; the engine (with its notifiers) where this process evaluates them. */
+export const alertingLayer = (config: Config) => {
+  const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive)
+  const engine = config.ALERTING_ENABLED
+    ? AlertEngineLive({
+      syncInterval: Duration.millis(config.ALERT_SYNC_INTERVAL_MS),
+      leaseMs: config.ALERT_LEADER_LEASE_MS,
+      flapThreshold: config.ALERT_FLAP_THRESHOLD
+    }).pipe(Layer.provide(NotifiersLive(config)))
+    : AlertEngine.Remote
+  return engine.pipe(Layer.provideMerge(repositories))
+}
+
 /** Prometheus reads actor statistics at scrape time. */
 const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
   const telemetry = yield* Telemetry
@@ -63,6 +82,7 @@ const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
 export const roleLayer = (role: Role, config: Config) =>
   HttpServerLive(config).pipe(
     Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
+    Layer.provideMerge(alertingLayer(config)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),

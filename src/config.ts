@@ -109,6 +109,37 @@ const schema = z.object({
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
 
+  /** Run the alert engine in this process (roles `all` and `alerting`). */
+  ALERTING_ENABLED: bool.default(true),
+  /** How often the engine reloads rules (changes made by other processes) and renews its leader lease. */
+  ALERT_SYNC_INTERVAL_MS: int(100, 600_000).default(5_000),
+  /** A leader that has not renewed its lease for this long is replaced by another alerting process. */
+  ALERT_LEADER_LEASE_MS: int(1_000, 3_600_000).default(20_000),
+  /** A rule that flips between firing and clear more often than this in an hour is flapping. */
+  ALERT_FLAP_THRESHOLD: int(2, 1_000).default(6),
+  /** Pending notifications per channel; beyond it, a rule's pending notification is replaced by its newer one. */
+  ALERT_NOTIFIER_MAILBOX: int(1, 100_000).default(100),
+  ALERT_WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  /** Attempts per webhook or Slack notification, with exponential backoff from ALERT_WEBHOOK_RETRY_BASE_MS. */
+  ALERT_WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(4),
+  ALERT_WEBHOOK_RETRY_BASE_MS: int(10, 600_000).default(1_000),
+  /**
+   * Webhook hosts allowed even though they are private or loopback addresses (comma-separated
+   * host names, IP addresses or CIDR ranges; `*` allows all). Rules are user input, so by default
+   * they cannot reach the internal network.
+   */
+  ALERT_WEBHOOK_ALLOWED_HOSTS: z.string().max(4096).default(""),
+  /** Base URL of this LogFlow as users reach it, for links in notifications. */
+  PUBLIC_URL: z.url().optional(),
+  /** Email notifications (SMTP); the email channel is refused while SMTP_HOST is unset. */
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: int(1, 65535).default(587),
+  /** `true`: TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: bool.default(false),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_FROM: z.string().min(3).default("LogFlow <logflow@localhost>"),
+
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_DEFAULT: rate.default("100/minute"),
   RATE_LIMIT_SEARCH: rate.default("50/minute"),
@@ -131,6 +162,8 @@ export type Config = z.infer<typeof schema> & {
   readonly adminPassword: string
   /** Redis URL when Redis is configured, else undefined (in-process cache and limits). */
   readonly redisUrl: string | undefined
+  /** PUBLIC_URL without a trailing slash, or http://localhost:<API_PORT>. */
+  readonly publicUrl: string
 }
 
 export class ConfigError extends Error {}
@@ -167,6 +200,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     requireAuthForRead: c.REQUIRE_AUTH_FOR_READ ?? production,
     registrationEnabled: c.REGISTRATION_ENABLED ?? !production,
     adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.API_PORT}`).replace(/\/+$/, ""),
     redisUrl: c.REDIS_URL ?? (c.REDIS_HOST
       ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}`
       : undefined)

@@ -14,6 +14,10 @@ import type { Cache } from "../ports/cache.ts"
 import type { Pipeline } from "../../pipelines/build.ts"
 import type { RetentionRunner } from "../../actors/retention.ts"
 import type { Retention } from "../retention/settings.ts"
+import type { AlertEngine } from "../../actors/alert-engine.ts"
+import type { AlertRules } from "../alerting/rules.ts"
+import type { TriggeredAlerts } from "../alerting/triggered.ts"
+import type { NotificationLog } from "../alerting/notification-log.ts"
 import { VERSION } from "../version.ts"
 import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
@@ -22,6 +26,7 @@ import { prometheusRoutes } from "./routes/prometheus.ts"
 import { tailRoutes } from "./routes/tail.ts"
 import { traceRoutes } from "./routes/trace.ts"
 import { adminConfigRoutes } from "./routes/admin-config.ts"
+import { alertRoutes } from "./routes/alerts.ts"
 import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
@@ -31,6 +36,7 @@ import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
 
 export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline | Retention | RetentionRunner
+  | AlertRules | TriggeredAlerts | NotificationLog | AlertEngine
 
 /** Browsers may call the API only from the configured origins; with none configured, no CORS headers at all. */
 const corsFor = (origins: string) => {
@@ -54,6 +60,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
           { name: "logs", description: "Ingest and search" },
           { name: "auth", description: "Accounts, tokens and API keys" },
           { name: "metrics", description: "Analytics from live rollups" },
+          { name: "alerts", description: "Alert rules, triggered alerts and their notifications" },
           { name: "cache", description: "Response cache" },
           { name: "rate limits", description: "Per-client request limits" },
           { name: "trace", description: "Request ids, correlation and trace context" },
@@ -72,4 +79,5 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))
     .use(adminConfigRoutes(run, config, telemetry))
+    .use(alertRoutes(run, config, telemetry))
     .use(uiRoutes())

@@ -30,10 +30,10 @@ export const makeTelemetry = (storeEngine: string) => {
     databaseConnections: new Gauge({ name: "database_connections", help: "Account database connections in use", registers }),
     authAttempts: new Counter({ name: "auth_attempts_total", help: "Login and token checks by outcome", labelNames: ["result"] as const, registers }),
     usersRegistered: new Counter({ name: "users_registered_total", help: "Users registered", registers }),
-    // The seed's alert metrics, exported now so dashboards can rely on them; nothing counts into
-    // them until the alert engine is built.
+    // The seed's alert metrics, plus notification outcomes per channel.
     alertsTriggered: new Counter({ name: "alerts_triggered_total", help: "Alerts that started firing", labelNames: ["rule_name"] as const, registers }),
     alertsChecked: new Counter({ name: "alerts_checked_total", help: "Alert rule evaluations", registers }),
+    alertNotifications: new Counter({ name: "alert_notifications_total", help: "Alert notification delivery attempts by outcome", labelNames: ["channel", "outcome"] as const, registers }),
     rateLimitExceeded: new Counter({ name: "rate_limit_exceeded_total", help: "Requests refused by a rate limit", labelNames: ["endpoint"] as const, registers }),
     batchSize: new Histogram({ name: "logflow_indexer_batch_size", help: "Records per batch written by the indexer", buckets: [1, 10, 100, 500, 1000, 2000, 4000, 8000, 16000], registers }),
     indexingDuration: new Histogram({ name: "logflow_indexing_duration_seconds", help: "Time to write one batch to the store", buckets: LATENCY_BUCKETS, registers }),

@@ -97,5 +97,31 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         updated_by TEXT
       )`
     ]
+  },
+  {
+    version: 2,
+    name: "alert notifications and leader leases",
+    statements: [
+      // One row per delivery attempt of a notification, so users can see why one did not arrive.
+      `CREATE TABLE notification_attempts (
+        id TEXT PRIMARY KEY,
+        alert_id TEXT NOT NULL REFERENCES triggered_alerts(id) ON DELETE CASCADE,
+        rule_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        event TEXT NOT NULL,
+        attempt BIGINT NOT NULL,
+        outcome TEXT NOT NULL,
+        http_status BIGINT,
+        error TEXT,
+        attempted_at TEXT NOT NULL
+      )`,
+      "CREATE INDEX notification_attempts_alert ON notification_attempts(alert_id, attempted_at)",
+      // A lease names the one process that does a singleton job (the alert engine) until it expires.
+      `CREATE TABLE leader_leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      )`
+    ]
   }
 ]

@@ -2,11 +2,9 @@ import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
 import { z } from "zod"
 import { InvalidInput, NotFound } from "../../domain/errors.ts"
-import { checkFieldQueries } from "../../domain/field-query.ts"
 import { decodeIngestBody, MalformedBody } from "../../domain/ingest-body.ts"
 import { toJson } from "../../domain/log-record.ts"
 import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
-import { parseTextQuery, QuerySyntaxError } from "../../domain/text-query.ts"
 import { ulidTime } from "../../domain/ulid.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { type FacetField, LogStore, type SearchPage } from "../../ports/log-store.ts"
@@ -19,7 +17,7 @@ import { errorBody, errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
-import { commaList, levelsParam, timeParam } from "../query-params.ts"
+import { commaList, levelsParam, textQueryParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { ingestDocs, searchDocs } from "./logs-docs.ts"
 
@@ -66,17 +64,7 @@ export const toSearchRequest = (params: SearchParams, now: number): Effect.Effec
     const from = yield* timeParam("from", params.from, now)
     const to = yield* timeParam("to", params.to, now)
     if (from !== undefined && to !== undefined && from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
-    let text
-    if (params.query !== undefined) {
-      try {
-        text = parseTextQuery(params.query)
-      } catch (e) {
-        if (e instanceof QuerySyntaxError) return yield* new InvalidInput({ field: "query", reason: e.message })
-        throw e
-      }
-      const problem = checkFieldQueries(text, now)
-      if (problem !== undefined) return yield* new InvalidInput({ field: "query", reason: problem })
-    }
+    const text = params.query === undefined ? undefined : yield* textQueryParam("query", params.query, now)
     let cursor
     if (params.cursor !== undefined) {
       cursor = decodeCursor(params.cursor)

@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
+import { AlertEngine } from "../../../actors/alert-engine.ts"
 import { ActorRegistry, actorSummary } from "../../../actors/stats.ts"
 import { MetaDatabase } from "../../adapters/meta-store/database.ts"
 import { RedisConnection } from "../../adapters/redis/client.ts"
@@ -26,6 +27,7 @@ const health = Effect.gen(function*() {
   // Redis is optional and never fatal: when it is down, cache and limits run in process.
   const redis = Option.map(yield* Effect.serviceOption(RedisConnection), (c) => c.isReady() ? "healthy" : "unhealthy")
   const actors = registry.all().map(actorSummary)
+  const alerting = yield* Effect.serviceOption(AlertEngine).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status })))
   const healthy = storeHealth.status === "healthy" && databaseHealth.status === "healthy"
   return {
     status: healthy ? "healthy" : "unhealthy",
@@ -42,6 +44,7 @@ const health = Effect.gen(function*() {
       log_store: storeHealth.details ?? {},
       log_bus: { engine: "memory", partitions: bus.partitionCount },
       database: databaseHealth.details,
+      ...(alerting ? { alerting } : {}),
       actors
     }
   }

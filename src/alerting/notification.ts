@@ -1,0 +1,101 @@
+import { createHmac } from "node:crypto"
+import { type AlertRuleWithSecret, CONDITION_SYMBOLS, type TriggeredAlert } from "./rule.ts"
+
+/**
+ * What a notification says, whatever the channel: an alert started firing, is still firing
+ * (after the cooldown), resolved, or its rule is flapping.
+ */
+
+export type NotificationEvent = "firing" | "repeat" | "resolved" | "flapping"
+
+export interface Notification {
+  readonly event: NotificationEvent
+  readonly rule: AlertRuleWithSecret
+  readonly alert: TriggeredAlert
+  /** When the evaluation that caused it ran (ISO-8601). */
+  readonly at: string
+}
+
+const STATE: Record<NotificationEvent, string> = { firing: "FIRING", repeat: "STILL FIRING", resolved: "RESOLVED", flapping: "FLAPPING" }
+
+/** `[FIRING] Payment errors: 57 > 50 logs in 5 min` */
+export const headline = ({ event, rule, alert }: Notification) =>
+  `[${STATE[event]}] ${rule.name}: ${alert.value} ${CONDITION_SYMBOLS[rule.condition]} ${rule.threshold} logs in ${rule.time_window} min`
+
+export const links = ({ rule, alert }: Notification, publicUrl: string) => {
+  const search = new URLSearchParams({ from: `now-${rule.time_window}m` })
+  if (rule.query) search.set("query", rule.query)
+  if (rule.services.length) search.set("service", rule.services.join(","))
+  if (rule.levels.length) search.set("level", rule.levels.join(","))
+  return {
+    alert: `${publicUrl}/api/v1/alerts/triggered/${alert.id}`,
+    rule: `${publicUrl}/api/v1/alerts/rules/${rule.id}`,
+    logs: `${publicUrl}/api/v1/logs/search?${search}`
+  }
+}
+
+/** The webhook body: the rule, the alert, the value and links to look further. */
+export const webhookPayload = (n: Notification, publicUrl: string) => ({
+  event: `alert.${n.event}`,
+  summary: headline(n),
+  sent_at: n.at,
+  value: n.alert.value,
+  rule: {
+    id: n.rule.id,
+    name: n.rule.name,
+    description: n.rule.description,
+    condition: n.rule.condition,
+    threshold: n.rule.threshold,
+    time_window: n.rule.time_window,
+    services: n.rule.services,
+    levels: n.rule.levels,
+    query: n.rule.query
+  },
+  alert: n.alert,
+  links: links(n, publicUrl)
+})
+
+/** `X-LogFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body with the rule's secret>` */
+export const signature = (body: string, secret: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`
+
+/** Slack's incoming-webhook format: a fallback `text` and Block Kit blocks. */
+export const slackMessage = (n: Notification, publicUrl: string) => {
+  const to = links(n, publicUrl)
+  const samples = n.alert.sample_log_ids.slice(0, 5).map((id) => `\`${id}\``).join(", ")
+  return {
+    text: headline(n),
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: headline(n).slice(0, 150) } },
+      {
+        type: "section",
+        fields: [
+          { type: "mrkdwn", text: `*Value*\n${n.alert.value}` },
+          { type: "mrkdwn", text: `*Condition*\n${CONDITION_SYMBOLS[n.rule.condition]} ${n.rule.threshold} in ${n.rule.time_window} min` },
+          { type: "mrkdwn", text: `*Services*\n${n.rule.services.join(", ") || "all"}` },
+          { type: "mrkdwn", text: `*Levels*\n${n.rule.levels.join(", ") || "all"}` }
+        ]
+      },
+      ...(samples ? [{ type: "context", elements: [{ type: "mrkdwn", text: `Sample logs: ${samples}` }] }] : []),
+      { type: "section", text: { type: "mrkdwn", text: `<${to.logs}|Matching logs> · <${to.alert}|Alert> · <${to.rule}|Rule>` } }
+    ]
+  }
+}
+
+export const emailMessage = (n: Notification, publicUrl: string) => {
+  const to = links(n, publicUrl)
+  return {
+    subject: headline(n),
+    text: [
+      headline(n),
+      "",
+      n.rule.description ?? "",
+      `Value: ${n.alert.value} (threshold ${CONDITION_SYMBOLS[n.rule.condition]} ${n.rule.threshold} over ${n.rule.time_window} min)`,
+      `Services: ${n.rule.services.join(", ") || "all"}; levels: ${n.rule.levels.join(", ") || "all"}`,
+      `Triggered at: ${n.alert.triggered_at}`,
+      n.alert.sample_log_ids.length ? `Sample logs: ${n.alert.sample_log_ids.join(", ")}` : "",
+      "",
+      `Matching logs: ${to.logs}`,
+      `Alert: ${to.alert}`
+    ].filter((line, i, all) => line !== "" || all[i - 1] !== "").join("\n")
+  }
+}

@@ -15,7 +15,7 @@ export type Channel = typeof CHANNELS[number]
 export const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const
 
 export interface Rule {
-  readonly id: string | number
+  readonly id: string
   readonly name: string
   readonly description: string | null
   readonly condition: Condition
@@ -34,14 +34,15 @@ export interface Rule {
   readonly last_evaluated_at: string | null
   readonly last_triggered_at: string | null
   readonly trigger_count: number
-  readonly webhook_secret?: string
+  /** Shown to the rule's owner and to admins: the key that signs its webhook deliveries. */
+  readonly webhook_secret?: string | null
 }
 
 export type AlertStatus = "firing" | "acknowledged" | "resolved"
 
 export interface TriggeredAlert {
-  readonly id: string | number
-  readonly rule_id: string | number
+  readonly id: string
+  readonly rule_id: string
   readonly rule_name: string
   readonly status: AlertStatus
   readonly condition: Condition
@@ -52,11 +53,13 @@ export interface TriggeredAlert {
   readonly last_seen_at: string
   readonly sample_log_ids: ReadonlyArray<string>
   readonly triggered_at: string
+  readonly last_notified_at: string | null
   readonly notification_count: number
-  readonly acknowledged_by: string | number | null
+  readonly acknowledged_by: string | null
   readonly acknowledged_at: string | null
-  readonly resolved_by: string | number | null
+  readonly resolved_by: string | null
   readonly resolved_at: string | null
+  readonly resolution: string | null
 }
 
 export interface TriggeredPage {

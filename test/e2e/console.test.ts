@@ -6,7 +6,8 @@ import { json, useServer } from "../support/server-process.ts"
 
 /**
  * The web console in a real browser (Debian's Chromium, headless) against the real server:
- * log in, search, zoom the histogram, open a line's context, live tail, services. Reads need
+ * log in, search, zoom the histogram, open a line's context, live tail, services, alert rules
+ * and triggered alerts. Reads need
  * a token here, so every call the console makes must carry it. Any console error or uncaught
  * exception fails the test; each page is saved as a screenshot under .ci/out/screenshots/.
  */
@@ -156,6 +157,53 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await page.getByRole("heading", { name: "checkout" }).waitFor()
     await page.locator(".stats").first().waitFor()
     await screenshot(page, "08-service")
+  })
+
+  test("alerts: create a rule, see it fire, acknowledge and resolve the alert, edit the rule", async () => {
+    await page.getByRole("link", { name: "Alerts" }).click()
+    await page.getByRole("link", { name: "New rule" }).click()
+    await page.getByLabel("Name").fill("checkout declines")
+    await page.getByLabel("Threshold").fill("2")
+    await page.getByLabel("over the last (minutes)").fill("1")
+    await page.getByLabel("Services (comma-separated; empty: all)").fill("alert-test")
+    await page.getByLabel("Evaluate every (seconds)").fill("1")
+    expect(await page.getByRole("checkbox", { name: "ERROR" }).isChecked()).toBe(true)
+    await screenshot(page, "09-alert-rule-form")
+    await page.getByRole("button", { name: "Create rule" }).click()
+    const rule = page.locator("table.rules tr", { hasText: "checkout declines" })
+    await rule.waitFor()
+    expect(await rule.textContent()).toContain("count > 2 in 1 min")
+
+    // Three errors in the window: more than two, so the rule fires at its next evaluation.
+    await ingest(Array.from({ length: 3 }, (_, i) => ({ service: "alert-test", level: "error", message: `card declined ${i}` })))
+    const alert = page.locator("table.alerts tr", { hasText: "checkout declines" })
+    const deadline = Date.now() + 20_000
+    while (!(await alert.isVisible())) {
+      if (Date.now() > deadline) throw new Error("the alert did not fire within 20 s")
+      await page.getByRole("button", { name: "Refresh" }).click()
+      await Bun.sleep(500)
+    }
+    expect(await alert.locator(".alert-status").textContent()).toBe("firing")
+    await screenshot(page, "10-alert-firing")
+
+    await alert.getByRole("button", { name: "Acknowledge" }).click()
+    await alert.waitFor({ state: "detached" })
+    await page.getByRole("button", { name: "Acknowledged" }).click()
+    await alert.filter({ hasText: "acknowledged by admin" }).waitFor()
+    await screenshot(page, "11-alert-acknowledged")
+    await alert.getByRole("button", { name: "Resolve" }).click()
+    await alert.waitFor({ state: "detached" })
+    await page.getByRole("button", { name: "Resolved" }).click()
+    await alert.filter({ hasText: "resolved by hand (admin)" }).waitFor()
+
+    await rule.getByRole("link", { name: "Edit" }).click()
+    const threshold = page.getByLabel("Threshold")
+    await page.getByRole("heading", { name: "Edit rule: checkout declines" }).waitFor()
+    expect(await threshold.inputValue()).toBe("2")
+    await threshold.fill("5")
+    await page.getByRole("button", { name: "Save" }).click()
+    await rule.filter({ hasText: "count > 5 in 1 min" }).waitFor()
+    await screenshot(page, "12-alerts")
   })
 
   test("signing out returns to the login form", async () => {

@@ -7,7 +7,7 @@ import { href } from "../route.ts"
 /**
  * Alerts: triggered alerts (firing first; acknowledge or resolve each) and the rules that fire
  * them (list, enable/disable, delete; create and edit on their own page, see rule-form.tsx).
- * Polls every 10 s so that a newly firing alert shows up without a reload.
+ * Both lists reload every 10 s (and on Refresh) so that a newly firing alert shows up by itself.
  */
 
 const REFRESH_MS = 10_000
@@ -21,11 +21,22 @@ const FILTERS: ReadonlyArray<{ readonly value: AlertStatus | ""; readonly label:
 export const describeCondition = (r: Pick<Rule, "condition" | "threshold" | "time_window">) =>
   `count ${CONDITIONS[r.condition] ?? r.condition} ${formatNumber(r.threshold)} in ${r.time_window} min`
 
-const Triggered = () => {
+/** Who acknowledged or resolved the alert, and how it was resolved. */
+const handled = (a: TriggeredAlert) =>
+  a.status === "resolved"
+    ? `${a.resolution ?? "resolved"}${a.resolved_by ? ` (${a.resolved_by})` : ""}`
+    : a.status === "acknowledged" ? `acknowledged by ${a.acknowledged_by ?? "?"}` : ""
+
+interface Refreshing {
+  /** Changes whenever both lists should load again (every REFRESH_MS, or on demand). */
+  readonly tick: number
+  readonly refresh: () => void
+}
+
+const Triggered = ({ tick, refresh }: Refreshing) => {
   const [status, setStatus] = useState<AlertStatus | "">("firing")
   const [page, setPage] = useState<TriggeredPage | undefined>()
   const [error, setError] = useState<string | undefined>()
-  const [tick, setTick] = useState(0)
 
   useEffect(() => {
     const controller = new AbortController()
@@ -34,17 +45,13 @@ const Triggered = () => {
         setPage(p)
         setError(undefined)
       }, (e) => isAbort(e) || setError(errorText(e)))
-    const timer = setTimeout(() => setTick(tick + 1), REFRESH_MS)
-    return () => {
-      clearTimeout(timer)
-      controller.abort()
-    }
+    return () => controller.abort()
   }, [status, tick])
 
   const act = async (alert: TriggeredAlert, action: "acknowledge" | "resolve") => {
     try {
-      await api(`/api/v1/alerts/triggered/${encodeURIComponent(String(alert.id))}/${action}`, { method: "POST" })
-      setTick(tick + 1)
+      await api(`/api/v1/alerts/triggered/${encodeURIComponent(alert.id)}/${action}`, { method: "POST" })
+      refresh()
     } catch (e) {
       setError(errorText(e))
     }
@@ -58,13 +65,14 @@ const Triggered = () => {
           {FILTERS.map((f) => (
             <button key={f.label} type="button" aria-pressed={status === f.value} onClick={() => setStatus(f.value)}>{f.label}</button>
           ))}
+          <button type="button" onClick={refresh}>Refresh</button>
         </div>
       </div>
       {error && <p class="error" role="alert">{error}</p>}
       {page && page.alerts.length === 0 && <p class="empty">No {status || ""} alerts.</p>}
       {page && page.alerts.length > 0 && (
         <table class="alerts">
-          <thead><tr><th>Rule</th><th>Status</th><th class="num">Value</th><th>Condition</th><th>Triggered</th><th>Last seen</th><th>Actions</th></tr></thead>
+          <thead><tr><th>Rule</th><th>Status</th><th class="num">Value</th><th>Condition</th><th>Triggered</th><th>Last seen</th><th>Handled</th><th>Actions</th></tr></thead>
           <tbody>
             {page.alerts.map((a) => (
               <tr key={a.id} data-alert-id={a.id}>
@@ -74,6 +82,7 @@ const Triggered = () => {
                 <td>{describeCondition(a)}</td>
                 <td class="col-time">{formatTime(a.triggered_at)}</td>
                 <td class="col-time">{formatTime(a.last_seen_at)}</td>
+                <td>{handled(a)}</td>
                 <td class="actions">
                   {a.status === "firing" && <button type="button" onClick={() => act(a, "acknowledge")}>Acknowledge</button>}
                   {a.status !== "resolved" && <button type="button" onClick={() => act(a, "resolve")}>Resolve</button>}
@@ -88,10 +97,9 @@ const Triggered = () => {
   )
 }
 
-const Rules = () => {
+const Rules = ({ tick, refresh }: Refreshing) => {
   const [rules, setRules] = useState<ReadonlyArray<Rule> | undefined>()
   const [error, setError] = useState<string | undefined>()
-  const [tick, setTick] = useState(0)
 
   useEffect(() => {
     const controller = new AbortController()
@@ -104,9 +112,9 @@ const Rules = () => {
     try {
       if (change === "delete") {
         if (!confirm(`Delete the rule "${rule.name}"?`)) return
-        await api(`/api/v1/alerts/rules/${encodeURIComponent(String(rule.id))}`, { method: "DELETE" })
-      } else await api(`/api/v1/alerts/rules/${encodeURIComponent(String(rule.id))}`, { method: "PUT", body: change })
-      setTick(tick + 1)
+        await api(`/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`, { method: "DELETE" })
+      } else await api(`/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`, { method: "PUT", body: change })
+      refresh()
     } catch (e) {
       setError(errorText(e))
     }
@@ -126,7 +134,7 @@ const Rules = () => {
           <tbody>
             {rules.map((r) => (
               <tr key={r.id} data-rule-id={r.id}>
-                <td><a href={href(`alerts/rules/${encodeURIComponent(String(r.id))}`)}>{r.name}</a>{r.is_flapping && <span class="badge warn" title="State changes often">flapping</span>}</td>
+                <td><a href={href(`alerts/rules/${encodeURIComponent(r.id)}`)}>{r.name}</a>{r.is_flapping && <span class="badge warn" title="State changes often">flapping</span>}</td>
                 <td>{describeCondition(r)}</td>
                 <td>{r.levels.join(", ") || "any"}</td>
                 <td>{r.services.join(", ") || "any"}</td>
@@ -136,7 +144,7 @@ const Rules = () => {
                 <td class="col-time">{r.last_triggered_at ? formatTime(r.last_triggered_at) : "never"}</td>
                 <td class="num">{formatNumber(r.trigger_count)}</td>
                 <td class="actions">
-                  <a href={href(`alerts/rules/${encodeURIComponent(String(r.id))}`)}>Edit</a>
+                  <a href={href(`alerts/rules/${encodeURIComponent(r.id)}`)}>Edit</a>
                   <button type="button" onClick={() => update(r, { is_active: !r.is_active })}>{r.is_active ? "Disable" : "Enable"}</button>
                   <button type="button" class="danger" onClick={() => update(r, "delete")}>Delete</button>
                 </td>
@@ -149,10 +157,18 @@ const Rules = () => {
   )
 }
 
-export const AlertsPage = () => (
-  <main class="alerts-page">
-    <h1>Alerts</h1>
-    <Triggered />
-    <Rules />
-  </main>
-)
+export const AlertsPage = () => {
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    const timer = setTimeout(() => setTick(tick + 1), REFRESH_MS)
+    return () => clearTimeout(timer)
+  }, [tick])
+  const refresh = () => setTick((t) => t + 1)
+  return (
+    <main class="alerts-page">
+      <h1>Alerts</h1>
+      <Triggered tick={tick} refresh={refresh} />
+      <Rules tick={tick} refresh={refresh} />
+    </main>
+  )
+}

@@ -82,8 +82,9 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
   if (!draft) return <main class="rule-page">{error ? <p class="error" role="alert">{error}</p> : <p class="muted">Loading…</p>}</main>
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft({ ...draft, [key]: value })
-  const text = (key: keyof Draft, label: string, props: Record<string, unknown> = {}) => (
-    <label>{label} <input name={key} value={draft[key] as string} onInput={(e) => set(key, (e.target as HTMLInputElement).value as never)} {...props} /></label>
+  /** A labelled text input; `wide` ones span the whole row of their fieldset. */
+  const text = (key: keyof Draft, label: string, { wide = false, ...props }: Record<string, unknown> & { wide?: boolean } = {}) => (
+    <label class={wide ? "wide" : undefined}>{label} <input name={key} value={draft[key] as string} onInput={(e) => set(key, (e.target as HTMLInputElement).value as never)} {...props} /></label>
   )
 
   const submit = async (e: Event) => {
@@ -94,7 +95,8 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
       const saved = id === undefined
         ? await api<Rule>("/api/v1/alerts/rules", { method: "POST", body: toBody(draft) })
         : await api<Rule>(`/api/v1/alerts/rules/${encodeURIComponent(id)}`, { method: "PUT", body: toBody(draft) })
-      if (saved.webhook_secret) setSecret(saved.webhook_secret)
+      // A new webhook rule's receiver needs the signing secret; other rules go back to the list.
+      if (id === undefined && saved.notification_channel === "webhook" && saved.webhook_secret) setSecret(saved.webhook_secret)
       else navigate("alerts")
     } catch (e) {
       setError(errorText(e))
@@ -107,7 +109,7 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
     return (
       <main class="rule-page">
         <h1>Rule created</h1>
-        <p>Webhook deliveries are signed with this secret. It is shown only now: copy it into the receiver.</p>
+        <p>Webhook deliveries are signed with this secret: copy it into the receiver. (You and administrators can read it again from the API.)</p>
         <pre class="secret">{secret}</pre>
         <a class="button primary" href={href("alerts")}>Done</a>
       </main>
@@ -131,7 +133,7 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
         </fieldset>
         <fieldset>
           <legend>Matching logs</legend>
-          <div class="checkboxes" role="group" aria-label="Levels">
+          <div class="checkboxes wide" role="group" aria-label="Levels">
             Levels:
             {LEVELS.map((level) => (
               <label key={level} class="inline">
@@ -141,8 +143,8 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
               </label>
             ))}
           </div>
-          {text("services", "Services (comma-separated; empty: all)")}
-          {text("query", "Query (the search language; optional)", { spellcheck: false })}
+          {text("services", "Services (comma-separated; empty: all)", { wide: true })}
+          {text("query", "Query (the search language; optional)", { spellcheck: false, wide: true })}
         </fieldset>
         <fieldset>
           <legend>Notify</legend>
@@ -150,8 +152,8 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
             {CHANNELS.map((c) => <option key={c} value={c}>{c}</option>)}
           </select></label>
           {draft.notification_channel === "webhook" || draft.notification_channel === "slack"
-            ? text("target", "URL", { type: "url", required: true })
-            : draft.notification_channel === "email" ? text("target", "To (comma-separated addresses)", { required: true }) : null}
+            ? text("target", "URL", { type: "url", required: true, wide: true })
+            : draft.notification_channel === "email" ? text("target", "To (comma-separated addresses)", { required: true, wide: true }) : null}
           {text("evaluation_interval", "Evaluate every (seconds)", { type: "number", min: 1, step: 1 })}
           {text("cooldown", "Cooldown between notifications (minutes)", { type: "number", min: 0, step: 1 })}
           <label class="inline"><input type="checkbox" name="is_active" checked={draft.is_active} onChange={(e) => set("is_active", (e.target as HTMLInputElement).checked)} /> Active</label>

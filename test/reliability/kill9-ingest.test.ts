@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test"
 import { ulid } from "../../src/domain/ulid.ts"
+import { reportFault } from "../support/fault-report.ts"
 import { type ServerProcess, json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
 
 /**
@@ -58,6 +59,7 @@ test("kill -9 mid-ingest loses no acknowledged record", async () => {
     const lost = acknowledged.filter((id) => !stored.has(id))
     console.log(`kill -9: sent=${sent} acknowledged=${acknowledged.length} failed=${failed} stored=${stored.size} lost=${lost.length}`)
     expect(lost).toEqual([])
+    reportFault({ fault: "kill -9 of the process mid-ingest", outcome: `restart on the same data; ${lost.length} acknowledged lost`, sent, acknowledged: acknowledged.length, found: acknowledged.length - lost.length })
     expect(stored.size).toBeGreaterThanOrEqual(acknowledged.length)
   } finally {
     await stopServer(second)

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test"
 import { privatePostgresAvailable, startPrivatePostgres } from "../support/private-postgres.ts"
 import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
+import { reportFault } from "../support/fault-report.ts"
 
 if (!privatePostgresAvailable()) {
   if (process.env.CI) throw new Error("PostgreSQL's binaries (/usr/lib/postgresql/*/bin) and runuser are required in CI")
@@ -35,6 +36,7 @@ if (!privatePostgresAvailable()) {
         if (status !== 200) await Bun.sleep(200)
       }
       expect(status).toBe(200)
+      reportFault({ fault: "PostgreSQL stopped and restarted", outcome: "logins 503 + Retry-After while down; ingest and search unaffected; logins back after restart", sent: 1, acknowledged: 1, found: 1 })
     } finally {
       await stopServer(server)
       await postgres.stop()

@@ -1,8 +1,9 @@
-import { afterAll, setDefaultTimeout } from "bun:test"
+import { afterAll } from "bun:test"
 import { faultTable } from "./fault-report.ts"
 
-// Tests that start servers (and engines) need more than bun's default 5 s on a busy machine.
-setDefaultTimeout(60_000)
+// The per-test timeout (60 s, since end-to-end tests start servers and engines) is the
+// `--timeout` in package.json's test script: bun applies setDefaultTimeout from a preload to
+// the first test file only.
 
 // In the preload, afterAll runs once, after every test file: the fault suite's summary.
 afterAll(() => {

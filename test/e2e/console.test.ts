@@ -204,7 +204,7 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await page.getByRole("button", { name: "Save" }).click()
     await rule.filter({ hasText: "count > 5 in 1 min" }).waitFor()
     await screenshot(page, "12-alerts")
-  })
+  }, 60_000) // waits for the rule's evaluator, also when run without package.json's --timeout
 
   test("signing out returns to the login form", async () => {
     await page.getByRole("button", { name: "Sign out" }).click()

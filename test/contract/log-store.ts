@@ -116,6 +116,11 @@ export const logStoreContract = (name: string, makeStore: () => Layer.Layer<LogS
         expect(yield* q("service:%")).toEqual([]) // LIKE metacharacters are literal
         expect(yield* q("-host:web-1")).toEqual(ids([c, b])) // no host at all matches the negation
         expect(yield* q("service:PAY*")).toEqual(ids([b, a])) // wildcards ignore case
+        // Words, negated words and fields mixed in one AND.
+        expect(yield* q("level:error card -slow")).toEqual([a.id])
+        expect(yield* q("status:<1000 -declined -\"login ok\"")).toEqual([b.id])
+        expect(yield* q("host:web* card -declined")).toEqual([])
+        expect(yield* q("-host:web-1 -slow login")).toEqual([c.id])
         const textual = makeRecord({ service: "textual", timestamp: at(4), message: "t", attributes: { status: "503", ok: true, code: "abc" } })
         yield* store.index([textual])
         expect(yield* q("service:textual status:[500 TO 599]")).toEqual([textual.id])

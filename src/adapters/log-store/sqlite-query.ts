@@ -128,9 +128,20 @@ const textCondition = (q: TextQuery, params: SQLQueryBindings[], now: number, pl
       return fieldCondition(q, params, now, negated)
     case "not":
       return `NOT (${textCondition(q.child, params, now, plan, true)})`
-    case "and":
+    case "and": {
+      // The full-text part of a mixed AND (`level:error timeout -retry`) is one FTS5 query:
+      // FTS5 intersects and subtracts its own lists, far cheaper than one SQL list per word.
+      const isText = (c: TextQuery) => toFts(c.kind === "not" ? c.child : c) !== undefined
+      const text = q.children.filter(isText)
+      if (text.some((c) => c.kind !== "not") && text.length > 1) {
+        params.push(toFts({ kind: "and", children: text })!)
+        const rest = q.children.filter((c) => !isText(c)).map((c) => textCondition(c, params, now, plan, negated))
+        return `(${[MATCH[plan], ...rest].join(" AND ")})`
+      }
+      return `(${q.children.map((c) => textCondition(c, params, now, plan, negated)).join(" AND ")})`
+    }
     case "or":
-      return `(${q.children.map((c) => textCondition(c, params, now, plan, negated)).join(q.kind === "and" ? " AND " : " OR ")})`
+      return `(${q.children.map((c) => textCondition(c, params, now, plan, negated)).join(" OR ")})`
     default:
       throw new Error(`unreachable: ${q.kind} is always FTS-expressible`)
   }

@@ -1,4 +1,4 @@
-import { authHeaders, ApiError } from "./api.ts"
+import { ApiError, authHeaders, session } from "./api.ts"
 
 /**
  * Server-Sent Events over fetch rather than EventSource: EventSource cannot send the
@@ -7,6 +7,8 @@ import { authHeaders, ApiError } from "./api.ts"
 export const streamEvents = async (url: string, signal: AbortSignal, onEvent: (event: string, data: string) => void) => {
   const response = await fetch(url, { headers: { accept: "text/event-stream", ...authHeaders() }, signal })
   if (!response.ok || !response.body) {
+    // An expired or revoked token: back to the login form, as for every other call.
+    if (response.status === 401 && session.token() !== null) session.clear()
     let message = `${response.status} ${response.statusText}`
     try {
       const body = await response.json() as { message?: string }

@@ -159,7 +159,7 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await screenshot(page, "08-service")
   })
 
-  test("alerts: create a rule, see it fire, acknowledge and resolve the alert, edit the rule", async () => {
+  test("alerts: create a rule, see it fire, acknowledge and resolve the alert, edit and snooze the rule", async () => {
     await page.getByRole("link", { name: "Alerts" }).click()
     await page.getByRole("link", { name: "New rule" }).click()
     await page.getByLabel("Name").fill("checkout declines")
@@ -203,7 +203,11 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await threshold.fill("5")
     await page.getByRole("button", { name: "Save" }).click()
     await rule.filter({ hasText: "count > 5 in 1 min" }).waitFor()
+    await rule.getByRole("button", { name: "Snooze 1 h" }).click()
+    await rule.filter({ hasText: "snoozed until" }).waitFor()
     await screenshot(page, "12-alerts")
+    await rule.getByRole("button", { name: "Unsnooze" }).click()
+    await rule.getByRole("button", { name: "Snooze 1 h" }).waitFor()
   }, 60_000) // waits for the rule's evaluator, also when run without package.json's --timeout
 
   test("signing out returns to the login form", async () => {

@@ -97,6 +97,8 @@ const Triggered = ({ tick, refresh }: Refreshing) => {
   )
 }
 
+const snoozed = (r: Rule) => r.snoozed_until !== null && Date.parse(r.snoozed_until) > Date.now()
+
 const Rules = ({ tick, refresh }: Refreshing) => {
   const [rules, setRules] = useState<ReadonlyArray<Rule> | undefined>()
   const [error, setError] = useState<string | undefined>()
@@ -108,12 +110,15 @@ const Rules = ({ tick, refresh }: Refreshing) => {
     return () => controller.abort()
   }, [tick])
 
-  const update = async (rule: Rule, change: Partial<Rule> | "delete") => {
+  const update = async (rule: Rule, change: Partial<Rule> | "delete" | "snooze" | "unsnooze") => {
+    const path = `/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`
     try {
       if (change === "delete") {
         if (!confirm(`Delete the rule "${rule.name}"?`)) return
-        await api(`/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`, { method: "DELETE" })
-      } else await api(`/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`, { method: "PUT", body: change })
+        await api(path, { method: "DELETE" })
+      } else if (change === "snooze") await api(`${path}/snooze`, { method: "POST", body: { minutes: 60 } })
+      else if (change === "unsnooze") await api(`${path}/snooze`, { method: "DELETE" })
+      else await api(path, { method: "PUT", body: change })
       refresh()
     } catch (e) {
       setError(errorText(e))
@@ -140,12 +145,15 @@ const Rules = ({ tick, refresh }: Refreshing) => {
                 <td>{r.services.join(", ") || "any"}</td>
                 <td><code>{r.query ?? ""}</code></td>
                 <td>{r.notification_channel}</td>
-                <td>{r.is_active ? (r.snoozed_until && Date.parse(r.snoozed_until) > Date.now() ? `snoozed until ${formatTime(r.snoozed_until)}` : "yes") : "no"}</td>
+                <td>{r.is_active ? (snoozed(r) ? `snoozed until ${formatTime(r.snoozed_until!)}` : "yes") : "no"}</td>
                 <td class="col-time">{r.last_triggered_at ? formatTime(r.last_triggered_at) : "never"}</td>
                 <td class="num">{formatNumber(r.trigger_count)}</td>
                 <td class="actions">
                   <a href={href(`alerts/rules/${encodeURIComponent(r.id)}`)}>Edit</a>
                   <button type="button" onClick={() => update(r, { is_active: !r.is_active })}>{r.is_active ? "Disable" : "Enable"}</button>
+                  {snoozed(r)
+                    ? <button type="button" onClick={() => update(r, "unsnooze")}>Unsnooze</button>
+                    : <button type="button" onClick={() => update(r, "snooze")} title="Keep recording alerts, notify nobody for an hour">Snooze 1 h</button>}
                   <button type="button" class="danger" onClick={() => update(r, "delete")}>Delete</button>
                 </td>
               </tr>

@@ -3,7 +3,7 @@ import { z } from "zod"
 import { InvalidInput } from "../domain/errors.ts"
 import { parseLevel } from "../domain/level.ts"
 import type { Level } from "../domain/log-record.ts"
-import { textQueryParam } from "../api/query-params.ts"
+import { textQueryParam } from "../domain/query-input.ts"
 import { type Channel, CHANNELS, type Condition, CONDITIONS } from "./rule.ts"
 import { refusedTarget, type WebhookAllowList } from "./ssrf-guard.ts"
 

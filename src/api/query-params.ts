@@ -3,8 +3,6 @@ import { InvalidInput } from "../domain/errors.ts"
 import { parseLevel } from "../domain/level.ts"
 import type { Level } from "../domain/log-record.ts"
 import { parseTime } from "../domain/search-request.ts"
-import { checkFieldQueries } from "../domain/field-query.ts"
-import { parseTextQuery, QuerySyntaxError, type TextQuery } from "../domain/text-query.ts"
 
 /** Query parameters shared by the search and metrics routes; errors name the parameter. */
 
@@ -27,18 +25,3 @@ export const timeParam = (field: "from" | "to", text: string | undefined, now: n
     ? Effect.fail(new InvalidInput({ field, reason: `'${text}' is not an ISO-8601 date, epoch milliseconds or now-<n><s|m|h|d|w>` }))
     : Effect.succeed(ms)
 }
-
-/** Parses query-language text; a syntax error or a bad field value fails naming `field`. */
-export const textQueryParam = (field: string, text: string, now: number): Effect.Effect<TextQuery | undefined, InvalidInput> =>
-  Effect.gen(function*() {
-    let query
-    try {
-      query = parseTextQuery(text)
-    } catch (e) {
-      if (e instanceof QuerySyntaxError) return yield* new InvalidInput({ field, reason: e.message })
-      throw e
-    }
-    const problem = checkFieldQueries(query, now)
-    if (problem !== undefined) return yield* new InvalidInput({ field, reason: problem })
-    return query
-  })

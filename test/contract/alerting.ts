@@ -69,7 +69,8 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
       effectTest(title, () =>
         Effect.gen(function*() {
           const url = yield* Effect.promise(freshUrl)
-          const path = `/${title.replace(/\W+/g, "-")}`
+          // Unique per run: a receiver port can be reused by the next suite.
+          const path = `/${title.replace(/\W+/g, "-")}-${Math.random().toString(36).slice(2, 8)}`
           yield* TestClock.setTime(T0)
           yield* body(path).pipe(Effect.provide(environment(url)))
         }))

@@ -110,6 +110,7 @@ export const SearchPage = ({ route }: { route: Route }) => {
           type="search"
           name="query"
           aria-label="Search query"
+          aria-keyshortcuts="/"
           placeholder={'Search: words, "phrases", service:api level:error, status:[500 TO 599], AND / OR / NOT   (press / to focus)'}
           value={draft}
           autoFocus

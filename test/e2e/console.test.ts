@@ -113,7 +113,7 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await screenshot(page, "03-histogram-zoom")
   })
 
-  test("shows the lines around a record; Escape closes it", async () => {
+  test("shows the lines around a record; Escape closes it; a line leads to more from its service", async () => {
     await page.getByRole("button", { name: "Show context" }).first().click()
     const dialog = page.getByRole("dialog", { name: /Context: checkout/ })
     await dialog.waitFor()
@@ -124,6 +124,10 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await screenshot(page, "04-context")
     await page.keyboard.press("Escape")
     await dialog.waitFor({ state: "hidden" })
+    // From an open line to everything its service logged in the same range.
+    await page.getByRole("link", { name: "More from checkout" }).first().click()
+    await page.locator("tr.log-row", { hasText: "paid" }).first().waitFor()
+    expect(await page.getByRole("searchbox", { name: "Search query" }).inputValue()).toBe("service:\"checkout\"")
   })
 
   test("live tail shows a newly ingested line; pause holds lines until resume", async () => {

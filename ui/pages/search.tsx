@@ -33,13 +33,15 @@ export const SearchPage = ({ route }: { route: Route }) => {
   const input = useRef<HTMLInputElement>(null)
 
   // A link to another search (e.g. "More from <service>") changes the address: follow it.
+  // (Searching rewrites the address without a hashchange, so every hashchange is a new link.)
   useEffect(() => {
     const q = route.params.get("query") ?? ""
-    if (q !== query) {
-      setDraft(q)
-      setQuery(q)
-    }
-  }, [route.params.get("query")])
+    setDraft(q)
+    setQuery(q)
+    const from = route.params.get("from")
+    const to = route.params.get("to")
+    if (from && to) setRange({ from, to })
+  }, [route])
 
   useEffect(() => {
     replaceParams("search", { query, from: range.from, to: range.to })

@@ -21,6 +21,7 @@ import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
 import { MemoryBusLive } from "./adapters/log-bus/memory.ts"
 import { SqliteStoreLive } from "./adapters/log-store/sqlite.ts"
 import { HttpServerLive } from "./api/server.ts"
+import { SyslogListenersLive } from "./ingest/syslog-listener.ts"
 import type { Config } from "./config.ts"
 
 /**
@@ -80,7 +81,8 @@ const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
 }))
 
 export const roleLayer = (role: Role, config: Config) =>
-  HttpServerLive(config).pipe(
+  // Listeners (HTTP, syslog) are released first on shutdown, so the pipeline drains what they took.
+  Layer.merge(HttpServerLive(config), SyslogListenersLive(config)).pipe(
     Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
     Layer.provideMerge(alertingLayer(config)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),

@@ -33,6 +33,25 @@ const schema = z.object({
   INGEST_COMMIT_TIMEOUT_MS: int(1, 600_000).default(30_000),
   INGEST_MAX_BODY_BYTES: int(1024, 1024 * MiB).default(10 * MiB),
 
+  /** Where the Elasticsearch-compatible API (`GET /`, `_bulk`, start-up probes) is served for shippers' Elasticsearch outputs. */
+  ES_COMPAT_PATH: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "expected a path like /es").default("/es"),
+  /** The Elasticsearch version `GET <ES_COMPAT_PATH>/` reports; shippers check its major version against their own. */
+  ES_COMPAT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a version like 8.17.0").default("8.17.0"),
+  /** Fields of a `_bulk` document read as the record's fields: comma-separated candidates, the first present wins (ECS names, then syslog-ng's). */
+  ES_FIELD_TIMESTAMP: z.string().min(1).max(512).default("@timestamp,timestamp,ISODATE"),
+  ES_FIELD_MESSAGE: z.string().min(1).max(512).default("message,MESSAGE,msg"),
+  ES_FIELD_LEVEL: z.string().min(1).max(512).default("log.level,level,PRIORITY,severity"),
+  ES_FIELD_SERVICE: z.string().min(1).max(512).default("service.name,service,PROGRAM,app"),
+  ES_FIELD_HOST: z.string().min(1).max(512).default("host.name,host.hostname,HOST"),
+  /** Syslog listeners (RFC 5424 and RFC 3164); each is off unless its port is set. */
+  SYSLOG_HOST: z.string().min(1).default("0.0.0.0"),
+  SYSLOG_UDP_PORT: int(0, 65535).optional(),
+  SYSLOG_TCP_PORT: int(0, 65535).optional(),
+  /** Longest syslog message (TCP frame or UDP datagram); longer TCP frames are cut there. */
+  SYSLOG_MAX_MESSAGE_BYTES: int(480, 16 * MiB).default(64 * 1024),
+  /** Syslog records waiting for the pipeline; near it TCP senders are paused (TCP backpressure), at it UDP messages are dropped (counted). */
+  SYSLOG_BUFFER_RECORDS: int(1, 10_000_000).default(100_000),
+
   INDEXER_BATCH_SIZE: int(1, 1_000_000).default(4_000),
   INDEXER_FLUSH_MS: int(1, 60_000).default(20),
   /** Deliveries the indexer's mailbox holds before partition consumers wait. */

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, startServer } from "../../test/support/server-process.ts"
+import { parseProtocols, runProtocolBench } from "./ingest-protocols.ts"
 import { fmt, latencies, peakRssMiB } from "./stats.ts"
 
 /**
@@ -8,13 +9,23 @@ import { fmt, latencies, peakRssMiB } from "./stats.ts"
  * with a fresh DATA_DIR, sends NDJSON batches over HTTP until `--records` are acknowledged
  * (acknowledged = committed and searchable), then measures search latency over what it stored.
  * Bodies are prepared before the clock starts so the client spends its time sending.
+ * With `--protocol otlp,otlp-proto,bulk,loki,loki-proto,syslog` it compares those protocols' sustained
+ * ingest with plain NDJSON instead (`--records` per protocol, default 200,000; see ingest-protocols.ts).
  */
 
 export const runIngestBench = async (argv: ReadonlyArray<string>) => {
   const { values } = parseArgs({
     args: [...argv],
-    options: { records: { type: "string" }, batch: { type: "string" }, concurrency: { type: "string" }, searches: { type: "string" } }
+    options: { records: { type: "string" }, batch: { type: "string" }, concurrency: { type: "string" }, searches: { type: "string" }, protocol: { type: "string" } }
   })
+  if (values.protocol !== undefined) {
+    return runProtocolBench({
+      protocols: parseProtocols(values.protocol),
+      records: Number(values.records ?? 200_000),
+      batch: Number(values.batch ?? 1000),
+      concurrency: Number(values.concurrency ?? 16)
+    })
+  }
   const total = Number(values.records ?? 1_000_000)
   const batch = Number(values.batch ?? 1000)
   const concurrency = Number(values.concurrency ?? 16)

@@ -22,6 +22,7 @@ import { VERSION } from "../version.ts"
 import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
 import { errors } from "./plugins/errors.ts"
 import { httpMetrics } from "./plugins/http-metrics.ts"
+import { queryLists } from "./plugins/query-lists.ts"
 import { prometheusRoutes } from "./routes/prometheus.ts"
 import { tailRoutes } from "./routes/tail.ts"
 import { traceRoutes } from "./routes/trace.ts"
@@ -31,6 +32,9 @@ import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
+import { otlpRoutes } from "./routes/otlp.ts"
+import { esBulkRoutes, esCompatRoutes } from "./routes/es-compat.ts"
+import { lokiRoutes } from "./routes/loki.ts"
 import { systemRoutes } from "./routes/system.ts"
 import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
@@ -50,6 +54,7 @@ const corsFor = (origins: string) => {
 export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia()
     .use(errors)
+    .use(queryLists)
     .use(httpMetrics(telemetry))
     .use(corsFor(config.CORS_ORIGINS))
     .use(openapi({
@@ -75,6 +80,10 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(authRoutes(run, config, telemetry))
     .use(tailRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
+    .use(otlpRoutes(run, config, telemetry))
+    .use(esCompatRoutes(run, config, telemetry))
+    .use(esBulkRoutes(run, config, telemetry))
+    .use(lokiRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))

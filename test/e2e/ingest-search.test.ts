@@ -38,6 +38,12 @@ describe("ingest and search through the running server", () => {
 
     const warn = await json(get("/api/v1/logs/search?level=WARN&from=2026-11-30T09:59:00Z&to=2026-11-30T10:01:00Z"))
     expect(warn.logs.map((l: { timestamp: string }) => l.timestamp)).toEqual(["2026-11-30T10:00:00.000Z"])
+
+    // Lists are comma-separated (or repeated keys); free text may hold commas.
+    expect((await json(get("/api/v1/logs/search?service=payment-service,auth-service"))).total).toBe(2)
+    expect((await json(get("/api/v1/logs/search?service=payment-service&service=auth-service"))).total).toBe(2)
+    expect((await json(get("/api/v1/logs/search?level=error,warn"))).total).toBe(2)
+    expect((await json(get(`/api/v1/logs/search?query=${encodeURIComponent("declined, order")}`))).total).toBe(1)
   })
 
   test("pages through results newest first with next_cursor", async () => {

@@ -36,12 +36,29 @@ interface TokenClaims {
 
 type Verify = (token: string) => Promise<false | Record<string, unknown>>
 
+/**
+ * Log shippers' HTTP outputs (Elasticsearch, Loki) often only know Basic auth or Elasticsearch's
+ * `ApiKey base64(id:key)`: an API key is accepted as the password or as the key part there.
+ * Anything but an API key in those schemes is refused, so passwords never travel this way.
+ */
+const apiKeyFromShipperScheme = (authorization: string): string | undefined => {
+  const match = /^(Basic|ApiKey)\s+(\S+)$/i.exec(authorization)
+  if (!match) return undefined
+  const credential = match[2]!
+  if (match[1]!.toLowerCase() === "apikey" && looksLikeApiKey(credential)) return credential
+  const decoded = Buffer.from(credential, "base64").toString("utf8")
+  const secret = decoded.slice(decoded.indexOf(":") + 1)
+  return looksLikeApiKey(secret) ? secret : undefined
+}
+
 const bearer = (headers: Record<string, string | undefined>) => {
   const authorization = headers.authorization
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization)
-    if (!match) throw new Unauthorized("Authorization header must be 'Bearer <token>'")
-    return match[1]!
+    if (match) return match[1]!
+    const apiKey = apiKeyFromShipperScheme(authorization)
+    if (apiKey === undefined) throw new Unauthorized("Authorization header must be 'Bearer <token>' (or, for an API key, Basic with the key as password, or 'ApiKey <key>')")
+    return apiKey
   }
   return headers["x-api-key"]
 }

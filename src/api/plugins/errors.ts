@@ -10,7 +10,7 @@ import { requestIds } from "./request-id.ts"
  * stay in the server log.
  */
 
-interface HttpFailure {
+export interface HttpFailure {
   readonly status: number
   readonly code: string
   readonly message: string
@@ -21,7 +21,7 @@ interface HttpFailure {
   readonly publicMessage?: string
 }
 
-const isHttpFailure = (e: unknown): e is HttpFailure =>
+export const isHttpFailure = (e: unknown): e is HttpFailure =>
   typeof e === "object" && e !== null && typeof (e as HttpFailure).status === "number" && typeof (e as HttpFailure).code === "string"
 
 /** `limit: Too big: expected number to be <=1000` from Elysia's zod validation error. */

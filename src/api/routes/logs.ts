@@ -18,6 +18,7 @@ import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
 import { textQueryParam } from "../../domain/query-input.ts"
+import { publishRecords } from "../ingest-request.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { ingestDocs, searchDocs } from "./logs-docs.ts"
@@ -122,17 +123,15 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
         if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
         throw e
       }
-      telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
       if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no records" })
       if (batch.records.length === 0) {
+        telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
         set.status = 400
         const first = batch.errors[0]!
         const requestId = String(set.headers["x-request-id"] ?? "")
         return { ...errorBody(requestId, "invalid_input", `line ${first.line}: ${first.message}`), accepted: 0, rejected: batch.rejected, errors: batch.errors }
       }
-      await run(Effect.flatMap(LogBus, (bus) => bus.publish(batch.records)))
-      telemetry.ingestRecords.inc({ protocol: "json", result: "accepted" }, batch.records.length)
-      telemetry.logsProcessed.inc(batch.records.length)
+      await publishRecords(run, telemetry, "json", batch.records, batch.rejected)
       return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
     }, { parse: "none", access: "ingest", detail: ingestDocs })
     .get("/search", ({ query }) => run(search(query)), { query: SearchParams, access: "read", rateLimit: "search", detail: searchDocs })

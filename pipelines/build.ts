@@ -21,6 +21,7 @@ type Built =
   | { readonly kind: "batch-indexer"; readonly actor: Actor<Delivery> }
   | { readonly kind: "tail-hub"; readonly hub: TailHub }
   | { readonly kind: "partition-consumers" }
+  | { readonly kind: "bus-follower" }
 
 class TopologyError extends Error {}
 
@@ -83,6 +84,16 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
             })
           })
           break
+        case "bus-follower": {
+          const listeners = committedListeners(stage)
+          const bus = yield* LogBus
+          yield* bus.follow.pipe(
+            Stream.runForEach((records) => Effect.forEach(listeners, (l) => l.send(records), { discard: true })),
+            Effect.forkScoped
+          )
+          built.set(stage.id, { kind: "bus-follower" })
+          break
+        }
         case "partition-consumers": {
           const [indexer] = outputsOf(stage)
           if (stage.outputs.length !== 1 || indexer?.kind !== "batch-indexer") {

@@ -4,7 +4,7 @@
  * a stage here and a case there, not rewiring code.
  */
 
-export type StageKind = "partition-consumers" | "batch-indexer" | "tail-hub"
+export type StageKind = "partition-consumers" | "batch-indexer" | "tail-hub" | "bus-follower"
 
 export interface Stage {
   readonly id: string
@@ -20,8 +20,20 @@ export const ALL_IN_ONE: ReadonlyArray<Stage> = [
   { id: "tail", kind: "tail-hub", outputs: [] }
 ]
 
+/** The api role indexes nothing: its live tail follows what every process publishes. */
+export const API: ReadonlyArray<Stage> = [
+  { id: "follower", kind: "bus-follower", outputs: ["tail"] },
+  { id: "tail", kind: "tail-hub", outputs: [] }
+]
+
+/**
+ * Per role. `api` publishes ingest to Kafka and reads from the store; `worker` consumes the
+ * Kafka partitions the consumer group gives it.
+ */
 export const TOPOLOGIES = {
-  all: ALL_IN_ONE
+  all: ALL_IN_ONE,
+  api: API,
+  worker: ALL_IN_ONE
 } as const
 
 export type Role = keyof typeof TOPOLOGIES

@@ -20,6 +20,8 @@ import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
 import { MemoryBusLive } from "./adapters/log-bus/memory.ts"
 import { SqliteStoreLive } from "./adapters/log-store/sqlite.ts"
+import { ElasticsearchStoreLive } from "./adapters/log-store/elasticsearch.ts"
+import { KafkaBusLive } from "./adapters/log-bus/kafka.ts"
 import { HttpServerLive } from "./api/server.ts"
 import { SyslogListenersLive } from "./ingest/syslog-listener.ts"
 import type { Config } from "./config.ts"
@@ -34,16 +36,49 @@ const LOG_LEVELS = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLev
 export const loggingLayer = (config: Config) =>
   Layer.mergeAll(Logger.json, Logger.minimumLogLevel(LOG_LEVELS[config.LOG_LEVEL]))
 
-export const infrastructureLayer = (config: Config) =>
-  Layer.mergeAll(
-    Layer.effect(ActorRegistry, ActorRegistry.make),
-    instrumentStore(SqliteStoreLive({ path: config.storePath, synchronous: config.SQLITE_SYNCHRONOUS, countCap: config.SEARCH_COUNT_CAP })),
-    MemoryBusLive({
+/** Elasticsearch when ELASTICSEARCH_HOSTS is set, else SQLite in DATA_DIR. */
+const storeLayer = (config: Config) =>
+  config.ELASTICSEARCH_HOSTS
+    ? ElasticsearchStoreLive({
+      hosts: config.ELASTICSEARCH_HOSTS.split(","),
+      index: config.ELASTICSEARCH_INDEX,
+      shards: config.ELASTICSEARCH_SHARDS,
+      replicas: config.ELASTICSEARCH_REPLICAS,
+      refresh: config.ELASTICSEARCH_REFRESH,
+      countCap: config.SEARCH_COUNT_CAP,
+      fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
+      requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
+    })
+    : SqliteStoreLive({ path: config.storePath, synchronous: config.SQLITE_SYNCHRONOUS, countCap: config.SEARCH_COUNT_CAP })
+
+/** Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the in-process partitioned queues. */
+const busLayer = (config: Config) =>
+  config.KAFKA_BOOTSTRAP_SERVERS
+    ? KafkaBusLive({
+      brokers: config.KAFKA_BOOTSTRAP_SERVERS.split(","),
+      clientId: config.KAFKA_CLIENT_ID,
+      topic: config.KAFKA_TOPIC,
+      deadLetterTopic: config.KAFKA_DLQ_TOPIC,
+      partitions: config.KAFKA_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      groupId: config.KAFKA_GROUP_ID,
+      partitionBuffer: config.KAFKA_PARTITION_BUFFER,
+      commitInterval: Duration.millis(config.KAFKA_COMMIT_INTERVAL_MS),
+      publishTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS),
+      sessionTimeout: Duration.millis(config.KAFKA_SESSION_TIMEOUT_MS)
+    })
+    : MemoryBusLive({
       partitions: config.BUS_PARTITIONS,
       partitionCapacity: config.BUS_PARTITION_CAPACITY,
       enqueueTimeout: Duration.millis(config.INGEST_ENQUEUE_TIMEOUT_MS),
       commitTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS)
     })
+
+export const infrastructureLayer = (config: Config) =>
+  Layer.mergeAll(
+    Layer.effect(ActorRegistry, ActorRegistry.make),
+    instrumentStore(storeLayer(config)),
+    busLayer(config)
   )
 
 /** The metadata store with its repositories and account rules; creates the first admin. */
@@ -88,7 +123,7 @@ export const roleLayer = (role: Role, config: Config) =>
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),
-    Layer.provideMerge(TelemetryLive("sqlite")),
+    Layer.provideMerge(TelemetryLive(config.ELASTICSEARCH_HOSTS ? "elasticsearch" : "sqlite")),
     Layer.provideMerge(tracingLayer(config)),
     Layer.provide(loggingLayer(config))
   )

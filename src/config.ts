@@ -12,6 +12,12 @@ const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v
 /** `N/second`, `N/minute` or `N/hour`, as the seed writes its limits. */
 const rate = z.string().regex(/^\d{1,9}\/(second|minute|hour)$/, "expected N/second, N/minute or N/hour")
 
+/** Comma-separated `http(s)://host:port` URLs. */
+const urlList = z.string().regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, "expected comma-separated http(s):// URLs")
+/** Comma-separated `host:port` pairs. */
+const hostPortList = z.string().regex(/^[\w.-]+:\d{1,5}(,[\w.-]+:\d{1,5})*$/, "expected comma-separated host:port pairs")
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "expected a Kafka topic name")
+
 /** Shipped so that development needs no setup; production refuses to start with them. */
 export const DEFAULT_SECRET_KEY = "logflow-development-secret-change-me"
 export const DEFAULT_ADMIN_PASSWORD = "admin123"
@@ -158,6 +164,34 @@ const schema = z.object({
   SMTP_USER: z.string().min(1).optional(),
   SMTP_PASSWORD: z.string().optional(),
   SMTP_FROM: z.string().min(3).default("LogFlow <logflow@localhost>"),
+  /** Elasticsearch for logs (scale-out); SQLite in DATA_DIR when unset. */
+  ELASTICSEARCH_HOSTS: urlList.optional(),
+  /** Alias over the daily indices `<index>-YYYY.MM.DD`, and their name prefix. */
+  ELASTICSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, "expected a lower-case index name").default("logflow-logs"),
+  ELASTICSEARCH_SHARDS: int(1, 64).default(1),
+  ELASTICSEARCH_REPLICAS: int(0, 16).default(0),
+  /** When written logs become searchable: `wait_for` (before the batch counts as stored), `true` (forced, slower), `false` (within a second). */
+  ELASTICSEARCH_REFRESH: z.enum(["true", "false", "wait_for"]).default("wait_for"),
+  /** Mapped fields per daily index; attributes beyond it are kept but not searchable. */
+  ELASTICSEARCH_FIELD_LIMIT: int(100, 100_000).default(1_000),
+  ELASTICSEARCH_TIMEOUT_MS: int(100, 600_000).default(30_000),
+
+  /** Kafka for the bus between ingest and indexing (scale-out); in-process queues when unset. */
+  KAFKA_BOOTSTRAP_SERVERS: hostPortList.optional(),
+  KAFKA_TOPIC: topicName.default("logs"),
+  /** Where messages that are not log records go, with the reason in a header. */
+  KAFKA_DLQ_TOPIC: topicName.default("logs.dlq"),
+  /** Partitions and replication of the topics when LogFlow creates them (existing topics are kept). */
+  KAFKA_PARTITIONS: int(1, 10_000).default(6),
+  KAFKA_REPLICATION_FACTOR: int(1, 16).default(1),
+  KAFKA_GROUP_ID: z.string().min(1).max(255).default("logflow-indexers"),
+  KAFKA_CLIENT_ID: z.string().min(1).max(255).default("logflow"),
+  /** Kafka batches a partition buffers for the pipeline before it is paused. */
+  KAFKA_PARTITION_BUFFER: int(1, 1_000).default(4),
+  /** How often stored offsets are committed (and once more on shutdown). */
+  KAFKA_COMMIT_INTERVAL_MS: int(100, 60_000).default(1_000),
+  /** A worker silent this long loses its partitions to the others (broker minimum: 6 s). */
+  KAFKA_SESSION_TIMEOUT_MS: int(6_000, 300_000).default(30_000),
 
   RATE_LIMIT_ENABLED: bool.default(true),
   RATE_LIMIT_DEFAULT: rate.default("100/minute"),
@@ -170,6 +204,9 @@ const schema = z.object({
   RATE_LIMIT_PROFILE_UPDATE: rate.default("30/hour"),
   RATE_LIMIT_USER_LIST: rate.default("50/minute")
 })
+
+/** Every environment variable LogFlow reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: ReadonlyArray<string> = Object.keys(schema.shape)
 
 export type Config = z.infer<typeof schema> & {
   readonly storePath: string

@@ -6,14 +6,17 @@ import { loggingLayer, roleLayer } from "./app-layer.ts"
 import { ConfigError, loadConfig } from "./config.ts"
 import { runGeneratorCli } from "./generator/cli.ts"
 import { writeLogLine as log } from "./telemetry/log-line.ts"
+import type { Role } from "../pipelines/topology.ts"
+import { isServerRole, SERVER_ROLES } from "./roles.ts"
 
 /**
- * `bun run src/main.ts <role>`: `all` (default) runs the whole system in this process;
+ * `bun run src/main.ts <role>`: `all` (default) runs the whole system in this process; `api`
+ * and `worker` split it over processes that share Kafka and the store (scale-out);
  * `generate` sends synthetic logs to a running LogFlow (see `--help`).
  */
 
-const USAGE = `usage: bun run src/main.ts [all|migrate|generate] [options]
-  all       ingest, pipeline, store and API in one process (default)
+const USAGE = `usage: bun run src/main.ts [${Object.keys(SERVER_ROLES).join("|")}|migrate|generate] [options]
+${Object.entries(SERVER_ROLES).map(([name, role]) => `  ${name.padEnd(9)} ${role.summary}`).join("\n")}
   migrate   apply the metadata store's migrations and exit
   generate  send synthetic multi-service logs to a LogFlow API (bun run generate --help)`
 
@@ -41,9 +44,13 @@ const runMigrations = async () => {
   return 0
 }
 
-const runServer = () => {
+const runServer = (role: Role) => {
   const config = configOrExit()
-  const fiber = Effect.runFork(Layer.launch(roleLayer("all", config)))
+  if (SERVER_ROLES[role].needsKafka && !config.KAFKA_BOOTSTRAP_SERVERS) {
+    console.error(`invalid configuration:\n  KAFKA_BOOTSTRAP_SERVERS: the ${role} role needs Kafka (set it, or run the all role)`)
+    process.exit(2)
+  }
+  const fiber = Effect.runFork(Layer.launch(roleLayer(role, config)))
   const stop = (signal: string) => {
     log("INFO", `${signal} received; draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`)
     setTimeout(() => {
@@ -64,10 +71,8 @@ const runServer = () => {
 }
 
 const [command = "all", ...args] = process.argv.slice(2)
+
 switch (command) {
-  case "all":
-    runServer()
-    break
   case "migrate":
     process.exit(await runMigrations())
   case "generate":
@@ -77,6 +82,10 @@ switch (command) {
     console.log(USAGE)
     break
   default:
+    if (isServerRole(command)) {
+      runServer(command)
+      break
+    }
     console.error(`unknown role '${command}'\n${USAGE}`)
     process.exit(2)
 }

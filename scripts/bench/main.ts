@@ -1,6 +1,7 @@
 import { runIngestBench } from "./ingest.ts"
 import { runMetricsBench } from "./metrics.ts"
 import { runSearchBench } from "./search.ts"
+import { runScaleOutBench } from "./scale-out.ts"
 import { runSoakBench } from "./soak.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
@@ -8,6 +9,7 @@ const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = 
   ingest: runIngestBench,
   metrics: runMetricsBench,
   search: runSearchBench,
+  "scale-out": runScaleOutBench,
   soak: runSoakBench
 }
 

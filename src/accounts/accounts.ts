@@ -4,7 +4,7 @@ import type { Config } from "../config.ts"
 import { DEFAULT_ADMIN_PASSWORD } from "../config.ts"
 import { makePasswords } from "./passwords.ts"
 import { publicUser, type User, type UserWithSecrets } from "./user.ts"
-import { Users, type UserChanges, type UserTaken } from "./users.ts"
+import { Users, type UserChanges, UserTaken } from "./users.ts"
 
 /** Registration, login, profile changes and the first admin: account rules in one place. */
 
@@ -95,7 +95,11 @@ export const AccountsLive = (config: Config) => Layer.effect(Accounts, Effect.ge
         full_name: "Administrator",
         password_hash: yield* hash(config.adminPassword),
         is_admin: true
-      })
+      }).pipe(
+        // Replicas starting together on one database (api and workers): another one created it first.
+        Effect.catchIf((e): e is UserTaken => e instanceof UserTaken, (e) =>
+          Effect.flatMap(users.byUsername(config.ADMIN_USERNAME), (found) => Option.isSome(found) ? Effect.void : Effect.fail(e)))
+      )
     })
   })
 }))

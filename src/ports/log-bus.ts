@@ -1,6 +1,7 @@
 import { Context, type Effect, type Queue, type Stream } from "effect"
 import type { IngestError } from "../domain/errors.ts"
 import type { LogRecord } from "../domain/log-record.ts"
+import type { ComponentHealth } from "./log-store.ts"
 
 /**
  * A batch of records taken from one partition, with the handle that settles it. `ack` runs
@@ -30,7 +31,15 @@ export class LogBus extends Context.Tag("LogBus")<LogBus, {
   readonly publish: (records: ReadonlyArray<LogRecord>) => Effect.Effect<void, IngestError>
   /** Partitions assigned to this process, as they are assigned. */
   readonly assignments: Stream.Stream<PartitionAssignment>
+  /**
+   * Every record published from now on, by any process, without taking part in indexing: what
+   * feeds live tail in processes that do not index (the api role). Empty on the memory bus,
+   * where the process that publishes also indexes.
+   */
+  readonly follow: Stream.Stream<ReadonlyArray<LogRecord>>
   readonly partitionCount: number
+  /** Whether the bus can take records (Kafka: the brokers answer); `details.engine` names it. */
+  readonly health: Effect.Effect<ComponentHealth>
 }>() {}
 
 /** FNV-1a, so the same service always lands on the same partition, in every process. */

@@ -98,7 +98,11 @@ export class LogStore extends Context.Tag("LogStore")<LogStore, {
   readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreUnavailable>
   /** All-time counts per service and level, optionally of one service. */
   readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreUnavailable>
-  /** Deletes at most `limit` expired records (one small transaction); returns how many. Rollups keep their counts. */
+  /**
+   * Deletes expired records, at most `limit` at a time (one small transaction), returning how
+   * many; callers repeat until fewer than `limit`. A store of daily indices may instead drop
+   * whole days whose every record expired, however many. Rollups keep their counts.
+   */
   readonly expire: (rule: ExpiryRule, limit: number) => Effect.Effect<number, StoreUnavailable>
   readonly health: Effect.Effect<ComponentHealth>
 }>() {}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { Client, HttpConnection } from "@elastic/elasticsearch"
+import { Client, HttpConnection } from "elasticsearch-client-8"
 import { counterValue, createIngestKey, eventually, searchLogs } from "../support/ingest.ts"
 import { freePort, json, useServer } from "../support/server-process.ts"
 import { requireProgram } from "../support/programs.ts"

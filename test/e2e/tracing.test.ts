@@ -104,9 +104,11 @@ describe("OpenTelemetry", () => {
     await fetch(`${server().url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "otel", message: "traced" }) })
     const deadline = Date.now() + 15_000
     const names = () => new Set(received.map((s) => s.name))
-    while (!(names().has("LogStore.search") && names().has("BatchIndexer.flush")) && Date.now() < deadline) await Bun.sleep(100)
-    const inTrace = received.filter((s) => s.traceId === traceId).map((s) => s.name)
-    expect(inTrace).toEqual(expect.arrayContaining(["http.request", "LogStore.search"]))
+    // Earlier tests' spans are in `received` too: wait for this trace's own.
+    const inTrace = () => received.filter((s) => s.traceId === traceId).map((s) => s.name)
+    const arrived = () => inTrace().includes("http.request") && inTrace().includes("LogStore.search") && names().has("BatchIndexer.flush")
+    while (!arrived() && Date.now() < deadline) await Bun.sleep(100)
+    expect(inTrace()).toEqual(expect.arrayContaining(["http.request", "LogStore.search"]))
     expect(names().has("BatchIndexer.flush")).toBe(true)
     expect(names().has("LogStore.index")).toBe(true)
   })

@@ -31,6 +31,8 @@ export const freePort = () => {
 }
 
 export interface StartOptions {
+  /** The role to run (`bun run src/main.ts <role>`); default `all`. */
+  readonly role?: string
   readonly dataDir?: string
   readonly env?: Record<string, string>
 }
@@ -39,7 +41,7 @@ export const startServer = async (options: StartOptions = {}): Promise<ServerPro
   const dataDir = options.dataDir ?? makeDataDir()
   const scheme = options.env?.TLS_CERT_FILE ? "https" : "http"
   const url = `${scheme}://127.0.0.1:${freePort()}`
-  const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {
+  const proc = Bun.spawn([process.execPath, "run", "src/main.ts", options.role ?? "all"], {
     cwd: ROOT,
     env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: new URL(url).port, DATA_DIR: dataDir, ...options.env },
     stdout: "pipe",

@@ -23,12 +23,18 @@ const health = Effect.gen(function*() {
   const bus = yield* LogBus
   const registry = yield* ActorRegistry
   const storeHealth = yield* store.health
+  const busHealth = yield* bus.health
   const databaseHealth = yield* Effect.flatMap(MetaDatabase, (db) => db.health)
   // Redis is optional and never fatal: when it is down, cache and limits run in process.
   const redis = Option.map(yield* Effect.serviceOption(RedisConnection), (c) => c.isReady() ? "healthy" : "unhealthy")
   const actors = registry.all().map(actorSummary)
   const alerting = yield* Effect.serviceOption(AlertEngine).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status })))
-  const healthy = storeHealth.status === "healthy" && databaseHealth.status === "healthy"
+  const healthy = storeHealth.status === "healthy" && busHealth.status === "healthy" && databaseHealth.status === "healthy"
+  // The seed's per-engine entries: Elasticsearch by cluster colour, Kafka by reachability.
+  const engines = {
+    ...(storeHealth.details?.engine === "elasticsearch" ? { elasticsearch: String(storeHealth.details.cluster_status) } : {}),
+    ...(busHealth.details?.engine === "kafka" ? { kafka: busHealth.status } : {})
+  }
   return {
     status: healthy ? "healthy" : "unhealthy",
     timestamp: new Date().toISOString(),
@@ -36,13 +42,14 @@ const health = Effect.gen(function*() {
     uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
     services: {
       log_store: storeHealth.status,
-      log_bus: "healthy",
+      log_bus: busHealth.status,
+      ...engines,
       database: databaseHealth.status,
       ...Option.match(redis, { onNone: () => ({}), onSome: (status) => ({ redis: status }) })
     },
     details: {
       log_store: storeHealth.details ?? {},
-      log_bus: { engine: "memory", partitions: bus.partitionCount },
+      log_bus: { partitions: bus.partitionCount, ...busHealth.details },
       database: databaseHealth.details,
       ...(alerting ? { alerting } : {}),
       actors

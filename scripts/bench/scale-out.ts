@@ -1,0 +1,78 @@
+import { parseArgs } from "node:util"
+import { Client, HttpConnection } from "@elastic/elasticsearch"
+import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
+import { disposeServer, startServer, type ServerProcess } from "../../test/support/server-process.ts"
+import { fmt } from "./stats.ts"
+
+/**
+ * `bun run bench scale-out [--records 200000] [--batch 1000] [--concurrency 8] [--workers 1]`:
+ * the api role and `--workers` worker processes on the Kafka and Elasticsearch named by
+ * KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_HOSTS (scripts/engines/ starts them). Measures the
+ * acknowledged ingest rate (Kafka acks=all) and the end-to-end rate until every record is in
+ * Elasticsearch. Each run uses its own topic, consumer group and index, deleted afterwards.
+ */
+
+export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { records: { type: "string" }, batch: { type: "string" }, concurrency: { type: "string" }, workers: { type: "string" } }
+  })
+  const total = Number(values.records ?? 200_000)
+  const batch = Number(values.batch ?? 1000)
+  const concurrency = Number(values.concurrency ?? 8)
+  const workerCount = Number(values.workers ?? 1)
+  const kafka = process.env.KAFKA_BOOTSTRAP_SERVERS
+  const elasticsearch = process.env.ELASTICSEARCH_HOSTS
+  if (!kafka || !elasticsearch) {
+    console.error("set KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_HOSTS (README: Scale out shows how to start both)")
+    process.exit(2)
+  }
+
+  const run = `bench-${Date.now().toString(36)}`
+  const env = {
+    LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false",
+    KAFKA_TOPIC: run, KAFKA_DLQ_TOPIC: `${run}.dlq`, KAFKA_GROUP_ID: run, ELASTICSEARCH_INDEX: run
+  }
+  const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
+  const start = Date.now() - 3_600_000
+  const bodies = Array.from({ length: 64 }, (_, b) => {
+    let body = ""
+    for (let i = 0; i < batch; i++) body += JSON.stringify(synth.next(start + (b * batch + i) * 3)) + "\n"
+    return body
+  })
+  const client = new Client({ node: elasticsearch.split(",")[0]!, Connection: HttpConnection })
+  const processes: ServerProcess[] = []
+  try {
+    for (let i = 0; i < workerCount; i++) processes.push(await startServer({ role: "worker", env }))
+    const api = await startServer({ role: "api", env })
+    processes.push(api)
+    console.log(`scale-out: ${fmt(total, 0)} records in NDJSON batches of ${batch}, ${concurrency} concurrent requests, 1 api + ${workerCount} worker(s)`)
+    let next = 0
+    let acknowledged = 0
+    let failures = 0
+    const started = performance.now()
+    const sender = async () => {
+      while (next * batch < total) {
+        const body = bodies[next++ % bodies.length]!
+        const response = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
+        const result = await response.json() as { accepted?: number }
+        if (response.ok) acknowledged += result.accepted ?? 0
+        else failures++
+      }
+    }
+    await Promise.all(Array.from({ length: concurrency }, sender))
+    const acked = (performance.now() - started) / 1000
+    console.log(`  acknowledged (acks=all): ${fmt(acknowledged / acked, 0)} records/s (${fmt(acknowledged, 0)} in ${fmt(acked, 2)} s, ${failures} failed requests)`)
+    const count = async () => (await client.count({ index: run, ignore_unavailable: true, allow_no_indices: true })).count
+    const deadline = Date.now() + 600_000
+    let stored = 0
+    while ((stored = await count()) < acknowledged && Date.now() < deadline) await Bun.sleep(250)
+    const indexed = (performance.now() - started) / 1000
+    console.log(`  in Elasticsearch: ${fmt(stored / indexed, 0)} records/s end to end (${fmt(stored, 0)} in ${fmt(indexed, 2)} s)`)
+  } finally {
+    for (const p of processes) await disposeServer(p)
+    await client.indices.delete({ index: `${run}*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined)
+    await client.indices.deleteIndexTemplate({ name: run }).catch(() => undefined)
+    await client.close()
+  }
+}

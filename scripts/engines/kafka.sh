@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Starts or stops a single-node Kafka (KRaft: broker and controller in one process, no
+# ZooKeeper) on 127.0.0.1 for tests and development.
+#   scripts/engines/kafka.sh start [--port N] [--dir DIR]   prints its bootstrap address when it serves
+#   scripts/engines/kafka.sh stop [--dir DIR]
+# DIR (default .engines/run/kafka) holds its config, data, log and pid. Free ports are picked
+# when none is given. Heap: KAFKA_HEAP (default 512m). Run fetch.sh first.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/versions.sh"
+command="${1:-}"; shift || true
+port=""; dir="$ENGINES_DIR/run/kafka"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) port="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+java_bin="$KAFKA_JAVA_HOME/bin/java"
+classpath="$KAFKA_HOME/libs/*"
+
+stop() {
+  [ -f "$dir/pid" ] || { echo "kafka: not running (no $dir/pid)"; return 0; }
+  local pid; pid="$(cat "$dir/pid")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/pid"
+  echo "kafka: stopped"
+}
+
+start() {
+  [ -f "$KAFKA_HOME/libs/.complete" ] || { echo "kafka $KAFKA_VERSION is not fetched: run scripts/engines/fetch.sh kafka" >&2; exit 1; }
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    echo "kafka: already running, pid $(cat "$dir/pid")" >&2; exit 1
+  fi
+  port="${port:-$(free_port)}"
+  local controller; controller="$(free_port)"
+  mkdir -p "$dir/data"
+  cat > "$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+# One node: internal topics cannot have more replicas than that, or consumer groups never get
+# a coordinator ("The group coordinator is not available").
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Tests start consumers one after another: rebalance at once instead of waiting 3 s.
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+PROPS
+  cat > "$dir/log4j2.properties" <<PROPS
+rootLogger.level=INFO
+rootLogger.appenderRef.out.ref=out
+appender.out.type=File
+appender.out.name=out
+appender.out.fileName=$dir/server.log
+appender.out.layout.type=PatternLayout
+appender.out.layout.pattern=[%d] %p %m (%c)%n
+logger.kafka.name=kafka
+logger.kafka.level=INFO
+logger.apache.name=org.apache.kafka
+logger.apache.level=WARN
+PROPS
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    local cluster; cluster="$("$java_bin" -cp "$classpath" kafka.tools.StorageTool random-uuid)"
+    "$java_bin" -cp "$classpath" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+      kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" > "$dir/format.out" 2>&1 \
+      || { echo "kafka: formatting storage failed:" >&2; cat "$dir/format.out" >&2; exit 1; }
+  fi
+  rm -f "$dir/server.log"
+  nohup "$java_bin" -Xms"${KAFKA_HEAP:-512m}" -Xmx"${KAFKA_HEAP:-512m}" -XX:+UseSerialGC \
+    -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$classpath" kafka.Kafka "$dir/server.properties" \
+    > "$dir/server.out" 2>&1 < /dev/null &
+  echo $! > "$dir/pid"
+  for _ in $(seq 1 240); do
+    if grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null; then echo "127.0.0.1:$port"; return 0; fi
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+    sleep 0.5
+  done
+  echo "kafka: not serving on 127.0.0.1:$port" >&2
+  tail -n 40 "$dir/server.out" "$dir/server.log" >&2 2>/dev/null || true
+  stop >&2; exit 1
+}
+
+case "$command" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop [--port N] [--dir DIR]" >&2; exit 2 ;;
+esac

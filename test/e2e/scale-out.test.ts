@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Client, HttpConnection } from "@elastic/elasticsearch"
+import { useEngine } from "../support/engines.ts"
+import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
+import { REDIS_URL, redisAvailable, uniquePrefix } from "../support/redis.ts"
+import { disposeServer, json, startServer, type ServerProcess } from "../support/server-process.ts"
+
+// bun applies the preload's default timeout to the first test file only: engines need it here too.
+setDefaultTimeout(60_000)
+
+/**
+ * Scale-out end to end: the api role and two worker roles as separate processes on Kafka,
+ * Elasticsearch, PostgreSQL and Redis. Acknowledged logs become searchable; a worker killed
+ * with SIGKILL loses nothing (the other takes its partitions over from the last commit); what
+ * is delivered twice is stored once.
+ */
+
+const tag = Math.random().toString(36).slice(2, 8)
+const index = `lf-e2e-${tag}`
+
+const kafka = await useEngine("kafka")
+const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
+  const client = new Client({ node: hosts.split(",")[0]!, Connection: HttpConnection })
+  await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
+  await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
+  await client.close()
+})
+const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable() && await redisAvailable()
+
+describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, PostgreSQL, Redis", () => {
+  let dropDatabase = async () => {}
+  let api: ServerProcess
+  const workers: ServerProcess[] = []
+  let env: Record<string, string>
+
+  beforeAll(async () => {
+    const db = await createTestDatabase()
+    dropDatabase = db.drop
+    env = {
+      KAFKA_BOOTSTRAP_SERVERS: kafka!,
+      KAFKA_TOPIC: `logs-${tag}`,
+      KAFKA_DLQ_TOPIC: `logs-${tag}.dlq`,
+      KAFKA_GROUP_ID: `indexers-${tag}`,
+      KAFKA_PARTITIONS: "4",
+      // The broker's minimum: a killed worker's partitions move after 6 s.
+      KAFKA_SESSION_TIMEOUT_MS: "6000",
+      KAFKA_COMMIT_INTERVAL_MS: "200",
+      ELASTICSEARCH_HOSTS: elasticsearch!,
+      ELASTICSEARCH_INDEX: index,
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: uniquePrefix(),
+      RATE_LIMIT_ENABLED: "false"
+    }
+    // Workers first: the api's first records then find a consumer group ready.
+    workers.push(await startServer({ role: "worker", env }), await startServer({ role: "worker", env }))
+    api = await startServer({ role: "api", env })
+  })
+
+  afterAll(async () => {
+    for (const p of [api, ...workers]) if (p) await disposeServer(p)
+    await dropDatabase()
+  })
+
+  const ingest = async (batch: number, size: number) => {
+    const lines = Array.from({ length: size }, (_, i) =>
+      JSON.stringify({ service: `svc-${i % 6}`, level: i % 10 === 0 ? "error" : "info", message: `order ${batch}-${i} shipped`, run: tag, batch, n: batch * 1000 + i }))
+    const response = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.join("\n") })
+    const body = await response.json()
+    expect({ status: response.status, accepted: body.accepted }).toEqual({ status: 200, accepted: size })
+  }
+
+  /** Every stored record's `n`, read through the api role, waiting until `expected` are there. */
+  const storedNumbers = async (expected: number) => {
+    const deadline = Date.now() + 45_000
+    for (;;) {
+      const ns: number[] = []
+      let cursor: string | undefined
+      do {
+        const response = await fetch(`${api.url}/api/v1/logs/search?query=${encodeURIComponent(`run:${tag}`)}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`)
+        const page = await response.json()
+        if (response.status !== 200) throw new Error(`search answered ${response.status}: ${JSON.stringify(page)}`)
+        ns.push(...page.logs.map((l: any) => l.attributes.n))
+        cursor = page.next_cursor
+      } while (cursor)
+      if (ns.length >= expected || Date.now() > deadline) return ns
+      await Bun.sleep(250)
+    }
+  }
+
+  test("/health of the api reports every engine in use", async () => {
+    const health = await json(fetch(`${api.url}/health`))
+    expect(health.status).toBe("healthy")
+    expect(["green", "yellow"]).toContain(health.services.elasticsearch)
+    expect(health.services).toMatchObject({ kafka: "healthy", log_store: "healthy", log_bus: "healthy", database: "healthy", redis: "healthy" })
+  })
+
+  test("acknowledged logs become searchable through the api", async () => {
+    await ingest(0, 120)
+    const ns = await storedNumbers(120)
+    expect(ns.sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i))
+  })
+
+  test("the metrics endpoints aggregate in Elasticsearch; workers export their consumer lag", async () => {
+    const overview = await json(fetch(`${api.url}/api/v1/metrics/overview`))
+    expect(overview.total_logs).toBe(120)
+    expect(overview.levels).toMatchObject({ INFO: 108, ERROR: 12 })
+    expect(overview.services.map((s: { service: string }) => s.service).sort()).toEqual(["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"])
+    const lag = await Promise.all(workers.map(async (w) => (await (await fetch(`${w.url}/metrics`)).text()).match(/^logflow_kafka_consumer_lag\{.*\} \d+$/gm) ?? []))
+    // Four partitions between the two workers, one gauge each.
+    expect(lag.flat().length).toBe(4)
+  })
+
+  test("live tail on the api shows records that workers index, as they are published", async () => {
+    const response = await fetch(`${api.url}/api/v1/logs/tail?query=tailme`)
+    expect(response.status).toBe(200)
+    const reader = response.body!.getReader()
+    let text = ""
+    const deadline = Date.now() + 20_000
+    try {
+      // The api's follower starts at the newest offset once it has joined: send until one arrives.
+      while (!text.includes("event: log") && Date.now() < deadline) {
+        await fetch(`${api.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "tail-svc", message: `tailme ${tag}` }) })
+        const chunk = await Promise.race([reader.read(), Bun.sleep(1_000).then(() => undefined)])
+        if (chunk?.value) text += new TextDecoder().decode(chunk.value)
+      }
+    } finally {
+      await reader.cancel()
+    }
+    expect(text).toContain("event: log")
+    expect(text).toContain(`tailme ${tag}`)
+  })
+
+  test("a worker killed with SIGKILL loses nothing: its partitions are taken over, and redelivered records are stored once", async () => {
+    const victim = workers[0]!
+    // The group has spread the partitions over both workers.
+    for (const worker of workers) {
+      const health = await json(fetch(`${worker.url}/health`))
+      expect(health.details.actors.filter((a: any) => a.kind === "partition-consumer").length).toBeGreaterThan(0)
+    }
+    await ingest(1, 200)
+    victim.process.kill(9)
+    await victim.exited
+    for (let b = 2; b < 6; b++) await ingest(b, 100)
+    const expected = [
+      ...Array.from({ length: 120 }, (_, i) => i),
+      ...Array.from({ length: 200 }, (_, i) => 1000 + i),
+      ...[2, 3, 4, 5].flatMap((b) => Array.from({ length: 100 }, (_, i) => b * 1000 + i))
+    ]
+    const ns = await storedNumbers(expected.length)
+    // Exactly the acknowledged records: none lost, none twice.
+    expect(ns.sort((a, b) => a - b)).toEqual(expected)
+    // The survivor consumes every partition now.
+    const survivor = await json(fetch(`${workers[1]!.url}/health`))
+    expect(survivor.details.actors.filter((a: any) => a.kind === "partition-consumer").length).toBe(4)
+    await Bun.sleep(2_000)
+    expect((await storedNumbers(expected.length)).length).toBe(expected.length)
+  })
+})

@@ -28,12 +28,14 @@ export const API: ReadonlyArray<Stage> = [
 
 /**
  * Per role. `api` publishes ingest to Kafka and reads from the store; `worker` consumes the
- * Kafka partitions the consumer group gives it.
+ * Kafka partitions the consumer group gives it; `alerting` runs the alert engine only.
  */
 export const TOPOLOGIES = {
   all: ALL_IN_ONE,
   api: API,
-  worker: ALL_IN_ONE
+  worker: ALL_IN_ONE,
+  // Reads the store and the metadata database only: no pipeline.
+  alerting: []
 } as const
 
 export type Role = keyof typeof TOPOLOGIES

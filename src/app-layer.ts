@@ -25,6 +25,7 @@ import { KafkaBusLive } from "./adapters/log-bus/kafka.ts"
 import { HttpServerLive } from "./api/server.ts"
 import { SyslogListenersLive } from "./ingest/syslog-listener.ts"
 import type { Config } from "./config.ts"
+import { SERVER_ROLES } from "./roles.ts"
 
 /**
  * Picks one adapter per port from the configuration and stacks the layers so that shutdown
@@ -97,9 +98,9 @@ export const accountsLayer = (config: Config) => {
 }
 
 /** Alert rules and their history; the engine (with its notifiers) where this process evaluates them. */
-export const alertingLayer = (config: Config) => {
+export const alertingLayer = (config: Config, evaluates: boolean) => {
   const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive)
-  const engine = config.ALERTING_ENABLED
+  const engine = evaluates && config.ALERTING_ENABLED
     ? AlertEngineLive({
       syncInterval: Duration.millis(config.ALERT_SYNC_INTERVAL_MS),
       leaseMs: config.ALERT_LEADER_LEASE_MS,
@@ -119,7 +120,7 @@ export const roleLayer = (role: Role, config: Config) =>
   // Listeners (HTTP, syslog) are released first on shutdown, so the pipeline drains what they took.
   Layer.merge(HttpServerLive(config), SyslogListenersLive(config)).pipe(
     Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
-    Layer.provideMerge(alertingLayer(config)),
+    Layer.provideMerge(alertingLayer(config, SERVER_ROLES[role].evaluatesAlerts)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),

@@ -10,12 +10,19 @@ export interface ServerRole {
   readonly summary: string
   /** Roles that hand records to other processes cannot run on the in-process bus. */
   readonly needsKafka: boolean
+  /** Runs the alert engine (the lease holder among such processes evaluates the rules). */
+  readonly evaluatesAlerts: boolean
 }
 
 export const SERVER_ROLES: Record<Role, ServerRole> = {
-  all: { summary: "ingest, pipeline, store and API in one process (default)", needsKafka: false },
-  api: { summary: "HTTP API: ingest publishes to Kafka, reads go to the store (scale horizontally)", needsKafka: true },
-  worker: { summary: "consumes Kafka partitions into the store; HTTP for /health and /metrics (scale horizontally)", needsKafka: true }
+  all: { summary: "ingest, pipeline, store and API in one process (default)", needsKafka: false, evaluatesAlerts: true },
+  api: { summary: "HTTP API: ingest publishes to Kafka, reads go to the store (scale horizontally)", needsKafka: true, evaluatesAlerts: false },
+  worker: { summary: "consumes Kafka partitions into the store; HTTP for /health and /metrics (scale horizontally)", needsKafka: true, evaluatesAlerts: false },
+  alerting: {
+    summary: "evaluates alert rules against the store and notifies; one leader among replicas; HTTP for /health and /metrics",
+    needsKafka: false,
+    evaluatesAlerts: true
+  }
 }
 
 export const isServerRole = (name: string): name is Role => Object.hasOwn(SERVER_ROLES, name)

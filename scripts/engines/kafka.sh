@@ -2,6 +2,7 @@
 # Starts or stops a single-node Kafka (KRaft: broker and controller in one process, no
 # ZooKeeper) on 127.0.0.1 for tests and development.
 #   scripts/engines/kafka.sh start [--port N] [--dir DIR]   prints its bootstrap address when it serves
+#     (started again without --port in a DIR it ran in before, it keeps its ports and data)
 #   scripts/engines/kafka.sh stop [--dir DIR]
 # DIR (default .engines/run/kafka) holds its config, data, log and pid. Free ports are picked
 # when none is given. Heap: KAFKA_HEAP (default 512m). Run fetch.sh first.
@@ -35,10 +36,14 @@ start() {
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     echo "kafka: already running, pid $(cat "$dir/pid")" >&2; exit 1
   fi
-  port="${port:-$(free_port)}"
-  local controller; controller="$(free_port)"
   mkdir -p "$dir/data"
-  cat > "$dir/server.properties" <<PROPS
+  # A restart in the same DIR keeps its ports and data (the broker comes back where clients left it).
+  if [ -f "$dir/server.properties" ] && [ -z "$port" ]; then
+    port="$(sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1://p' "$dir/server.properties")"
+  else
+    port="${port:-$(free_port)}"
+    local controller; controller="$(free_port)"
+    cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller
@@ -73,6 +78,7 @@ logger.kafka.level=INFO
 logger.apache.name=org.apache.kafka
 logger.apache.level=WARN
 PROPS
+  fi
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster; cluster="$("$java_bin" -cp "$classpath" kafka.tools.StorageTool random-uuid)"
     "$java_bin" -cp "$classpath" -Dlog4j2.configurationFile="$dir/log4j2.properties" \

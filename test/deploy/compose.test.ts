@@ -34,9 +34,10 @@ const FOREIGN = /^(GF_)/
 
 describe("docker-compose.yml", () => {
   test("has the whole stack: engines, the LogFlow roles, a generator, Prometheus and Grafana", () => {
-    expect(Object.keys(services).sort()).toEqual(["api", "elasticsearch", "generator", "grafana", "kafka", "postgres", "prometheus", "redis", "worker"])
+    expect(Object.keys(services).sort()).toEqual(["alerting", "api", "elasticsearch", "generator", "grafana", "kafka", "postgres", "prometheus", "redis", "worker"])
     expect(services.kafka.environment.KAFKA_PROCESS_ROLES).toBe("broker,controller") // KRaft, no ZooKeeper
     expect(services.worker.deploy.replicas).toBeGreaterThan(1)
+    expect(services.alerting.deploy.replicas).toBeGreaterThan(1) // one leader, the others on standby
   })
 
   test("every LogFlow service runs a known role or command, with a configuration LogFlow accepts", async () => {
@@ -95,13 +96,13 @@ describe("docker-compose.yml", () => {
     }
   })
 
-  test("Prometheus scrapes the api and the workers; Grafana gets the data source and the dashboard", async () => {
+  test("Prometheus scrapes the api, the workers and the alerting processes; Grafana gets the data source and the dashboard", async () => {
     const prometheus = parse(await Bun.file(join(ROOT, "deploy/docker/prometheus.yml")).text())
     const targets = prometheus.scrape_configs.flatMap((c: any) => [
       ...(c.static_configs ?? []).flatMap((s: any) => s.targets),
       ...(c.dns_sd_configs ?? []).flatMap((d: any) => d.names.map((n: string) => `${n}:${d.port}`))
     ])
-    expect(targets.sort()).toEqual(["api:8000", "worker:8000"])
+    expect(targets.sort()).toEqual(["alerting:8000", "api:8000", "worker:8000"])
     const promtool = Bun.which("promtool")
     if (promtool) {
       const check = Bun.spawnSync([promtool, "check", "config", join(ROOT, "deploy/docker/prometheus.yml")], { stdout: "pipe", stderr: "pipe" })

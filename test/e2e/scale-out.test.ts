@@ -4,12 +4,13 @@ import { useEngine } from "../support/engines.ts"
 import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
 import { REDIS_URL, redisAvailable, uniquePrefix } from "../support/redis.ts"
 import { disposeServer, json, startServer, type ServerProcess } from "../support/server-process.ts"
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.ts"
 
 // bun applies the preload's default timeout to the first test file only: engines need it here too.
 setDefaultTimeout(60_000)
 
 /**
- * Scale-out end to end: the api role and two worker roles as separate processes on Kafka,
+ * Scale-out end to end: the api role, two worker roles and the alerting role as separate processes on Kafka,
  * Elasticsearch, PostgreSQL and Redis. Acknowledged logs become searchable; a worker killed
  * with SIGKILL loses nothing (the other takes its partitions over from the last commit); what
  * is delivered twice is stored once.
@@ -27,9 +28,11 @@ const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
 })
 const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable() && await redisAvailable()
 
-describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, PostgreSQL, Redis", () => {
+describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elasticsearch, PostgreSQL, Redis", () => {
   let dropDatabase = async () => {}
   let api: ServerProcess
+  let alerting: ServerProcess
+  let receiver: WebhookReceiver
   const workers: ServerProcess[] = []
   let env: Record<string, string>
 
@@ -50,15 +53,21 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
       DATABASE_URL: db.url,
       REDIS_URL,
       REDIS_KEY_PREFIX: uniquePrefix(),
-      RATE_LIMIT_ENABLED: "false"
+      RATE_LIMIT_ENABLED: "false",
+      ADMIN_PASSWORD: "admin-password-1",
+      ALERT_SYNC_INTERVAL_MS: "500",
+      ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1"
     }
     // Workers first: the api's first records then find a consumer group ready.
     workers.push(await startServer({ role: "worker", env }), await startServer({ role: "worker", env }))
     api = await startServer({ role: "api", env })
+    alerting = await startServer({ role: "alerting", env })
+    receiver = startWebhookReceiver()
   })
 
   afterAll(async () => {
-    for (const p of [api, ...workers]) if (p) await disposeServer(p)
+    for (const p of [api, alerting, ...workers]) if (p) await disposeServer(p)
+    receiver?.stop()
     await dropDatabase()
   })
 
@@ -129,6 +138,27 @@ describe.skipIf(!ready)("scale-out: api and workers on Kafka, Elasticsearch, Pos
     }
     expect(text).toContain("event: log")
     expect(text).toContain(`tailme ${tag}`)
+  })
+
+  test("the alerting process evaluates a rule created through the api against Elasticsearch and notifies", async () => {
+    const login = await json(fetch(`${api.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))
+    const headers = { authorization: `Bearer ${login.access_token}`, "content-type": "application/json" }
+    const created = await fetch(`${api.url}/api/v1/alerts/rules`, {
+      method: "POST", headers, body: JSON.stringify({
+        name: `errors ${tag}`, condition: "greater_than", threshold: 2, time_window: 5, levels: ["error"], services: [`alerts-${tag}`],
+        notification_channel: "webhook", notification_config: { url: `${receiver.url}/scale-out` }, evaluation_interval: 1
+      })
+    })
+    expect(created.status).toBe(201)
+    const lines = [1, 2, 3].map((i) => JSON.stringify({ service: `alerts-${tag}`, level: "error", message: `payment failed ${i}` })).join("\n")
+    expect((await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines })).status).toBe(200)
+
+    const deadline = Date.now() + 30_000
+    while (receiver.received("/scale-out").length === 0 && Date.now() < deadline) await Bun.sleep(100)
+    expect(receiver.received("/scale-out")[0]?.json).toMatchObject({ event: "alert.firing", value: 3 })
+    expect((await json(fetch(`${alerting.url}/health`))).details.alerting).toEqual({ leader: true, evaluators: 1 })
+    // The api and the workers do not evaluate.
+    expect((await json(fetch(`${api.url}/health`))).details.alerting.leader).toBe(false)
   })
 
   test("a worker killed with SIGKILL loses nothing: its partitions are taken over, and redelivered records are stored once", async () => {

@@ -1,0 +1,105 @@
+import { expect, test } from "bun:test"
+import { Client, HttpConnection } from "@elastic/elasticsearch"
+import { ulid } from "../../src/domain/ulid.ts"
+import { useEngine } from "../support/engines.ts"
+import { reportFault } from "../support/fault-report.ts"
+import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
+import { disposeServer, type ServerProcess, startServer } from "../support/server-process.ts"
+
+/**
+ * A worker is killed (SIGKILL) while the consumer group rebalances because a second worker is
+ * joining. Ingest goes on through the api the whole time; the joining worker must end up with
+ * every partition, and every acknowledged record must be stored exactly once.
+ */
+
+const tag = Math.random().toString(36).slice(2, 8)
+const index = `lf-rebalance-${tag}`
+const kafka = await useEngine("kafka")
+const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
+  const client = new Client({ node: hosts.split(",")[0]!, Connection: HttpConnection })
+  await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
+  await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
+  await client.close()
+})
+const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable()
+
+test.skipIf(!ready)("a worker killed during a rebalance: its partitions are taken over, nothing lost or stored twice", async () => {
+  const db = await createTestDatabase()
+  const env = {
+    KAFKA_BOOTSTRAP_SERVERS: kafka!,
+    KAFKA_TOPIC: `logs-${tag}`,
+    KAFKA_DLQ_TOPIC: `logs-${tag}.dlq`,
+    KAFKA_GROUP_ID: `indexers-${tag}`,
+    KAFKA_PARTITIONS: "4",
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    KAFKA_COMMIT_INTERVAL_MS: "200",
+    ELASTICSEARCH_HOSTS: elasticsearch!,
+    ELASTICSEARCH_INDEX: index,
+    DATABASE_URL: db.url,
+    RATE_LIMIT_ENABLED: "false"
+  }
+  const processes: ServerProcess[] = []
+  try {
+    const first = await startServer({ role: "worker", env })
+    processes.push(first)
+    const api = await startServer({ role: "api", env })
+    processes.push(api)
+
+    const acknowledged: string[] = []
+    let sent = 0
+    let stopping = false
+    const writer = async () => {
+      while (!stopping) {
+        const ids = Array.from({ length: 50 }, () => ulid())
+        const body = ids.map((id) => JSON.stringify({ id, service: "rebalance", message: `record ${id}`, run: tag })).join("\n")
+        sent += ids.length
+        for (;;) {
+          const status = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
+            .then(async (r) => (await r.arrayBuffer(), r.status), () => 0)
+          if (status === 200) {
+            acknowledged.push(...ids)
+            break
+          }
+          await Bun.sleep(100)
+        }
+      }
+    }
+    const writers = [writer(), writer()]
+    while (acknowledged.length < 1_000) await Bun.sleep(20)
+
+    // The second worker's arrival starts a rebalance; the first dies in the middle of it.
+    const second = await startServer({ role: "worker", env })
+    processes.push(second)
+    first.process.kill(9)
+    await first.exited
+    const killedAt = acknowledged.length
+    while (acknowledged.length < killedAt + 1_000) await Bun.sleep(50)
+    stopping = true
+    await Promise.all(writers)
+
+    const stored = async () => {
+      const response = await fetch(`${api.url}/api/v1/logs/search?query=${encodeURIComponent(`run:${tag}`)}&limit=1`)
+      return (await response.json()).total as number
+    }
+    let total = await stored()
+    for (let i = 0; i < 120 && total < acknowledged.length; i++) {
+      await Bun.sleep(500)
+      total = await stored()
+    }
+    const partitions = (await (await fetch(`${second.url}/health`)).json()).details.actors.filter((a: { kind: string }) => a.kind === "partition-consumer").length
+    console.log(`worker killed during rebalance: sent=${sent} acknowledged=${acknowledged.length} stored=${total} survivor partitions=${partitions}`)
+    reportFault({
+      fault: "worker SIGKILLed during a rebalance",
+      outcome: `the joining worker took all ${partitions} partitions; ${acknowledged.length - Math.min(total, acknowledged.length)} lost, ${Math.max(0, total - acknowledged.length)} stored twice`,
+      sent,
+      acknowledged: acknowledged.length,
+      found: total
+    })
+    expect(partitions).toBe(4)
+    // Ids are the Elasticsearch document ids: the count equals the acknowledged set only if none is missing or doubled.
+    expect(total).toBe(acknowledged.length)
+  } finally {
+    for (const p of processes) await disposeServer(p)
+    await db.drop()
+  }
+}, 180_000)

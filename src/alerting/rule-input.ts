@@ -2,9 +2,8 @@ import { Effect } from "effect"
 import { z } from "zod"
 import { InvalidInput } from "../domain/errors.ts"
 import { parseLevel } from "../domain/level.ts"
-import type { Level } from "../domain/log-record.ts"
 import { textQueryParam } from "../domain/query-input.ts"
-import { type Channel, CHANNELS, type Condition, CONDITIONS } from "./rule.ts"
+import { type AlertRule, type Channel, CHANNELS, CONDITIONS } from "./rule.ts"
 import { refusedTarget, type WebhookAllowList } from "./ssrf-guard.ts"
 
 /**
@@ -46,21 +45,7 @@ export const RULE_DEFAULTS = {
 } satisfies Partial<RuleFields>
 
 /** A rule's settings once validated: levels normalised, channel settings checked. */
-export interface ValidRule {
-  readonly name: string
-  readonly description: string | null
-  readonly condition: Condition
-  readonly threshold: number
-  readonly time_window: number
-  readonly levels: ReadonlyArray<Level>
-  readonly services: ReadonlyArray<string>
-  readonly query: string | null
-  readonly notification_channel: Channel
-  readonly notification_config: Readonly<Record<string, unknown>>
-  readonly is_active: boolean
-  readonly evaluation_interval: number
-  readonly cooldown: number
-}
+export type ValidRule = Pick<AlertRule, keyof RuleFields>
 
 export interface RuleChecks {
   readonly allowList: WebhookAllowList

@@ -1,15 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { REDIS_URL, redisAvailable, uniquePrefix } from "../support/redis.ts"
+import { REDIS_URL, redisAvailable, redisHealth, uniquePrefix, waitFor } from "../support/redis.ts"
 import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
-
-const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(100)
-  }
-}
-const redisHealth = async (url: string) => (await json(fetch(`${url}/health`))).services.redis as string
 
 if (await redisAvailable()) {
   describe("Redis shared by API processes", () => {

@@ -1,18 +1,9 @@
 import { expect, test } from "bun:test"
 import { reportFault } from "../support/fault-report.ts"
-import { redisAvailable, startPrivateRedis } from "../support/redis.ts"
+import { redisAvailable, redisHealth, startPrivateRedis, waitFor } from "../support/redis.ts"
 import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
 
 /** Redis (cache and rate limits) goes away under a running LogFlow and comes back. */
-
-const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(100)
-  }
-}
-const redisHealth = async (url: string) => (await json(fetch(`${url}/health`))).services.redis as string
 
 if (await redisAvailable()) {
   test("when Redis stops, requests keep succeeding in process, /health says so, and Redis is used again once back", async () => {

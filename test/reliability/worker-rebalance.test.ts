@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test"
 import { Client, HttpConnection } from "@elastic/elasticsearch"
-import { ulid } from "../../src/domain/ulid.ts"
+import { startIngestLoad } from "../support/ingest-load.ts"
 import { useEngine } from "../support/engines.ts"
 import { reportFault } from "../support/fault-report.ts"
 import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
@@ -45,37 +45,18 @@ test.skipIf(!ready)("a worker killed during a rebalance: its partitions are take
     const api = await startServer({ role: "api", env })
     processes.push(api)
 
-    const acknowledged: string[] = []
-    let sent = 0
-    let stopping = false
-    const writer = async () => {
-      while (!stopping) {
-        const ids = Array.from({ length: 50 }, () => ulid())
-        const body = ids.map((id) => JSON.stringify({ id, service: "rebalance", message: `record ${id}`, run: tag })).join("\n")
-        sent += ids.length
-        for (;;) {
-          const status = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
-            .then(async (r) => (await r.arrayBuffer(), r.status), () => 0)
-          if (status === 200) {
-            acknowledged.push(...ids)
-            break
-          }
-          await Bun.sleep(100)
-        }
-      }
-    }
-    const writers = [writer(), writer()]
-    while (acknowledged.length < 1_000) await Bun.sleep(20)
+    const load = startIngestLoad({ url: () => api.url, service: "rebalance", writers: 2, batch: 50, resend: true, fields: { run: tag } })
+    await load.untilAcknowledged(1_000)
 
     // The second worker's arrival starts a rebalance; the first dies in the middle of it.
     const second = await startServer({ role: "worker", env })
     processes.push(second)
     first.process.kill(9)
     await first.exited
-    const killedAt = acknowledged.length
-    while (acknowledged.length < killedAt + 1_000) await Bun.sleep(50)
-    stopping = true
-    await Promise.all(writers)
+    await load.untilAcknowledged(load.acknowledged.length + 1_000)
+    await load.stop()
+    const acknowledged = load.acknowledged
+    const sent = load.sent()
 
     const stored = async () => {
       const response = await fetch(`${api.url}/api/v1/logs/search?query=${encodeURIComponent(`run:${tag}`)}&limit=1`)

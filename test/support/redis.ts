@@ -1,6 +1,6 @@
 import Redis from "ioredis"
 import type { Subprocess } from "bun"
-import { freePort } from "./server-process.ts"
+import { freePort, json } from "./server-process.ts"
 
 /**
  * Redis for tests. The shared server at 127.0.0.1:6379 (each test run uses its own key
@@ -53,3 +53,15 @@ export const startPrivateRedis = async (port = freePort()) => {
   await start()
   return { url: `redis://127.0.0.1:${port}/0`, start, stop }
 }
+
+/** Polls `check` until it holds, failing after `timeoutMs`. */
+export const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(100)
+  }
+}
+
+/** What a running LogFlow's /health says of Redis. */
+export const redisHealth = async (url: string) => (await json(fetch(`${url}/health`))).services.redis as string

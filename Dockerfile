@@ -8,6 +8,11 @@ WORKDIR /app
 COPY package.json package-lock.json bunfig.toml ./
 # bun reads npm's package-lock.json; no dev dependencies in the image.
 RUN bun install --production --ignore-scripts
+# The web console, built here once (Bun's bundler; Preact is a production dependency), since
+# --ignore-scripts skips the `prepare` script that builds it on a developer's install.
+COPY ui ./ui
+COPY scripts/build-ui.ts ./scripts/
+RUN bun scripts/build-ui.ts
 
 FROM oven/bun:1.4.5-slim AS runtime
 WORKDIR /app
@@ -16,6 +21,7 @@ ENV LOGFLOW_ENV=production \
     API_PORT=8000 \
     DATA_DIR=/app/data
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/dist ./dist
 COPY package.json bunfig.toml tsconfig.json ./
 COPY src ./src
 COPY actors ./actors

@@ -1,5 +1,6 @@
 import { runIngestBench } from "./ingest.ts"
 import { runMetricsBench } from "./metrics.ts"
+import { runSearchBench } from "./search.ts"
 import { runScaleOutBench } from "./scale-out.ts"
 import { runSoakBench } from "./soak.ts"
 
@@ -7,6 +8,7 @@ import { runSoakBench } from "./soak.ts"
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
   ingest: runIngestBench,
   metrics: runMetricsBench,
+  search: runSearchBench,
   "scale-out": runScaleOutBench,
   soak: runSoakBench
 }

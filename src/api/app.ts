@@ -36,6 +36,7 @@ import { otlpRoutes } from "./routes/otlp.ts"
 import { esBulkRoutes, esCompatRoutes } from "./routes/es-compat.ts"
 import { lokiRoutes } from "./routes/loki.ts"
 import { systemRoutes } from "./routes/system.ts"
+import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
 
 export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline | Retention | RetentionRunner
@@ -88,3 +89,4 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(traceRoutes(run, config, telemetry))
     .use(adminConfigRoutes(run, config, telemetry))
     .use(alertRoutes(run, config, telemetry))
+    .use(uiRoutes())

@@ -131,6 +131,11 @@ export const logStoreContract = (
         expect(yield* q("service:%")).toEqual([]) // LIKE metacharacters are literal
         expect(yield* q("-host:web-1")).toEqual(ids([c, b])) // no host at all matches the negation
         expect(yield* q("service:PAY*")).toEqual(ids([b, a])) // wildcards ignore case
+        // Words, negated words and fields mixed in one AND.
+        expect(yield* q("level:error card -slow")).toEqual([a.id])
+        expect(yield* q("status:<1000 -declined -\"login ok\"")).toEqual([b.id])
+        expect(yield* q("host:web* card -declined")).toEqual([])
+        expect(yield* q("-host:web-1 -slow login")).toEqual([c.id])
         const textual = makeRecord({ service: "textual", timestamp: at(4), message: "t", attributes: { status: "503", ok: true, code: "abc" } })
         yield* store.index([textual])
         expect(yield* q("service:textual status:[500 TO 599]")).toEqual([textual.id])
@@ -161,6 +166,26 @@ export const logStoreContract = (
         expect(new Set(seen).size).toBe(25)
         expect(seen.map((id) => records.find((r) => r.id === id)!.timestamp)).toEqual(expected.map((r) => r.timestamp))
         expect(pages).toBe(4)
+      })))
+
+    test("a text search with more matches than the count cap still pages newest first by event time", () =>
+      withStore((store) => Effect.gen(function*() {
+        // Arrival order is not event-time order: late records carry older timestamps.
+        const matching = Array.from({ length: countCap * 2 + 7 }, (_, i) => makeRecord({ message: `widget ${i}`, timestamp: at((i * 37) % 101) }))
+        const others = Array.from({ length: 30 }, (_, i) => makeRecord({ message: "gadget", timestamp: at(i) }))
+        for (let i = 0; i < matching.length; i += 20) yield* store.index([...matching.slice(i, i + 20), ...others.splice(0, 3)])
+        const seen: string[] = []
+        let cursor: string | undefined
+        do {
+          const decoded = cursor === undefined ? undefined : decodeCursor(cursor)
+          const page = yield* store.search({ limit: 30, text: parseTextQuery("widget"), ...(decoded ? { cursor: decoded } : {}) })
+          expect([page.total, page.total_is_lower_bound]).toEqual([countCap, true])
+          seen.push(...ids(page.logs))
+          cursor = page.next_cursor
+        } while (cursor !== undefined)
+        const byTime = (id: string) => matching.find((r) => r.id === id)!.timestamp
+        expect(new Set(seen).size).toBe(matching.length)
+        expect(seen.map(byTime)).toEqual(matching.map((r) => r.timestamp).sort((x, y) => y - x))
       })))
 
     test(`counts exactly up to ${countCap} matches, then reports a lower bound`, () =>

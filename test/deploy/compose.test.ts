@@ -128,4 +128,10 @@ describe("docker-compose.yml", () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["bun", "run", "src\/main.ts"\]$/m)
     expect(dockerfile).toMatch(/^HEALTHCHECK /m)
   })
+
+  test("the image carries the web console, built in a stage (install scripts do not run there)", async () => {
+    const dockerfile = await Bun.file(join(ROOT, "Dockerfile")).text()
+    expect(dockerfile).toMatch(/^RUN bun scripts\/build-ui\.ts$/m)
+    expect(dockerfile).toMatch(/^COPY --from=\w+ \/app\/dist \.\/dist$/m)
+  })
 })

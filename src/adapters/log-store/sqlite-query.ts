@@ -48,9 +48,12 @@ const likePattern = (wildcard: string) => wildcard.replace(/[\\%_]/g, "\\$&").re
  * A field condition as SQL. Columns are chosen from a fixed map; an attribute is read with
  * json_extract and a bound JSON path (`$."key"`; field names cannot hold quotes). A record
  * without the field does not match (and so matches its negation), as in the live-tail matcher.
+ * The comparison is NULL for such a record: outside any NOT, WHERE already drops NULL like
+ * false, and the bare comparison lets SQLite use the (service, ts) and (level, ts) indexes;
+ * under a NOT, IFNULL turns it into 0 so that its negation matches.
  */
-const fieldCondition = (q: FieldQuery, params: SQLQueryBindings[], now: number): string =>
-  `IFNULL(${comparison(q, params, now)}, 0)`
+const fieldCondition = (q: FieldQuery, params: SQLQueryBindings[], now: number, negated: boolean): string =>
+  negated ? `IFNULL(${comparison(q, params, now)}, 0)` : comparison(q, params, now)
 
 const comparison = (q: FieldQuery, params: SQLQueryBindings[], now: number): string => {
   const operand = (value: string) => {
@@ -106,22 +109,39 @@ const comparison = (q: FieldQuery, params: SQLQueryBindings[], now: number): str
   }
 }
 
-const MATCH = "seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)"
+/**
+ * Full-text matches by rowid lookup: the matches are listed, fetched and sorted by time, which
+ * is cheap when there are few. `+seq` (no rowid lookup) makes SQLite walk the time index
+ * newest first instead and stop at the page size, which is cheap when there are many.
+ */
+const MATCH = { lookup: "seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)", scan: "+seq IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)" }
+type MatchPlan = keyof typeof MATCH
 
-const textCondition = (q: TextQuery, params: SQLQueryBindings[], now: number): string => {
+const textCondition = (q: TextQuery, params: SQLQueryBindings[], now: number, plan: MatchPlan, negated = false): string => {
   const fts = toFts(q)
   if (fts !== undefined) {
     params.push(fts)
-    return MATCH
+    return MATCH[plan]
   }
   switch (q.kind) {
     case "field":
-      return fieldCondition(q, params, now)
+      return fieldCondition(q, params, now, negated)
     case "not":
-      return `NOT (${textCondition(q.child, params, now)})`
-    case "and":
+      return `NOT (${textCondition(q.child, params, now, plan, true)})`
+    case "and": {
+      // The full-text part of a mixed AND (`level:error timeout -retry`) is one FTS5 query:
+      // FTS5 intersects and subtracts its own lists, far cheaper than one SQL list per word.
+      const isText = (c: TextQuery) => toFts(c.kind === "not" ? c.child : c) !== undefined
+      const text = q.children.filter(isText)
+      if (text.some((c) => c.kind !== "not") && text.length > 1) {
+        params.push(toFts({ kind: "and", children: text })!)
+        const rest = q.children.filter((c) => !isText(c)).map((c) => textCondition(c, params, now, plan, negated))
+        return `(${[MATCH[plan], ...rest].join(" AND ")})`
+      }
+      return `(${q.children.map((c) => textCondition(c, params, now, plan, negated)).join(" AND ")})`
+    }
     case "or":
-      return `(${q.children.map((c) => textCondition(c, params, now)).join(q.kind === "and" ? " AND " : " OR ")})`
+      return `(${q.children.map((c) => textCondition(c, params, now, plan, negated)).join(" OR ")})`
     default:
       throw new Error(`unreachable: ${q.kind} is always FTS-expressible`)
   }
@@ -143,8 +163,21 @@ export const addServiceAndLevel = (
   }
 }
 
-/** The WHERE clause; `withCursor` false gives the condition used for counting all matches. */
-export const compileWhere = (request: SearchRequest, withCursor: boolean): CompiledWhere => {
+/**
+ * The FTS5 expression when the request is free text and nothing else (no filter, no time
+ * range, no cursor): then the full-text index alone can count its matches.
+ */
+export const ftsOnly = (request: SearchRequest): string | undefined => {
+  const { text, services, levels, correlation_id, trace_id, from, to, cursor } = request
+  if (!text || services?.length || levels?.length || correlation_id !== undefined || trace_id !== undefined || from !== undefined || to !== undefined || cursor) return undefined
+  return toFts(text)
+}
+
+/**
+ * The WHERE clause; `withCursor` false gives the condition used for counting all matches.
+ * `plan` says how full-text conditions find their rows (see MATCH).
+ */
+export const compileWhere = (request: SearchRequest, withCursor: boolean, plan: MatchPlan = "lookup"): CompiledWhere => {
   const conditions: string[] = []
   const params: SQLQueryBindings[] = []
   addServiceAndLevel(request, conditions, params)
@@ -164,7 +197,7 @@ export const compileWhere = (request: SearchRequest, withCursor: boolean): Compi
     conditions.push("ts <= ?")
     params.push(request.to)
   }
-  if (request.text) conditions.push(textCondition(request.text, params, Date.now()))
+  if (request.text) conditions.push(textCondition(request.text, params, Date.now(), plan))
   if (withCursor && request.cursor) {
     conditions.push("(ts < ? OR (ts = ? AND seq < ?))")
     params.push(request.cursor.timestamp, request.cursor.timestamp, Number(request.cursor.tiebreak))

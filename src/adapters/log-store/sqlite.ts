@@ -5,7 +5,7 @@ import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { type AllTimeCount, type ErrorGroup, type LevelCount, LogStore, type RollupFilter, type SearchPage, type SeriesPoint } from "../../ports/log-store.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
-import { addServiceAndLevel, compileWhere } from "./sqlite-query.ts"
+import { addServiceAndLevel, compileWhere, ftsOnly } from "./sqlite-query.ts"
 import { SqliteWriterThread } from "./sqlite-writer-thread.ts"
 
 /**
@@ -81,15 +81,25 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       return statement as Statement<T, any>
     }
 
+    const countMatches = (request: SearchRequest) => {
+      // Free text alone: the full-text index counts without touching the logs table.
+      const fts = ftsOnly(request)
+      if (fts !== undefined) {
+        return cached<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM logs_fts WHERE logs_fts MATCH ? LIMIT ?)").get(fts, config.countCap + 1)!.n
+      }
+      const all = compileWhere(request, false)
+      return cached<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM logs ${all.sql} LIMIT ?)`).get(...all.params, config.countCap + 1)!.n
+    }
+
     const search = (request: SearchRequest): SearchPage => {
-      const page = compileWhere(request, true)
+      const n = countMatches(request)
+      // Past the cap, matches are dense enough that walking the time index newest first
+      // reaches a page quickly; below it, fetching the few matches and sorting them is cheaper.
+      const page = compileWhere(request, true, n > config.countCap ? "scan" : "lookup")
       const rows = cached<Row>(`SELECT ${COLUMNS} FROM logs ${page.sql} ORDER BY ts DESC, seq DESC LIMIT ?`)
         .all(...page.params, request.limit + 1)
       const hasMore = rows.length > request.limit
       if (hasMore) rows.pop()
-      const all = compileWhere(request, false)
-      const { n } = cached<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM logs ${all.sql} LIMIT ?)`)
-        .get(...all.params, config.countCap + 1)!
       const last = rows[rows.length - 1]
       return {
         logs: rows.map(toRecord),

@@ -12,6 +12,7 @@ import type { RateLimiter } from "../../ports/rate-limiter.ts"
 import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { RunEffect } from "../run-effect.ts"
+import { consolePage, prefersHtml } from "./ui.ts"
 
 /** `GET /` (what this is and where to go) and `GET /health` (the seed's shape, embedded components). */
 
@@ -59,12 +60,17 @@ const health = Effect.gen(function*() {
 export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry | MetaDatabase | RateLimiter>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia({ name: "routes/system" })
     .use(rateLimitPlugin(run, config, telemetry))
-    .get("/", () => ({
-      name: "LogFlow",
-      version: VERSION,
-      description: "Log aggregation and analysis",
-      links: { docs: "/docs", health: "/health", ingest: "/api/v1/logs", search: "/api/v1/logs/search", recent: "/api/v1/logs/recent" }
-    }), { rateLimit: "default", detail: { summary: "What this server is and where to go", tags: ["system"] } })
+    .get("/", ({ request, set }) => {
+      // A browser asking for a page gets the web console; API clients keep this JSON.
+      set.headers.vary = "Accept"
+      if (prefersHtml(request)) return consolePage()
+      return {
+        name: "LogFlow",
+        version: VERSION,
+        description: "Log aggregation and analysis",
+        links: { console: "/ui/", docs: "/docs", health: "/health", ingest: "/api/v1/logs", search: "/api/v1/logs/search", recent: "/api/v1/logs/recent" }
+      }
+    }, { rateLimit: "default", detail: { summary: "What this server is and where to go", tags: ["system"] } })
     .get("/health", async ({ set }) => {
       const report = await run(health)
       if (report.status !== "healthy") set.status = 503

@@ -1,0 +1,145 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks"
+import { api, errorText, isAbort, qs } from "../api.ts"
+import { ContextDialog } from "../components/context-dialog.tsx"
+import { Histogram, type HistogramData } from "../components/histogram.tsx"
+import { LogTable } from "../components/log-table.tsx"
+import { DEFAULT_RANGE, describeRange, type TimeRange, TimeRangePicker } from "../components/time-range.tsx"
+import { formatNumber } from "../format.ts"
+import { highlightPattern } from "../highlight.tsx"
+import type { Route } from "../route.ts"
+import { replaceParams } from "../route.ts"
+import type { LogJson, SearchPage as Page } from "../types.ts"
+
+/**
+ * Search: the query language, a time range, the histogram of matches (drag to zoom) and the
+ * newest matching lines, pages further with "Load older". The query and range live in the
+ * address, so a reload or a shared link shows the same search.
+ */
+
+const PAGE_SIZE = 100
+
+export const SearchPage = ({ route }: { route: Route }) => {
+  const initialQuery = route.params.get("query") ?? ""
+  const [draft, setDraft] = useState(initialQuery)
+  const [query, setQuery] = useState(initialQuery)
+  const [range, setRange] = useState<TimeRange>({ from: route.params.get("from") ?? DEFAULT_RANGE.from, to: route.params.get("to") ?? DEFAULT_RANGE.to })
+  const [page, setPage] = useState<Page | undefined>()
+  const [logs, setLogs] = useState<ReadonlyArray<LogJson>>([])
+  const [histogram, setHistogram] = useState<HistogramData | undefined>()
+  const [error, setError] = useState<string | undefined>()
+  const [loading, setLoading] = useState(false)
+  const [context, setContext] = useState<LogJson | undefined>()
+  const [run, setRun] = useState(0)
+  const input = useRef<HTMLInputElement>(null)
+
+  // A link to another search (e.g. "More from <service>") changes the address: follow it.
+  // (Searching rewrites the address without a hashchange, so every hashchange is a new link.)
+  useEffect(() => {
+    const q = route.params.get("query") ?? ""
+    setDraft(q)
+    setQuery(q)
+    const from = route.params.get("from")
+    const to = route.params.get("to")
+    if (from && to) setRange({ from, to })
+  }, [route])
+
+  useEffect(() => {
+    replaceParams("search", { query, from: range.from, to: range.to })
+    const controller = new AbortController()
+    const params = { query, from: range.from, to: range.to }
+    setLoading(true)
+    setError(undefined)
+    Promise.all([
+      api<Page>(`/api/v1/logs/search${qs({ ...params, limit: PAGE_SIZE })}`, { signal: controller.signal }),
+      api<HistogramData>(`/api/v1/logs/histogram${qs(params)}`, { signal: controller.signal })
+    ]).then(([p, h]) => {
+      setPage(p)
+      setLogs(p.logs)
+      setHistogram(h)
+    }, (e) => {
+      if (isAbort(e)) return
+      setError(errorText(e))
+      setPage(undefined)
+      setLogs([])
+      setHistogram(undefined)
+    }).finally(() => controller.signal.aborted || setLoading(false))
+    return () => controller.abort()
+  }, [query, range.from, range.to, run])
+
+  // "/" anywhere outside a text field jumps to the search box.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement
+      if (e.key === "/" && !["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) {
+        e.preventDefault()
+        input.current?.focus()
+      }
+    }
+    addEventListener("keydown", onKey)
+    return () => removeEventListener("keydown", onKey)
+  }, [])
+
+  const loadOlder = async () => {
+    if (!page?.next_cursor) return
+    try {
+      const next = await api<Page>(`/api/v1/logs/search${qs({ query, from: range.from, to: range.to, limit: PAGE_SIZE, cursor: page.next_cursor })}`)
+      setPage(next)
+      setLogs([...logs, ...next.logs])
+    } catch (e) {
+      setError(errorText(e))
+    }
+  }
+
+  const pattern = useMemo(() => highlightPattern(query), [query])
+  const submit = (e: Event) => {
+    e.preventDefault()
+    setQuery(draft.trim())
+    setRun(run + 1)
+  }
+  const zoomOut = () => {
+    if (!histogram) return
+    const from = Date.parse(histogram.from)
+    const to = Date.parse(histogram.to)
+    const half = (to - from) / 2
+    setRange({ from: String(Math.round(from - half)), to: String(Math.min(Date.now(), Math.round(to + half))) })
+  }
+
+  return (
+    <main class="search-page">
+      <form class="search-bar" role="search" onSubmit={submit}>
+        <input
+          ref={input}
+          type="search"
+          name="query"
+          aria-label="Search query"
+          aria-keyshortcuts="/"
+          placeholder={'Search: words, "phrases", service:api level:error, status:[500 TO 599], AND / OR / NOT   (press / to focus)'}
+          value={draft}
+          autoFocus
+          spellcheck={false}
+          onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
+        />
+        <TimeRangePicker value={range} onChange={setRange} />
+        <button type="submit" class="primary">Search</button>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      {histogram && (
+        <section class="histogram-panel">
+          <Histogram data={histogram} onZoom={(from, to) => setRange({ from: String(from), to: String(to) })} />
+          <div class="histogram-actions">
+            <span class="muted" data-testid="range-label">{describeRange(range)}</span>
+            <button type="button" onClick={zoomOut}>Zoom out</button>
+          </div>
+        </section>
+      )}
+      <section class="results" aria-busy={loading}>
+        <p class="summary" aria-live="polite">
+          {loading ? "Searching…" : page ? `${formatNumber(page.total)}${page.total_is_lower_bound ? "+" : ""} matches, newest first (${page.took_ms} ms)` : ""}
+        </p>
+        <LogTable logs={logs} pattern={pattern} onContext={setContext} emptyText={loading ? "" : "No logs match this search in this time range."} />
+        {page?.next_cursor && <button type="button" class="load-more" onClick={loadOlder}>Load older</button>}
+      </section>
+      {context && <ContextDialog log={context} onClose={() => setContext(undefined)} />}
+    </main>
+  )
+}

@@ -31,7 +31,7 @@ const storeConfig = (index: string, fieldLimit = 1000) => ({
   refresh: "true" as const,
   countCap: 50,
   fieldLimit,
-  requestTimeout: "30 seconds"
+  requestTimeout: "30 seconds" as const
 })
 
 if (hosts) {
@@ -120,7 +120,7 @@ describe.skipIf(!hosts)("OpenSearch store: where the engine differs from Elastic
       const deleted: number[] = []
       for (let d = -1; d !== 0;) deleted.push(d = await Effect.runPromise(store.expire(rule, 10)))
       expect(deleted).toEqual([2, 1, 0])
-      const indices = ((await client.cat.indices({ index: `${index}-*`, format: "json", h: "index" })).body as Array<{ index: string }>).map((i) => i.index).sort()
+      const indices = ((await client.cat.indices({ index: `${index}-*`, format: "json", h: ["index"] })).body as Array<{ index: string }>).map((i) => i.index).sort()
       expect(indices).toEqual([`${index}-2026.11.11`, `${index}-2026.11.20`])
       const left = await Effect.runPromise(store.search({ limit: 10 }))
       expect(left.logs.map((l) => l.id)).toEqual([fresh.id, audit.id])

@@ -151,7 +151,15 @@ describe.skipIf(!engines)("SQLite, Elasticsearch and OpenSearch answer the same 
     ["disk AND (full OR empty) AND NOT level:error", [fixed.negative]],
     ["\"logged in\" OR \"disk full\"", [fixed.login, fixed.negative]],
     ["user* logged", [fixed.login]],
-    ["nosuchword", []]
+    ["nosuchword", []],
+    // A boolean is also 1 or 0, and a wildcard matches its text (both were store bugs once).
+    ["retry:1 service:payments", [fixed.timeout]],
+    ["retry:>0 service:payments", [fixed.timeout]],
+    ["retry:0 service:search", [fixed.underscore]],
+    ["retry:t* service:payments", [fixed.timeout]],
+    ["retry:f* service:search", [fixed.underscore]],
+    ["retry:1* service:payments", []],
+    ["status:50* service:payments", [fixed.timeout]]
   ]
   const fixedIds = new Set(Object.values(fixed).map((r) => r.id))
 

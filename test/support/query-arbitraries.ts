@@ -90,6 +90,12 @@ const fieldCondition = (span: number) => fc.oneof(
   fc.constantFrom(...CODES, "e4*", "E*").map((v) => `code:${v}`),
   fc.constantFrom(...METHODS, "P*").map((v) => `http.method:${v}`),
   fc.constantFrom("true", "false").map((v) => `retry:${v}`),
+  // Booleans read as numbers and numbers as text, where stores could disagree: weighted up.
+  {
+    weight: 4,
+    arbitrary: fc.tuple(fc.constantFrom("retry", "status", "user_id", "duration_ms"), fc.constantFrom(":", ":>", ":<=", ":"), fc.constantFrom("1", "0", "t*", "tr*", "f*", "1*", "5*", "*0", "10*", "*.5", "*e"))
+      .map(([f, op, v]) => `${f}${v.includes("*") ? ":" : op}${v}`)
+  },
   fc.tuple(fc.constantFrom("user_id", "status", "duration_ms", "attributes.user_id"), fc.constantFrom(":", ":>", ":>=", ":<", ":<="), number)
     .map(([f, op, v]) => `${f}${op}${v}`),
   fc.tuple(fc.constantFrom("user_id", "status", "duration_ms"), number, number).map(([f, a, b]) => `${f}:[${a} TO ${b}]`),

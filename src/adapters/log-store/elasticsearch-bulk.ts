@@ -40,6 +40,9 @@ export const toDocument = (r: LogRecord, dialect: Dialect = ELASTICSEARCH_DIALEC
     text[field] = String(value)
     if (typeof value === "number") number[field] = value
     else if (typeof value === "string" && isNumeric(value)) number[field] = Number(value)
+    // A boolean is also 1 or 0, as in SQLite's json_extract and the live-tail matcher:
+    // `retry:1` and `retry:>0` find `retry: true` in every store.
+    else if (typeof value === "boolean") number[field] = value ? 1 : 0
   }
   return {
     ...r,

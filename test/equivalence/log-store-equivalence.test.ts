@@ -10,10 +10,11 @@ import { ElasticsearchStoreLive } from "../../src/adapters/log-store/elasticsear
 import { OpenSearchStoreLive } from "../../src/adapters/log-store/opensearch.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite.ts"
 import type { LogRecord } from "../../src/domain/log-record.ts"
+import type { SearchRequest } from "../../src/domain/search-request.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
 import { useEngine } from "../support/engines.ts"
-import { BASE_TIME, queryArbitrary, recordsArbitrary } from "../support/query-arbitraries.ts"
+import { BASE_TIME, filtersArbitrary, queryArbitrary, recordsArbitrary } from "../support/query-arbitraries.ts"
 import { makeRecord } from "../support/records.ts"
 
 /**
@@ -80,6 +81,12 @@ beforeAll(async () => {
   stores.opensearch = await open(OpenSearchStoreLive(documentStore(osHosts!, `${run}-os`)))
   await Promise.all(Object.values(stores).map((store) => Effect.runPromise(store.index(records))))
 })
+
+type Filters = Omit<SearchRequest, "limit" | "cursor" | "text">
+const each = async <A>(f: (store: Store) => Effect.Effect<A, unknown>) => {
+  const [sqlite, elasticsearch, opensearch] = await Promise.all([stores.sqlite, stores.elasticsearch, stores.opensearch].map((s) => Effect.runPromise(f(s))))
+  return { sqlite: sqlite!, elasticsearch: elasticsearch!, opensearch: opensearch! }
+}
 
 /** The ids each store answers for a query, newest first. */
 const answers = async (query: string) => {
@@ -186,6 +193,21 @@ describe.skipIf(!engines)("SQLite, Elasticsearch and OpenSearch answer the same 
       expect(got.elasticsearch).toEqual([record.id])
       expect(got.opensearch).toEqual([record.id])
     }
+  })
+
+  test("generated searches with filters (service, level, trace and correlation ids, time) agree, and so do their histograms and facets", async () => {
+    await fc.assert(fc.asyncProperty(queryArbitrary(GENERATED), filtersArbitrary(GENERATED), fc.boolean(), async (query, filters: Filters, withText) => {
+      const request = { ...filters, ...(withText ? { text: parseTextQuery(query)! } : {}) }
+      const page = await each((store) => store.search({ ...request, limit: records.length + 1 }).pipe(Effect.map((p) => ({ ids: p.logs.map((l) => l.id), total: p.total }))))
+      const histogram = await each((store) => store.histogram(request, 10_000))
+      const facets = await each((store) => store.facets(request, ["service", "level", "host"], 10, 100_000))
+      const label = { query: withText ? query : undefined, filters }
+      for (const other of ["elasticsearch", "opensearch"] as const) {
+        expect({ ...label, page: page[other] }).toEqual({ ...label, page: page.sqlite })
+        expect({ ...label, histogram: histogram[other] }).toEqual({ ...label, histogram: histogram.sqlite })
+        expect({ ...label, facets: facets[other] }).toEqual({ ...label, facets: facets.sqlite })
+      }
+    }), { numRuns: 100 })
   })
 
   test("generated queries find the same records, in the same order, in every store", async () => {

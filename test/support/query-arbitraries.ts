@@ -125,3 +125,14 @@ export const queryArbitrary = (span: number): fc.Arbitrary<string> =>
       fc.tuple(tie("q"), fc.oneof(word, phrase, fieldCondition(span))).map(([a, b]) => `${a} -${b}`)
     )
   })).q
+
+/** The other search parameters (`service=`, `level=`, `trace_id=`, `correlation_id=`, `from`/`to`), any subset. */
+export const filtersArbitrary = (span: number) =>
+  fc.record({
+    services: fc.uniqueArray(fc.constantFrom(...SERVICES, "nope"), { minLength: 1, maxLength: 2 }),
+    levels: fc.uniqueArray(fc.constantFrom(...LEVELS), { minLength: 1, maxLength: 3 }),
+    trace_id: fc.constantFrom(...TRACES),
+    correlation_id: fc.constantFrom(...CORRELATIONS),
+    from: fc.integer({ min: -5, max: span }).map((s) => BASE_TIME + s * 1000),
+    to: fc.integer({ min: 0, max: span + 5 }).map((s) => BASE_TIME + s * 1000)
+  }, { requiredKeys: [] })

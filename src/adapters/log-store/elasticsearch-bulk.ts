@@ -108,6 +108,6 @@ export const bulkIndex = (engine: DocumentEngine, options: BulkOptions, batch: R
       schedule: Schedule.exponential(options.retryBase).pipe(Schedule.intersect(Schedule.recurs(options.retries)))
     }),
     Effect.mapError((e) => e instanceof Retryable ? new StoreUnavailable({ reason: `bulk write kept failing: ${e.reason}` }) : e),
-    Effect.withSpan(`${engine.dialect.engine}.bulk`, { attributes: { "logflow.records": batch.length } })
+    Effect.withSpan(engine.dialect.engine === "elasticsearch" ? "Elasticsearch.bulk" : "OpenSearch.bulk", { attributes: { "logflow.records": batch.length } })
   )
 }

@@ -21,6 +21,7 @@ import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
 import { MemoryBusLive } from "./adapters/log-bus/memory.ts"
 import { SqliteStoreLive } from "./adapters/log-store/sqlite.ts"
 import { ElasticsearchStoreLive } from "./adapters/log-store/elasticsearch.ts"
+import { OpenSearchStoreLive } from "./adapters/log-store/opensearch.ts"
 import { KafkaBusLive } from "./adapters/log-bus/kafka.ts"
 import { HttpServerLive } from "./api/server.ts"
 import { SyslogListenersLive } from "./ingest/syslog-listener.ts"
@@ -37,19 +38,24 @@ const LOG_LEVELS = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLev
 export const loggingLayer = (config: Config) =>
   Layer.mergeAll(Logger.json, Logger.minimumLogLevel(LOG_LEVELS[config.LOG_LEVEL]))
 
-/** Elasticsearch when ELASTICSEARCH_HOSTS is set, else SQLite in DATA_DIR. */
+/** The index settings of the document store, shared by Elasticsearch and OpenSearch. */
+const documentStoreConfig = (config: Config, hosts: string) => ({
+  hosts: hosts.split(","),
+  index: config.ELASTICSEARCH_INDEX,
+  shards: config.ELASTICSEARCH_SHARDS,
+  replicas: config.ELASTICSEARCH_REPLICAS,
+  refresh: config.ELASTICSEARCH_REFRESH,
+  countCap: config.SEARCH_COUNT_CAP,
+  fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
+  requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
+})
+
+/** Elasticsearch when ELASTICSEARCH_HOSTS is set, OpenSearch when OPENSEARCH_HOSTS is, else SQLite in DATA_DIR. */
 const storeLayer = (config: Config) =>
   config.ELASTICSEARCH_HOSTS
-    ? ElasticsearchStoreLive({
-      hosts: config.ELASTICSEARCH_HOSTS.split(","),
-      index: config.ELASTICSEARCH_INDEX,
-      shards: config.ELASTICSEARCH_SHARDS,
-      replicas: config.ELASTICSEARCH_REPLICAS,
-      refresh: config.ELASTICSEARCH_REFRESH,
-      countCap: config.SEARCH_COUNT_CAP,
-      fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
-      requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
-    })
+    ? ElasticsearchStoreLive(documentStoreConfig(config, config.ELASTICSEARCH_HOSTS))
+    : config.OPENSEARCH_HOSTS
+    ? OpenSearchStoreLive(documentStoreConfig(config, config.OPENSEARCH_HOSTS))
     : SqliteStoreLive({ path: config.storePath, synchronous: config.SQLITE_SYNCHRONOUS, countCap: config.SEARCH_COUNT_CAP })
 
 /** Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the in-process partitioned queues. */
@@ -124,7 +130,7 @@ export const roleLayer = (role: Role, config: Config) =>
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),
     Layer.provideMerge(Layer.mergeAll(infrastructureLayer(config), accountsLayer(config), sharedStateLayer(config))),
-    Layer.provideMerge(TelemetryLive(config.ELASTICSEARCH_HOSTS ? "elasticsearch" : "sqlite")),
+    Layer.provideMerge(TelemetryLive(config.ELASTICSEARCH_HOSTS ? "elasticsearch" : config.OPENSEARCH_HOSTS ? "opensearch" : "sqlite")),
     Layer.provideMerge(tracingLayer(config)),
     Layer.provide(loggingLayer(config))
   )

@@ -175,6 +175,11 @@ const schema = z.object({
   /** Mapped fields per daily index; attributes beyond it are kept but not searchable. */
   ELASTICSEARCH_FIELD_LIMIT: int(100, 100_000).default(1_000),
   ELASTICSEARCH_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  /**
+   * OpenSearch (3.x) for logs instead, through the same store; the ELASTICSEARCH_INDEX, _SHARDS,
+   * _REPLICAS, _REFRESH, _FIELD_LIMIT and _TIMEOUT_MS settings apply to it too. Not with ELASTICSEARCH_HOSTS.
+   */
+  OPENSEARCH_HOSTS: urlList.optional(),
 
   /** Kafka for the bus between ingest and indexing (scale-out); in-process queues when unset. */
   KAFKA_BOOTSTRAP_SERVERS: hostPortList.optional(),
@@ -236,6 +241,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const c = result.data
   if ((c.TLS_CERT_FILE === undefined) !== (c.TLS_KEY_FILE === undefined)) {
     throw new ConfigError("invalid configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither")
+  }
+  if (c.ELASTICSEARCH_HOSTS !== undefined && c.OPENSEARCH_HOSTS !== undefined) {
+    throw new ConfigError("invalid configuration:\n  OPENSEARCH_HOSTS: set ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS (one log store), not both")
   }
   const production = c.LOGFLOW_ENV === "production"
   if (production) {

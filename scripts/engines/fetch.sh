@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fetches Elasticsearch (integ-test zip) and the Kafka broker jars from Maven Central into
-# .engines/ (or $ENGINES_DIR). Idempotent: an engine already in place is left alone.
-# usage: scripts/engines/fetch.sh [elasticsearch] [kafka]   (both when none is named)
+# Fetches Elasticsearch and OpenSearch (their integ-test zips) and the Kafka broker jars from
+# Maven Central into .engines/ (or $ENGINES_DIR). Idempotent: an engine already in place is left alone.
+# usage: scripts/engines/fetch.sh [elasticsearch] [kafka] [opensearch]   (all when none is named)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
@@ -19,6 +19,18 @@ fetch_elasticsearch() {
   echo "elasticsearch $ES_VERSION: fetched into $ES_HOME"
 }
 
+fetch_opensearch() {
+  if [ -x "$OPENSEARCH_HOME/bin/opensearch" ]; then echo "opensearch $OPENSEARCH_VERSION: present"; return; fi
+  local download="$ENGINES_DIR/download"
+  mkdir -p "$download"
+  mvn -q -B dependency:copy -Dartifact="org.opensearch.distribution.integ-test-zip:opensearch:$OPENSEARCH_VERSION:zip" \
+    -DoutputDirectory="$download" -Dmdep.overWriteReleases=true
+  rm -rf "$OPENSEARCH_HOME.partial" && mkdir -p "$OPENSEARCH_HOME.partial"
+  unzip -q "$download/opensearch-$OPENSEARCH_VERSION.zip" -d "$OPENSEARCH_HOME.partial"
+  mv "$OPENSEARCH_HOME.partial/opensearch-$OPENSEARCH_VERSION" "$OPENSEARCH_HOME" && rm -rf "$OPENSEARCH_HOME.partial" "$download/opensearch-$OPENSEARCH_VERSION.zip"
+  echo "opensearch $OPENSEARCH_VERSION: fetched into $OPENSEARCH_HOME"
+}
+
 fetch_kafka() {
   if [ -f "$KAFKA_HOME/libs/.complete" ]; then echo "kafka $KAFKA_VERSION: present"; return; fi
   rm -rf "$KAFKA_HOME/libs"
@@ -29,11 +41,12 @@ fetch_kafka() {
 }
 
 engines=("$@")
-[ ${#engines[@]} -eq 0 ] && engines=(elasticsearch kafka)
+[ ${#engines[@]} -eq 0 ] && engines=(elasticsearch kafka opensearch)
 for engine in "${engines[@]}"; do
   case "$engine" in
     elasticsearch) fetch_elasticsearch ;;
     kafka) fetch_kafka ;;
-    *) echo "unknown engine '$engine' (elasticsearch or kafka)" >&2; exit 2 ;;
+    opensearch) fetch_opensearch ;;
+    *) echo "unknown engine '$engine' (elasticsearch, kafka or opensearch)" >&2; exit 2 ;;
   esac
 done

@@ -1,11 +1,14 @@
-# Engine versions used by the scripts in this folder (sourced). Both are taken from Maven Central.
+# Engine versions used by the scripts in this folder (sourced). All are taken from Maven Central.
 ES_VERSION="${ES_VERSION:-9.2.4}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
-# Elasticsearch 9 needs Java 21 or newer; Kafka 4 runs on 17.
+OPENSEARCH_VERSION="${OPENSEARCH_VERSION:-3.3.2}"
+# Elasticsearch 9 and OpenSearch 3 need Java 21 or newer; Kafka 4 runs on 17.
 ES_JAVA_HOME="${ES_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+OPENSEARCH_JAVA_HOME="${OPENSEARCH_JAVA_HOME:-$ES_JAVA_HOME}"
 KAFKA_JAVA_HOME="${KAFKA_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}"
 ENGINES_DIR="${ENGINES_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.engines}"
 ES_HOME="$ENGINES_DIR/elasticsearch-$ES_VERSION"
 KAFKA_HOME="$ENGINES_DIR/kafka-$KAFKA_VERSION"
+OPENSEARCH_HOME="$ENGINES_DIR/opensearch-$OPENSEARCH_VERSION"
 # A free TCP port on 127.0.0.1 (the OS picks it; released again for the engine).
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }

@@ -142,6 +142,12 @@ export const logStoreContract = (
         expect(yield* q("service:textual status:>1000")).toEqual([])
         expect(yield* q("service:textual code:<5")).toEqual([]) // text that is not a number never compares
         expect(yield* q("service:textual ok:true")).toEqual([textual.id])
+        // A boolean is also 1 or 0 (as SQLite's JSON functions and the live-tail matcher read it),
+        // and a wildcard matches its text.
+        expect(yield* q("service:textual ok:1")).toEqual([textual.id])
+        expect(yield* q("service:textual ok:>0")).toEqual([textual.id])
+        expect(yield* q("service:textual ok:t*")).toEqual([textual.id])
+        expect(yield* q("service:textual ok:1*")).toEqual([])
       })))
 
     test("cursor paging visits every match once, newest first, even while new records arrive", () =>

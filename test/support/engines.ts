@@ -5,8 +5,9 @@ import { afterAll } from "bun:test"
 import { freePort } from "./server-process.ts"
 
 /**
- * Kafka and Elasticsearch for tests: the one named by the environment (`.ci/run` starts each
- * engine once and exports TEST_KAFKA_BOOTSTRAP_SERVERS / TEST_ELASTICSEARCH_HOSTS; not the
+ * Kafka, Elasticsearch and OpenSearch for tests: the one named by the environment (`.ci/run`
+ * starts each engine once and exports TEST_KAFKA_BOOTSTRAP_SERVERS / TEST_ELASTICSEARCH_HOSTS /
+ * TEST_OPENSEARCH_HOSTS; not the
  * names LogFlow reads, or every server a test starts would switch engines), or else one started
  * for this test file with scripts/engines/*.sh and stopped after it. In CI an engine that cannot
  * be had fails the tests; elsewhere they are skipped with the reason printed.
@@ -14,15 +15,19 @@ import { freePort } from "./server-process.ts"
 
 const ROOT = join(import.meta.dir, "../..")
 
-export type Engine = "elasticsearch" | "kafka"
+export type Engine = "elasticsearch" | "kafka" | "opensearch"
 
-const ENV: Record<Engine, string> = { elasticsearch: "TEST_ELASTICSEARCH_HOSTS", kafka: "TEST_KAFKA_BOOTSTRAP_SERVERS" }
+const ENV: Record<Engine, string> = {
+  elasticsearch: "TEST_ELASTICSEARCH_HOSTS",
+  kafka: "TEST_KAFKA_BOOTSTRAP_SERVERS",
+  opensearch: "TEST_OPENSEARCH_HOSTS"
+}
 
 const script = (engine: Engine, ...args: string[]) =>
   Bun.spawnSync(["bash", join(ROOT, "scripts/engines", `${engine}.sh`), ...args], { stdout: "pipe", stderr: "pipe" })
 
 /**
- * The address of a running engine (a URL for Elasticsearch, host:port for Kafka), or undefined
+ * The address of a running engine (a URL for Elasticsearch and OpenSearch, host:port for Kafka), or undefined
  * when it cannot be had outside CI. Call at the top level of a test file. `cleanUp` runs after
  * the file's tests, while the engine still runs (hooks run in the order they were registered,
  * so a file's own afterAll would come after the engine was stopped).

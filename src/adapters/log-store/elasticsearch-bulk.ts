@@ -1,10 +1,11 @@
-import type { Client, estypes } from "@elastic/elasticsearch"
+import type { estypes } from "@elastic/elasticsearch"
 import { Duration, Effect, Schedule } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
 import { fingerprint, isError } from "../../domain/fingerprint.ts"
 import { isNumeric } from "../../domain/field-query.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
-import { ATTR_NUMBER, ATTR_TEXT } from "./elasticsearch-query.ts"
+import { ATTR_NUMBER, ATTR_TEXT, type Dialect, ELASTICSEARCH_DIALECT } from "./elasticsearch-query.ts"
+import type { DocumentEngine } from "./document-engine.ts"
 import { deadLetterIndex } from "./elasticsearch-template.ts"
 
 /**
@@ -31,13 +32,17 @@ export const dailyIndex = (index: string, timestamp: number) => {
   return `${index}-${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`
 }
 
-export const toDocument = (r: LogRecord) => {
+export const toDocument = (r: LogRecord, dialect: Dialect = ELASTICSEARCH_DIALECT) => {
   const text: Record<string, string> = {}
   const number: Record<string, number> = {}
   for (const [key, value] of Object.entries(r.attributes)) {
-    text[key] = String(value)
-    if (typeof value === "number") number[key] = value
-    else if (typeof value === "string" && isNumeric(value)) number[key] = Number(value)
+    const field = dialect.attributeKey(key)
+    text[field] = String(value)
+    if (typeof value === "number") number[field] = value
+    else if (typeof value === "string" && isNumeric(value)) number[field] = Number(value)
+    // A boolean is also 1 or 0, as in SQLite's json_extract and the live-tail matcher:
+    // `retry:1` and `retry:>0` find `retry: true` in every store.
+    else if (typeof value === "boolean") number[field] = value ? 1 : 0
   }
   return {
     ...r,
@@ -56,12 +61,12 @@ const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof 
 
 const reasonOf = (item: estypes.BulkResponseItem) => `${item.error?.type ?? "error"}: ${item.error?.reason ?? `status ${item.status}`}`
 
-export const bulkIndex = (client: Client, options: BulkOptions, batch: ReadonlyArray<LogRecord>) => {
+export const bulkIndex = (engine: DocumentEngine, options: BulkOptions, batch: ReadonlyArray<LogRecord>) => {
   const attempt = (records: ReadonlyArray<LogRecord>): Effect.Effect<void, Retryable | StoreUnavailable> =>
     Effect.gen(function*() {
-      const operations = records.flatMap((r) => [{ create: { _index: dailyIndex(options.index, r.timestamp), _id: r.id } }, toDocument(r)])
+      const operations = records.flatMap((r) => [{ create: { _index: dailyIndex(options.index, r.timestamp), _id: r.id } }, toDocument(r, engine.dialect)])
       const response = yield* Effect.tryPromise({
-        try: () => client.bulk({ operations, refresh: options.refresh === "wait_for" ? "wait_for" : options.refresh === "true" }),
+        try: () => engine.bulk(operations, options.refresh),
         catch: (e) => new Retryable(records, e instanceof Error ? e.message : String(e))
       })
       if (!response.errors) return
@@ -82,13 +87,10 @@ export const bulkIndex = (client: Client, options: BulkOptions, batch: ReadonlyA
     Effect.tryPromise({
       try: async () => {
         const at = Date.now()
-        const response = await client.bulk({
-          refresh: options.refresh === "wait_for" ? "wait_for" : options.refresh === "true",
-          operations: dead.flatMap(({ record, item }) => [
-            { index: { _index: deadLetterIndex(options.index), _id: record.id } },
-            { id: record.id, reason: reasonOf(item), status: item.status, at, record }
-          ])
-        })
+        const response = await engine.bulk(dead.flatMap(({ record, item }) => [
+          { index: { _index: deadLetterIndex(options.index), _id: record.id } },
+          { id: record.id, reason: reasonOf(item), status: item.status, at, record }
+        ]), options.refresh)
         if (response.errors) throw new Error("the dead-letter index refused records")
         for (const { record, item } of dead) options.onDeadLetter?.(record, reasonOf(item))
       },
@@ -106,6 +108,6 @@ export const bulkIndex = (client: Client, options: BulkOptions, batch: ReadonlyA
       schedule: Schedule.exponential(options.retryBase).pipe(Schedule.intersect(Schedule.recurs(options.retries)))
     }),
     Effect.mapError((e) => e instanceof Retryable ? new StoreUnavailable({ reason: `bulk write kept failing: ${e.reason}` }) : e),
-    Effect.withSpan("Elasticsearch.bulk", { attributes: { "logflow.records": batch.length } })
+    Effect.withSpan(engine.dialect.engine === "elasticsearch" ? "Elasticsearch.bulk" : "OpenSearch.bulk", { attributes: { "logflow.records": batch.length } })
   )
 }

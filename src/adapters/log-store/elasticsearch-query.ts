@@ -18,6 +18,22 @@ const KEYWORD_FIELDS = new Set(["service", "level", "host", "trace_id", "span_id
 export const ATTR_TEXT = "attr"
 export const ATTR_NUMBER = "attr_num"
 
+/**
+ * What the two engines of this query DSL disagree on. Elasticsearch maps `attr` and `attr_num`
+ * with `subobjects: false`, so an attribute key keeps its dots as one field name. OpenSearch
+ * (3.x) has no such mapping option: a dotted key would become nested objects, and `a` next to
+ * `a.b` would collide. There the key is escaped (`%` → `%25`, `.` → `%2E`, one-to-one), in the
+ * documents and in the queries alike.
+ */
+export interface Dialect {
+  readonly engine: "elasticsearch" | "opensearch"
+  /** The field name of an attribute key under `attr` / `attr_num`. */
+  readonly attributeKey: (key: string) => string
+}
+
+export const ELASTICSEARCH_DIALECT: Dialect = { engine: "elasticsearch", attributeKey: (key) => key }
+export const OPENSEARCH_DIALECT: Dialect = { engine: "opensearch", attributeKey: (key) => key.replaceAll("%", "%25").replaceAll(".", "%2E") }
+
 /** Elasticsearch wildcards know `*` and `?`; our patterns only `*`, so `?` and `\` are literal. */
 const wildcardPattern = (pattern: string) => pattern.replace(/[\\?]/g, "\\$&")
 
@@ -40,11 +56,11 @@ const comparison = (field: string, q: FieldQuery, low: string | number, now: num
   }
 }
 
-const fieldQuery = (q: FieldQuery, now: number): Query => {
+const fieldQuery = (q: FieldQuery, now: number, dialect: Dialect): Query => {
   const low = operand(q, q.value, now)
   if (q.field === "timestamp") return comparison("timestamp", q, low, now)
   if (KEYWORD_FIELDS.has(q.field)) return comparison(q.field, q, low, now)
-  const key = q.field.slice("attributes.".length)
+  const key = dialect.attributeKey(q.field.slice("attributes.".length))
   const text = `${ATTR_TEXT}.${key}`
   const number = `${ATTR_NUMBER}.${key}`
   const numeric = isNumeric(String(low)) && (q.op !== "range" || isNumeric(q.to!))
@@ -60,7 +76,7 @@ const fieldQuery = (q: FieldQuery, now: number): Query => {
 }
 
 /** A text query as DSL. Terms are phrases of their tokens (`logs;` is `logs`), as in FTS5. */
-export const textQuery = (q: TextQuery, now: number): Query => {
+export const textQuery = (q: TextQuery, now: number, dialect: Dialect = ELASTICSEARCH_DIALECT): Query => {
   switch (q.kind) {
     case "term":
       return q.prefix
@@ -69,17 +85,17 @@ export const textQuery = (q: TextQuery, now: number): Query => {
     case "phrase":
       return { match_phrase: { message: q.value } }
     case "and": {
-      const positive = q.children.filter((c) => c.kind !== "not").map((c) => textQuery(c, now))
-      const negative = q.children.flatMap((c) => c.kind === "not" ? [textQuery(c.child, now)] : [])
+      const positive = q.children.filter((c) => c.kind !== "not").map((c) => textQuery(c, now, dialect))
+      const negative = q.children.flatMap((c) => c.kind === "not" ? [textQuery(c.child, now, dialect)] : [])
       return { bool: { filter: positive, must_not: negative } }
     }
     case "or":
-      return { bool: { should: q.children.map((c) => textQuery(c, now)), minimum_should_match: 1 } }
+      return { bool: { should: q.children.map((c) => textQuery(c, now, dialect)), minimum_should_match: 1 } }
     case "not":
       // A record without the field matches the negation, as in the live-tail matcher.
-      return { bool: { must_not: [textQuery(q.child, now)] } }
+      return { bool: { must_not: [textQuery(q.child, now, dialect)] } }
     case "field":
-      return fieldQuery(q, now)
+      return fieldQuery(q, now, dialect)
   }
 }
 
@@ -89,14 +105,14 @@ export const serviceAndLevel = (filter: { readonly services?: ReadonlyArray<stri
 ]
 
 /** The filter of a search (everything but the cursor, which is `search_after`). */
-export const compileSearch = (request: Omit<SearchRequest, "limit" | "cursor">, now = Date.now()): Query => {
+export const compileSearch = (request: Omit<SearchRequest, "limit" | "cursor">, now = Date.now(), dialect: Dialect = ELASTICSEARCH_DIALECT): Query => {
   const filter: Query[] = serviceAndLevel(request)
   if (request.correlation_id !== undefined) filter.push({ term: { correlation_id: request.correlation_id } })
   if (request.trace_id !== undefined) filter.push({ term: { trace_id: request.trace_id } })
   if (request.from !== undefined || request.to !== undefined) {
     filter.push({ range: { timestamp: { ...(request.from !== undefined ? { gte: request.from } : {}), ...(request.to !== undefined ? { lte: request.to } : {}) } } })
   }
-  if (request.text) filter.push(textQuery(request.text, now))
+  if (request.text) filter.push(textQuery(request.text, now, dialect))
   return { bool: { filter } }
 }
 

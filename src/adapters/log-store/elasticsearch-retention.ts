@@ -1,6 +1,7 @@
-import type { Client, estypes } from "@elastic/elasticsearch"
+import type { estypes } from "@elastic/elasticsearch"
 import { Effect } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
+import type { DocumentEngine } from "./document-engine.ts"
 import type { ExpiryRule } from "../../ports/log-store.ts"
 import { OLDEST_FIRST, serviceAndLevel } from "./elasticsearch-query.ts"
 
@@ -28,7 +29,7 @@ export interface RetentionOptions {
 }
 
 export const makeExpire = (
-  client: Client,
+  engine: DocumentEngine,
   options: RetentionOptions,
   search: (request: estypes.SearchRequest) => Effect.Effect<estypes.SearchResponse<unknown>, StoreUnavailable>
 ) => {
@@ -38,17 +39,16 @@ export const makeExpire = (
   /** Drops the daily indices that hold only expired records; returns how many records they held. */
   const dropExpiredDays = (rule: ExpiryRule) =>
     call(async () => {
-      const indices = await client.cat.indices({ index: `${options.index}-*`, format: "json", h: ["index"] })
       let dropped = 0
-      for (const { index } of indices) {
-        const day = index === undefined ? null : dayOf.exec(index)
-        if (!index || !day || Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) + DAY > rule.cutoff) continue
+      for (const index of await engine.listIndices(`${options.index}-*`)) {
+        const day = dayOf.exec(index)
+        if (!day || Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) + DAY > rule.cutoff) continue
         // Records written a moment ago must count before deciding nothing here is kept.
-        await client.indices.refresh({ index })
-        const kept = await client.count({ index, query: { bool: { must_not: [expiredQuery(rule)] } } })
-        if (kept.count > 0) continue
-        dropped += (await client.count({ index })).count
-        await client.indices.delete({ index })
+        await engine.refresh(index)
+        const kept = await engine.count(index, { bool: { must_not: [expiredQuery(rule)] } })
+        if (kept > 0) continue
+        dropped += await engine.count(index)
+        await engine.deleteIndex(index)
       }
       return dropped
     })
@@ -58,10 +58,7 @@ export const makeExpire = (
       const found = yield* search({ query: expiredQuery(rule), sort: OLDEST_FIRST, size: limit, _source: false, track_total_hits: false })
       const hits = found.hits.hits
       if (hits.length === 0) return 0
-      const response = yield* call(() => client.bulk({
-        refresh: options.refresh === "wait_for" ? "wait_for" : options.refresh === "true",
-        operations: hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } }))
-      }))
+      const response = yield* call(() => engine.bulk(hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })), options.refresh))
       return response.items.filter((i) => i.delete && (i.delete.status < 300 || i.delete.status === 404)).length
     })
 

@@ -89,6 +89,12 @@ const comparison = (q: FieldQuery, params: SQLQueryBindings[], now: number): str
       expression = `CASE WHEN json_type(attributes, ?) IN ('integer', 'real')
         OR (json_extract(attributes, ?) GLOB '*[0-9]*' AND json_extract(attributes, ?) NOT GLOB '*[^0-9.-]*')
         THEN CAST(json_extract(attributes, ?) AS REAL) END`
+    } else if (q.op === "wildcard") {
+      // json_extract reads JSON booleans as 1 and 0; a pattern matches their text, `true` and
+      // `false`, as in the live-tail matcher and the Elasticsearch/OpenSearch stores.
+      const path = params.at(-1)!
+      params.push(path)
+      expression = "CASE json_type(attributes, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE json_extract(attributes, ?) END"
     } else expression = "json_extract(attributes, ?)"
   }
   const bind = (v: string | number) => params.push(numeric ? Number(v) : String(v))

@@ -30,9 +30,10 @@ const health = Effect.gen(function*() {
   const actors = registry.all().map(actorSummary)
   const alerting = yield* Effect.serviceOption(AlertEngine).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status })))
   const healthy = storeHealth.status === "healthy" && busHealth.status === "healthy" && databaseHealth.status === "healthy"
-  // The seed's per-engine entries: Elasticsearch by cluster colour, Kafka by reachability.
+  // The seed's per-engine entries: Elasticsearch (or OpenSearch) by cluster colour, Kafka by reachability.
   const engines = {
     ...(storeHealth.details?.engine === "elasticsearch" ? { elasticsearch: String(storeHealth.details.cluster_status) } : {}),
+    ...(storeHealth.details?.engine === "opensearch" ? { opensearch: String(storeHealth.details.cluster_status) } : {}),
     ...(busHealth.details?.engine === "kafka" ? { kafka: busHealth.status } : {})
   }
   return {

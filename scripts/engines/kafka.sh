@@ -9,27 +9,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
-command="${1:-}"; shift || true
-port=""; dir="$ENGINES_DIR/run/kafka"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --port) port="$2"; shift 2 ;;
-    --dir) dir="$2"; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+parse_engine_args kafka "$@"
 java_bin="$KAFKA_JAVA_HOME/bin/java"
 classpath="$KAFKA_HOME/libs/*"
 
-stop() {
-  [ -f "$dir/pid" ] || { echo "kafka: not running (no $dir/pid)"; return 0; }
-  local pid; pid="$(cat "$dir/pid")"
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$dir/pid"
-  echo "kafka: stopped"
-}
+stop() { stop_engine kafka; }
 
 start() {
   [ -f "$KAFKA_HOME/libs/.complete" ] || { echo "kafka $KAFKA_VERSION is not fetched: run scripts/engines/fetch.sh kafka" >&2; exit 1; }

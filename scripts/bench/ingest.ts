@@ -2,7 +2,7 @@ import { parseArgs } from "node:util"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, startServer } from "../../test/support/server-process.ts"
 import { parseProtocols, runProtocolBench } from "./ingest-protocols.ts"
-import { fmt, latencies, peakRssMiB } from "./stats.ts"
+import { fmt, latencies, peakRssMiB, sendNdjson } from "./stats.ts"
 
 /**
  * `bun run bench ingest [--records 1000000] [--batch 1000] [--concurrency 8]`: starts LogFlow
@@ -44,21 +44,7 @@ export const runIngestBench = async (argv: ReadonlyArray<string>) => {
   const server = await startServer({ env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false" } })
   console.log(`ingest: ${fmt(total, 0)} records in NDJSON batches of ${batch} (${fmt(bytesPerBatch / 1024)} KiB), ${concurrency} concurrent requests, server pid ${server.process.pid}`)
   try {
-    let next = 0
-    let acknowledged = 0
-    let failures = 0
-    const started = performance.now()
-    const worker = async () => {
-      while (next * batch < total) {
-        const body = bodies[next++ % bodies.length]!
-        const response = await fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
-        const result = await response.json() as { accepted?: number }
-        if (response.ok) acknowledged += result.accepted ?? 0
-        else failures++
-      }
-    }
-    await Promise.all(Array.from({ length: concurrency }, worker))
-    const seconds = (performance.now() - started) / 1000
+    const { acknowledged, failures, seconds } = await sendNdjson(server.url, bodies, total, batch, concurrency)
     const rssAfterIngest = await peakRssMiB(server.process.pid)
     console.log(`  sustained ingest: ${fmt(acknowledged / seconds, 0)} records/s (${fmt(acknowledged, 0)} acknowledged in ${fmt(seconds, 2)} s, ${failures} failed requests, ${fmt((acknowledged / seconds) * bytesPerBatch / batch / 1048576)} MiB/s)`)
 

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, startServer, type ServerProcess } from "../../test/support/server-process.ts"
-import { fmt } from "./stats.ts"
+import { fmt, sendNdjson } from "./stats.ts"
 
 /**
  * `bun run bench scale-out [--records 200000] [--batch 1000] [--concurrency 8] [--workers 1]`:
@@ -48,21 +48,8 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
     const api = await startServer({ role: "api", env })
     processes.push(api)
     console.log(`scale-out on ${engine}: ${fmt(total, 0)} records in NDJSON batches of ${batch}, ${concurrency} concurrent requests, 1 api + ${workerCount} worker(s)`)
-    let next = 0
-    let acknowledged = 0
-    let failures = 0
     const started = performance.now()
-    const sender = async () => {
-      while (next * batch < total) {
-        const body = bodies[next++ % bodies.length]!
-        const response = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
-        const result = await response.json() as { accepted?: number }
-        if (response.ok) acknowledged += result.accepted ?? 0
-        else failures++
-      }
-    }
-    await Promise.all(Array.from({ length: concurrency }, sender))
-    const acked = (performance.now() - started) / 1000
+    const { acknowledged, failures, seconds: acked } = await sendNdjson(api.url, bodies, total, batch, concurrency)
     console.log(`  acknowledged (acks=all): ${fmt(acknowledged / acked, 0)} records/s (${fmt(acknowledged, 0)} in ${fmt(acked, 2)} s, ${failures} failed requests)`)
     const count = async () => {
       const response = await fetch(`${node}/${run}/_count?ignore_unavailable=true&allow_no_indices=true`)

@@ -22,3 +22,25 @@ export const peakRssMiB = async (pid: number) => {
 }
 
 export const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { maximumFractionDigits: digits })
+
+/**
+ * POSTs `total` records as NDJSON batches of `batch` (cycling through `bodies`) with
+ * `concurrency` requests in flight; counts what the server acknowledged.
+ */
+export const sendNdjson = async (url: string, bodies: ReadonlyArray<string>, total: number, batch: number, concurrency: number) => {
+  let next = 0
+  let acknowledged = 0
+  let failures = 0
+  const started = performance.now()
+  const sender = async () => {
+    while (next * batch < total) {
+      const body = bodies[next++ % bodies.length]!
+      const response = await fetch(`${url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
+      const result = await response.json() as { accepted?: number }
+      if (response.ok) acknowledged += result.accepted ?? 0
+      else failures++
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, sender))
+  return { acknowledged, failures, seconds: (performance.now() - started) / 1000 }
+}

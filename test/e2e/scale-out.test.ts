@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Client, HttpConnection } from "@elastic/elasticsearch"
-import { useEngine } from "../support/engines.ts"
+import { isolatedScaleOut, useEngine } from "../support/engines.ts"
 import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
 import { REDIS_URL, redisAvailable, uniquePrefix } from "../support/redis.ts"
 import { disposeServer, json, startServer, type ServerProcess } from "../support/server-process.ts"
@@ -17,15 +16,10 @@ setDefaultTimeout(60_000)
  */
 
 const tag = Math.random().toString(36).slice(2, 8)
-const index = `lf-e2e-${tag}`
+const deployment = isolatedScaleOut(`e2e-${tag}`)
 
 const kafka = await useEngine("kafka")
-const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
-  const client = new Client({ node: hosts.split(",")[0]!, Connection: HttpConnection })
-  await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
-  await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
-  await client.close()
-})
+const elasticsearch = await useEngine("elasticsearch", deployment.dropIndex)
 const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable() && await redisAvailable()
 
 describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elasticsearch, PostgreSQL, Redis", () => {
@@ -40,20 +34,9 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
     const db = await createTestDatabase()
     dropDatabase = db.drop
     env = {
-      KAFKA_BOOTSTRAP_SERVERS: kafka!,
-      KAFKA_TOPIC: `logs-${tag}`,
-      KAFKA_DLQ_TOPIC: `logs-${tag}.dlq`,
-      KAFKA_GROUP_ID: `indexers-${tag}`,
-      KAFKA_PARTITIONS: "4",
-      // The broker's minimum: a killed worker's partitions move after 6 s.
-      KAFKA_SESSION_TIMEOUT_MS: "6000",
-      KAFKA_COMMIT_INTERVAL_MS: "200",
-      ELASTICSEARCH_HOSTS: elasticsearch!,
-      ELASTICSEARCH_INDEX: index,
-      DATABASE_URL: db.url,
+      ...deployment.env({ kafka: kafka!, elasticsearch: elasticsearch!, databaseUrl: db.url }),
       REDIS_URL,
       REDIS_KEY_PREFIX: uniquePrefix(),
-      RATE_LIMIT_ENABLED: "false",
       ADMIN_PASSWORD: "admin-password-1",
       ALERT_SYNC_INTERVAL_MS: "500",
       ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1"

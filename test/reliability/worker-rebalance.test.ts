@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test"
-import { Client, HttpConnection } from "@elastic/elasticsearch"
 import { startIngestLoad } from "../support/ingest-load.ts"
-import { useEngine } from "../support/engines.ts"
+import { isolatedScaleOut, useEngine } from "../support/engines.ts"
 import { reportFault } from "../support/fault-report.ts"
 import { createTestDatabase, postgresAvailable } from "../support/postgres.ts"
 import { disposeServer, type ServerProcess, startServer } from "../support/server-process.ts"
@@ -13,30 +12,15 @@ import { disposeServer, type ServerProcess, startServer } from "../support/serve
  */
 
 const tag = Math.random().toString(36).slice(2, 8)
-const index = `lf-rebalance-${tag}`
+const deployment = isolatedScaleOut(`rebalance-${tag}`)
 const kafka = await useEngine("kafka")
-const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
-  const client = new Client({ node: hosts.split(",")[0]!, Connection: HttpConnection })
-  await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
-  await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
-  await client.close()
-})
+const elasticsearch = await useEngine("elasticsearch", deployment.dropIndex)
 const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable()
 
 test.skipIf(!ready)("a worker killed during a rebalance: its partitions are taken over, nothing lost or stored twice", async () => {
   const db = await createTestDatabase()
   const env = {
-    KAFKA_BOOTSTRAP_SERVERS: kafka!,
-    KAFKA_TOPIC: `logs-${tag}`,
-    KAFKA_DLQ_TOPIC: `logs-${tag}.dlq`,
-    KAFKA_GROUP_ID: `indexers-${tag}`,
-    KAFKA_PARTITIONS: "4",
-    KAFKA_SESSION_TIMEOUT_MS: "6000",
-    KAFKA_COMMIT_INTERVAL_MS: "200",
-    ELASTICSEARCH_HOSTS: elasticsearch!,
-    ELASTICSEARCH_INDEX: index,
-    DATABASE_URL: db.url,
-    RATE_LIMIT_ENABLED: "false",
+    ...deployment.env({ kafka: kafka!, elasticsearch: elasticsearch!, databaseUrl: db.url }),
     // The check compares the search total with what was acknowledged: count exactly.
     SEARCH_COUNT_CAP: "10000000"
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "bun:test"
+import { Client, HttpConnection } from "@elastic/elasticsearch"
 import { freePort } from "./server-process.ts"
 
 /**
@@ -60,4 +61,35 @@ export const useEngine = async (engine: Engine, cleanUp: (address: string) => Pr
     rmSync(dir, { recursive: true, force: true })
   })
   return address
+}
+
+/**
+ * A scale-out deployment of its own on the shared test engines: LogFlow settings that give
+ * every process started with them the same topic, consumer group and index, named by `tag`,
+ * and a clean-up that drops the index (for useEngine's `cleanUp`).
+ */
+export const isolatedScaleOut = (tag: string) => {
+  const index = `lf-${tag}`
+  return {
+    env: (engines: { readonly kafka: string; readonly elasticsearch: string; readonly databaseUrl: string }) => ({
+      KAFKA_BOOTSTRAP_SERVERS: engines.kafka,
+      KAFKA_TOPIC: `logs-${tag}`,
+      KAFKA_DLQ_TOPIC: `logs-${tag}.dlq`,
+      KAFKA_GROUP_ID: `indexers-${tag}`,
+      KAFKA_PARTITIONS: "4",
+      // The broker's minimum: a killed worker's partitions move after 6 s.
+      KAFKA_SESSION_TIMEOUT_MS: "6000",
+      KAFKA_COMMIT_INTERVAL_MS: "200",
+      ELASTICSEARCH_HOSTS: engines.elasticsearch,
+      ELASTICSEARCH_INDEX: index,
+      DATABASE_URL: engines.databaseUrl,
+      RATE_LIMIT_ENABLED: "false"
+    }),
+    dropIndex: async (hosts: string) => {
+      const client = new Client({ node: hosts.split(",")[0]!, Connection: HttpConnection })
+      await client.indices.delete({ index: `${index}*`, ignore_unavailable: true, allow_no_indices: true })
+      await client.indices.deleteIndexTemplate({ name: index }).catch(() => undefined)
+      await client.close()
+    }
+  }
 }

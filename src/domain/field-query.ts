@@ -79,7 +79,8 @@ export const checkFieldQueries = (query: TextQuery | undefined, now: number): st
   }
 }
 
-const fieldValueOf = (record: LogRecord, field: string): AttributeValue | undefined => {
+/** A record's value of a field (`timestamp`, a record field or `attributes.<key>`). */
+export const fieldValueOf = (record: LogRecord, field: string): AttributeValue | undefined => {
   if (field === "timestamp") return record.timestamp
   if (field.startsWith("attributes.")) {
     const key = field.slice("attributes.".length)
@@ -88,34 +89,39 @@ const fieldValueOf = (record: LogRecord, field: string): AttributeValue | undefi
   return (record as unknown as Record<string, string | undefined>)[field]
 }
 
-/** Evaluates a field condition on a record (live tail), with the meaning stores give it. */
-export const matchesField = (query: FieldQuery, record: LogRecord, now: number): boolean => {
-  const actual = fieldValueOf(record, query.field)
-  if (actual === undefined) return false
+/**
+ * A field condition as a predicate over the field's value (undefined: the record lacks the
+ * field), with the meaning stores give it. Operands are worked out once, so a store can test
+ * a whole column with it.
+ */
+export const valueMatcher = (query: FieldQuery, now: number): (actual: AttributeValue | undefined) => boolean => {
   const low = fieldOperand(query, query.value, now)
-  if (low instanceof Error) return false
-  if (query.op === "wildcard") return globMatches(String(low), String(actual))
-  // Stores keep JSON booleans as 1 and 0.
-  const comparable = typeof actual === "boolean" ? (actual ? 1 : 0) : actual
-  // Numbers compare as numbers, also when an attribute holds a number as text ("503").
-  const numeric = (typeof comparable === "number" || isNumeric(String(comparable))) && (typeof low === "number" || isNumeric(String(low)))
-  const a = numeric ? Number(comparable) : String(comparable)
-  const b = numeric ? Number(low) : String(low)
-  switch (query.op) {
-    case "eq":
-      return a === b || String(actual) === String(low)
-    case "gt":
-      return a > b
-    case "gte":
-      return a >= b
-    case "lt":
-      return a < b
-    case "lte":
-      return a <= b
-    case "range": {
-      const high = fieldOperand(query, query.to!, now)
-      if (high instanceof Error) return false
-      return a >= b && a <= (numeric ? Number(high) : String(high))
+  const high = query.to === undefined ? undefined : fieldOperand(query, query.to, now)
+  if (low instanceof Error || high instanceof Error) return () => false
+  if (query.op === "wildcard") return (actual) => actual !== undefined && globMatches(String(low), String(actual))
+  const lowIsNumber = typeof low === "number" || isNumeric(String(low))
+  const lowText = String(low)
+  return (actual) => {
+    if (actual === undefined) return false
+    // Stores keep JSON booleans as 1 and 0.
+    const comparable = typeof actual === "boolean" ? (actual ? 1 : 0) : actual
+    // Numbers compare as numbers, also when an attribute holds a number as text ("503").
+    const numeric = lowIsNumber && (typeof comparable === "number" || isNumeric(comparable))
+    const a = numeric ? Number(comparable) : String(comparable)
+    const b = numeric ? Number(low) : lowText
+    switch (query.op) {
+      case "eq":
+        return a === b || String(actual) === lowText
+      case "gt":
+        return a > b
+      case "gte":
+        return a >= b
+      case "lt":
+        return a < b
+      case "lte":
+        return a <= b
+      case "range":
+        return a >= b && a <= (numeric ? Number(high) : String(high))
     }
   }
 }

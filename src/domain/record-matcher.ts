@@ -1,7 +1,9 @@
 import type { LogRecord } from "./log-record.ts"
 import type { SearchRequest } from "./search-request.ts"
-import { matchesField } from "./field-query.ts"
+import { fieldValueOf, valueMatcher } from "./field-query.ts"
+import { textLeafMatcher } from "./text-match.ts"
 import type { TextQuery } from "./text-query.ts"
+import { fold } from "./words.ts"
 
 /**
  * A SearchRequest's filter as a predicate over one record, for live tail: the same meaning as
@@ -9,55 +11,42 @@ import type { TextQuery } from "./text-query.ts"
  * phrases consecutive words), evaluated in memory on records as they are committed.
  */
 
-/** Words as FTS5's unicode61 tokenizer sees them: runs of letters and digits, lower-cased, accents removed. */
-const words = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+type Predicate = (record: LogRecord, folded: () => string) => boolean
 
-const matchesText = (query: TextQuery, tokens: ReadonlyArray<string>): boolean => {
+const compile = (query: TextQuery, now: number): Predicate => {
   switch (query.kind) {
-    case "term": {
-      const [first, ...rest] = words(query.value)
-      if (first === undefined) return true
-      // A term that is several words ("timeout-error") means them in a row, as in FTS5.
-      if (rest.length > 0) return matchesText({ kind: "phrase", value: query.value }, tokens)
-      return query.prefix ? tokens.some((t) => t.startsWith(first)) : tokens.includes(first)
+    case "field": {
+      const matches = valueMatcher(query, now)
+      return (record) => matches(fieldValueOf(record, query.field))
     }
-    case "phrase": {
-      const phrase = words(query.value)
-      if (phrase.length === 0) return true
-      for (let i = 0; i + phrase.length <= tokens.length; i++) {
-        if (phrase.every((w, j) => tokens[i + j] === w)) return true
-      }
-      return false
+    case "and": {
+      const children = query.children.map((c) => compile(c, now))
+      return (record, folded) => children.every((c) => c(record, folded))
     }
-    case "and":
-      return query.children.every((c) => matchesText(c, tokens))
-    case "or":
-      return query.children.some((c) => matchesText(c, tokens))
-    case "not":
-      return !matchesText(query.child, tokens)
-    case "field":
-      return true // decided by matchesQuery, which sees the whole record
+    case "or": {
+      const children = query.children.map((c) => compile(c, now))
+      return (record, folded) => children.some((c) => c(record, folded))
+    }
+    case "not": {
+      const child = compile(query.child, now)
+      return (record, folded) => !child(record, folded)
+    }
+    default: {
+      const matches = textLeafMatcher(query)
+      return (_, folded) => matches(folded())
+    }
   }
 }
 
-const matchesQuery = (query: TextQuery, record: LogRecord, tokens: ReadonlyArray<string>, now: number): boolean => {
-  switch (query.kind) {
-    case "field":
-      return matchesField(query, record, now)
-    case "and":
-      return query.children.every((c) => matchesQuery(c, record, tokens, now))
-    case "or":
-      return query.children.some((c) => matchesQuery(c, record, tokens, now))
-    case "not":
-      return !matchesQuery(query.child, record, tokens, now)
-    default:
-      return matchesText(query, tokens)
+export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">): (record: LogRecord) => boolean => {
+  const text = request.text === undefined ? undefined : compile(request.text, Date.now())
+  return (record) => {
+    if (request.services?.length && !request.services.includes(record.service)) return false
+    if (request.levels?.length && !request.levels.includes(record.level)) return false
+    if (request.correlation_id !== undefined && record.correlation_id !== request.correlation_id) return false
+    if (request.trace_id !== undefined && record.trace_id !== request.trace_id) return false
+    if (text === undefined) return true
+    let folded: string | undefined
+    return text(record, () => folded ??= fold(record.message))
   }
 }
-
-export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">) => (record: LogRecord): boolean =>
-  (!request.services?.length || request.services.includes(record.service))
-  && (!request.levels?.length || request.levels.includes(record.level))
-  && (request.correlation_id === undefined || record.correlation_id === request.correlation_id)
-  && (request.trace_id === undefined || record.trace_id === request.trace_id)
-  && (request.text === undefined || matchesQuery(request.text, record, words(record.message), Date.now()))

@@ -1,0 +1,16 @@
+/**
+ * Words as FTS5's unicode61 tokenizer sees them: runs of letters and digits, lower-cased,
+ * accents removed. Every store and the live-tail matcher give text queries this meaning.
+ */
+
+const ASCII = /^[\x00-\x7f]*$/
+const TOKENS = /[\p{L}\p{N}]+/gu
+
+/** Accents removed and lower-cased; ASCII text (most log lines) skips the Unicode work. */
+export const fold = (text: string): string =>
+  ASCII.test(text) ? text.toLowerCase() : text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase()
+
+/** The words of already folded text. */
+export const foldedWords = (folded: string): ReadonlyArray<string> => folded.match(TOKENS) ?? []
+
+export const words = (text: string): ReadonlyArray<string> => foldedWords(fold(text))

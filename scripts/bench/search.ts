@@ -3,7 +3,8 @@ import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { openDatabase } from "../../src/adapters/log-store/sqlite-open.ts"
-import { makeBatchWriter } from "../../src/adapters/log-store/sqlite-write.ts"
+import { storedRecordCount } from "../../src/adapters/log-store/block-read.ts"
+import { makeBatchWriter, moveLegacyRecords } from "../../src/adapters/log-store/block-write.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite.ts"
 import { toSearchRequest } from "../../src/api/routes/logs.ts"
 import { normalise } from "../../src/domain/normalise.ts"
@@ -49,7 +50,8 @@ const QUERIES: ReadonlyArray<{ readonly kind: string; readonly query: string; re
 const buildStore = (path: string, total: number) => {
   const db = openDatabase({ path, synchronous: "NORMAL", countCap: COUNT_CAP })
   try {
-    const existing = (db.query("SELECT count(*) AS n FROM logs").get() as { n: number }).n
+    moveLegacyRecords(db)
+    const existing = storedRecordCount(db)
     if (existing >= total) return existing
     console.log(`building the store at ${path}: ${fmt(total, 0)} records (${fmt(existing, 0)} there already)`)
     const write = makeBatchWriter(db)

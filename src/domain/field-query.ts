@@ -122,6 +122,8 @@ export const valueMatcher = (query: FieldQuery, now: number): (actual: Attribute
         return a <= b
       case "range":
         return a >= b && a <= (numeric ? Number(high) : String(high))
+      default:
+        return false
     }
   }
 }

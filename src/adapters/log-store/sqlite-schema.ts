@@ -1,6 +1,7 @@
 /**
- * The embedded store's schema. `seq` (the rowid) is the arrival order and the FTS5 row key;
- * every secondary index implicitly ends in it, so `(ts)` orders by (ts, seq) for the cursor.
+ * The embedded store's schema. Since version 3 records are kept in blocks (see block-codec.ts);
+ * versions 1 and 2 kept a row per record, and opening such a database moves its records into
+ * blocks (legacy-migration.ts).
  */
 export const PRAGMAS = [
   // Only possible before the first table exists; lets deleting old logs give space back later.
@@ -76,5 +77,32 @@ const V2 = [
   "INSERT INTO rollup_level_minute SELECT minute, level, sum(count), sum(bytes) FROM rollup_minute GROUP BY minute, level"
 ]
 
+/**
+ * Version 3: records in blocks of one service. A block's summary row is what searches walk
+ * (newest first by `max_ts`); its text and ids are read only for blocks that hold matches.
+ * The full-text index has one document per block (its messages and field tokens), so it
+ * names candidate blocks, not records: it grows with blocks, and stays cheap to write.
+ * `record_ids` finds a record by id and keeps redelivered records out.
+ */
+const V3 = [
+  `CREATE TABLE blocks (
+    block INTEGER PRIMARY KEY AUTOINCREMENT,
+    service TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    min_ts INTEGER NOT NULL,
+    max_ts INTEGER NOT NULL,
+    levels INTEGER NOT NULL,
+    head BLOB NOT NULL,
+    hosts TEXT NOT NULL
+  )`,
+  "CREATE INDEX blocks_max_ts ON blocks(max_ts)",
+  "CREATE INDEX blocks_service_max_ts ON blocks(service, max_ts)",
+  "CREATE INDEX blocks_min_ts ON blocks(min_ts)",
+  "CREATE TABLE block_data (block INTEGER PRIMARY KEY, messages TEXT NOT NULL, ids TEXT NOT NULL, refs TEXT NOT NULL)",
+  "CREATE TABLE block_attributes (block INTEGER NOT NULL, key TEXT NOT NULL, numbers BLOB, texts TEXT, PRIMARY KEY (block, key))",
+  "CREATE TABLE record_ids (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
+  "CREATE VIRTUAL TABLE block_terms USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2')"
+]
+
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */
-export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2]
+export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3]

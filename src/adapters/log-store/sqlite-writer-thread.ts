@@ -14,8 +14,18 @@ export class SqliteWriterThread {
   private worker: Worker | undefined
   private readonly pending = new Map<number, { resolve: (count: number) => void; reject: (e: Error) => void }>()
   private seq = 0
+  private opened: Promise<void> = Promise.resolve()
 
   constructor(private readonly config: SqliteStoreConfig) {}
+
+  /**
+   * Starts the thread and waits until it has opened the store (moving the records of an older
+   * layout into blocks first, see moveLegacyRecords), so that reads see every stored record.
+   */
+  open(): Promise<void> {
+    if (!this.worker) this.start()
+    return this.opened
+  }
 
   write(batch: ReadonlyArray<LogRecord>): Promise<void> {
     return this.request({ type: "write", batch: JSON.stringify(batch) }).then(() => undefined)
@@ -55,7 +65,18 @@ export class SqliteWriterThread {
     this.worker = worker
     // A thread that cannot open the database is of no use: drop it, and what was sent to it.
     const seq = ++this.seq
-    this.pending.set(seq, { resolve: () => {}, reject: (e) => this.abandon(worker, new Error(`writer thread could not open the store: ${e.message}`)) })
+    this.opened = new Promise((resolve, reject) => {
+      this.pending.set(seq, {
+        resolve: () => resolve(),
+        reject: (e) => {
+          const error = new Error(`writer thread could not open the store: ${e.message}`)
+          this.abandon(worker, error)
+          reject(error)
+        }
+      })
+    })
+    // Writes made meanwhile fail on their own; only open() callers hear of this one.
+    this.opened.catch(() => {})
     worker.postMessage({ type: "open", config: this.config, seq } satisfies WriterRequest)
     return worker
   }

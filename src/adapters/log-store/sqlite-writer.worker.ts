@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import type { LogRecord } from "../../domain/log-record.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
-import { makeBatchWriter, makeExpirer } from "./sqlite-write.ts"
+import { makeBatchWriter, makeExpirer, moveLegacyRecords } from "./block-write.ts"
 import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
 
 /**
@@ -22,6 +22,7 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
     switch (request.type) {
       case "open": {
         const db = openDatabase(request.config as SqliteStoreConfig)
+        moveLegacyRecords(db)
         write = makeBatchWriter(db)
         expire = makeExpirer(db)
         close = () => db.close()

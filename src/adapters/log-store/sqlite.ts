@@ -1,54 +1,24 @@
 import type { SQLQueryBindings, Statement } from "bun:sqlite"
 import { Effect, Layer, Option } from "effect"
 import { StoreUnavailable } from "../../domain/errors.ts"
-import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
+import { LEVELS } from "../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../domain/search-request.ts"
-import { type AllTimeCount, type ErrorGroup, type LevelCount, LogStore, type RollupFilter, type SearchPage, type SeriesPoint } from "../../ports/log-store.ts"
+import { type AllTimeCount, type ErrorGroup, type FacetField, type LevelCount, LogStore, type RollupFilter, type SearchPage, type SeriesPoint } from "../../ports/log-store.ts"
+import { makeBlockReader } from "./block-read.ts"
+import { makeScanner, seqOf, type Hit } from "./block-scan.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
-import { addServiceAndLevel, compileWhere, ftsOnly } from "./sqlite-query.ts"
 import { SqliteWriterThread } from "./sqlite-writer-thread.ts"
 
 /**
- * The embedded LogStore: SQLite (WAL) with an FTS5 index over messages, one transaction per
- * batch. Writes run on a writer thread (the second core); searches read on this thread, which
- * WAL allows while a write is in progress, and see every batch once its write is answered.
+ * The embedded LogStore: SQLite (WAL), records kept in blocks of one service (block-codec.ts)
+ * with a full-text index per block, one transaction per batch. Writes run on a writer thread
+ * (the second core); searches read on this thread, which WAL allows while a write is in
+ * progress, and see every batch once its write is answered.
  */
 
-interface Row {
-  seq: number
-  id: string
-  ts: number
-  received_at: number
-  service: string
-  level: string
-  message: string
-  host: string | null
-  trace_id: string | null
-  span_id: string | null
-  correlation_id: string | null
-  attributes: string | null
-}
-
-const COLUMNS = "seq, id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes"
-
-const toRecord = (row: Row): LogRecord => {
-  const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
-    id: row.id,
-    timestamp: row.ts,
-    received_at: row.received_at,
-    service: row.service,
-    level: row.level as Level,
-    message: row.message,
-    attributes: row.attributes ? JSON.parse(row.attributes) as Attributes : {}
-  }
-  if (row.host !== null) record.host = row.host
-  if (row.trace_id !== null) record.trace_id = row.trace_id
-  if (row.span_id !== null) record.span_id = row.span_id
-  if (row.correlation_id !== null) record.correlation_id = row.correlation_id
-  return record
-}
-
 const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
+
+const recordsOf = (hits: ReadonlyArray<Hit>) => hits.map((h) => h.block.record(h.index))
 
 export const makeSqliteStore = (config: SqliteStoreConfig) =>
   Effect.gen(function*() {
@@ -64,96 +34,97 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       Effect.sync(() => new SqliteWriterThread(config)),
       (writer) => Effect.promise(() => writer.close())
     )
+    yield* Effect.tryPromise({ try: () => writer.open(), catch: unavailable })
 
-    const byId = db.query<Row, [string]>(`SELECT ${COLUMNS} FROM logs WHERE id = ?`)
-    // Prepared statements by SQL text. Text queries make many shapes, so the cache is bounded:
-    // past the limit it starts over (statements are cheap to prepare again).
+    const reader = makeBlockReader(db)
+    const scanner = makeScanner(db, reader)
+    // Rollup queries have few shapes; prepared once each.
     const statements = new Map<string, Statement<any, any>>()
     const cached = <T>(sql: string): Statement<T, any> => {
       let statement = statements.get(sql)
-      if (!statement) {
-        if (statements.size >= 512) {
-          for (const s of statements.values()) s.finalize()
-          statements.clear()
-        }
-        statements.set(sql, statement = db.prepare(sql))
-      }
+      if (!statement) statements.set(sql, statement = db.prepare(sql))
       return statement as Statement<T, any>
     }
 
-    const countMatches = (request: SearchRequest) => {
-      // Free text alone: the full-text index counts without touching the logs table.
-      const fts = ftsOnly(request)
-      if (fts !== undefined) {
-        return cached<{ n: number }>("SELECT count(*) AS n FROM (SELECT 1 FROM logs_fts WHERE logs_fts MATCH ? LIMIT ?)").get(fts, config.countCap + 1)!.n
-      }
-      const all = compileWhere(request, false)
-      return cached<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM logs ${all.sql} LIMIT ?)`).get(...all.params, config.countCap + 1)!.n
-    }
-
     const search = (request: SearchRequest): SearchPage => {
-      const n = countMatches(request)
-      // Past the cap, matches are dense enough that walking the time index newest first
-      // reaches a page quickly; below it, fetching the few matches and sorting them is cheaper.
-      const page = compileWhere(request, true, n > config.countCap ? "scan" : "lookup")
-      const rows = cached<Row>(`SELECT ${COLUMNS} FROM logs ${page.sql} ORDER BY ts DESC, seq DESC LIMIT ?`)
-        .all(...page.params, request.limit + 1)
-      const hasMore = rows.length > request.limit
-      if (hasMore) rows.pop()
-      const last = rows[rows.length - 1]
+      const before = request.cursor && { ts: request.cursor.timestamp, seq: Number(request.cursor.tiebreak) }
+      const { hits, count } = scanner.newest(request, request.limit + 1, before, config.countCap, Date.now())
+      const hasMore = hits.length > request.limit
+      const page = hits.slice(0, request.limit)
+      const last = page.at(-1)
       return {
-        logs: rows.map(toRecord),
-        total: Math.min(n, config.countCap),
-        total_is_lower_bound: n > config.countCap,
+        logs: recordsOf(page),
+        total: Math.min(count, config.countCap),
+        total_is_lower_bound: count > config.countCap,
         ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: last.ts, tiebreak: String(last.seq) }) } : {})
       }
     }
 
+    const read = <A>(f: () => A) => Effect.try({ try: f, catch: unavailable })
+
     const rollupWhere = (filter: RollupFilter) => {
       const conditions = ["minute BETWEEN ? AND ?"]
       const params: SQLQueryBindings[] = [Math.floor(filter.from / 60_000), Math.floor(filter.to / 60_000)]
-      addServiceAndLevel(filter, conditions, params)
+      // Lists are bound as one JSON parameter each.
+      if (filter.services?.length) {
+        conditions.push("service IN (SELECT value FROM json_each(?))")
+        params.push(JSON.stringify(filter.services))
+      }
+      if (filter.levels?.length) {
+        conditions.push("level IN (SELECT value FROM json_each(?))")
+        params.push(JSON.stringify(filter.levels))
+      }
       return { sql: conditions.join(" AND "), params }
     }
-    const read = <A>(f: () => A) => Effect.try({ try: f, catch: unavailable })
 
     return LogStore.of({
       index: (batch) => Effect.tryPromise({ try: () => writer.write(batch), catch: unavailable }),
-      search: (request) => Effect.try({ try: () => search(request), catch: unavailable }),
-      get: (id) => Effect.try({ try: () => Option.fromNullable(byId.get(id)).pipe(Option.map(toRecord)), catch: unavailable }),
+      search: (request) => read(() => search(request)),
+      get: (id) => read(() => Option.fromNullable(reader.find(id)).pipe(Option.map(({ block, index }) => block.record(index)))),
       context: (id, before, after) =>
         read(() => {
-          const anchor = byId.get(id)
-          if (!anchor) return Option.none()
+          const found = reader.find(id)
+          if (!found) return Option.none()
+          const anchor = found.block.record(found.index)
+          const at = { ts: anchor.timestamp, seq: seqOf(found.block, found.index) }
           // Same service, and same host when the record has one; ordered by (ts, seq) like search.
-          const same = "service = ?2 AND (?3 IS NULL OR host = ?3)"
-          const older = cached<Row>(`SELECT ${COLUMNS} FROM logs WHERE ${same} AND (ts < ?1 OR (ts = ?1 AND seq < ?4)) ORDER BY ts DESC, seq DESC LIMIT ?5`)
-            .all(anchor.ts, anchor.service, anchor.host, anchor.seq, before)
-          const newer = cached<Row>(`SELECT ${COLUMNS} FROM logs WHERE ${same} AND (ts > ?1 OR (ts = ?1 AND seq > ?4)) ORDER BY ts ASC, seq ASC LIMIT ?5`)
-            .all(anchor.ts, anchor.service, anchor.host, anchor.seq, after)
-          return Option.some({ before: older.reverse().map(toRecord), record: toRecord(anchor), after: newer.map(toRecord) })
+          const same = {
+            services: [anchor.service],
+            ...(anchor.host === undefined ? {} : { text: { kind: "field", field: "host", op: "eq", value: anchor.host } as const })
+          }
+          const older = before > 0 ? scanner.newest(same, before, at, 0, Date.now()).hits : []
+          const newer = after > 0 ? scanner.oldest(same, after, at, Date.now()) : []
+          return Option.some({ before: recordsOf(older).reverse(), record: anchor, after: recordsOf(newer) })
         }),
       facets: (request, fields, top, scanLimit) =>
         read(() => {
-          const where = compileWhere({ ...request, limit: 0 }, false)
-          const sample = `SELECT service, level, host FROM logs ${where.sql} ORDER BY ts DESC, seq DESC LIMIT ?`
-          const { n } = cached<{ n: number }>(`SELECT count(*) AS n FROM (${sample})`).get(...where.params, scanLimit)!
-          const result: Record<string, Array<{ value: string; count: number }>> = {}
-          for (const field of fields) {
-            // `field` is one of three constants (the route validates it), never user text.
-            result[field] = cached<{ value: string; count: number }>(
-              `SELECT ${field} AS value, count(*) AS count FROM (${sample}) WHERE ${field} IS NOT NULL GROUP BY ${field} ORDER BY count DESC, value LIMIT ?`
-            ).all(...where.params, scanLimit, top)
+          const tallies = new Map(fields.map((f) => [f, new Map<string, number>()]))
+          const tally = (field: FacetField, value: string | undefined) => {
+            const counts = tallies.get(field)
+            if (counts && value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1)
           }
-          return { fields: result, scanned: n, sampled: n >= scanLimit }
+          let scanned = 0
+          scanner.forEachMatch(request, Date.now(), (block, rows) => {
+            const hosts = fields.includes("host") ? block.hosts() : []
+            for (let i = 0; i < rows.length && scanned < scanLimit; i++) {
+              if (!rows[i]) continue
+              scanned++
+              tally("service", block.summary.service)
+              tally("level", LEVELS[block.head.level[i]!])
+              const h = block.head.host[i]!
+              tally("host", h === 0 ? undefined : hosts[h - 1])
+            }
+            return scanned < scanLimit
+          })
+          const result: Record<string, Array<{ value: string; count: number }>> = {}
+          for (const [field, counts] of tallies) {
+            result[field] = [...counts].map(([value, count]) => ({ value, count }))
+              .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+              .slice(0, top)
+          }
+          return { fields: result, scanned, sampled: scanned >= scanLimit }
         }),
-      histogram: (request, bucketMs) =>
-        read(() => {
-          const where = compileWhere({ ...request, limit: 0 }, false)
-          return cached<{ bucket: number; count: number }>(
-            `SELECT (ts / ?) * ? AS bucket, count(*) AS count FROM logs ${where.sql} GROUP BY 1 ORDER BY 1`
-          ).all(bucketMs, bucketMs, ...where.params)
-        }),
+      histogram: (request, bucketMs) => read(() => scanner.histogram(request, bucketMs, Date.now())),
       counts: (filter) =>
         read(() => {
           const where = rollupWhere(filter)

@@ -1,20 +1,13 @@
 import type { Database } from "bun:sqlite"
 import { fingerprint, isError } from "../../domain/fingerprint.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
-import type { ExpiryRule } from "../../ports/log-store.ts"
 
 /**
- * Writes one batch in one transaction. Records whose id is already stored are skipped
- * (redelivery); the FTS index is filled with one INSERT … SELECT over the new rows, which is
- * cheaper than a call per record; the rollups count exactly the rows inserted.
+ * Rollups, written in the same transaction as the records they count, so they always agree
+ * with what is stored (also after kill -9 and redelivery: only records stored now are counted).
+ * The metrics endpoints read only these.
  */
-export const makeBatchWriter = (db: Database) => {
-  const insertLog = db.query(
-    `INSERT INTO logs (id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`
-  )
-  const lastSeq = db.query<{ seq: number }, []>("SELECT coalesce(max(seq), 0) AS seq FROM logs")
-  const indexText = db.query("INSERT INTO logs_fts (rowid, message) SELECT seq, message FROM logs WHERE seq > ?")
+export const makeRollupWriter = (db: Database) => {
   const addMinute = db.query(
     `INSERT INTO rollup_minute (minute, service, level, count, bytes) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
@@ -33,59 +26,13 @@ export const makeBatchWriter = (db: Database) => {
      ON CONFLICT DO UPDATE SET count = count + excluded.count, sample = excluded.sample`
   )
 
-  return db.transaction((batch: ReadonlyArray<LogRecord>) => {
-    const before = lastSeq.get()!.seq
+  return (records: ReadonlyArray<LogRecord>) => {
     const rollup = new RollupDelta()
-    for (const r of batch) {
-      let attributes: string | null = null
-      for (const _ in r.attributes) {
-        attributes = JSON.stringify(r.attributes)
-        break
-      }
-      const inserted = insertLog.run(
-        r.id, r.timestamp, r.received_at, r.service, r.level, r.message,
-        r.host ?? null, r.trace_id ?? null, r.span_id ?? null, r.correlation_id ?? null, attributes
-      )
-      if (inserted.changes === 1) rollup.add(r)
-    }
-    indexText.run(before)
+    for (const r of records) rollup.add(r)
     for (const m of rollup.minutes.values()) addMinute.run(m.minute, m.service, m.level, m.count, m.bytes)
     for (const m of rollup.levelMinutes.values()) addLevelMinute.run(m.minute, m.level, m.count, m.bytes)
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
     for (const f of rollup.fingerprints.values()) addFingerprint.run(f.minute, f.service, f.fingerprint, f.count, f.sample)
-  })
-}
-
-/**
- * Deletes up to `limit` records older than the rule's cutoff, with their full-text entries
- * (an external-content FTS5 index is told of each deleted row), then gives the freed pages back.
- */
-export const makeExpirer = (db: Database) => {
-  const candidates = db.query<{ seq: number; message: string }, [number, string | null, string | null, number]>(
-    `SELECT seq, message FROM logs WHERE ts < ?
-       AND (?2 IS NULL OR service IN (SELECT value FROM json_each(?2)))
-       AND (?3 IS NULL OR service NOT IN (SELECT value FROM json_each(?3)))
-     LIMIT ?4`
-  )
-  const forgetText = db.query("INSERT INTO logs_fts (logs_fts, rowid, message) VALUES ('delete', ?, ?)")
-  const deleteRow = db.query("DELETE FROM logs WHERE seq = ?")
-  const expire = db.transaction((rule: ExpiryRule, limit: number) => {
-    const rows = candidates.all(
-      rule.cutoff,
-      rule.services ? JSON.stringify(rule.services) : null,
-      rule.exceptServices?.length ? JSON.stringify(rule.exceptServices) : null,
-      limit
-    )
-    for (const row of rows) {
-      forgetText.run(row.seq, row.message)
-      deleteRow.run(row.seq)
-    }
-    return rows.length
-  })
-  return (rule: ExpiryRule, limit: number) => {
-    const deleted = expire(rule, limit)
-    if (deleted > 0) db.run("PRAGMA incremental_vacuum(2000)")
-    return deleted
   }
 }
 

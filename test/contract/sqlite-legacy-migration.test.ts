@@ -1,0 +1,66 @@
+import { Database } from "bun:sqlite"
+import { afterAll, expect, test } from "bun:test"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { SCHEMA_VERSIONS } from "../../src/adapters/log-store/sqlite-schema.ts"
+import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite.ts"
+import { parseTextQuery } from "../../src/domain/text-query.ts"
+import { LogStore } from "../../src/ports/log-store.ts"
+import { makeRecord } from "../support/records.ts"
+
+const dir = mkdtempSync(join(tmpdir(), "logflow-legacy-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+test("a database of the row-per-record layout (schema 2) is moved into blocks on open, nothing lost or counted twice", async () => {
+  const path = join(dir, "logs.db")
+  const legacy = new Database(path, { create: true, strict: true })
+  for (const statement of SCHEMA_VERSIONS.slice(0, 2).flat()) legacy.run(statement)
+  legacy.run("PRAGMA user_version = 2")
+  const base = Date.parse("2026-11-30T10:00:00Z")
+  // More than one move (10,000 a transaction), two services, every optional field somewhere.
+  const records = Array.from({ length: 12_345 }, (_, i) => makeRecord({
+    service: i % 3 === 0 ? "db" : "api",
+    timestamp: base + i,
+    message: i === 77 ? "disk full on sda" : `request ${i} served`,
+    ...(i % 2 === 0 ? { host: `h${i % 4}`, trace_id: `t${i}` } : {}),
+    attributes: i % 5 === 0 ? { status: 500, region: "eu" } : {}
+  }))
+  const insert = legacy.query(
+    `INSERT INTO logs (id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  legacy.transaction(() => {
+    for (const r of records) {
+      insert.run(r.id, r.timestamp, r.received_at, r.service, r.level, r.message, r.host ?? null, r.trace_id ?? null, null, null,
+        Object.keys(r.attributes).length ? JSON.stringify(r.attributes) : null)
+    }
+    legacy.run("INSERT INTO rollup_totals VALUES ('api', 'INFO', 8230, 0, 0, 0), ('db', 'INFO', 4115, 0, 0, 0)")
+  })()
+  legacy.close()
+
+  const runtime = ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 100_000 })))
+  try {
+    const store = await runtime.runPromise(LogStore)
+    const all = await runtime.runPromise(store.search({ limit: 1 }))
+    expect([all.total, all.total_is_lower_bound]).toEqual([records.length, false])
+    expect(all.logs[0]).toEqual(records.at(-1)!)
+    const disk = await runtime.runPromise(store.search({ limit: 10, text: parseTextQuery("disk")! }))
+    expect(disk.logs.map((l) => l.id)).toEqual([records[77]!.id])
+    const found = await runtime.runPromise(store.get(records[10]!.id))
+    expect(Option.getOrNull(found)).toEqual(records[10]!)
+    expect((await runtime.runPromise(store.search({ limit: 1, text: parseTextQuery("status:500 host:h0")! }))).total)
+      .toBe(records.filter((r) => r.attributes.status === 500 && r.host === "h0").length)
+    // The rollups already counted these records: moving them does not count them again.
+    expect((await runtime.runPromise(store.allTime())).reduce((n, c) => n + c.count, 0)).toBe(records.length)
+    // A record indexed again after the move is still a redelivery.
+    await runtime.runPromise(store.index([records[5]!]))
+    expect((await runtime.runPromise(store.search({ limit: 1 }))).total).toBe(records.length)
+  } finally {
+    await runtime.dispose()
+  }
+  const moved = new Database(path, { readonly: true })
+  expect(moved.query("SELECT name FROM sqlite_master WHERE name IN ('logs', 'logs_fts')").all()).toEqual([])
+  moved.close()
+})

@@ -22,8 +22,9 @@ export interface EncodedBlock {
   readonly head: Uint8Array
   /** JSON array of the distinct hosts; the head numbers them from 1 (0: no host). */
   readonly hosts: string
-  /** JSON array of messages. */
+  /** The messages one after another, and where each ends (u32 UTF-16 offsets): one is read without the rest. */
   readonly messages: string
+  readonly messageEnds: Uint8Array
   /** JSON array of ids. */
   readonly ids: string
   /** JSON object of columns (received_at, trace_id, span_id, correlation_id), null where absent. */
@@ -45,18 +46,20 @@ export interface BlockHead {
   readonly level: Uint8Array
 }
 
+/** Typed views need aligned offsets: a blob that does not start on a multiple of `bytes` is copied. */
+const aligned = (blob: Uint8Array, bytes: number) => blob.byteOffset % bytes === 0 ? blob : blob.slice()
+
 export const decodeHead = (bytes: Uint8Array): BlockHead => {
-  // Typed views need aligned offsets: copy a blob that does not start on an 8-byte boundary.
-  const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice()
-  const count = new DataView(aligned.buffer, aligned.byteOffset, 4).getUint32(0, true)
+  const blob = aligned(bytes, 8)
+  const count = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true)
   const at = headLayout(count)
-  const base = aligned.byteOffset
+  const base = blob.byteOffset
   return {
     count,
-    ts: new Float64Array(aligned.buffer, base + at.ts, count),
-    host: new Uint32Array(aligned.buffer, base + at.host, count),
-    position: new Uint16Array(aligned.buffer, base + at.position, count),
-    level: new Uint8Array(aligned.buffer, base + at.level, count)
+    ts: new Float64Array(blob.buffer, base + at.ts, count),
+    host: new Uint32Array(blob.buffer, base + at.host, count),
+    position: new Uint16Array(blob.buffer, base + at.position, count),
+    level: new Uint8Array(blob.buffer, base + at.level, count)
   }
 }
 
@@ -90,6 +93,8 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
 
   const hosts = new Map<string, number>()
   const messages = new Array<string>(n)
+  const messageEnds = new Uint32Array(n)
+  let end = 0
   const ids = new Array<string>(n)
   const receivedAt = new Array<number>(n)
   const refs: Partial<Record<RefField, Array<string | null>>> = {}
@@ -117,6 +122,7 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
       host[i] = h
     }
     messages[i] = r.message
+    messageEnds[i] = end += r.message.length
     ids[i] = r.id
     receivedAt[i] = r.received_at
     for (const field of REF_FIELDS) {
@@ -140,7 +146,8 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
     levels,
     head,
     hosts: JSON.stringify([...hosts.keys()]),
-    messages: JSON.stringify(messages),
+    messages: messages.join(""),
+    messageEnds: new Uint8Array(messageEnds.buffer),
     ids: JSON.stringify(ids),
     refs: JSON.stringify({ received_at: receivedAt, ...refs }),
     attributes: [...attributes].map(([key, column]) => encodeAttribute(key, column)),
@@ -158,10 +165,16 @@ const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | nul
 /** One attribute column as stored: a value per record, undefined where the record lacks it. */
 export type AttributeColumn = (i: number) => AttributeValue | undefined
 
+export const decodeMessages = (text: string, endsBlob: Uint8Array) => {
+  const bytes = aligned(endsBlob, 4)
+  const ends = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+  return (i: number) => text.slice(i === 0 ? 0 : ends[i - 1], ends[i])
+}
+
 export const decodeAttribute = (numbers: Uint8Array | null, values: string | null): AttributeColumn => {
   if (numbers !== null) {
-    const aligned = numbers.byteOffset % 8 === 0 ? numbers : numbers.slice()
-    const column = new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8)
+    const bytes = aligned(numbers, 8)
+    const column = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)
     return (i) => {
       const v = column[i]!
       return Number.isNaN(v) ? undefined : v
@@ -176,7 +189,7 @@ export interface BlockContent {
   readonly service: string
   readonly head: BlockHead
   readonly hosts: ReadonlyArray<string>
-  readonly messages: ReadonlyArray<string>
+  readonly message: (i: number) => string
   readonly ids: ReadonlyArray<string>
   readonly refs: BlockRefs
   readonly attributes: ReadonlyArray<readonly [string, AttributeColumn]>
@@ -190,7 +203,7 @@ export const recordAt = (block: BlockContent, i: number): LogRecord => {
     received_at: block.refs.received_at[i]!,
     service: block.service,
     level: LEVELS[head.level[i]!]!,
-    message: block.messages[i]!
+    message: block.message(i)
   } as LogRecord
   const h = head.host[i]!
   if (h !== 0) record.host = block.hosts[h - 1]!

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite"
 import { fold } from "../../domain/words.ts"
-import { BLOCK_CAPACITY, decodeAttribute, decodeHead, recordAt, type AttributeColumn, type BlockContent, type BlockHead, type BlockRefs } from "./block-codec.ts"
+import { BLOCK_CAPACITY, decodeAttribute, decodeHead, decodeMessages, recordAt, type AttributeColumn, type BlockContent, type BlockHead, type BlockRefs } from "./block-codec.ts"
 
 /** A block's summary row: what a search decides on before reading the block itself. */
 export interface BlockSummary {
@@ -18,7 +18,8 @@ export interface BlockSummary {
  */
 export class LoadedBlock {
   private hostList: ReadonlyArray<string> | undefined
-  private data: { messages: ReadonlyArray<string>; ids: ReadonlyArray<string>; refs: BlockRefs } | undefined
+  private text: ((i: number) => string) | undefined
+  private data: { ids: ReadonlyArray<string>; refs: BlockRefs } | undefined
   private readonly foldedMessages: Array<string | undefined> = []
   private readonly attributeColumns = new Map<string, AttributeColumn>()
   private allColumns: BlockContent | undefined
@@ -36,13 +37,17 @@ export class LoadedBlock {
   private rows() {
     if (!this.data) {
       const row = this.reader.data.get(this.summary.block)!
-      this.data = { messages: JSON.parse(row.messages) as string[], ids: JSON.parse(row.ids) as string[], refs: JSON.parse(row.refs) as BlockRefs }
+      this.data = { ids: JSON.parse(row.ids) as string[], refs: JSON.parse(row.refs) as BlockRefs }
     }
     return this.data
   }
 
-  messages() {
-    return this.rows().messages
+  message(i: number): string {
+    if (!this.text) {
+      const row = this.reader.messages.get(this.summary.block)!
+      this.text = decodeMessages(row.messages, row.message_ends)
+    }
+    return this.text(i)
   }
 
   refs() {
@@ -51,7 +56,7 @@ export class LoadedBlock {
 
   /** Record i's message, folded as text queries see it (words.ts), computed once. */
   folded(i: number): string {
-    return this.foldedMessages[i] ??= fold(this.rows().messages[i]!)
+    return this.foldedMessages[i] ??= fold(this.message(i))
   }
 
   attribute(key: string): AttributeColumn {
@@ -66,9 +71,9 @@ export class LoadedBlock {
   /** Every column, for rebuilding records. */
   content(): BlockContent {
     if (!this.allColumns) {
-      const { messages, ids, refs } = this.rows()
+      const { ids, refs } = this.rows()
       const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row.numbers, row.texts)] as const)
-      this.allColumns = { service: this.summary.service, head: this.head, hosts: this.hosts(), messages, ids, refs, attributes }
+      this.allColumns = { service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), ids, refs, attributes }
     }
     return this.allColumns
   }
@@ -86,7 +91,8 @@ export const makeBlockReader = (db: Database) => {
     summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
     hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
-    data: db.query<{ messages: string; ids: string; refs: string }, [number]>("SELECT messages, ids, refs FROM block_data WHERE block = ?"),
+    messages: db.query<{ message_ends: Uint8Array; messages: string }, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
+    data: db.query<{ ids: string; refs: string }, [number]>("SELECT ids, refs FROM block_data WHERE block = ?"),
     attribute: db.query<{ numbers: Uint8Array | null; texts: string | null }, [number, string]>("SELECT numbers, texts FROM block_attributes WHERE block = ? AND key = ?"),
     attributes: db.query<{ key: string; numbers: Uint8Array | null; texts: string | null }, [number]>("SELECT key, numbers, texts FROM block_attributes WHERE block = ?"),
     seqOf: db.query<{ seq: number }, [string]>("SELECT seq FROM record_ids WHERE id = ?"),

@@ -23,6 +23,25 @@ export interface Hit {
 /** (ts, seq) order: negative when `a` comes before `b` newest first. */
 const newestFirst = (a: Hit, b: Hit) => b.ts - a.ts || b.seq - a.seq
 
+/** The first row whose time is at least `ts` (rows are in time order), or the row count. */
+const firstAtLeast = (times: Float64Array, ts: number) => {
+  let low = 0
+  let high = times.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (times[mid]! < ts) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+/** A mask of rows [first, end). */
+const rowRange = (count: number, first: number, end: number) => {
+  const mask = new Uint8Array(count)
+  mask.fill(1, first, end)
+  return mask
+}
+
 export const seqOf = (block: LoadedBlock, i: number) => block.summary.block * BLOCK_CAPACITY + block.head.position[i]!
 
 export const makeScanner = (db: Database, reader: BlockReader) => {
@@ -55,7 +74,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
   }
 
   /** Matching rows of a block, as a mask; `filter.verdict(summary)` was not NONE. */
-  const matchingRows = (filter: BlockFilter, block: LoadedBlock) => filter.rows(block, new Uint8Array(block.count).fill(1))
+  const matchingRows = (filter: BlockFilter, block: LoadedBlock) => filter.rows(block, rowRange(block.count, 0, block.count))
 
   return {
     /**
@@ -67,7 +86,6 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       const filter = compileFilter(request, now)
       let hits: Hit[] = []
       let count = 0
-      const isBefore = (ts: number, seq: number) => before === undefined || ts < before.ts || (ts === before.ts && seq < before.seq)
       const trim = () => {
         hits.sort(newestFirst)
         if (hits.length > limit) hits = hits.slice(0, limit)
@@ -75,26 +93,30 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       for (const summary of candidates(request, "newest")) {
         const verdict = filter.verdict(summary)
         if (verdict === NONE) continue
-        if (hits.length >= 4 * limit) trim()
-        const pageFull = hits.length >= limit && (trim(), summary.max_ts < hits[limit - 1]!.ts)
-        const pageWants = !pageFull && (before === undefined || summary.min_ts <= before.ts)
+        // Once the page is full, a record must be at least as new as its oldest hit to enter it.
+        const floor = hits.length >= limit ? (trim(), hits[limit - 1]!.ts) : -Infinity
         const counting = count <= countCap
-        if (pageFull && !counting) break
+        // Blocks come newest first: none after this one can enter the page either.
+        if (!counting && summary.max_ts < floor) break
+        const pageWants = summary.max_ts >= floor && (before === undefined || summary.min_ts <= before.ts)
         if (!pageWants && !counting) continue
         if (!pageWants && verdict === ALL) {
           count += summary.count
           continue
         }
         const block = reader.load(summary)
-        const rows = matchingRows(filter, block)
-        for (let i = 0; i < rows.length; i++) {
+        const { ts } = block.head
+        // Records are in time order: when only the page needs this block, only its rows
+        // between the floor and the cursor are checked.
+        const first = counting ? 0 : firstAtLeast(ts, floor)
+        const end = counting || before === undefined ? block.count : firstAtLeast(ts, before.ts + 1)
+        const rows = filter.rows(block, rowRange(block.count, first, end))
+        for (let i = first; i < end; i++) {
           if (!rows[i]) continue
           count++
-          if (pageWants) {
-            const ts = block.head.ts[i]!
-            const seq = seqOf(block, i)
-            if (isBefore(ts, seq)) hits.push({ ts, seq, block, index: i })
-          }
+          if (!pageWants || ts[i]! < floor) continue
+          const seq = seqOf(block, i)
+          if (before === undefined || ts[i]! < before.ts || (ts[i] === before.ts && seq < before.seq)) hits.push({ ts: ts[i]!, seq, block, index: i })
         }
       }
       trim()
@@ -110,15 +132,18 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
         if (hits.length > limit) hits = hits.slice(0, limit)
       }
       for (const summary of candidates({ ...request, from: Math.max(request.from ?? after.ts, after.ts) }, "oldest")) {
-        if (hits.length >= limit && (trim(), summary.min_ts > hits[limit - 1]!.ts)) break
+        const ceiling = hits.length >= limit ? (trim(), hits[limit - 1]!.ts) : Infinity
+        if (summary.min_ts > ceiling) break
         if (filter.verdict(summary) === NONE) continue
         const block = reader.load(summary)
-        const rows = matchingRows(filter, block)
-        for (let i = 0; i < rows.length; i++) {
+        const { ts } = block.head
+        const first = firstAtLeast(ts, after.ts)
+        const end = firstAtLeast(ts, ceiling + 1)
+        const rows = filter.rows(block, rowRange(block.count, first, end))
+        for (let i = first; i < end; i++) {
           if (!rows[i]) continue
-          const ts = block.head.ts[i]!
           const seq = seqOf(block, i)
-          if (ts > after.ts || (ts === after.ts && seq > after.seq)) hits.push({ ts, seq, block, index: i })
+          if (ts[i]! > after.ts || seq > after.seq) hits.push({ ts: ts[i]!, seq, block, index: i })
         }
       }
       trim()

@@ -9,7 +9,7 @@ import { makeRollupWriter } from "./rollup-write.ts"
 const makeBlockWriter = (db: Database) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
-  const putData = db.query("INSERT OR REPLACE INTO block_data (block, messages, ids, refs) VALUES (?, ?, ?, ?)")
+  const putData = db.query("INSERT OR REPLACE INTO block_data (block, message_ends, messages, ids, refs) VALUES (?, ?, ?, ?, ?)")
   const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, texts) VALUES (?, ?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
   const insertIds = db.query("INSERT INTO record_ids (id, seq) SELECT value, ?2 + key FROM json_each(?1)")
@@ -21,15 +21,18 @@ const makeBlockWriter = (db: Database) => {
   const dropBlockIds = db.query("DELETE FROM record_ids WHERE id IN (SELECT value FROM json_each((SELECT ids FROM block_data WHERE block = ?)))")
 
   const putParts = (block: number, b: EncodedBlock) => {
-    putData.run(block, b.messages, b.ids, b.refs)
+    putData.run(block, b.messageEnds, b.messages, b.ids, b.refs)
     for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.values)
     insertTerms.run(block, b.terms)
   }
 
   return {
-    /** A new block of records in arrival order; their ids are registered with their seq. */
+    /**
+     * A new block; its records are ordered by time (arrival order among equal times), which
+     * lets a search read only the newest part of a block. Their ids are registered with their seq.
+     */
     insert(records: ReadonlyArray<LogRecord>) {
-      const b = encodeBlock(records)
+      const b = encodeBlock([...records].sort((x, y) => x.timestamp - y.timestamp))
       const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts).lastInsertRowid)
       putParts(block, b)
       insertIds.run(b.ids, block * BLOCK_CAPACITY)

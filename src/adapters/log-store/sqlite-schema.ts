@@ -98,7 +98,7 @@ const V3 = [
   "CREATE INDEX blocks_max_ts ON blocks(max_ts)",
   "CREATE INDEX blocks_service_max_ts ON blocks(service, max_ts)",
   "CREATE INDEX blocks_min_ts ON blocks(min_ts)",
-  "CREATE TABLE block_data (block INTEGER PRIMARY KEY, messages TEXT NOT NULL, ids TEXT NOT NULL, refs TEXT NOT NULL)",
+  "CREATE TABLE block_data (block INTEGER PRIMARY KEY, message_ends BLOB NOT NULL, messages TEXT NOT NULL, ids TEXT NOT NULL, refs TEXT NOT NULL)",
   "CREATE TABLE block_attributes (block INTEGER NOT NULL, key TEXT NOT NULL, numbers BLOB, texts TEXT, PRIMARY KEY (block, key))",
   "CREATE TABLE record_ids (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
   "CREATE VIRTUAL TABLE block_terms USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2')"

@@ -1,3 +1,4 @@
+import { parseIsoUtc } from "./iso-time.ts"
 import { parseLevel } from "./level.ts"
 import type { Attributes, Level, LogRecord } from "./log-record.ts"
 import { MAX_TIME } from "./search-request.ts"
@@ -44,7 +45,7 @@ export const parseTimestamp = (value: unknown): number | undefined => {
     return ms > MAX_TIME ? undefined : Math.floor(ms)
   }
   if (typeof value === "string" && value.length <= 64) {
-    const ms = Date.parse(value)
+    const ms = parseIsoUtc(value) ?? Date.parse(value)
     return Number.isNaN(ms) ? undefined : ms
   }
   return undefined

@@ -33,8 +33,8 @@ const KNOWN = new Set<string>([
 
 const fail = (error: string): Normalised => ({ ok: false, error })
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
-const firstPresent = (o: Record<string, unknown>, keys: ReadonlyArray<string>): [string, unknown] | undefined => {
-  for (const key of keys) if (o[key] !== undefined && o[key] !== null) return [key, o[key]]
+const firstPresent = (o: Record<string, unknown>, keys: ReadonlyArray<string>): string | undefined => {
+  for (const key of keys) if (o[key] !== undefined && o[key] !== null) return key
   return undefined
 }
 
@@ -80,6 +80,8 @@ const optionalText = (o: Record<string, unknown>, field: string): string | undef
   return value === "" ? undefined : value
 }
 
+const OPTIONAL_TEXT = ["host", "trace_id", "span_id", "correlation_id"] as const
+
 export const normalise = (input: unknown, receivedAt: number): Normalised => {
   if (!isPlainObject(input)) return fail("a log record must be a JSON object")
 
@@ -87,26 +89,26 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
   if (typeof service !== "string" || service.trim() === "") return fail("'service' is required and must be a non-empty string")
   if (service.length > LIMITS.serviceLength) return fail(`'service' is longer than ${LIMITS.serviceLength} characters`)
 
-  const messageField = firstPresent(input, ALIASES.message)
-  if (!messageField) return fail("'message' is required")
-  const [messageKey, rawMessage] = messageField
+  const messageKey = firstPresent(input, ALIASES.message)
+  if (messageKey === undefined) return fail("'message' is required")
+  const rawMessage = input[messageKey]
   const message = typeof rawMessage === "string" ? rawMessage : JSON.stringify(rawMessage)
   if (message.length > LIMITS.messageLength) return fail(`'${messageKey}' is longer than ${LIMITS.messageLength} characters`)
 
   let level: Level = "INFO"
-  const levelField = firstPresent(input, ALIASES.level)
-  if (levelField) {
-    const [key, raw] = levelField
+  const levelKey = firstPresent(input, ALIASES.level)
+  if (levelKey !== undefined) {
+    const raw = input[levelKey]
     const parsed = typeof raw === "string" ? parseLevel(raw) : undefined
-    if (!parsed) return fail(`'${key}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
+    if (!parsed) return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
     level = parsed
   }
 
   let timestamp = receivedAt
-  const timeField = firstPresent(input, ALIASES.timestamp)
-  if (timeField) {
-    const parsed = parseTimestamp(timeField[1])
-    if (parsed === undefined) return fail(`'${timeField[0]}' must be an ISO-8601 date or an epoch number`)
+  const timeKey = firstPresent(input, ALIASES.timestamp)
+  if (timeKey !== undefined) {
+    const parsed = parseTimestamp(input[timeKey])
+    if (parsed === undefined) return fail(`'${timeKey}' must be an ISO-8601 date or an epoch number`)
     timestamp = parsed
   }
 
@@ -128,12 +130,14 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
   }
   if (Object.keys(attributes).length > LIMITS.attributeCount) return fail(`a record may carry at most ${LIMITS.attributeCount} attributes`)
 
-  const optional: Record<string, string> = {}
-  for (const field of ["host", "trace_id", "span_id", "correlation_id"] as const) {
+  // Filled in place instead of spreading a scratch object (a copy per record); attributes go
+  // last so the keys keep the order records have always had.
+  const record: { -readonly [K in keyof LogRecord]?: LogRecord[K] } = { id, timestamp, received_at: receivedAt, service, level, message }
+  for (const field of OPTIONAL_TEXT) {
     const value = optionalText(input, field)
     if (value instanceof Error) return fail(value.message)
-    if (value !== undefined) optional[field] = value
+    if (value !== undefined) record[field] = value
   }
-
-  return { ok: true, record: { id, timestamp, received_at: receivedAt, service, level, message, ...optional, attributes } }
+  record.attributes = attributes
+  return { ok: true, record: record as LogRecord }
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util"
-import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, startServer } from "../../test/support/server-process.ts"
 import { parseProtocols, runProtocolBench } from "./ingest-protocols.ts"
+import { ndjsonBodies } from "./ndjson-bodies.ts"
 import { fmt, latencies, peakRssMiB, sendNdjson } from "./stats.ts"
 
 /**
@@ -31,13 +31,7 @@ export const runIngestBench = async (argv: ReadonlyArray<string>) => {
   const concurrency = Number(values.concurrency ?? 16)
   const searches = Number(values.searches ?? 200)
 
-  const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
-  const start = Date.now() - 3_600_000
-  const bodies = Array.from({ length: 64 }, (_, b) => {
-    let body = ""
-    for (let i = 0; i < batch; i++) body += JSON.stringify(synth.next(start + (b * batch + i) * 3)) + "\n"
-    return body
-  })
+  const bodies = ndjsonBodies(64, batch)
   const bytesPerBatch = Buffer.byteLength(bodies[0]!)
 
   // The bench measures the pipeline, not the per-client limits a real deployment keeps on.

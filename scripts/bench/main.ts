@@ -1,3 +1,4 @@
+import { runDecodeBench } from "./decode.ts"
 import { runIngestBench } from "./ingest.ts"
 import { runMetricsBench } from "./metrics.ts"
 import { runSearchBench } from "./search.ts"
@@ -6,6 +7,7 @@ import { runSoakBench } from "./soak.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
+  decode: runDecodeBench,
   ingest: runIngestBench,
   metrics: runMetricsBench,
   search: runSearchBench,

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util"
-import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, startServer, type ServerProcess } from "../../test/support/server-process.ts"
+import { ndjsonBodies } from "./ndjson-bodies.ts"
 import { fmt, sendNdjson } from "./stats.ts"
 
 /**
@@ -35,13 +35,7 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
     LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false",
     KAFKA_TOPIC: run, KAFKA_DLQ_TOPIC: `${run}.dlq`, KAFKA_GROUP_ID: run, ELASTICSEARCH_INDEX: run
   }
-  const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
-  const start = Date.now() - 3_600_000
-  const bodies = Array.from({ length: 64 }, (_, b) => {
-    let body = ""
-    for (let i = 0; i < batch; i++) body += JSON.stringify(synth.next(start + (b * batch + i) * 3)) + "\n"
-    return body
-  })
+  const bodies = ndjsonBodies(64, batch)
   const processes: ServerProcess[] = []
   try {
     for (let i = 0; i < workerCount; i++) processes.push(await startServer({ role: "worker", env }))

@@ -1,4 +1,4 @@
-import type { Level } from "./log-record.ts"
+import { LEVELS, type Level } from "./log-record.ts"
 
 /** Spellings that shippers use for our six levels (lower-cased keys). */
 const SYNONYMS: Record<string, Level> = {
@@ -10,5 +10,10 @@ const SYNONYMS: Record<string, Level> = {
   fatal: "FATAL", critical: "FATAL", crit: "FATAL", alert: "FATAL", emerg: "FATAL", emergency: "FATAL", panic: "FATAL"
 }
 
-/** Normalises a level name, or returns undefined when it is not one we know. */
-export const parseLevel = (raw: string): Level | undefined => SYNONYMS[raw.trim().toLowerCase()]
+const CANONICAL: ReadonlySet<string> = new Set(LEVELS)
+
+/**
+ * Normalises a level name, or returns undefined when it is not one we know. Most records
+ * already carry a canonical name; recognising it first skips the trim and lower-casing.
+ */
+export const parseLevel = (raw: string): Level | undefined => CANONICAL.has(raw) ? raw as Level : SYNONYMS[raw.trim().toLowerCase()]

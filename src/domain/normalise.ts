@@ -1,3 +1,4 @@
+import { parseIsoUtc } from "./iso-time.ts"
 import { parseLevel } from "./level.ts"
 import type { Attributes, Level, LogRecord } from "./log-record.ts"
 import { MAX_TIME } from "./search-request.ts"
@@ -25,15 +26,17 @@ const ALIASES = {
   timestamp: ["timestamp", "@timestamp", "time", "ts"],
   level: ["level", "severity", "log.level"]
 } as const
-const KNOWN = new Set<string>([
+// Every field of every record is looked up here. A property load on a null-prototype object
+// costs a fraction of a string Set.has, and no key (not even __proto__) can hit an inherited one.
+const KNOWN: Readonly<Record<string, true>> = Object.assign(Object.create(null), Object.fromEntries([
   ...ALIASES.message, ...ALIASES.timestamp, ...ALIASES.level,
   "id", "service", "host", "trace_id", "span_id", "correlation_id", "attributes", "received_at"
-])
+].map((field) => [field, true])))
 
 const fail = (error: string): Normalised => ({ ok: false, error })
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
-const firstPresent = (o: Record<string, unknown>, keys: ReadonlyArray<string>): [string, unknown] | undefined => {
-  for (const key of keys) if (o[key] !== undefined && o[key] !== null) return [key, o[key]]
+const firstPresent = (o: Record<string, unknown>, keys: ReadonlyArray<string>): string | undefined => {
+  for (const key of keys) if (o[key] !== undefined && o[key] !== null) return key
   return undefined
 }
 
@@ -44,7 +47,7 @@ export const parseTimestamp = (value: unknown): number | undefined => {
     return ms > MAX_TIME ? undefined : Math.floor(ms)
   }
   if (typeof value === "string" && value.length <= 64) {
-    const ms = Date.parse(value)
+    const ms = parseIsoUtc(value) ?? Date.parse(value)
     return Number.isNaN(ms) ? undefined : ms
   }
   return undefined
@@ -79,6 +82,8 @@ const optionalText = (o: Record<string, unknown>, field: string): string | undef
   return value === "" ? undefined : value
 }
 
+const OPTIONAL_TEXT = ["host", "trace_id", "span_id", "correlation_id"] as const
+
 export const normalise = (input: unknown, receivedAt: number): Normalised => {
   if (!isPlainObject(input)) return fail("a log record must be a JSON object")
 
@@ -86,26 +91,26 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
   if (typeof service !== "string" || service.trim() === "") return fail("'service' is required and must be a non-empty string")
   if (service.length > LIMITS.serviceLength) return fail(`'service' is longer than ${LIMITS.serviceLength} characters`)
 
-  const messageField = firstPresent(input, ALIASES.message)
-  if (!messageField) return fail("'message' is required")
-  const [messageKey, rawMessage] = messageField
+  const messageKey = firstPresent(input, ALIASES.message)
+  if (messageKey === undefined) return fail("'message' is required")
+  const rawMessage = input[messageKey]
   const message = typeof rawMessage === "string" ? rawMessage : JSON.stringify(rawMessage)
   if (message.length > LIMITS.messageLength) return fail(`'${messageKey}' is longer than ${LIMITS.messageLength} characters`)
 
   let level: Level = "INFO"
-  const levelField = firstPresent(input, ALIASES.level)
-  if (levelField) {
-    const [key, raw] = levelField
+  const levelKey = firstPresent(input, ALIASES.level)
+  if (levelKey !== undefined) {
+    const raw = input[levelKey]
     const parsed = typeof raw === "string" ? parseLevel(raw) : undefined
-    if (!parsed) return fail(`'${key}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
+    if (!parsed) return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
     level = parsed
   }
 
   let timestamp = receivedAt
-  const timeField = firstPresent(input, ALIASES.timestamp)
-  if (timeField) {
-    const parsed = parseTimestamp(timeField[1])
-    if (parsed === undefined) return fail(`'${timeField[0]}' must be an ISO-8601 date or an epoch number`)
+  const timeKey = firstPresent(input, ALIASES.timestamp)
+  if (timeKey !== undefined) {
+    const parsed = parseTimestamp(input[timeKey])
+    if (parsed === undefined) return fail(`'${timeKey}' must be an ISO-8601 date or an epoch number`)
     timestamp = parsed
   }
 
@@ -121,18 +126,20 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
     if (error) return fail(error)
   }
   for (const key in input) {
-    if (KNOWN.has(key)) continue
+    if (KNOWN[key] === true) continue
     const error = flattenInto(attributes, key, input[key], 1)
     if (error) return fail(error)
   }
   if (Object.keys(attributes).length > LIMITS.attributeCount) return fail(`a record may carry at most ${LIMITS.attributeCount} attributes`)
 
-  const optional: Record<string, string> = {}
-  for (const field of ["host", "trace_id", "span_id", "correlation_id"] as const) {
+  // Filled in place instead of spreading a scratch object (a copy per record); attributes go
+  // last so the keys keep the order records have always had.
+  const record: { -readonly [K in keyof LogRecord]?: LogRecord[K] } = { id, timestamp, received_at: receivedAt, service, level, message }
+  for (const field of OPTIONAL_TEXT) {
     const value = optionalText(input, field)
     if (value instanceof Error) return fail(value.message)
-    if (value !== undefined) optional[field] = value
+    if (value !== undefined) record[field] = value
   }
-
-  return { ok: true, record: { id, timestamp, received_at: receivedAt, service, level, message, ...optional, attributes } }
+  record.attributes = attributes
+  return { ok: true, record: record as LogRecord }
 }

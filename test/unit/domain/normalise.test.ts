@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { decodeIngestBody, MalformedBody } from "../../../src/domain/ingest-body.ts"
 import { parseLevel } from "../../../src/domain/level.ts"
+import { LEVELS } from "../../../src/domain/log-record.ts"
 import { normalise, parseTimestamp } from "../../../src/domain/normalise.ts"
 import { ulid, ulidTime } from "../../../src/domain/ulid.ts"
 
@@ -11,6 +12,21 @@ describe("normalisation", () => {
     ["warning", "WARN"], ["err", "ERROR"], ["Error", "ERROR"], ["critical", "FATAL"], ["notice", "INFO"], ["trace", "TRACE"], ["dbg", "DEBUG"]
   ])("level %p becomes %p", (raw, level) => {
     expect(parseLevel(raw)).toBe(level as never)
+  })
+
+  test("canonical level names, and any casing or padding of them, map to themselves", () => {
+    for (const level of LEVELS) {
+      expect(parseLevel(level)).toBe(level)
+      expect(parseLevel(` ${level.toLowerCase()}\t`)).toBe(level)
+      expect(parseLevel(level[0] + level.slice(1).toLowerCase())).toBe(level)
+    }
+  })
+
+  test("records keep their key order, optional fields only when given and attributes last", () => {
+    const full = normalise({ attributes: { a: 1 }, correlation_id: "c", span_id: "s", trace_id: "t", host: "h", message: "m", service: "api" }, NOW)
+    expect(full.ok && Object.keys(full.record)).toEqual(["id", "timestamp", "received_at", "service", "level", "message", "host", "trace_id", "span_id", "correlation_id", "attributes"])
+    const some = normalise({ service: "api", message: "m", span_id: "s", host: "" }, NOW)
+    expect(some.ok && Object.keys(some.record)).toEqual(["id", "timestamp", "received_at", "service", "level", "message", "span_id", "attributes"])
   })
 
   test("a missing timestamp gets the receive time, a missing level INFO", () => {

@@ -31,7 +31,8 @@ export const runIngestBench = async (argv: ReadonlyArray<string>) => {
   const concurrency = Number(values.concurrency ?? 16)
   const searches = Number(values.searches ?? 200)
 
-  const bodies = ndjsonBodies(64, batch)
+  // Timestamps of the time of sending, as live traffic has.
+  const bodies = ndjsonBodies(64, batch, { live: true })
   const bytesPerBatch = Buffer.byteLength(bodies[0]!)
 
   // The bench measures the pipeline, not the per-client limits a real deployment keeps on.

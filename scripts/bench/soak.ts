@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util"
-import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, startServer } from "../../test/support/server-process.ts"
+import { ndjsonBodies, sentNow } from "./ndjson-bodies.ts"
 import { fmt, percentile } from "./stats.ts"
 
 /**
@@ -14,8 +14,7 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
   const minutes = Number(values.minutes ?? 5)
   const rate = Number(values.rate ?? 25_000)
   const batch = 1000
-  const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
-  const bodies = Array.from({ length: 32 }, () => Array.from({ length: batch }, () => JSON.stringify(synth.next(Date.now()))).join("\n"))
+  const bodies = ndjsonBodies(32, batch, { live: true })
 
   const server = await startServer({ env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false" } })
   const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${server.process.pid}/status`).text())?.[1] ?? 0) / 1024
@@ -43,7 +42,7 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
         await Bun.sleep(5)
         continue
       }
-      const body = bodies[sent++ % bodies.length]!
+      const body = sentNow(bodies[sent++ % bodies.length]!)
       const response = await timed(writes, () => fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }))
       if (response?.ok) records += batch
     }

@@ -1,3 +1,5 @@
+import { sentNow } from "./ndjson-bodies.ts"
+
 /** Small helpers shared by the benchmarks: percentiles, timing, memory of a child process. */
 
 export const percentile = (sortedMs: ReadonlyArray<number>, p: number) =>
@@ -25,7 +27,8 @@ export const fmt = (n: number, digits = 1) => n.toLocaleString("en-US", { maximu
 
 /**
  * POSTs `total` records as NDJSON batches of `batch` (cycling through `bodies`) with
- * `concurrency` requests in flight; counts what the server acknowledged.
+ * `concurrency` requests in flight; counts what the server acknowledged. SEND_TIME in a body
+ * becomes the time it is sent.
  */
 export const sendNdjson = async (url: string, bodies: ReadonlyArray<string>, total: number, batch: number, concurrency: number) => {
   let next = 0
@@ -34,7 +37,7 @@ export const sendNdjson = async (url: string, bodies: ReadonlyArray<string>, tot
   const started = performance.now()
   const sender = async () => {
     while (next * batch < total) {
-      const body = bodies[next++ % bodies.length]!
+      const body = sentNow(bodies[next++ % bodies.length]!)
       const response = await fetch(`${url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
       const result = await response.json() as { accepted?: number }
       if (response.ok) acknowledged += result.accepted ?? 0

@@ -16,4 +16,9 @@ const CANONICAL: ReadonlySet<string> = new Set(LEVELS)
  * Normalises a level name, or returns undefined when it is not one we know. Most records
  * already carry a canonical name; recognising it first skips the trim and lower-casing.
  */
-export const parseLevel = (raw: string): Level | undefined => CANONICAL.has(raw) ? raw as Level : SYNONYMS[raw.trim().toLowerCase()]
+export const parseLevel = (raw: string): Level | undefined => {
+  if (CANONICAL.has(raw)) return raw as Level
+  const key = raw.trim().toLowerCase()
+  // Own keys only: `constructor` or `__proto__` are no level.
+  return Object.hasOwn(SYNONYMS, key) ? SYNONYMS[key] : undefined
+}

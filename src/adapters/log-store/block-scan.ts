@@ -42,6 +42,9 @@ const rowRange = (count: number, first: number, end: number) => {
   return mask
 }
 
+/** The largest seq a block can hold. */
+const lastSeq = (summary: BlockSummary) => summary.block * BLOCK_CAPACITY + BLOCK_CAPACITY - 1
+
 export const seqOf = (block: LoadedBlock, i: number) => block.summary.block * BLOCK_CAPACITY + block.head.position[i]!
 
 export const makeScanner = (db: Database, reader: BlockReader) => {
@@ -67,7 +70,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       params.push(terms)
     }
     const sql = `SELECT block, service, count, min_ts, max_ts, levels FROM blocks
-      ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${order === "newest" ? "max_ts DESC" : "min_ts ASC"}`
+      ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${order === "newest" ? "max_ts DESC, block DESC" : "min_ts ASC, block ASC"}`
     let statement = statements.get(sql)
     if (!statement) statements.set(sql, statement = db.prepare(sql))
     return statement.iterate(...params)
@@ -93,12 +96,15 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       for (const summary of candidates(request, "newest")) {
         const verdict = filter.verdict(summary)
         if (verdict === NONE) continue
-        // Once the page is full, a record must be at least as new as its oldest hit to enter it.
-        const floor = hits.length >= limit ? (trim(), hits[limit - 1]!.ts) : -Infinity
+        // Once the page is full, a record must be newer than its oldest hit to enter it.
+        const oldestHit = hits.length >= limit ? (trim(), hits[limit - 1]!) : undefined
+        const floor = oldestHit?.ts ?? -Infinity
+        // Blocks come newest first (by newest record, then by number, which orders their seqs),
+        // so once a block cannot enter the page, none after it can.
+        const tooOld = oldestHit !== undefined && (summary.max_ts < floor || (summary.max_ts === floor && lastSeq(summary) < oldestHit.seq))
         const counting = count <= countCap
-        // Blocks come newest first: none after this one can enter the page either.
-        if (!counting && summary.max_ts < floor) break
-        const pageWants = summary.max_ts >= floor && (before === undefined || summary.min_ts <= before.ts)
+        if (tooOld && !counting) break
+        const pageWants = !tooOld && (before === undefined || summary.min_ts <= before.ts)
         if (!pageWants && !counting) continue
         if (!pageWants && verdict === ALL) {
           count += summary.count
@@ -132,8 +138,9 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
         if (hits.length > limit) hits = hits.slice(0, limit)
       }
       for (const summary of candidates({ ...request, from: Math.max(request.from ?? after.ts, after.ts) }, "oldest")) {
-        const ceiling = hits.length >= limit ? (trim(), hits[limit - 1]!.ts) : Infinity
-        if (summary.min_ts > ceiling) break
+        const newestHit = hits.length >= limit ? (trim(), hits[limit - 1]!) : undefined
+        const ceiling = newestHit?.ts ?? Infinity
+        if (newestHit !== undefined && (summary.min_ts > ceiling || (summary.min_ts === ceiling && summary.block * BLOCK_CAPACITY > newestHit.seq))) break
         if (filter.verdict(summary) === NONE) continue
         const block = reader.load(summary)
         const { ts } = block.head

@@ -14,6 +14,10 @@ describe("normalisation", () => {
     expect(parseLevel(raw)).toBe(level as never)
   })
 
+  test("names of an object's own machinery are no level", () => {
+    for (const raw of ["constructor", "__proto__", "toString", "hasOwnProperty"]) expect(parseLevel(raw)).toBeUndefined()
+  })
+
   test("canonical level names, and any casing or padding of them, map to themselves", () => {
     for (const level of LEVELS) {
       expect(parseLevel(level)).toBe(level)

@@ -48,12 +48,47 @@ const containsPhrase = (s: string, phrase: ReadonlyArray<string>) => {
 
 export type TextLeaf = Extract<TextQuery, { kind: "term" | "phrase" }>
 
-export const textLeafMatcher = (query: TextLeaf): (folded: string) => boolean => {
+export interface LeafMatcher {
+  /** The leaf's words; none: it matches everything. */
+  readonly words: ReadonlyArray<string>
+  /** A single word that matches the start of a word. */
+  readonly prefix: boolean
+  readonly matches: (folded: string) => boolean
+}
+
+export const textLeaf = (query: TextLeaf): LeafMatcher => {
   const ws = words(query.value)
-  if (ws.length === 0) return () => true
-  if (ws.length === 1) {
-    const prefix = query.kind === "term" && query.prefix
-    return (s) => containsWord(s, ws[0]!, prefix)
+  const prefix = ws.length === 1 && query.kind === "term" && query.prefix
+  const matches = ws.length === 0 ? () => true
+    : ws.length === 1 ? (s: string) => containsWord(s, ws[0]!, prefix)
+    : (s: string) => containsPhrase(s, ws)
+  return { words: ws, prefix, matches }
+}
+
+export const textLeafMatcher = (query: TextLeaf) => textLeaf(query).matches
+
+/**
+ * The rows of `active` whose text matches the leaf, where `folded` holds the rows' folded
+ * texts one after another (row i ends at `ends[i]`). One search through the whole text for the
+ * leaf's first word finds the rows worth a closer look, instead of a look at every row.
+ */
+export const matchingRows = (leaf: LeafMatcher, folded: string, ends: Uint32Array, active: Uint8Array): Uint8Array => {
+  if (leaf.words.length === 0) return active.slice()
+  const out = new Uint8Array(active.length)
+  const first = leaf.words[0]!
+  let row = 0
+  for (let p = folded.indexOf(first); p !== -1; p = folded.indexOf(first, p + 1)) {
+    while (ends[row]! <= p) row++
+    if (!active[row] || out[row]) continue
+    const start = row === 0 ? 0 : ends[row - 1]!
+    const end = ends[row]!
+    if (leaf.words.length > 1) {
+      if (leaf.matches(folded.slice(start, end))) out[row] = 1
+      continue
+    }
+    const after = p + first.length
+    // Word boundaries are those of the row's own text: rows do not run into each other.
+    if (after <= end && (p === start || !wordCharBefore(folded, p)) && (leaf.prefix || after === end || !wordCharAt(folded, after))) out[row] = 1
   }
-  return (s) => containsPhrase(s, ws)
+  return out
 }

@@ -1,16 +1,36 @@
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../domain/log-record.ts"
 
 /**
- * How a block (up to 65,536 records of one service) is laid out. Columns a search reads for
- * every candidate block are small and binary (the head: times, host numbers, positions,
- * levels); the rest is JSON, read only for blocks that hold matches. A record's `seq`
- * (arrival order, the cursor's tiebreak) is `block * 65536 + position`; a position stays with
- * its record when retention rewrites the block.
+ * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
+ * reads for every candidate block is small and binary (the head: times, host numbers,
+ * positions, levels). Every other column can give one record's value without decoding the
+ * rest: text as the values one after another plus where each ends, numbers as a typed array,
+ * attribute text as a dictionary of distinct values plus a number per record. A record's
+ * `seq` (arrival order, the cursor's tiebreak) is `block * 65536 + position`; a position stays
+ * with its record when retention rewrites the block.
  */
 
 export const BLOCK_CAPACITY = 65_536
 
 export const LEVEL_CODE: Readonly<Record<Level, number>> = Object.fromEntries(LEVELS.map((l, i) => [l, i])) as Record<Level, number>
+
+const REF_FIELDS = ["trace_id", "span_id", "correlation_id"] as const
+export type RefField = (typeof REF_FIELDS)[number]
+
+/** Texts one after another, and where each ends (u32 UTF-16 offsets); an empty text is an absent value. */
+export interface TextColumn {
+  readonly text: string
+  readonly ends: Uint8Array
+}
+
+export interface EncodedAttribute {
+  readonly key: string
+  /** Every value a number: one f64 per record, NaN where absent. */
+  readonly numbers: Uint8Array | null
+  /** Otherwise: JSON array of the distinct values, and per record (u32) 1 + its value's index there, 0 where absent. */
+  readonly dictionary: string | null
+  readonly indexes: Uint8Array | null
+}
 
 export interface EncodedBlock {
   readonly service: string
@@ -22,15 +42,13 @@ export interface EncodedBlock {
   readonly head: Uint8Array
   /** JSON array of the distinct hosts; the head numbers them from 1 (0: no host). */
   readonly hosts: string
-  /** The messages one after another, and where each ends (u32 UTF-16 offsets): one is read without the rest. */
-  readonly messages: string
-  readonly messageEnds: Uint8Array
-  /** JSON array of ids. */
-  readonly ids: string
-  /** JSON object of columns (received_at, trace_id, span_id, correlation_id), null where absent. */
-  readonly refs: string
-  /** One column per attribute key: numbers (NaN where absent) when every value is a number, JSON otherwise. */
-  readonly attributes: ReadonlyArray<{ readonly key: string; readonly numbers: Float64Array | null; readonly values: string | null }>
+  readonly messages: TextColumn
+  readonly ids: TextColumn
+  /** f64 per record. */
+  readonly receivedAt: Uint8Array
+  /** Null where no record of the block has the field. */
+  readonly refs: Readonly<Record<RefField, TextColumn | null>>
+  readonly attributes: ReadonlyArray<EncodedAttribute>
   /** What the block-level full-text index holds: the messages and the tokens of fieldToken. */
   readonly terms: string
 }
@@ -48,6 +66,15 @@ export interface BlockHead {
 
 /** Typed views need aligned offsets: a blob that does not start on a multiple of `bytes` is copied. */
 const aligned = (blob: Uint8Array, bytes: number) => blob.byteOffset % bytes === 0 ? blob : blob.slice()
+const u32 = (blob: Uint8Array) => {
+  const a = aligned(blob, 4)
+  return new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4)
+}
+const f64 = (blob: Uint8Array) => {
+  const a = aligned(blob, 8)
+  return new Float64Array(a.buffer, a.byteOffset, a.byteLength / 8)
+}
+const bytesOf = (array: Uint32Array | Float64Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
 
 export const decodeHead = (bytes: Uint8Array): BlockHead => {
   const blob = aligned(bytes, 8)
@@ -71,16 +98,40 @@ export const decodeHead = (bytes: Uint8Array): BlockHead => {
 export const fieldToken = (field: "host" | "trace_id" | "correlation_id", value: string) =>
   `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
 
-const REF_FIELDS = ["trace_id", "span_id", "correlation_id"] as const
-export type RefField = (typeof REF_FIELDS)[number]
-export interface BlockRefs {
-  readonly received_at: ReadonlyArray<number>
-  readonly trace_id?: ReadonlyArray<string | null>
-  readonly span_id?: ReadonlyArray<string | null>
-  readonly correlation_id?: ReadonlyArray<string | null>
+const encodeText = (values: ReadonlyArray<string | undefined>): TextColumn => {
+  const ends = new Uint32Array(values.length)
+  let end = 0
+  for (let i = 0; i < values.length; i++) ends[i] = end += values[i]?.length ?? 0
+  return { text: values.join(""), ends: bytesOf(ends) }
 }
 
-/** Encodes records of one service; `positions` are their places in the block (0, 1, … when absent: a new block). */
+/** One record's values of a text column, read without decoding the others. */
+export interface TextValues {
+  readonly text: string
+  readonly ends: Uint32Array
+}
+
+export const decodeText = (text: string, ends: Uint8Array): TextValues => ({ text, ends: u32(ends) })
+
+export const textAt = ({ text, ends }: TextValues, i: number): string => text.slice(i === 0 ? 0 : ends[i - 1], ends[i])
+
+const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | undefined>): EncodedAttribute => {
+  if (column.every((v) => v === undefined || typeof v === "number")) {
+    return { key, numbers: bytesOf(Float64Array.from(column, (v) => v ?? Number.NaN)), dictionary: null, indexes: null }
+  }
+  const dictionary = new Map<AttributeValue, number>()
+  const indexes = new Uint32Array(column.length)
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]
+    if (v === undefined) continue
+    let k = dictionary.get(v)
+    if (k === undefined) dictionary.set(v, k = dictionary.size + 1)
+    indexes[i] = k
+  }
+  return { key, numbers: null, dictionary: JSON.stringify([...dictionary.keys()]), indexes: bytesOf(indexes) }
+}
+
+/** Encodes records of one service in time order; `positions` are their places in the block (0, 1, … when absent: a new block). */
 export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock => {
   const n = records.length
   const at = headLayout(n)
@@ -90,25 +141,17 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
   const host = new Uint32Array(head.buffer, at.host, n)
   const position = new Uint16Array(head.buffer, at.position, n)
   const level = new Uint8Array(head.buffer, at.level, n)
+  const receivedAt = new Float64Array(n)
 
   const hosts = new Map<string, number>()
-  const messages = new Array<string>(n)
-  const messageEnds = new Uint32Array(n)
-  let end = 0
-  const ids = new Array<string>(n)
-  const receivedAt = new Array<number>(n)
-  const refs: Partial<Record<RefField, Array<string | null>>> = {}
-  const attributes = new Map<string, Array<AttributeValue | null>>()
+  const attributes = new Map<string, Array<AttributeValue | undefined>>()
   const tokens = new Set<string>()
-  let minTs = Infinity
-  let maxTs = -Infinity
   let levels = 0
 
   for (let i = 0; i < n; i++) {
     const r = records[i]!
     ts[i] = r.timestamp
-    if (r.timestamp < minTs) minTs = r.timestamp
-    if (r.timestamp > maxTs) maxTs = r.timestamp
+    receivedAt[i] = r.received_at
     position[i] = positions === undefined ? i : positions[i]!
     const code = LEVEL_CODE[r.level]
     level[i] = code
@@ -121,68 +164,57 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
       }
       host[i] = h
     }
-    messages[i] = r.message
-    messageEnds[i] = end += r.message.length
-    ids[i] = r.id
-    receivedAt[i] = r.received_at
-    for (const field of REF_FIELDS) {
-      const value = r[field]
-      if (value === undefined) continue
-      ;(refs[field] ??= new Array<string | null>(n).fill(null))[i] = value
-      if (field !== "span_id") tokens.add(fieldToken(field, value))
-    }
+    if (r.trace_id !== undefined) tokens.add(fieldToken("trace_id", r.trace_id))
+    if (r.correlation_id !== undefined) tokens.add(fieldToken("correlation_id", r.correlation_id))
     for (const key in r.attributes) {
       let column = attributes.get(key)
-      if (!column) attributes.set(key, column = new Array<AttributeValue | null>(n).fill(null))
+      if (!column) attributes.set(key, column = new Array<AttributeValue | undefined>(n))
       column[i] = r.attributes[key]!
     }
   }
 
+  const refColumn = (field: RefField) => records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null
+  const messages = records.map((r) => r.message)
   return {
     service: records[0]!.service,
     count: n,
-    minTs,
-    maxTs,
+    minTs: ts[0]!,
+    maxTs: ts[n - 1]!,
     levels,
     head,
     hosts: JSON.stringify([...hosts.keys()]),
-    messages: messages.join(""),
-    messageEnds: new Uint8Array(messageEnds.buffer),
-    ids: JSON.stringify(ids),
-    refs: JSON.stringify({ received_at: receivedAt, ...refs }),
+    messages: encodeText(messages),
+    ids: encodeText(records.map((r) => r.id)),
+    receivedAt: bytesOf(receivedAt),
+    refs: { trace_id: refColumn("trace_id"), span_id: refColumn("span_id"), correlation_id: refColumn("correlation_id") },
     attributes: [...attributes].map(([key, column]) => encodeAttribute(key, column)),
     terms: `${messages.join("\n")}\n${[...tokens].join(" ")}`
   }
 }
 
-const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | null>) => {
-  if (column.every((v) => v === null || typeof v === "number")) {
-    return { key, numbers: Float64Array.from(column, (v) => v === null ? Number.NaN : v as number), values: null }
-  }
-  return { key, numbers: null, values: JSON.stringify(column) }
-}
-
 /** One attribute column as stored: a value per record, undefined where the record lacks it. */
-export type AttributeColumn = (i: number) => AttributeValue | undefined
-
-export const decodeMessages = (text: string, endsBlob: Uint8Array) => {
-  const bytes = aligned(endsBlob, 4)
-  const ends = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
-  return (i: number) => text.slice(i === 0 ? 0 : ends[i - 1], ends[i])
+export interface AttributeColumn {
+  readonly at: (i: number) => AttributeValue | undefined
+  /** For a dictionary column: its distinct values and each record's 1-based index into them (0: absent). */
+  readonly dictionary?: { readonly values: ReadonlyArray<AttributeValue>; readonly indexes: Uint32Array }
 }
 
-export const decodeAttribute = (numbers: Uint8Array | null, values: string | null): AttributeColumn => {
+export const decodeAttribute = (numbers: Uint8Array | null, dictionary: string | null, indexes: Uint8Array | null): AttributeColumn => {
   if (numbers !== null) {
-    const bytes = aligned(numbers, 8)
-    const column = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)
-    return (i) => {
-      const v = column[i]!
-      return Number.isNaN(v) ? undefined : v
+    const column = f64(numbers)
+    return {
+      at: (i) => {
+        const v = column[i]!
+        return Number.isNaN(v) ? undefined : v
+      }
     }
   }
-  const column = JSON.parse(values ?? "[]") as ReadonlyArray<AttributeValue | null>
-  return (i) => column[i] ?? undefined
+  const values = JSON.parse(dictionary ?? "[]") as AttributeValue[]
+  const index = u32(indexes ?? new Uint8Array(0))
+  return { at: (i) => index[i] ? values[index[i]! - 1] : undefined, dictionary: { values, indexes: index } }
 }
+
+export const NO_ATTRIBUTE: AttributeColumn = { at: () => undefined }
 
 /** The stored parts of a block a record is rebuilt from. */
 export interface BlockContent {
@@ -190,17 +222,20 @@ export interface BlockContent {
   readonly head: BlockHead
   readonly hosts: ReadonlyArray<string>
   readonly message: (i: number) => string
-  readonly ids: ReadonlyArray<string>
-  readonly refs: BlockRefs
+  readonly ids: TextValues
+  readonly receivedAt: Float64Array
+  readonly refs: Readonly<Record<RefField, TextValues | null>>
   readonly attributes: ReadonlyArray<readonly [string, AttributeColumn]>
 }
+
+export const decodeReceivedAt = f64
 
 export const recordAt = (block: BlockContent, i: number): LogRecord => {
   const { head } = block
   const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
-    id: block.ids[i]!,
+    id: textAt(block.ids, i),
     timestamp: head.ts[i]!,
-    received_at: block.refs.received_at[i]!,
+    received_at: block.receivedAt[i]!,
     service: block.service,
     level: LEVELS[head.level[i]!]!,
     message: block.message(i)
@@ -208,12 +243,13 @@ export const recordAt = (block: BlockContent, i: number): LogRecord => {
   const h = head.host[i]!
   if (h !== 0) record.host = block.hosts[h - 1]!
   for (const field of REF_FIELDS) {
-    const value = block.refs[field]?.[i]
-    if (value !== undefined && value !== null) record[field] = value
+    const column = block.refs[field]
+    const value = column === null ? "" : textAt(column, i)
+    if (value !== "") record[field] = value
   }
   const attributes: Attributes = {}
   for (const [key, column] of block.attributes) {
-    const value = column(i)
+    const value = column.at(i)
     if (value !== undefined) attributes[key] = value
   }
   record.attributes = attributes

@@ -1,7 +1,7 @@
 import { fieldOperand, valueMatcher } from "../../domain/field-query.ts"
 import { LEVELS, type AttributeValue } from "../../domain/log-record.ts"
 import type { SearchRequest } from "../../domain/search-request.ts"
-import { textLeafMatcher } from "../../domain/text-match.ts"
+import { textLeaf } from "../../domain/text-match.ts"
 import type { FieldQuery, TextQuery } from "../../domain/text-query.ts"
 import type { RefField } from "./block-codec.ts"
 import type { BlockSummary, LoadedBlock } from "./block-read.ts"
@@ -94,8 +94,8 @@ const REF_FIELDS: ReadonlySet<string> = new Set<RefField>(["trace_id", "span_id"
 
 const refFilter = (field: RefField, matches: (value: AttributeValue | undefined) => boolean): BlockFilter =>
   rowwise(some, (block) => {
-    const column = block.refs()[field]
-    return column === undefined ? () => matches(undefined) : (i) => matches(column[i] ?? undefined)
+    const column = block.ref(field)
+    return (i) => matches(column(i))
   })
 
 const fieldFilter = (q: FieldQuery, now: number): BlockFilter => {
@@ -117,7 +117,11 @@ const fieldFilter = (q: FieldQuery, now: number): BlockFilter => {
       if (REF_FIELDS.has(q.field)) return refFilter(q.field as RefField, matches)
       return rowwise(some, (block) => {
         const column = block.attribute(q.field.slice("attributes.".length))
-        return (i) => matches(column(i))
+        if (column.dictionary === undefined) return (i) => matches(column.at(i))
+        // Test each distinct value once.
+        const { values, indexes } = column.dictionary
+        const table = [matches(undefined), ...values.map((v) => matches(v))]
+        return (i) => table[indexes[i]!]!
       })
   }
 }
@@ -192,8 +196,8 @@ const textFilter = (query: TextQuery, now: number): BlockFilter => {
     case "not":
       return not(textFilter(query.child, now))
     default: {
-      const matches = textLeafMatcher(query)
-      return rowwise(some, (block) => (i) => matches(block.folded(i)))
+      const leaf = textLeaf(query)
+      return { verdict: leaf.words.length === 0 ? () => ALL : some, rows: (block, active) => block.matchText(leaf, active) }
     }
   }
 }

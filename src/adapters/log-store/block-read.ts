@@ -1,6 +1,18 @@
 import type { Database } from "bun:sqlite"
+import { matchingRows, type LeafMatcher } from "../../domain/text-match.ts"
 import { fold } from "../../domain/words.ts"
-import { BLOCK_CAPACITY, decodeAttribute, decodeHead, decodeMessages, recordAt, type AttributeColumn, type BlockContent, type BlockHead, type BlockRefs } from "./block-codec.ts"
+
+const ASCII = /^[\x00-\x7f]*$/
+
+const countOnes = (mask: Uint8Array) => {
+  let n = 0
+  for (let i = 0; i < mask.length; i++) n += mask[i]!
+  return n
+}
+import {
+  BLOCK_CAPACITY, decodeAttribute, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
+  type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
+} from "./block-codec.ts"
 
 /** A block's summary row: what a search decides on before reading the block itself. */
 export interface BlockSummary {
@@ -18,8 +30,9 @@ export interface BlockSummary {
  */
 export class LoadedBlock {
   private hostList: ReadonlyArray<string> | undefined
-  private text: ((i: number) => string) | undefined
-  private data: { ids: ReadonlyArray<string>; refs: BlockRefs } | undefined
+  private text: TextValues | undefined
+  private asciiFolded: string | null | undefined
+  private data: Omit<BlockContent, "service" | "head" | "hosts" | "message" | "attributes"> | undefined
   private readonly foldedMessages: Array<string | undefined> = []
   private readonly attributeColumns = new Map<string, AttributeColumn>()
   private allColumns: BlockContent | undefined
@@ -34,24 +47,45 @@ export class LoadedBlock {
     return this.hostList ??= JSON.parse(this.reader.hosts.get(this.summary.block)!.hosts) as string[]
   }
 
+  /** Ids, receive times and trace, span and correlation ids. */
   private rows() {
     if (!this.data) {
       const row = this.reader.data.get(this.summary.block)!
-      this.data = { ids: JSON.parse(row.ids) as string[], refs: JSON.parse(row.refs) as BlockRefs }
+      const text = (ends: Uint8Array | null, values: string | null) => ends === null || values === null ? null : decodeText(values, ends)
+      this.data = {
+        ids: decodeText(row.ids, row.id_ends),
+        receivedAt: decodeReceivedAt(row.received_at),
+        refs: {
+          trace_id: text(row.trace_id_ends, row.trace_ids),
+          span_id: text(row.span_id_ends, row.span_ids),
+          correlation_id: text(row.correlation_id_ends, row.correlation_ids)
+        }
+      }
     }
     return this.data
   }
 
-  message(i: number): string {
-    if (!this.text) {
-      const row = this.reader.messages.get(this.summary.block)!
-      this.text = decodeMessages(row.messages, row.message_ends)
-    }
-    return this.text(i)
+  ids(): ReadonlyArray<string> {
+    const ids = this.rows().ids
+    return Array.from({ length: this.count }, (_, i) => textAt(ids, i))
   }
 
-  refs() {
-    return this.rows().refs
+  /** A trace, span or correlation id column: record i's value, undefined where absent. */
+  ref(field: RefField): (i: number) => string | undefined {
+    const column = this.rows().refs[field]
+    return column === null ? () => undefined : (i) => textAt(column, i) || undefined
+  }
+
+  private messages(): TextValues {
+    if (!this.text) {
+      const row = this.reader.messages.get(this.summary.block)!
+      this.text = decodeText(row.messages, row.message_ends)
+    }
+    return this.text
+  }
+
+  message(i: number): string {
+    return textAt(this.messages(), i)
   }
 
   /** Record i's message, folded as text queries see it (words.ts), computed once. */
@@ -59,11 +93,23 @@ export class LoadedBlock {
     return this.foldedMessages[i] ??= fold(this.message(i))
   }
 
+  /** The rows of `active` whose message matches a word or phrase. */
+  matchText(leaf: LeafMatcher, active: Uint8Array): Uint8Array {
+    const { text, ends } = this.messages()
+    // Most blocks are ASCII: then the folded text is the lower-cased text, and one search
+    // through it finds the rows. With few rows left to check, or other text, each is folded on its own.
+    if (this.asciiFolded === undefined && countOnes(active) * 8 >= active.length) this.asciiFolded = ASCII.test(text) ? text.toLowerCase() : null
+    if (this.asciiFolded) return matchingRows(leaf, this.asciiFolded, ends, active)
+    const out = new Uint8Array(active.length)
+    for (let i = 0; i < active.length; i++) if (active[i] && leaf.matches(this.folded(i))) out[i] = 1
+    return out
+  }
+
   attribute(key: string): AttributeColumn {
     let column = this.attributeColumns.get(key)
     if (!column) {
       const row = this.reader.attribute.get(this.summary.block, key)
-      this.attributeColumns.set(key, column = row ? decodeAttribute(row.numbers, row.texts) : () => undefined)
+      this.attributeColumns.set(key, column = row ? decodeAttribute(row.numbers, row.dictionary, row.indexes) : NO_ATTRIBUTE)
     }
     return column
   }
@@ -71,9 +117,8 @@ export class LoadedBlock {
   /** Every column, for rebuilding records. */
   content(): BlockContent {
     if (!this.allColumns) {
-      const { ids, refs } = this.rows()
-      const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row.numbers, row.texts)] as const)
-      this.allColumns = { service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), ids, refs, attributes }
+      const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row.numbers, row.dictionary, row.indexes)] as const)
+      this.allColumns = { ...this.rows(), service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), attributes }
     }
     return this.allColumns
   }
@@ -81,6 +126,24 @@ export class LoadedBlock {
   record(i: number) {
     return recordAt(this.content(), i)
   }
+}
+
+interface DataRow {
+  id_ends: Uint8Array
+  ids: string
+  received_at: Uint8Array
+  trace_id_ends: Uint8Array | null
+  trace_ids: string | null
+  span_id_ends: Uint8Array | null
+  span_ids: string | null
+  correlation_id_ends: Uint8Array | null
+  correlation_ids: string | null
+}
+
+interface AttributeRow {
+  numbers: Uint8Array | null
+  dictionary: string | null
+  indexes: Uint8Array | null
 }
 
 export type BlockReader = ReturnType<typeof makeBlockReader>
@@ -92,9 +155,12 @@ export const makeBlockReader = (db: Database) => {
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
     hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
     messages: db.query<{ message_ends: Uint8Array; messages: string }, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
-    data: db.query<{ ids: string; refs: string }, [number]>("SELECT ids, refs FROM block_data WHERE block = ?"),
-    attribute: db.query<{ numbers: Uint8Array | null; texts: string | null }, [number, string]>("SELECT numbers, texts FROM block_attributes WHERE block = ? AND key = ?"),
-    attributes: db.query<{ key: string; numbers: Uint8Array | null; texts: string | null }, [number]>("SELECT key, numbers, texts FROM block_attributes WHERE block = ?"),
+    data: db.query<DataRow, [number]>(
+      `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids
+       FROM block_data WHERE block = ?`
+    ),
+    attribute: db.query<AttributeRow, [number, string]>("SELECT numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
+    attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
     seqOf: db.query<{ seq: number }, [string]>("SELECT seq FROM record_ids WHERE id = ?"),
     load(summary: BlockSummary): LoadedBlock {
       return new LoadedBlock(summary, decodeHead(reader.head.get(summary.block)!.head), reader)

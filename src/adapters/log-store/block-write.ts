@@ -9,8 +9,12 @@ import { makeRollupWriter } from "./rollup-write.ts"
 const makeBlockWriter = (db: Database) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
-  const putData = db.query("INSERT OR REPLACE INTO block_data (block, message_ends, messages, ids, refs) VALUES (?, ?, ?, ?, ?)")
-  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, texts) VALUES (?, ?, ?, ?)")
+  const putData = db.query(
+    `INSERT OR REPLACE INTO block_data (block, message_ends, messages, id_ends, ids, received_at,
+       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  )
+  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
   const insertIds = db.query("INSERT INTO record_ids (id, seq) SELECT value, ?2 + key FROM json_each(?1)")
   const dropAttributes = db.query("DELETE FROM block_attributes WHERE block = ?")
@@ -18,11 +22,13 @@ const makeBlockWriter = (db: Database) => {
   const dropData = db.query("DELETE FROM block_data WHERE block = ?")
   const dropBlock = db.query("DELETE FROM blocks WHERE block = ?")
   const dropIds = db.query("DELETE FROM record_ids WHERE id IN (SELECT value FROM json_each(?))")
-  const dropBlockIds = db.query("DELETE FROM record_ids WHERE id IN (SELECT value FROM json_each((SELECT ids FROM block_data WHERE block = ?)))")
 
   const putParts = (block: number, b: EncodedBlock) => {
-    putData.run(block, b.messageEnds, b.messages, b.ids, b.refs)
-    for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.values)
+    const { trace_id, span_id, correlation_id } = b.refs
+    putData.run(block, b.messages.ends, b.messages.text, b.ids.ends, b.ids.text, b.receivedAt,
+      trace_id?.ends ?? null, trace_id?.text ?? null, span_id?.ends ?? null, span_id?.text ?? null,
+      correlation_id?.ends ?? null, correlation_id?.text ?? null)
+    for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)
     insertTerms.run(block, b.terms)
   }
 
@@ -32,10 +38,11 @@ const makeBlockWriter = (db: Database) => {
      * lets a search read only the newest part of a block. Their ids are registered with their seq.
      */
     insert(records: ReadonlyArray<LogRecord>) {
-      const b = encodeBlock([...records].sort((x, y) => x.timestamp - y.timestamp))
+      const sorted = [...records].sort((x, y) => x.timestamp - y.timestamp)
+      const b = encodeBlock(sorted)
       const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts).lastInsertRowid)
       putParts(block, b)
-      insertIds.run(b.ids, block * BLOCK_CAPACITY)
+      insertIds.run(JSON.stringify(sorted.map((r) => r.id)), block * BLOCK_CAPACITY)
     },
     /** Replaces a block's records by some of them (each keeping its position); their ids stay registered. */
     rewrite(block: number, records: ReadonlyArray<LogRecord>, positions: ArrayLike<number>) {
@@ -48,8 +55,8 @@ const makeBlockWriter = (db: Database) => {
     forgetIds(ids: ReadonlyArray<string>) {
       dropIds.run(JSON.stringify(ids))
     },
-    drop(block: number) {
-      dropBlockIds.run(block)
+    drop(block: number, ids: ReadonlyArray<string>) {
+      dropIds.run(JSON.stringify(ids))
       dropAttributes.run(block)
       dropTerms.run(block)
       dropData.run(block)
@@ -124,24 +131,21 @@ export const makeExpirer = (db: Database) => {
     for (const summary of summaries) {
       const room = limit - deleted
       if (room <= 0) break
+      const block = reader.load(summary)
+      const ids = block.ids()
       if (summary.max_ts < rule.cutoff && summary.count <= room) {
-        blocks.drop(summary.block)
+        blocks.drop(summary.block, ids)
         deleted += summary.count
         continue
       }
-      const block = reader.load(summary)
-      const content = block.content()
       const keep: number[] = []
       const gone: string[] = []
       for (let i = 0; i < block.count; i++) {
-        if (block.head.ts[i]! < rule.cutoff && gone.length < room) gone.push(content.ids[i]!)
+        if (block.head.ts[i]! < rule.cutoff && gone.length < room) gone.push(ids[i]!)
         else keep.push(i)
       }
-      if (keep.length === 0) blocks.drop(summary.block)
-      else {
-        blocks.forgetIds(gone)
-        blocks.rewrite(summary.block, keep.map((i) => block.record(i)), keep.map((i) => block.head.position[i]!))
-      }
+      blocks.forgetIds(gone)
+      blocks.rewrite(summary.block, keep.map((i) => block.record(i)), keep.map((i) => block.head.position[i]!))
       deleted += gone.length
     }
     return deleted

@@ -98,8 +98,17 @@ const V3 = [
   "CREATE INDEX blocks_max_ts ON blocks(max_ts)",
   "CREATE INDEX blocks_service_max_ts ON blocks(service, max_ts)",
   "CREATE INDEX blocks_min_ts ON blocks(min_ts)",
-  "CREATE TABLE block_data (block INTEGER PRIMARY KEY, message_ends BLOB NOT NULL, messages TEXT NOT NULL, ids TEXT NOT NULL, refs TEXT NOT NULL)",
-  "CREATE TABLE block_attributes (block INTEGER NOT NULL, key TEXT NOT NULL, numbers BLOB, texts TEXT, PRIMARY KEY (block, key))",
+  // Text columns are a text and a blob of where each value ends (see block-codec.ts).
+  `CREATE TABLE block_data (
+    block INTEGER PRIMARY KEY,
+    message_ends BLOB NOT NULL, messages TEXT NOT NULL,
+    id_ends BLOB NOT NULL, ids TEXT NOT NULL,
+    received_at BLOB NOT NULL,
+    trace_id_ends BLOB, trace_ids TEXT,
+    span_id_ends BLOB, span_ids TEXT,
+    correlation_id_ends BLOB, correlation_ids TEXT
+  )`,
+  "CREATE TABLE block_attributes (block INTEGER NOT NULL, key TEXT NOT NULL, numbers BLOB, dictionary TEXT, indexes BLOB, PRIMARY KEY (block, key))",
   "CREATE TABLE record_ids (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID",
   "CREATE VIRTUAL TABLE block_terms USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2')"
 ]

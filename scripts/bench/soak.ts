@@ -33,11 +33,13 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
     await response?.arrayBuffer()
     return response
   }
+  const writers = 2
   const writer = async () => {
     let sent = 0
     const started = Date.now()
     while (Date.now() < endsAt) {
-      const due = ((Date.now() - started) / 1000) * rate
+      // Each writer sends its share of the rate.
+      const due = ((Date.now() - started) / 1000) * rate / writers
       if (sent * batch >= due) {
         await Bun.sleep(5)
         continue
@@ -67,7 +69,7 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
     }
   }
   try {
-    await Promise.all([writer(), writer(), reader(), reporter()])
+    await Promise.all([...Array.from({ length: writers }, writer), reader(), reporter()])
   } finally {
     await disposeServer(server)
   }

@@ -69,26 +69,29 @@ export const textLeafMatcher = (query: TextLeaf) => textLeaf(query).matches
 
 /**
  * The rows of `active` whose text matches the leaf, where `folded` holds the rows' folded
- * texts one after another (row i ends at `ends[i]`). One search through the whole text for the
- * leaf's first word finds the rows worth a closer look, instead of a look at every row.
+ * texts one after another in UTF-8 (row i ends at byte `ends[i]`). One search through the
+ * bytes for the leaf's first word finds the rows worth a closer look, instead of a look at
+ * every row; `rowText` gives a row's folded text for that look.
  */
-export const matchingRows = (leaf: LeafMatcher, folded: string, ends: Uint32Array, active: Uint8Array): Uint8Array => {
+export const matchingRows = (leaf: LeafMatcher, folded: Buffer, ends: Uint32Array, active: Uint8Array, rowText: (i: number) => string): Uint8Array => {
   if (leaf.words.length === 0) return active.slice()
   const out = new Uint8Array(active.length)
-  const first = leaf.words[0]!
+  const first = Buffer.from(leaf.words[0]!)
   let row = 0
   for (let p = folded.indexOf(first); p !== -1; p = folded.indexOf(first, p + 1)) {
     while (ends[row]! <= p) row++
     if (!active[row] || out[row]) continue
     const start = row === 0 ? 0 : ends[row - 1]!
     const end = ends[row]!
-    if (leaf.words.length > 1) {
-      if (leaf.matches(folded.slice(start, end))) out[row] = 1
-      continue
-    }
     const after = p + first.length
-    // Word boundaries are those of the row's own text: rows do not run into each other.
-    if (after <= end && (p === start || !wordCharBefore(folded, p)) && (leaf.prefix || after === end || !wordCharAt(folded, after))) out[row] = 1
+    if (after > end) continue
+    const before = p === start ? 0x20 : folded[p - 1]!
+    const next = after === end ? 0x20 : folded[after]!
+    // Word boundaries are those of the row's own text; next to a letter beyond ASCII, or for
+    // a phrase, the row's text decides.
+    if (leaf.words.length > 1 || before >= 0x80 || next >= 0x80) {
+      if (leaf.matches(rowText(row))) out[row] = 1
+    } else if (!isAsciiWordChar(before) && (leaf.prefix || !isAsciiWordChar(next))) out[row] = 1
   }
   return out
 }

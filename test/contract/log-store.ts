@@ -174,6 +174,25 @@ export const logStoreContract = (
         expect(pages).toBe(4)
       })))
 
+    test("records of one instant sent in many batches page each once", () =>
+      withStore((store) => Effect.gen(function*() {
+        const instant = at(5)
+        const records = Array.from({ length: 60 }, (_, i) => makeRecord({ service: i % 2 ? "api" : "db", timestamp: instant, message: `same time ${i}` }))
+        for (let i = 0; i < records.length; i += 5) yield* store.index(records.slice(i, i + 5))
+        yield* store.index([makeRecord({ timestamp: at(4) })])
+        const seen: string[] = []
+        let cursor: string | undefined
+        do {
+          const decoded = cursor === undefined ? undefined : decodeCursor(cursor)
+          const page = yield* store.search({ limit: 7, text: parseTextQuery("same")!, ...(decoded ? { cursor: decoded } : {}) })
+          seen.push(...ids(page.logs))
+          cursor = page.next_cursor
+        } while (cursor !== undefined)
+        expect(seen.length).toBe(60)
+        expect(new Set(seen)).toEqual(new Set(ids(records)))
+        expect((yield* search(store, { limit: 1 })).logs[0]!.timestamp).toBe(instant)
+      })))
+
     test("a text search with more matches than the count cap still pages newest first by event time", () =>
       withStore((store) => Effect.gen(function*() {
         // Arrival order is not event-time order: late records carry older timestamps.

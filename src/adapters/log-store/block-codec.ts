@@ -1,4 +1,5 @@
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../domain/log-record.ts"
+import { fold } from "../../domain/words.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -43,6 +44,9 @@ export interface EncodedBlock {
   /** JSON array of the distinct hosts; the head numbers them from 1 (0: no host). */
   readonly hosts: string
   readonly messages: TextColumn
+  /** The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32 byte offsets). */
+  readonly searchText: Uint8Array
+  readonly searchEnds: Uint8Array
   readonly ids: TextColumn
   /** f64 per record. */
   readonly receivedAt: Uint8Array
@@ -175,6 +179,10 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
 
   const refColumn = (field: RefField) => records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null
   const messages = records.map((r) => r.message)
+  const folded = messages.map(fold)
+  const searchEnds = new Uint32Array(n)
+  let searchEnd = 0
+  for (let i = 0; i < n; i++) searchEnds[i] = searchEnd += Buffer.byteLength(folded[i]!)
   return {
     service: records[0]!.service,
     count: n,
@@ -184,6 +192,8 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
     head,
     hosts: JSON.stringify([...hosts.keys()]),
     messages: encodeText(messages),
+    searchText: Buffer.from(folded.join("")),
+    searchEnds: bytesOf(searchEnds),
     ids: encodeText(records.map((r) => r.id)),
     receivedAt: bytesOf(receivedAt),
     refs: { trace_id: refColumn("trace_id"), span_id: refColumn("span_id"), correlation_id: refColumn("correlation_id") },
@@ -229,6 +239,7 @@ export interface BlockContent {
 }
 
 export const decodeReceivedAt = f64
+export const decodeEnds = u32
 
 export const recordAt = (block: BlockContent, i: number): LogRecord => {
   const { head } = block

@@ -220,3 +220,24 @@ export const compileFilter = (request: Omit<SearchRequest, "limit" | "cursor">, 
   if (request.text !== undefined) parts.push(textFilter(request.text, now))
   return parts.length === 0 ? constant(ALL) : parts.length === 1 ? parts[0]! : and(parts)
 }
+
+/**
+ * The event-time interval every match lies in: the request's from/to, narrowed by
+ * `timestamp:` conditions that every match must meet (those of the top-level AND).
+ */
+export const timeWindow = (request: Omit<SearchRequest, "limit" | "cursor">, now: number): { low: number; high: number } => {
+  let low = request.from ?? -Infinity
+  let high = request.to ?? Infinity
+  const visit = (q: TextQuery) => {
+    if (q.kind === "and") q.children.forEach(visit)
+    else if (q.kind === "field" && q.field === "timestamp" && q.op !== "wildcard") {
+      const bounds = timeBounds(q, now)
+      if (bounds) {
+        low = Math.max(low, bounds.low)
+        high = Math.min(high, bounds.high)
+      }
+    }
+  }
+  if (request.text) visit(request.text)
+  return { low, high }
+}

@@ -1,18 +1,15 @@
 import type { Database } from "bun:sqlite"
 import { matchingRows, type LeafMatcher } from "../../domain/text-match.ts"
-import { fold } from "../../domain/words.ts"
-
-const ASCII = /^[\x00-\x7f]*$/
+import {
+  BLOCK_CAPACITY, decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
+  type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
+} from "./block-codec.ts"
 
 const countOnes = (mask: Uint8Array) => {
   let n = 0
   for (let i = 0; i < mask.length; i++) n += mask[i]!
   return n
 }
-import {
-  BLOCK_CAPACITY, decodeAttribute, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
-  type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
-} from "./block-codec.ts"
 
 /** A block's summary row: what a search decides on before reading the block itself. */
 export interface BlockSummary {
@@ -31,9 +28,8 @@ export interface BlockSummary {
 export class LoadedBlock {
   private hostList: ReadonlyArray<string> | undefined
   private text: TextValues | undefined
-  private asciiFolded: string | null | undefined
+  private search: { bytes: Buffer; ends: Uint32Array } | undefined
   private data: Omit<BlockContent, "service" | "head" | "hosts" | "message" | "attributes"> | undefined
-  private readonly foldedMessages: Array<string | undefined> = []
   private readonly attributeColumns = new Map<string, AttributeColumn>()
   private allColumns: BlockContent | undefined
 
@@ -88,20 +84,24 @@ export class LoadedBlock {
     return textAt(this.messages(), i)
   }
 
-  /** Record i's message, folded as text queries see it (words.ts), computed once. */
-  folded(i: number): string {
-    return this.foldedMessages[i] ??= fold(this.message(i))
+  /** The messages as text searches see them (folded, UTF-8). */
+  private searchText() {
+    if (!this.search) {
+      const row = this.reader.search.get(this.summary.block)!
+      this.search = { bytes: Buffer.from(row.search_text.buffer, row.search_text.byteOffset, row.search_text.byteLength), ends: decodeEnds(row.search_ends) }
+    }
+    return this.search
   }
 
   /** The rows of `active` whose message matches a word or phrase. */
   matchText(leaf: LeafMatcher, active: Uint8Array): Uint8Array {
-    const { text, ends } = this.messages()
-    // Most blocks are ASCII: then the folded text is the lower-cased text, and one search
-    // through it finds the rows. With few rows left to check, or other text, each is folded on its own.
-    if (this.asciiFolded === undefined && countOnes(active) * 8 >= active.length) this.asciiFolded = ASCII.test(text) ? text.toLowerCase() : null
-    if (this.asciiFolded) return matchingRows(leaf, this.asciiFolded, ends, active)
+    const { bytes, ends } = this.searchText()
+    const rowText = (i: number) => bytes.toString("utf8", i === 0 ? 0 : ends[i - 1], ends[i])
+    // With few rows left to check, each is looked at on its own; otherwise one search through
+    // the whole text finds the rows.
+    if (countOnes(active) * 8 >= active.length) return matchingRows(leaf, bytes, ends, active, rowText)
     const out = new Uint8Array(active.length)
-    for (let i = 0; i < active.length; i++) if (active[i] && leaf.matches(this.folded(i))) out[i] = 1
+    for (let i = 0; i < active.length; i++) if (active[i] && leaf.matches(rowText(i))) out[i] = 1
     return out
   }
 
@@ -154,6 +154,7 @@ export const makeBlockReader = (db: Database) => {
     summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
     hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
+    search: db.query<{ search_ends: Uint8Array; search_text: Uint8Array }, [number]>("SELECT search_ends, search_text FROM block_data WHERE block = ?"),
     messages: db.query<{ message_ends: Uint8Array; messages: string }, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
     data: db.query<DataRow, [number]>(
       `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids

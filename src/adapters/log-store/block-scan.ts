@@ -1,7 +1,7 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite"
 import type { SearchRequest } from "../../domain/search-request.ts"
 import { BLOCK_CAPACITY } from "./block-codec.ts"
-import { ALL, compileFilter, NONE, type BlockFilter } from "./block-filter.ts"
+import { ALL, compileFilter, NONE, timeWindow, type BlockFilter } from "./block-filter.ts"
 import type { BlockReader, BlockSummary, LoadedBlock } from "./block-read.ts"
 import { candidateTerms } from "./block-terms.ts"
 
@@ -49,20 +49,21 @@ export const seqOf = (block: LoadedBlock, i: number) => block.summary.block * BL
 
 export const makeScanner = (db: Database, reader: BlockReader) => {
   const statements = new Map<string, Statement<BlockSummary, SQLQueryBindings[]>>()
-  const candidates = (request: Filterable, order: "newest" | "oldest"): IterableIterator<BlockSummary> => {
+  const candidates = (request: Filterable, order: "newest" | "oldest", now: number): IterableIterator<BlockSummary> => {
     const conditions: string[] = []
     const params: SQLQueryBindings[] = []
     if (request.services?.length) {
       conditions.push("service IN (SELECT value FROM json_each(?))")
       params.push(JSON.stringify(request.services))
     }
-    if (request.from !== undefined) {
+    const { low, high } = timeWindow(request, now)
+    if (low > -Infinity) {
       conditions.push("max_ts >= ?")
-      params.push(request.from)
+      params.push(low)
     }
-    if (request.to !== undefined) {
+    if (high < Infinity) {
       conditions.push("min_ts <= ?")
-      params.push(request.to)
+      params.push(high)
     }
     const terms = candidateTerms(request)
     if (terms !== undefined) {
@@ -93,7 +94,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
         hits.sort(newestFirst)
         if (hits.length > limit) hits = hits.slice(0, limit)
       }
-      for (const summary of candidates(request, "newest")) {
+      for (const summary of candidates(request, "newest", now)) {
         const verdict = filter.verdict(summary)
         if (verdict === NONE) continue
         // Once the page is full, a record must be newer than its oldest hit to enter it.
@@ -137,7 +138,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
         hits.sort((a, b) => newestFirst(b, a))
         if (hits.length > limit) hits = hits.slice(0, limit)
       }
-      for (const summary of candidates({ ...request, from: Math.max(request.from ?? after.ts, after.ts) }, "oldest")) {
+      for (const summary of candidates({ ...request, from: Math.max(request.from ?? after.ts, after.ts) }, "oldest", now)) {
         const newestHit = hits.length >= limit ? (trim(), hits[limit - 1]!) : undefined
         const ceiling = newestHit?.ts ?? Infinity
         if (newestHit !== undefined && (summary.min_ts > ceiling || (summary.min_ts === ceiling && summary.block * BLOCK_CAPACITY > newestHit.seq))) break
@@ -160,7 +161,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
     /** Visits matching records block by block, newest blocks first, until `visit` returns false. */
     forEachMatch(request: Filterable, now: number, visit: (block: LoadedBlock, rows: Uint8Array) => boolean) {
       const filter = compileFilter(request, now)
-      for (const summary of candidates(request, "newest")) {
+      for (const summary of candidates(request, "newest", now)) {
         if (filter.verdict(summary) === NONE) continue
         const block = reader.load(summary)
         if (!visit(block, matchingRows(filter, block))) return
@@ -172,7 +173,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       const filter = compileFilter(request, now)
       const buckets = new Map<number, number>()
       const add = (bucket: number, n: number) => buckets.set(bucket, (buckets.get(bucket) ?? 0) + n)
-      for (const summary of candidates(request, "newest")) {
+      for (const summary of candidates(request, "newest", now)) {
         const verdict = filter.verdict(summary)
         if (verdict === NONE) continue
         const first = Math.floor(summary.min_ts / bucketMs) * bucketMs

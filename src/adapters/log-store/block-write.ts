@@ -10,9 +10,9 @@ const makeBlockWriter = (db: Database) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
   const putData = db.query(
-    `INSERT OR REPLACE INTO block_data (block, message_ends, messages, id_ends, ids, received_at,
+    `INSERT OR REPLACE INTO block_data (block, search_ends, search_text, message_ends, messages, id_ends, ids, received_at,
        trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
@@ -25,7 +25,7 @@ const makeBlockWriter = (db: Database) => {
 
   const putParts = (block: number, b: EncodedBlock) => {
     const { trace_id, span_id, correlation_id } = b.refs
-    putData.run(block, b.messages.ends, b.messages.text, b.ids.ends, b.ids.text, b.receivedAt,
+    putData.run(block, b.searchEnds, b.searchText, b.messages.ends, b.messages.text, b.ids.ends, b.ids.text, b.receivedAt,
       trace_id?.ends ?? null, trace_id?.text ?? null, span_id?.ends ?? null, span_id?.text ?? null,
       correlation_id?.ends ?? null, correlation_id?.text ?? null)
     for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)

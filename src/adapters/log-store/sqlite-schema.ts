@@ -98,9 +98,11 @@ const V3 = [
   "CREATE INDEX blocks_max_ts ON blocks(max_ts)",
   "CREATE INDEX blocks_service_max_ts ON blocks(service, max_ts)",
   "CREATE INDEX blocks_min_ts ON blocks(min_ts)",
-  // Text columns are a text and a blob of where each value ends (see block-codec.ts).
+  // Text columns are a text and a blob of where each value ends (see block-codec.ts); text
+  // searches read only the first two (the messages as searches see them).
   `CREATE TABLE block_data (
     block INTEGER PRIMARY KEY,
+    search_ends BLOB NOT NULL, search_text BLOB NOT NULL,
     message_ends BLOB NOT NULL, messages TEXT NOT NULL,
     id_ends BLOB NOT NULL, ids TEXT NOT NULL,
     received_at BLOB NOT NULL,

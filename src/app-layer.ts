@@ -56,7 +56,12 @@ const storeLayer = (config: Config) =>
     ? ElasticsearchStoreLive(documentStoreConfig(config, config.ELASTICSEARCH_HOSTS))
     : config.OPENSEARCH_HOSTS
     ? OpenSearchStoreLive(documentStoreConfig(config, config.OPENSEARCH_HOSTS))
-    : SqliteStoreLive({ path: config.storePath, synchronous: config.SQLITE_SYNCHRONOUS, countCap: config.SEARCH_COUNT_CAP })
+    : SqliteStoreLive({
+      path: config.storePath,
+      synchronous: config.SQLITE_SYNCHRONOUS,
+      countCap: config.SEARCH_COUNT_CAP,
+      countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
+    })
 
 /** Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the in-process partitioned queues. */
 const busLayer = (config: Config) =>

@@ -67,6 +67,12 @@ const schema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),
   /** Searches count matches exactly up to this many, then report a lower bound. */
   SEARCH_COUNT_CAP: int(1, 10_000_000).default(10_000),
+  /**
+   * Embedded store: a search counts its matches for at most this long, then `total` is a lower
+   * bound (its page is always complete), so searches stay quick however thinly their matches
+   * are spread over a large store.
+   */
+  SEARCH_COUNT_BUDGET_MS: int(1, 60_000).default(50),
 
   TAIL_HUB_CAPACITY: int(1, 100_000).default(1_000),
   TAIL_SUBSCRIBER_BUFFER: int(1, 1_000_000).default(10_000),

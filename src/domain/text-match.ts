@@ -67,31 +67,55 @@ export const textLeaf = (query: TextLeaf): LeafMatcher => {
 
 export const textLeafMatcher = (query: TextLeaf) => textLeaf(query).matches
 
+const SEPARATOR = 0x20
+
+/**
+ * Whether the leaf's words follow each other as whole words from byte `p` (where the first
+ * word was found) in `folded`, within [start, end): true or false, or undefined when a byte
+ * beyond ASCII is involved and the row's decoded text has to decide.
+ */
+const wordsAt = (leaf: LeafMatcher, needles: ReadonlyArray<Buffer>, folded: Buffer, p: number, start: number, end: number): boolean | undefined => {
+  const before = p === start ? SEPARATOR : folded[p - 1]!
+  if (before >= 0x80) return undefined
+  if (isAsciiWordChar(before)) return false
+  let q = p
+  for (let k = 0; k < needles.length; k++) {
+    const needle = needles[k]!
+    if (k > 0) {
+      // Skip what separates two words; it must hold at least one byte (the last word's boundary).
+      while (q < end && !isAsciiWordChar(folded[q]!)) {
+        if (folded[q]! >= 0x80) return undefined
+        q++
+      }
+      if (q + needle.length > end || folded.compare(needle, 0, needle.length, q, q + needle.length) !== 0) return false
+    }
+    q += needle.length
+    if (q > end) return false
+    const next = q === end ? SEPARATOR : folded[q]!
+    if (next >= 0x80) return undefined
+    if (isAsciiWordChar(next) && !(leaf.prefix && k === needles.length - 1)) return false
+  }
+  return true
+}
+
 /**
  * The rows of `active` whose text matches the leaf, where `folded` holds the rows' folded
  * texts one after another in UTF-8 (row i ends at byte `ends[i]`). One search through the
  * bytes for the leaf's first word finds the rows worth a closer look, instead of a look at
- * every row; `rowText` gives a row's folded text for that look.
+ * every row; `rowText` gives a row's folded text when its bytes alone cannot decide.
  */
 export const matchingRows = (leaf: LeafMatcher, folded: Buffer, ends: Uint32Array, active: Uint8Array, rowText: (i: number) => string): Uint8Array => {
   if (leaf.words.length === 0) return active.slice()
   const out = new Uint8Array(active.length)
-  const first = Buffer.from(leaf.words[0]!)
+  const needles = leaf.words.map((w) => Buffer.from(w))
+  const first = needles[0]!
   let row = 0
   for (let p = folded.indexOf(first); p !== -1; p = folded.indexOf(first, p + 1)) {
     while (ends[row]! <= p) row++
     if (!active[row] || out[row]) continue
-    const start = row === 0 ? 0 : ends[row - 1]!
-    const end = ends[row]!
-    const after = p + first.length
-    if (after > end) continue
-    const before = p === start ? 0x20 : folded[p - 1]!
-    const next = after === end ? 0x20 : folded[after]!
-    // Word boundaries are those of the row's own text; next to a letter beyond ASCII, or for
-    // a phrase, the row's text decides.
-    if (leaf.words.length > 1 || before >= 0x80 || next >= 0x80) {
-      if (leaf.matches(rowText(row))) out[row] = 1
-    } else if (!isAsciiWordChar(before) && (leaf.prefix || !isAsciiWordChar(next))) out[row] = 1
+    // Word boundaries are those of the row's own text: rows do not run into each other.
+    const found = wordsAt(leaf, needles, folded, p, row === 0 ? 0 : ends[row - 1]!, ends[row]!)
+    if (found ?? leaf.matches(rowText(row))) out[row] = 1
   }
   return out
 }

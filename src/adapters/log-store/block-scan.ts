@@ -83,13 +83,17 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
   return {
     /**
      * The newest `limit` matches older than `before` (if given), and how many matches there are
-     * in all, counted up to `countCap + 1`. Stops once neither can change: the page is full and
-     * no further block is newer than its oldest hit, and the count passed the cap.
+     * in all, counted up to `countCap + 1` or until `countUntil` (a `performance.now()` time),
+     * whichever comes first; `counted` says whether every match was counted. Stops once neither
+     * can change: the page is full and no further block is newer than its oldest hit, and
+     * counting ended.
      */
-    newest(request: Filterable, limit: number, before: { ts: number; seq: number } | undefined, countCap: number, now: number) {
+    newest(request: Filterable, limit: number, before: { ts: number; seq: number } | undefined, countCap: number, countUntil: number, now: number) {
       const filter = compileFilter(request, now)
       let hits: Hit[] = []
       let count = 0
+      let outOfTime = false
+      let counted = true
       const trim = () => {
         hits.sort(newestFirst)
         if (hits.length > limit) hits = hits.slice(0, limit)
@@ -103,7 +107,10 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
         // Blocks come newest first (by newest record, then by number, which orders their seqs),
         // so once a block cannot enter the page, none after it can.
         const tooOld = oldestHit !== undefined && (summary.max_ts < floor || (summary.max_ts === floor && lastSeq(summary) < oldestHit.seq))
-        const counting = count <= countCap
+        outOfTime ||= performance.now() > countUntil
+        const counting = count <= countCap && !outOfTime
+        // From here on, a block counted no more may hold uncounted matches.
+        if (!counting && outOfTime) counted = false
         if (tooOld && !counting) break
         const pageWants = !tooOld && (before === undefined || summary.min_ts <= before.ts)
         if (!pageWants && !counting) continue
@@ -127,7 +134,7 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
         }
       }
       trim()
-      return { hits, count }
+      return { hits, count, counted }
     },
 
     /** The oldest `limit` matches newer than `after`, oldest first. */

@@ -10,6 +10,11 @@ export interface SqliteStoreConfig {
   readonly synchronous: "NORMAL" | "FULL"
   /** `total` is exact up to this many matches, then reported as a lower bound. */
   readonly countCap: number
+  /**
+   * A search counts its matches for at most this long, then `total` is a lower bound (its page
+   * is always complete). Absent: counting goes on to the cap.
+   */
+  readonly countBudgetMs?: number
 }
 
 /** Opens (creating if needed) the store's database with its pragmas and schema. */

@@ -48,14 +48,15 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
 
     const search = (request: SearchRequest): SearchPage => {
       const before = request.cursor && { ts: request.cursor.timestamp, seq: Number(request.cursor.tiebreak) }
-      const { hits, count } = scanner.newest(request, request.limit + 1, before, config.countCap, Date.now())
+      const countUntil = performance.now() + (config.countBudgetMs ?? Infinity)
+      const { hits, count, counted } = scanner.newest(request, request.limit + 1, before, config.countCap, countUntil, Date.now())
       const hasMore = hits.length > request.limit
       const page = hits.slice(0, request.limit)
       const last = page.at(-1)
       return {
         logs: recordsOf(page),
         total: Math.min(count, config.countCap),
-        total_is_lower_bound: count > config.countCap,
+        total_is_lower_bound: count > config.countCap || !counted,
         ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: last.ts, tiebreak: String(last.seq) }) } : {})
       }
     }
@@ -92,7 +93,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
             services: [anchor.service],
             ...(anchor.host === undefined ? {} : { text: { kind: "field", field: "host", op: "eq", value: anchor.host } as const })
           }
-          const older = before > 0 ? scanner.newest(same, before, at, 0, Date.now()).hits : []
+          const older = before > 0 ? scanner.newest(same, before, at, 0, 0, Date.now()).hits : []
           const newer = after > 0 ? scanner.oldest(same, after, at, Date.now()) : []
           return Option.some({ before: recordsOf(older).reverse(), record: anchor, after: recordsOf(newer) })
         }),
@@ -106,7 +107,8 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
           let scanned = 0
           scanner.forEachMatch(request, Date.now(), (block, rows) => {
             const hosts = fields.includes("host") ? block.hosts() : []
-            for (let i = 0; i < rows.length && scanned < scanLimit; i++) {
+            // Newest rows first: they are the ones to count when the limit falls inside a block.
+            for (let i = rows.length - 1; i >= 0 && scanned < scanLimit; i--) {
               if (!rows[i]) continue
               scanned++
               tally("service", block.summary.service)

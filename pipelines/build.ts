@@ -79,6 +79,7 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
               batchSize: config.INDEXER_BATCH_SIZE,
               flushInterval: Duration.millis(config.INDEXER_FLUSH_MS),
               capacity: config.INDEXER_MAILBOX,
+              writesInFlight: config.INDEXER_WRITES_IN_FLIGHT,
               committed: committedListeners(stage),
               onFlush
             })

@@ -62,6 +62,8 @@ const schema = z.object({
   INDEXER_FLUSH_MS: int(1, 60_000).default(20),
   /** Deliveries the indexer's mailbox holds before partition consumers wait. */
   INDEXER_MAILBOX: int(1, 100_000).default(64),
+  /** Batches the indexer writes at once (the next while the last one's answer comes back); answered in order. */
+  INDEXER_WRITES_IN_FLIGHT: int(1, 64).default(2),
 
   /** `NORMAL` survives a killed process; `FULL` also survives power loss, slower. */
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL"),

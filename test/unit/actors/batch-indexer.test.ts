@@ -21,10 +21,10 @@ const delivery = (n: number) =>
     return { delivery: d, settled }
   })
 
-const startIndexer = (store: ReturnType<typeof makeRecordingStore>, batchSize: number, listeners: Array<ReturnType<typeof spawn<ReadonlyArray<LogRecord>, never>>> = []) =>
+const startIndexer = (store: ReturnType<typeof makeRecordingStore>, batchSize: number, listeners: Array<ReturnType<typeof spawn<ReadonlyArray<LogRecord>, never>>> = [], writesInFlight = 2) =>
   Effect.gen(function*() {
     const committed = yield* Effect.all(listeners)
-    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, committed, onFlush: () => {} }).pipe(Effect.provide(store.layer))
+    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, writesInFlight, committed, onFlush: () => {} }).pipe(Effect.provide(store.layer))
     return { indexer, committed }
   })
 
@@ -63,6 +63,27 @@ describe("batching indexer", () => {
       yield* TestClock.adjust("1 second")
       yield* Deferred.await(d.settled)
       expect(store.batches.length).toBe(1)
+    }))
+
+  effectTest("writes the next batch while one is still being written, and answers them in order", () =>
+    Effect.gen(function*() {
+      const store = makeRecordingStore()
+      const gate = yield* Deferred.make<void>()
+      let writes = 0
+      store.control.beforeWrite = Effect.suspend(() => ++writes === 1 ? Deferred.await(gate) : Effect.void)
+      const { indexer } = yield* startIndexer(store, 1)
+      const [first, second] = yield* Effect.all([delivery(1), delivery(1)])
+      yield* indexer.send(first!.delivery)
+      yield* indexer.send(second!.delivery)
+      // The second batch is written while the first write still waits…
+      yield* waitUntil(Effect.sync(() => store.batches.length), (n) => n === 1)
+      expect(store.batches[0]).toEqual(second!.delivery.records)
+      // …but it is not acknowledged before the first.
+      expect(yield* Deferred.isDone(second!.settled)).toBe(false)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Deferred.await(first!.settled)
+      yield* Deferred.await(second!.settled)
+      expect(store.batches.length).toBe(2)
     }))
 
   effectTest("a failed write rejects its deliveries instead of acknowledging them", () =>

@@ -71,8 +71,8 @@ const schema = z.object({
   SEARCH_COUNT_CAP: int(1, 10_000_000).default(10_000),
   /**
    * Embedded store: a search counts its matches for at most this long, then `total` is a lower
-   * bound (its page is always complete), so searches stay quick however thinly their matches
-   * are spread over a large store.
+   * bound (its page is always complete), and facets tally at most this long a sample; so both
+   * stay quick however thinly their matches are spread over a large store.
    */
   SEARCH_COUNT_BUDGET_MS: int(1, 60_000).default(50),
 

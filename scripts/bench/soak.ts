@@ -4,7 +4,7 @@ import { ndjsonBodies, sentNow } from "./ndjson-bodies.ts"
 import { fmt, percentile } from "./stats.ts"
 
 /**
- * `bun run bench soak [--minutes 5] [--rate 25000]`: a bounded soak on loopback. Writers ingest
+ * `bun run bench soak [--minutes 5] [--rate 60000]`: a bounded soak on loopback. Writers ingest
  * NDJSON at a steady rate (default ~70% of the measured maximum on the 2-core machine) while a
  * reader mixes searches, metrics and lookups; every minute it prints the server's RSS and the
  * p99 of writes and reads, so a growth trend shows.
@@ -12,7 +12,7 @@ import { fmt, percentile } from "./stats.ts"
 export const runSoakBench = async (argv: ReadonlyArray<string>) => {
   const { values } = parseArgs({ args: [...argv], options: { minutes: { type: "string" }, rate: { type: "string" } } })
   const minutes = Number(values.minutes ?? 5)
-  const rate = Number(values.rate ?? 25_000)
+  const rate = Number(values.rate ?? 60_000)
   const batch = 1000
   const bodies = ndjsonBodies(32, batch, { live: true })
 
@@ -33,7 +33,8 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
     await response?.arrayBuffer()
     return response
   }
-  const writers = 2
+  // Enough writers, each waiting for its answer, to keep the rate up while reads run.
+  const writers = 8
   const writer = async () => {
     let sent = 0
     const started = Date.now()

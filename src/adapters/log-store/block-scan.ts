@@ -165,14 +165,15 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       return hits
     },
 
-    /** Visits matching records block by block, newest blocks first, until `visit` returns false. */
-    forEachMatch(request: Filterable, now: number, visit: (block: LoadedBlock, rows: Uint8Array) => boolean) {
+    /** Visits matching records block by block, newest blocks first, until `visit` returns false; true when it visited all. */
+    forEachMatch(request: Filterable, now: number, visit: (block: LoadedBlock, rows: Uint8Array) => boolean): boolean {
       const filter = compileFilter(request, now)
       for (const summary of candidates(request, "newest", now)) {
         if (filter.verdict(summary) === NONE) continue
         const block = reader.load(summary)
-        if (!visit(block, matchingRows(filter, block))) return
+        if (!visit(block, matchingRows(filter, block))) return false
       }
+      return true
     },
 
     /** Matches per time bucket; a block that matches whole inside one bucket is counted without reading it. */

@@ -12,7 +12,7 @@ export interface SqliteStoreConfig {
   readonly countCap: number
   /**
    * A search counts its matches for at most this long, then `total` is a lower bound (its page
-   * is always complete). Absent: counting goes on to the cap.
+   * is always complete); facets tally a sample of at most this long. Absent: no time limit.
    */
   readonly countBudgetMs?: number
 }

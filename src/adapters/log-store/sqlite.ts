@@ -105,7 +105,9 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
             if (counts && value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1)
           }
           let scanned = 0
-          scanner.forEachMatch(request, Date.now(), (block, rows) => {
+          // A sample as large as the limit allows, and as the time budget allows.
+          const until = performance.now() + (config.countBudgetMs ?? Infinity)
+          const whole = scanner.forEachMatch(request, Date.now(), (block, rows) => {
             const hosts = fields.includes("host") ? block.hosts() : []
             // Newest rows first: they are the ones to count when the limit falls inside a block.
             for (let i = rows.length - 1; i >= 0 && scanned < scanLimit; i--) {
@@ -116,7 +118,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
               const h = block.head.host[i]!
               tally("host", h === 0 ? undefined : hosts[h - 1])
             }
-            return scanned < scanLimit
+            return scanned < scanLimit && performance.now() < until
           })
           const result: Record<string, Array<{ value: string; count: number }>> = {}
           for (const [field, counts] of tallies) {
@@ -124,7 +126,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
               .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
               .slice(0, top)
           }
-          return { fields: result, scanned, sampled: scanned >= scanLimit }
+          return { fields: result, scanned, sampled: !whole }
         }),
       histogram: (request, bucketMs) => read(() => scanner.histogram(request, bucketMs, Date.now())),
       counts: (filter) =>

@@ -52,7 +52,11 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
   const candidates = (request: Filterable, order: "newest" | "oldest", now: number): IterableIterator<BlockSummary> => {
     const conditions: string[] = []
     const params: SQLQueryBindings[] = []
-    if (request.services?.length) {
+    if (request.services?.length === 1) {
+      // One service: its part of the (service, max_ts) index is already in time order.
+      conditions.push("service = ?")
+      params.push(request.services[0]!)
+    } else if (request.services?.length) {
       conditions.push("service IN (SELECT value FROM json_each(?))")
       params.push(JSON.stringify(request.services))
     }
@@ -67,7 +71,9 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
     }
     const terms = candidateTerms(request)
     if (terms !== undefined) {
-      conditions.push("block IN (SELECT rowid FROM block_terms WHERE block_terms MATCH ?)")
+      // `+block`: walk the time index and test each block against the matching list, rather
+      // than fetch every matching block and sort them all by time (which grows with the store).
+      conditions.push("+block IN (SELECT rowid FROM block_terms WHERE block_terms MATCH ?)")
       params.push(terms)
     }
     const sql = `SELECT block, service, count, min_ts, max_ts, levels FROM blocks

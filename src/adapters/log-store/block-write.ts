@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import type { ExpiryRule } from "../../ports/log-store.ts"
 import { BLOCK_CAPACITY, encodeBlock, type EncodedBlock } from "./block-codec.ts"
-import { makeBlockReader } from "./block-read.ts"
+import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeRollupWriter } from "./rollup-write.ts"
 
 /** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document. */
@@ -114,7 +114,7 @@ export const makeBatchWriter = (db: Database) => {
 export const makeExpirer = (db: Database) => {
   const blocks = makeBlockWriter(db)
   const reader = makeBlockReader(db)
-  const candidates = db.query<{ block: number; service: string; count: number; min_ts: number; max_ts: number; levels: number }, [number, string | null, string | null, number]>(
+  const candidates = db.query<BlockSummary, [number, string | null, string | null, number]>(
     `SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE min_ts < ?1
        AND (?2 IS NULL OR service IN (SELECT value FROM json_each(?2)))
        AND (?3 IS NULL OR service NOT IN (SELECT value FROM json_each(?3)))

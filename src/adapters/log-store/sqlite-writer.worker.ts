@@ -22,6 +22,9 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
     switch (request.type) {
       case "open": {
         const db = openDatabase(request.config as SqliteStoreConfig)
+        // The checkpointer thread keeps the log short; this connection checkpoints by itself
+        // only past 64 MiB of log (16,000 pages), should that thread fall behind.
+        db.run("PRAGMA wal_autocheckpoint = 16000")
         moveLegacyRecords(db)
         write = makeBatchWriter(db)
         expire = makeExpirer(db)

@@ -12,9 +12,12 @@ import { SqliteWriterThread } from "./sqlite-writer-thread.ts"
 /**
  * The embedded LogStore: SQLite (WAL), records kept in blocks of one service (block-codec.ts)
  * with a full-text index per block, one transaction per batch. Writes run on a writer thread
- * (the second core); searches read on this thread, which WAL allows while a write is in
- * progress, and see every batch once its write is answered.
+ * (the second core), checkpoints on a thread of their own; searches read on this thread, which
+ * WAL allows while a write is in progress, and see every batch once its write is answered.
  */
+
+/** How often the checkpointer thread copies the write-ahead log into the database file. */
+const CHECKPOINT_INTERVAL_MS = 250
 
 const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
 
@@ -35,6 +38,14 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       (writer) => Effect.promise(() => writer.close())
     )
     yield* Effect.tryPromise({ try: () => writer.open(), catch: unavailable })
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const checkpointer = new Worker(new URL("./sqlite-checkpointer.worker.ts", import.meta.url).href)
+        checkpointer.postMessage({ path: config.path, intervalMs: CHECKPOINT_INTERVAL_MS })
+        return checkpointer
+      }),
+      (checkpointer) => Effect.sync(() => checkpointer.terminate())
+    )
 
     const reader = makeBlockReader(db)
     const scanner = makeScanner(db, reader)

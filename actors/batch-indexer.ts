@@ -9,9 +9,10 @@ import { spawn, type Actor } from "./actor.ts"
  * Batching indexer: collects deliveries until `batchSize` records or `flushInterval` since the
  * first one, writes them to the LogStore in one call (one transaction / one _bulk), then acks
  * every delivery and passes the committed records on. It collects the next batch while one is
- * being written (up to `writesInFlight` writes at once), and answers them in order. A failed write rejects the deliveries,
- * so their publishers see an error instead of a false acknowledgement. Full mailbox: senders
- * block (backpressure). On shutdown it flushes what it holds and what is still queued.
+ * being written (up to `writesInFlight` writes at once), and answers them in order. A failed
+ * write rejects the deliveries, so their publishers see an error instead of a false
+ * acknowledgement. Full mailbox: senders block (backpressure). On shutdown it flushes what it
+ * holds and what is still queued.
  */
 
 /**

@@ -1,7 +1,7 @@
 import type { LogRecord } from "./log-record.ts"
 import type { SearchRequest } from "./search-request.ts"
 import { fieldValueOf, valueMatcher } from "./field-query.ts"
-import { textLeafMatcher } from "./text-match.ts"
+import { textLeaf } from "./text-match.ts"
 import type { TextQuery } from "./text-query.ts"
 import { fold } from "./words.ts"
 
@@ -32,7 +32,7 @@ const compile = (query: TextQuery, now: number): Predicate => {
       return (record, folded) => !child(record, folded)
     }
     default: {
-      const matches = textLeafMatcher(query)
+      const { matches } = textLeaf(query)
       return (_, folded) => matches(folded())
     }
   }

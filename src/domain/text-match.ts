@@ -65,8 +65,6 @@ export const textLeaf = (query: TextLeaf): LeafMatcher => {
   return { words: ws, prefix, matches }
 }
 
-export const textLeafMatcher = (query: TextLeaf) => textLeaf(query).matches
-
 const SEPARATOR = 0x20
 
 /**

@@ -18,6 +18,9 @@ export const SOME = 1 as const
 export const ALL = 2 as const
 export type Verdict = typeof NONE | typeof SOME | typeof ALL
 
+/** What a search asks of records, its page and cursor aside. */
+export type Filterable = Omit<SearchRequest, "limit" | "cursor">
+
 export interface BlockFilter {
   readonly verdict: (summary: BlockSummary) => Verdict
   /** The rows of `active` (1 = still a candidate) that match, as a new mask. */
@@ -203,7 +206,7 @@ const textFilter = (query: TextQuery, now: number): BlockFilter => {
 }
 
 /** The whole filter of a search request (its cursor aside: that is an order bound, see block-scan.ts). */
-export const compileFilter = (request: Omit<SearchRequest, "limit" | "cursor">, now: number): BlockFilter => {
+export const compileFilter = (request: Filterable, now: number): BlockFilter => {
   const parts: BlockFilter[] = []
   const { services, levels } = request
   if (services?.length) parts.push(serviceFilter((s) => services.includes(s)))
@@ -225,7 +228,7 @@ export const compileFilter = (request: Omit<SearchRequest, "limit" | "cursor">, 
  * The event-time interval every match lies in: the request's from/to, narrowed by
  * `timestamp:` conditions that every match must meet (those of the top-level AND).
  */
-export const timeWindow = (request: Omit<SearchRequest, "limit" | "cursor">, now: number): { low: number; high: number } => {
+export const timeWindow = (request: Filterable, now: number): { low: number; high: number } => {
   let low = request.from ?? -Infinity
   let high = request.to ?? Infinity
   const visit = (q: TextQuery) => {

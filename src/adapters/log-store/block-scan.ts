@@ -1,7 +1,6 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite"
-import type { SearchRequest } from "../../domain/search-request.ts"
 import { BLOCK_CAPACITY } from "./block-codec.ts"
-import { ALL, compileFilter, NONE, timeWindow, type BlockFilter } from "./block-filter.ts"
+import { ALL, compileFilter, NONE, timeWindow, type BlockFilter, type Filterable } from "./block-filter.ts"
 import type { BlockReader, BlockSummary, LoadedBlock } from "./block-read.ts"
 import { candidateTerms } from "./block-terms.ts"
 
@@ -10,8 +9,6 @@ import { candidateTerms } from "./block-terms.ts"
  * oldest first, and finds the matching records in each. The SQL is one of a few fixed shapes;
  * every value is a bound parameter.
  */
-
-export type Filterable = Omit<SearchRequest, "limit" | "cursor">
 
 export interface Hit {
   readonly ts: number

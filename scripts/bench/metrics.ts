@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util"
 import { openDatabase } from "../../src/adapters/log-store/sqlite-open.ts"
 import { storedRecordCount } from "../../src/adapters/log-store/block-read.ts"
-import { makeBatchWriter, moveLegacyRecords } from "../../src/adapters/log-store/block-write.ts"
+import { completeUpgrade, makeRecordWriter } from "../../src/adapters/log-store/block-write.ts"
 import { normalise } from "../../src/domain/normalise.ts"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { makeDataDir, removeDataDir, startServer, stopServer } from "../../test/support/server-process.ts"
@@ -21,10 +21,10 @@ export const runMetricsBench = async (argv: ReadonlyArray<string>) => {
   const storePath = `${dataDir}/logs.db`
 
   const db = openDatabase({ path: storePath, synchronous: "NORMAL", countCap: 10_000 })
-  moveLegacyRecords(db)
+  completeUpgrade(db)
   const existing = storedRecordCount(db)
   if (existing < total) {
-    const write = makeBatchWriter(db)
+    const write = makeRecordWriter(db)
     const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
     const now = Date.now()
     const started = performance.now()

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { openDatabase } from "../../src/adapters/log-store/sqlite-open.ts"
 import { storedRecordCount } from "../../src/adapters/log-store/block-read.ts"
-import { makeBatchWriter, moveLegacyRecords } from "../../src/adapters/log-store/block-write.ts"
+import { completeUpgrade, makeRecordWriter } from "../../src/adapters/log-store/block-write.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite.ts"
 import { toSearchRequest } from "../../src/api/routes/logs.ts"
 import { loadConfig } from "../../src/config.ts"
@@ -54,11 +54,11 @@ const QUERIES: ReadonlyArray<{ readonly kind: string; readonly query: string; re
 const buildStore = (path: string, total: number) => {
   const db = openDatabase({ path, synchronous: "NORMAL", countCap: COUNT_CAP })
   try {
-    moveLegacyRecords(db)
+    completeUpgrade(db)
     const existing = storedRecordCount(db)
     if (existing >= total) return existing
     console.log(`building the store at ${path}: ${fmt(total, 0)} records (${fmt(existing, 0)} there already)`)
-    const write = makeBatchWriter(db)
+    const write = makeRecordWriter(db)
     const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
     const now = Date.now()
     const span = 24 * 3_600_000

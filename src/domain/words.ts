@@ -6,9 +6,12 @@
 const ASCII = /^[\x00-\x7f]*$/
 const TOKENS = /[\p{L}\p{N}]+/gu
 
-/** Accents removed and lower-cased; ASCII text (most log lines) skips the Unicode work. */
+/** ASCII text (most log lines) folds by lower-casing alone, and keeps its length. */
+export const isAscii = (text: string): boolean => ASCII.test(text)
+
+/** Accents removed and lower-cased; ASCII text skips the Unicode work. */
 export const fold = (text: string): string =>
-  ASCII.test(text) ? text.toLowerCase() : text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase()
+  isAscii(text) ? text.toLowerCase() : text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase()
 
 /** The words of already folded text. */
 export const foldedWords = (folded: string): ReadonlyArray<string> => folded.match(TOKENS) ?? []

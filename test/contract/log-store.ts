@@ -61,6 +61,17 @@ export const logStoreContract = (
         expect(page.total).toBe(2)
       })))
 
+    test("a batch that holds one id twice, or one stored already, stores each record once", () =>
+      withStore((store) => Effect.gen(function*() {
+        const first = makeRecord({ message: "first" })
+        yield* store.index([first])
+        const twice = makeRecord({ message: "twice" })
+        yield* store.index([makeRecord({ message: "new" }), twice, first, twice])
+        const page = yield* search(store, {})
+        expect(page.logs.map((l) => l.message).sort()).toEqual(["first", "new", "twice"])
+        expect(sum(yield* store.allTime())).toBe(3)
+      })))
+
     test("filters by service, level and time range, newest first", () =>
       withStore((store) => Effect.gen(function*() {
         const a = makeRecord({ service: "api", level: "INFO", timestamp: at(1) })

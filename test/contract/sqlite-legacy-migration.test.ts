@@ -64,3 +64,32 @@ test("a database of the row-per-record layout (schema 2) is moved into blocks on
   expect(moved.query("SELECT name FROM sqlite_master WHERE name IN ('logs', 'logs_fts')").all()).toEqual([])
   moved.close()
 })
+
+test("a database of schema 3 (an id row per record) gets id rows per block on open: every record is found by id, none stored twice", async () => {
+  const path = join(dir, "schema-3.db")
+  const records = Array.from({ length: 3_000 }, (_, i) => makeRecord({ service: i % 2 ? "api" : "db", timestamp: Date.parse("2026-11-30T10:00:00Z") + i }))
+  const open = () => ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 100_000 })))
+  const writer = open()
+  const store = await writer.runPromise(LogStore)
+  for (let i = 0; i < records.length; i += 500) await writer.runPromise(store.index(records.slice(i, i + 500)))
+  await writer.dispose()
+  // Back to what schema 3 left: no id rows per block, a table of ids instead.
+  const db = new Database(path, { strict: true })
+  db.run("DROP TABLE block_ids")
+  db.run("CREATE TABLE record_ids (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID")
+  db.run("PRAGMA user_version = 3")
+  db.close()
+
+  const upgraded = open()
+  try {
+    const store = await upgraded.runPromise(LogStore)
+    for (const r of [records[0]!, records[1_234]!, records.at(-1)!]) expect(Option.getOrNull(await upgraded.runPromise(store.get(r.id)))).toEqual(r)
+    await upgraded.runPromise(store.index(records.slice(1_000, 1_100)))
+    expect((await upgraded.runPromise(store.search({ limit: 1 }))).total).toBe(records.length)
+  } finally {
+    await upgraded.dispose()
+  }
+  const done = new Database(path, { readonly: true })
+  expect(done.query("SELECT name FROM sqlite_master WHERE name = 'record_ids'").all()).toEqual([])
+  done.close()
+})

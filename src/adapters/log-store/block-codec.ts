@@ -1,5 +1,5 @@
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../domain/log-record.ts"
-import { fold } from "../../domain/words.ts"
+import { fold, isAscii } from "../../domain/words.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -33,7 +33,11 @@ export interface EncodedAttribute {
   readonly indexes: Uint8Array | null
 }
 
-export interface EncodedBlock {
+/**
+ * A block's columns, as the main thread builds them from records and hands them to the writer
+ * thread (typed arrays and a few long strings cross threads far cheaper than records do).
+ */
+export interface BlockColumns {
   readonly service: string
   readonly count: number
   readonly minTs: number
@@ -44,16 +48,20 @@ export interface EncodedBlock {
   /** JSON array of the distinct hosts; the head numbers them from 1 (0: no host). */
   readonly hosts: string
   readonly messages: TextColumn
-  /** The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32 byte offsets). */
-  readonly searchText: Uint8Array
-  readonly searchEnds: Uint8Array
   readonly ids: TextColumn
   /** f64 per record. */
   readonly receivedAt: Uint8Array
   /** Null where no record of the block has the field. */
   readonly refs: Readonly<Record<RefField, TextColumn | null>>
   readonly attributes: ReadonlyArray<EncodedAttribute>
-  /** What the block-level full-text index holds: the messages and the tokens of fieldToken. */
+}
+
+/** A block as stored: its columns and what searching needs, which the writer thread derives (indexBlock). */
+export interface EncodedBlock extends BlockColumns {
+  /** The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32 byte offsets). */
+  readonly searchText: Uint8Array
+  readonly searchEnds: Uint8Array
+  /** What the block-level full-text index holds: the folded messages and the tokens of fieldToken. */
   readonly terms: string
 }
 
@@ -135,8 +143,8 @@ const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | und
   return { key, numbers: null, dictionary: JSON.stringify([...dictionary.keys()]), indexes: bytesOf(indexes) }
 }
 
-/** Encodes records of one service in time order; `positions` are their places in the block (0, 1, … when absent: a new block). */
-export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock => {
+/** The columns of records of one service in time order; `positions` are their places in the block (0, 1, … when absent: a new block). */
+export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): BlockColumns => {
   const n = records.length
   const at = headLayout(n)
   const head = new Uint8Array(at.size)
@@ -149,7 +157,6 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
 
   const hosts = new Map<string, number>()
   const attributes = new Map<string, Array<AttributeValue | undefined>>()
-  const tokens = new Set<string>()
   let levels = 0
 
   for (let i = 0; i < n; i++) {
@@ -162,14 +169,9 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
     levels |= 1 << code
     if (r.host !== undefined) {
       let h = hosts.get(r.host)
-      if (h === undefined) {
-        hosts.set(r.host, h = hosts.size + 1)
-        tokens.add(fieldToken("host", r.host))
-      }
+      if (h === undefined) hosts.set(r.host, h = hosts.size + 1)
       host[i] = h
     }
-    if (r.trace_id !== undefined) tokens.add(fieldToken("trace_id", r.trace_id))
-    if (r.correlation_id !== undefined) tokens.add(fieldToken("correlation_id", r.correlation_id))
     for (const key in r.attributes) {
       let column = attributes.get(key)
       if (!column) attributes.set(key, column = new Array<AttributeValue | undefined>(n))
@@ -178,11 +180,6 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
   }
 
   const refColumn = (field: RefField) => records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null
-  const messages = records.map((r) => r.message)
-  const folded = messages.map(fold)
-  const searchEnds = new Uint32Array(n)
-  let searchEnd = 0
-  for (let i = 0; i < n; i++) searchEnds[i] = searchEnd += Buffer.byteLength(folded[i]!)
   return {
     service: records[0]!.service,
     count: n,
@@ -191,16 +188,56 @@ export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: Array
     levels,
     head,
     hosts: JSON.stringify([...hosts.keys()]),
-    messages: encodeText(messages),
-    searchText: Buffer.from(folded.join("")),
-    searchEnds: bytesOf(searchEnds),
+    messages: encodeText(records.map((r) => r.message)),
     ids: encodeText(records.map((r) => r.id)),
     receivedAt: bytesOf(receivedAt),
     refs: { trace_id: refColumn("trace_id"), span_id: refColumn("span_id"), correlation_id: refColumn("correlation_id") },
-    attributes: [...attributes].map(([key, column]) => encodeAttribute(key, column)),
-    terms: `${messages.join("\n")}\n${[...tokens].join(" ")}`
+    attributes: [...attributes].map(([key, column]) => encodeAttribute(key, column))
   }
 }
+
+/** Adds what searching needs to a block's columns: the folded search text and the full-text document. */
+export const indexBlock = (block: BlockColumns): EncodedBlock => {
+  const { text } = block.messages
+  const ends = u32(block.messages.ends)
+  const n = block.count
+  const folded = new Array<string>(n)
+  let searchText: Uint8Array
+  let searchEnds: Uint8Array
+  if (isAscii(text)) {
+    // Folding ASCII keeps every length: the whole text folds at once, and its ends stay.
+    const lower = text.toLowerCase()
+    for (let i = 0; i < n; i++) folded[i] = lower.slice(i === 0 ? 0 : ends[i - 1], ends[i])
+    searchText = Buffer.from(lower, "latin1")
+    searchEnds = block.messages.ends
+  } else {
+    const byteEnds = new Uint32Array(n)
+    let end = 0
+    for (let i = 0; i < n; i++) {
+      folded[i] = fold(text.slice(i === 0 ? 0 : ends[i - 1], ends[i]))
+      byteEnds[i] = end += Buffer.byteLength(folded[i]!)
+    }
+    searchText = Buffer.from(folded.join(""))
+    searchEnds = bytesOf(byteEnds)
+  }
+
+  const tokens = new Set<string>()
+  for (const host of JSON.parse(block.hosts) as string[]) tokens.add(fieldToken("host", host))
+  for (const field of ["trace_id", "correlation_id"] as const) {
+    const column = block.refs[field]
+    if (column === null) continue
+    const values = decodeText(column.text, column.ends)
+    for (let i = 0; i < n; i++) {
+      const value = textAt(values, i)
+      if (value !== "") tokens.add(fieldToken(field, value))
+    }
+  }
+  return { ...block, searchText, searchEnds, terms: `${folded.join("\n")}\n${[...tokens].join(" ")}` }
+}
+
+/** Encodes records of one service in time order, as stored. */
+export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock =>
+  indexBlock(encodeColumns(records, positions))
 
 /** One attribute column as stored: a value per record, undefined where the record lacks it. */
 export interface AttributeColumn {
@@ -265,4 +302,20 @@ export const recordAt = (block: BlockContent, i: number): LogRecord => {
   }
   record.attributes = attributes
   return record
+}
+
+/** A block's columns as the parts its records are rebuilt from (recordAt). */
+export const contentOf = (block: BlockColumns): BlockContent => {
+  const messages = decodeText(block.messages.text, block.messages.ends)
+  const text = (column: TextColumn | null) => column === null ? null : decodeText(column.text, column.ends)
+  return {
+    service: block.service,
+    head: decodeHead(block.head),
+    hosts: JSON.parse(block.hosts) as string[],
+    message: (i) => textAt(messages, i),
+    ids: decodeText(block.ids.text, block.ids.ends),
+    receivedAt: f64(block.receivedAt),
+    refs: { trace_id: text(block.refs.trace_id), span_id: text(block.refs.span_id), correlation_id: text(block.refs.correlation_id) },
+    attributes: block.attributes.map((a) => [a.key, decodeAttribute(a.numbers, a.dictionary, a.indexes)] as const)
+  }
 }

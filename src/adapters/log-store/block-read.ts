@@ -1,9 +1,10 @@
 import type { Database } from "bun:sqlite"
 import { matchingRows, type LeafMatcher } from "../../domain/text-match.ts"
 import {
-  BLOCK_CAPACITY, decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
+  decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
   type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
 } from "./block-codec.ts"
+import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {
   let n = 0
@@ -150,6 +151,7 @@ export type BlockReader = ReturnType<typeof makeBlockReader>
 
 /** Prepared statements that read blocks; one set per connection. */
 export const makeBlockReader = (db: Database) => {
+  const blocksHolding = makeIdLookup(db)
   const reader = {
     summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
@@ -162,19 +164,19 @@ export const makeBlockReader = (db: Database) => {
     ),
     attribute: db.query<AttributeRow, [number, string]>("SELECT numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
     attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
-    seqOf: db.query<{ seq: number }, [string]>("SELECT seq FROM record_ids WHERE id = ?"),
     load(summary: BlockSummary): LoadedBlock {
       return new LoadedBlock(summary, decodeHead(reader.head.get(summary.block)!.head), reader)
     },
     /** The block holding a record, and its index there; undefined for an unknown id. */
     find(id: string): { block: LoadedBlock; index: number } | undefined {
-      const row = reader.seqOf.get(id)
-      if (!row) return undefined
-      const summary = reader.summary.get(Math.floor(row.seq / BLOCK_CAPACITY))
-      if (!summary) return undefined
-      const block = reader.load(summary)
-      const index = block.head.position.indexOf(row.seq % BLOCK_CAPACITY)
-      return index === -1 ? undefined : { block, index }
+      for (const candidate of blocksHolding(id, id)) {
+        const summary = reader.summary.get(candidate)
+        if (!summary) continue
+        const block = reader.load(summary)
+        const index = block.ids().indexOf(id)
+        if (index !== -1) return { block, index }
+      }
+      return undefined
     }
   }
   return reader

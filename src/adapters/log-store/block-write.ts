@@ -1,11 +1,15 @@
 import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import type { ExpiryRule } from "../../ports/log-store.ts"
-import { BLOCK_CAPACITY, encodeBlock, type EncodedBlock } from "./block-codec.ts"
+import {
+  contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, textAt, type BlockColumns, type EncodedBlock
+} from "./block-codec.ts"
+import { batchColumns, byTime } from "./block-batch.ts"
+import { idSpans, makeIdIndex, type IdSpan } from "./block-ids.ts"
 import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeRollupWriter } from "./rollup-write.ts"
 
-/** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document. */
+/** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document, its id rows. */
 const makeBlockWriter = (db: Database) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
@@ -16,47 +20,43 @@ const makeBlockWriter = (db: Database) => {
   )
   const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
-  const insertIds = db.query("INSERT INTO record_ids (id, seq) SELECT value, ?2 + key FROM json_each(?1)")
   const dropAttributes = db.query("DELETE FROM block_attributes WHERE block = ?")
   const dropTerms = db.query("DELETE FROM block_terms WHERE rowid = ?")
   const dropData = db.query("DELETE FROM block_data WHERE block = ?")
   const dropBlock = db.query("DELETE FROM blocks WHERE block = ?")
-  const dropIds = db.query("DELETE FROM record_ids WHERE id IN (SELECT value FROM json_each(?))")
+  const ids = makeIdIndex(db)
 
-  const putParts = (block: number, b: EncodedBlock) => {
+  const putParts = (block: number, b: EncodedBlock, spans: ReadonlyArray<IdSpan>) => {
     const { trace_id, span_id, correlation_id } = b.refs
     putData.run(block, b.searchEnds, b.searchText, b.messages.ends, b.messages.text, b.ids.ends, b.ids.text, b.receivedAt,
       trace_id?.ends ?? null, trace_id?.text ?? null, span_id?.ends ?? null, span_id?.text ?? null,
       correlation_id?.ends ?? null, correlation_id?.text ?? null)
     for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)
     insertTerms.run(block, b.terms)
+    ids.add(block, spans)
   }
 
   return {
+    ids,
     /**
-     * A new block; its records are ordered by time (arrival order among equal times), which
-     * lets a search read only the newest part of a block. Their ids are registered with their seq.
+     * A new block. Its records are ordered by time (arrival order among equal times), which
+     * lets a search read only the newest part of a block.
      */
-    insert(records: ReadonlyArray<LogRecord>) {
-      const sorted = [...records].sort((x, y) => x.timestamp - y.timestamp)
-      const b = encodeBlock(sorted)
+    insert(b: EncodedBlock, spans: ReadonlyArray<IdSpan> = idSpans(b.ids, b.count)) {
       const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts).lastInsertRowid)
-      putParts(block, b)
-      insertIds.run(JSON.stringify(sorted.map((r) => r.id)), block * BLOCK_CAPACITY)
+      putParts(block, b, spans)
     },
-    /** Replaces a block's records by some of them (each keeping its position); their ids stay registered. */
+    /** Replaces a block's records by some of them, each keeping its position. */
     rewrite(block: number, records: ReadonlyArray<LogRecord>, positions: ArrayLike<number>) {
       const b = encodeBlock(records, positions)
       updateBlock.run(block, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts)
       dropAttributes.run(block)
       dropTerms.run(block)
-      putParts(block, b)
+      ids.forget(block)
+      putParts(block, b, idSpans(b.ids, b.count))
     },
-    forgetIds(ids: ReadonlyArray<string>) {
-      dropIds.run(JSON.stringify(ids))
-    },
-    drop(block: number, ids: ReadonlyArray<string>) {
-      dropIds.run(JSON.stringify(ids))
+    drop(block: number) {
+      ids.forget(block)
       dropAttributes.run(block)
       dropTerms.run(block)
       dropData.run(block)
@@ -66,44 +66,60 @@ const makeBlockWriter = (db: Database) => {
 }
 
 /**
- * Writes one batch in one transaction: records whose id is already stored (redelivery) or
- * repeated in the batch are skipped, the rest go into blocks of one service each, and the
- * rollups count exactly those.
+ * Writes one batch's blocks in one transaction. Records whose id is stored already
+ * (redelivery) are left out, and the rollups count what was written.
  */
 export const makeBatchWriter = (db: Database) => {
   const blocks = makeBlockWriter(db)
   const addRollups = makeRollupWriter(db)
-  const storedIds = db.query<{ id: string }, [string]>("SELECT id FROM record_ids WHERE id IN (SELECT value FROM json_each(?))")
   // Ids above the largest stored one cannot be stored yet: only the others are looked up
-  // (ids LogFlow makes grow with time, so usually none). Deleting records keeps it an upper bound.
-  let largestId = db.query<{ id: string | null }, []>("SELECT max(id) AS id FROM record_ids").get()!.id ?? ""
+  // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
+  let largestId = db.query<{ id: string | null }, []>("SELECT max(max_id) AS id FROM block_ids").get()!.id ?? ""
 
-  const write = db.transaction((batch: ReadonlyArray<LogRecord>): string => {
-    const older = batch.filter((r) => r.id <= largestId).map((r) => r.id)
-    const stored = new Set(older.length === 0 ? [] : storedIds.all(JSON.stringify(older)).map((row) => row.id))
-    const byService = new Map<string, LogRecord[]>()
-    const fresh: LogRecord[] = []
+  /** The block without the records stored already; undefined when none is left. */
+  const withoutStored = (block: BlockColumns): BlockColumns | undefined => {
+    const content = contentOf(block)
+    const older: string[] = []
+    for (let i = 0; i < block.count; i++) {
+      const id = textAt(content.ids, i)
+      if (id <= largestId) older.push(id)
+    }
+    const stored = blocks.ids.stored(older)
+    if (stored.size === 0) return block
+    const keep: LogRecord[] = []
+    for (let i = 0; i < block.count; i++) if (!stored.has(textAt(content.ids, i))) keep.push(recordAt(content, i))
+    return keep.length === 0 ? undefined : encodeColumns(keep)
+  }
+
+  const write = db.transaction((batch: ReadonlyArray<BlockColumns>): string => {
+    const written: BlockColumns[] = []
     let largest = largestId
-    for (const r of batch) {
-      if (stored.has(r.id)) continue
-      stored.add(r.id)
-      if (r.id > largest) largest = r.id
-      fresh.push(r)
-      let group = byService.get(r.service)
-      if (!group) byService.set(r.service, group = [])
-      group.push(r)
+    for (const columns of batch) {
+      let spans = idSpans(columns.ids, columns.count)
+      let block: BlockColumns | undefined = columns
+      if (spans.some((s) => s.min <= largestId)) {
+        block = withoutStored(columns)
+        if (block === undefined) continue
+        if (block !== columns) spans = idSpans(block.ids, block.count)
+      }
+      blocks.insert(indexBlock(block), spans)
+      for (const s of spans) if (s.max > largest) largest = s.max
+      written.push(block)
     }
-    for (const group of byService.values()) {
-      for (let i = 0; i < group.length; i += BLOCK_CAPACITY) blocks.insert(group.slice(i, i + BLOCK_CAPACITY))
-    }
-    addRollups(fresh)
+    addRollups(written)
     return largest
   })
 
-  return (batch: ReadonlyArray<LogRecord>) => {
+  return (batch: ReadonlyArray<BlockColumns>) => {
     // Only once the transaction committed: a failed batch must be looked up again when resent.
     largestId = write(batch)
   }
+}
+
+/** Writes records (of any services, in any order) as blocks: for tools that write without the store. */
+export const makeRecordWriter = (db: Database) => {
+  const write = makeBatchWriter(db)
+  return (records: ReadonlyArray<LogRecord>) => write(batchColumns(records))
 }
 
 /**
@@ -131,22 +147,20 @@ export const makeExpirer = (db: Database) => {
     for (const summary of summaries) {
       const room = limit - deleted
       if (room <= 0) break
-      const block = reader.load(summary)
-      const ids = block.ids()
       if (summary.max_ts < rule.cutoff && summary.count <= room) {
-        blocks.drop(summary.block, ids)
+        blocks.drop(summary.block)
         deleted += summary.count
         continue
       }
+      const block = reader.load(summary)
       const keep: number[] = []
-      const gone: string[] = []
+      let gone = 0
       for (let i = 0; i < block.count; i++) {
-        if (block.head.ts[i]! < rule.cutoff && gone.length < room) gone.push(ids[i]!)
+        if (block.head.ts[i]! < rule.cutoff && gone < room) gone++
         else keep.push(i)
       }
-      blocks.forgetIds(gone)
       blocks.rewrite(summary.block, keep.map((i) => block.record(i)), keep.map((i) => block.head.position[i]!))
-      deleted += gone.length
+      deleted += gone
     }
     return deleted
   })
@@ -157,13 +171,38 @@ export const makeExpirer = (db: Database) => {
   }
 }
 
+/** What opening a database of an earlier layout leaves to do (the writer does it before its first write). */
+export const completeUpgrade = (db: Database) => {
+  indexBlockIds(db)
+  moveLegacyRecords(db)
+}
+
+/**
+ * Gives the blocks of a version 3 database their id rows (block-ids.ts), 1,000 blocks per
+ * transaction in block order, so a stopped run resumes after the last block it did. Blocks
+ * written since always have theirs, so on a current database this finds nothing to do.
+ */
+const indexBlockIds = (db: Database) => {
+  const ids = makeIdIndex(db)
+  const lastIndexed = db.query<{ block: number | null }, []>("SELECT max(block) AS block FROM block_ids")
+  const next = db.query<{ block: number; ids: string; id_ends: Uint8Array; count: number }, [number]>(
+    "SELECT block, ids, id_ends, count FROM block_data JOIN blocks USING (block) WHERE block > ? ORDER BY block LIMIT 1000"
+  )
+  const step = db.transaction(() => {
+    const rows = next.all(lastIndexed.get()!.block ?? 0)
+    for (const row of rows) ids.add(row.block, idSpans({ text: row.ids, ends: row.id_ends }, row.count))
+    return rows.length
+  })
+  while (step() > 0) { /* next 1,000 */ }
+}
+
 /**
  * Moves the records of a database written before blocks (schema versions 1 and 2, a row per
  * record) into blocks, in transactions of 10,000 records that also delete what they moved,
  * so a stopped move resumes where it was; then drops the old tables. Rollups already count
  * these records and are left alone.
  */
-export const moveLegacyRecords = (db: Database) => {
+const moveLegacyRecords = (db: Database) => {
   if (!db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'logs'").get()) return
   const blocks = makeBlockWriter(db)
   const oldest = db.query<LegacyRow, []>(
@@ -173,7 +212,7 @@ export const moveLegacyRecords = (db: Database) => {
   const move = db.transaction(() => {
     const rows = oldest.all()
     const byService = Map.groupBy(rows.map(legacyRecord), (r) => r.service)
-    for (const group of byService.values()) blocks.insert(group)
+    for (const group of byService.values()) blocks.insert(encodeBlock(byTime(group)))
     if (rows.length > 0) forget.run(rows.at(-1)!.seq)
     return rows.length
   })

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite"
 import { fingerprint, isError } from "../../domain/fingerprint.ts"
-import type { LogRecord } from "../../domain/log-record.ts"
+import { LEVELS, type Level } from "../../domain/log-record.ts"
+import { decodeHead, decodeText, textAt, type BlockColumns } from "./block-codec.ts"
 
 /**
  * Rollups, written in the same transaction as the records they count, so they always agree
@@ -26,15 +27,17 @@ export const makeRollupWriter = (db: Database) => {
      ON CONFLICT DO UPDATE SET count = count + excluded.count, sample = excluded.sample`
   )
 
-  return (records: ReadonlyArray<LogRecord>) => {
+  return (blocks: ReadonlyArray<BlockColumns>) => {
     const rollup = new RollupDelta()
-    for (const r of records) rollup.add(r)
+    for (const block of blocks) rollup.addBlock(block)
     for (const m of rollup.minutes.values()) addMinute.run(m.minute, m.service, m.level, m.count, m.bytes)
     for (const m of rollup.levelMinutes.values()) addLevelMinute.run(m.minute, m.level, m.count, m.bytes)
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
     for (const f of rollup.fingerprints.values()) addFingerprint.run(f.minute, f.service, f.fingerprint, f.count, f.sample)
   }
 }
+
+const IS_ERROR = LEVELS.map(isError)
 
 /** What one batch adds to the rollups, grouped in memory so each row is upserted once. */
 class RollupDelta {
@@ -43,37 +46,72 @@ class RollupDelta {
   readonly totals = new Map<string, { service: string; level: string; count: number; bytes: number; firstMinute: number; lastMinute: number }>()
   readonly fingerprints = new Map<string, { minute: number; service: string; fingerprint: string; count: number; sample: string }>()
 
-  add(r: LogRecord) {
-    const minute = Math.floor(r.timestamp / 60_000)
-    const bytes = r.message.length
-    const minuteKey = `${minute}\u0000${r.service}\u0000${r.level}`
+  /**
+   * A block is of one service and in time order: its records are tallied per level for one
+   * minute at a time, and each minute's tallies are added once.
+   */
+  addBlock(block: BlockColumns) {
+    const { ts, level } = decodeHead(block.head)
+    const messages = decodeText(block.messages.text, block.messages.ends)
+    const ends = messages.ends
+    const counts = new Array<number>(LEVELS.length).fill(0)
+    const bytes = new Array<number>(LEVELS.length).fill(0)
+    let minute = Math.floor(ts[0]! / 60_000)
+    for (let i = 0; i < block.count; i++) {
+      const m = Math.floor(ts[i]! / 60_000)
+      if (m !== minute) {
+        this.addMinute(minute, block.service, counts, bytes)
+        minute = m
+      }
+      const code = level[i]!
+      counts[code]!++
+      bytes[code]! += ends[i]! - (i === 0 ? 0 : ends[i - 1]!)
+      if (IS_ERROR[code]) this.addError(minute, block.service, textAt(messages, i))
+    }
+    this.addMinute(minute, block.service, counts, bytes)
+  }
+
+  /** Adds one minute's tallies per level (and clears them). */
+  private addMinute(minute: number, service: string, counts: number[], bytes: number[]) {
+    for (let code = 0; code < LEVELS.length; code++) {
+      const count = counts[code]!
+      if (count === 0) continue
+      this.add(minute, service, LEVELS[code]!, count, bytes[code]!)
+      counts[code] = 0
+      bytes[code] = 0
+    }
+  }
+
+  private add(minute: number, service: string, level: Level, count: number, bytes: number) {
+    const minuteKey = `${minute}\u0000${service}\u0000${level}`
     const m = this.minutes.get(minuteKey)
     if (m) {
-      m.count++
+      m.count += count
       m.bytes += bytes
-    } else this.minutes.set(minuteKey, { minute, service: r.service, level: r.level, count: 1, bytes })
+    } else this.minutes.set(minuteKey, { minute, service, level, count, bytes })
 
-    const levelKey = `${minute}\u0000${r.level}`
+    const levelKey = `${minute}\u0000${level}`
     const l = this.levelMinutes.get(levelKey)
     if (l) {
-      l.count++
+      l.count += count
       l.bytes += bytes
-    } else this.levelMinutes.set(levelKey, { minute, level: r.level, count: 1, bytes })
+    } else this.levelMinutes.set(levelKey, { minute, level, count, bytes })
 
-    const totalKey = `${r.service}\u0000${r.level}`
+    const totalKey = `${service}\u0000${level}`
     const t = this.totals.get(totalKey)
     if (t) {
-      t.count++
+      t.count += count
       t.bytes += bytes
       t.firstMinute = Math.min(t.firstMinute, minute)
       t.lastMinute = Math.max(t.lastMinute, minute)
-    } else this.totals.set(totalKey, { service: r.service, level: r.level, count: 1, bytes, firstMinute: minute, lastMinute: minute })
+    } else this.totals.set(totalKey, { service, level, count, bytes, firstMinute: minute, lastMinute: minute })
+  }
 
-    if (!isError(r.level)) return
-    const print = fingerprint(r.message)
-    const printKey = `${minute}\u0000${r.service}\u0000${print}`
+  private addError(minute: number, service: string, message: string) {
+    const print = fingerprint(message)
+    const printKey = `${minute}\u0000${service}\u0000${print}`
     const f = this.fingerprints.get(printKey)
     if (f) f.count++
-    else this.fingerprints.set(printKey, { minute, service: r.service, fingerprint: print, count: 1, sample: r.message.slice(0, 500) })
+    else this.fingerprints.set(printKey, { minute, service, fingerprint: print, count: 1, sample: message.slice(0, 500) })
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The embedded store's schema. Since version 3 records are kept in blocks (see block-codec.ts);
  * versions 1 and 2 kept a row per record, and opening such a database moves its records into
- * blocks (legacy-migration.ts).
+ * blocks (moveLegacyRecords in block-write.ts).
  */
 export const PRAGMAS = [
   // Only possible before the first table exists; lets deleting old logs give space back later.
@@ -82,7 +82,7 @@ const V2 = [
  * (newest first by `max_ts`); its text and ids are read only for blocks that hold matches.
  * The full-text index has one document per block (its messages and field tokens), so it
  * names candidate blocks, not records: it grows with blocks, and stays cheap to write.
- * `record_ids` finds a record by id and keeps redelivered records out.
+ * `record_ids` finds a record by id and keeps redelivered records out (until version 4).
  */
 const V3 = [
   `CREATE TABLE blocks (
@@ -115,5 +115,21 @@ const V3 = [
   "CREATE VIRTUAL TABLE block_terms USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2')"
 ]
 
+/**
+ * Version 4: records are found by id through rows per block and id bucket (block-ids.ts)
+ * instead of a row per record; indexBlockIds fills them in for the blocks of version 3.
+ */
+const V4 = [
+  "DROP TABLE record_ids",
+  `CREATE TABLE block_ids (
+    bucket TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    min_id TEXT NOT NULL,
+    max_id TEXT NOT NULL,
+    PRIMARY KEY (bucket, block)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX block_ids_block ON block_ids(block)"
+]
+
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */
-export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3]
+export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3, V4]

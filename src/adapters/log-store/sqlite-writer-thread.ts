@@ -1,5 +1,6 @@
 import type { LogRecord } from "../../domain/log-record.ts"
 import type { ExpiryRule } from "../../ports/log-store.ts"
+import { batchColumns } from "./block-batch.ts"
 import type { SqliteStoreConfig } from "./sqlite-open.ts"
 import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
 
@@ -28,7 +29,7 @@ export class SqliteWriterThread {
   }
 
   write(batch: ReadonlyArray<LogRecord>): Promise<void> {
-    return this.request({ type: "write", batch: JSON.stringify(batch) }).then(() => undefined)
+    return this.request({ type: "write", blocks: batchColumns(batch) }).then(() => undefined)
   }
 
   /** Runs on the writer thread, between batches, so deleting never contends with indexing. */

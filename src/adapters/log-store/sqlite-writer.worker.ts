@@ -1,12 +1,13 @@
 /// <reference lib="webworker" />
-import type { LogRecord } from "../../domain/log-record.ts"
+import type { BlockColumns } from "./block-codec.ts"
 import { openDatabase, type SqliteStoreConfig } from "./sqlite-open.ts"
-import { makeBatchWriter, makeExpirer, moveLegacyRecords } from "./block-write.ts"
+import { completeUpgrade, makeBatchWriter, makeExpirer } from "./block-write.ts"
 import type { WriterReply, WriterRequest } from "./sqlite-writer-protocol.ts"
 
 /**
- * The SQLite writer thread: it owns the write connection, so that indexing (FTS5 and the
- * B-tree indexes) runs on the second core while the main thread parses HTTP and JSON.
+ * The SQLite writer thread: it owns the write connection, so that indexing (folding text for
+ * search, FTS5, the B-tree indexes, rollups) runs on the second core while the main thread
+ * parses HTTP and JSON and lays records out in columns.
  */
 declare const self: Worker
 
@@ -25,14 +26,14 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
         // The checkpointer thread keeps the log short; this connection checkpoints by itself
         // only past 64 MiB of log (16,000 pages), should that thread fall behind.
         db.run("PRAGMA wal_autocheckpoint = 16000")
-        moveLegacyRecords(db)
+        completeUpgrade(db)
         write = makeBatchWriter(db)
         expire = makeExpirer(db)
         close = () => db.close()
         break
       }
       case "write":
-        write!(JSON.parse(request.batch) as ReadonlyArray<LogRecord>)
+        write!(request.blocks as ReadonlyArray<BlockColumns>)
         break
       case "expire":
         count = expire!(request.rule, request.limit)

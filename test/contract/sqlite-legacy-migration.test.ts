@@ -65,17 +65,23 @@ test("a database of the row-per-record layout (schema 2) is moved into blocks on
   moved.close()
 })
 
-test("a database of schema 3 (an id row per record) gets id rows per block on open: every record is found by id, none stored twice", async () => {
+test("a database of schema 3 (an id row per record) gets id rows and Bloom filters per block on open: every record is found by id and by trace, none stored twice", async () => {
   const path = join(dir, "schema-3.db")
-  const records = Array.from({ length: 3_000 }, (_, i) => makeRecord({ service: i % 2 ? "api" : "db", timestamp: Date.parse("2026-11-30T10:00:00Z") + i }))
+  const records = Array.from({ length: 3_000 }, (_, i) => makeRecord({
+    service: i % 2 ? "api" : "db",
+    timestamp: Date.parse("2026-11-30T10:00:00Z") + i,
+    trace_id: `trace-${i % 1_000}`,
+    ...(i % 3 === 0 ? { correlation_id: `order-${i}` } : {})
+  }))
   const open = () => ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 100_000 })))
   const writer = open()
   const store = await writer.runPromise(LogStore)
   for (let i = 0; i < records.length; i += 500) await writer.runPromise(store.index(records.slice(i, i + 500)))
   await writer.dispose()
-  // Back to what schema 3 left: no id rows per block, a table of ids instead.
+  // Back to what schema 3 left: no id rows or Bloom filters per block, a table of ids instead.
   const db = new Database(path, { strict: true })
   db.run("DROP TABLE block_ids")
+  db.run("DROP TABLE block_blooms")
   db.run("CREATE TABLE record_ids (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID")
   db.run("PRAGMA user_version = 3")
   db.close()
@@ -84,6 +90,10 @@ test("a database of schema 3 (an id row per record) gets id rows per block on op
   try {
     const store = await upgraded.runPromise(LogStore)
     for (const r of [records[0]!, records[1_234]!, records.at(-1)!]) expect(Option.getOrNull(await upgraded.runPromise(store.get(r.id)))).toEqual(r)
+    const trace = await upgraded.runPromise(store.search({ limit: 10, trace_id: "trace-7" }))
+    expect(trace.logs.map((l) => l.id).sort()).toEqual(records.filter((r) => r.trace_id === "trace-7").map((r) => r.id).sort())
+    const order = await upgraded.runPromise(store.search({ limit: 10, text: parseTextQuery("correlation_id:order-2997")! }))
+    expect(order.logs.map((l) => l.id)).toEqual([records[2_997]!.id])
     await upgraded.runPromise(store.index(records.slice(1_000, 1_100)))
     expect((await upgraded.runPromise(store.search({ limit: 1 }))).total).toBe(records.length)
   } finally {

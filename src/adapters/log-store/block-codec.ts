@@ -1,5 +1,6 @@
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../domain/log-record.ts"
 import { fold, isAscii } from "../../domain/words.ts"
+import { refBloom } from "./block-bloom.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -61,8 +62,10 @@ export interface EncodedBlock extends BlockColumns {
   /** The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32 byte offsets). */
   readonly searchText: Uint8Array
   readonly searchEnds: Uint8Array
-  /** What the block-level full-text index holds: the folded messages and the tokens of fieldToken. */
+  /** What the block-level full-text index holds: the folded messages and the host tokens of fieldToken. */
   readonly terms: string
+  /** The Bloom filter of its trace and correlation ids (block-bloom.ts). */
+  readonly refBloom: Uint8Array
 }
 
 /** The head: [count u32, pad][ts f64 × n][host u32 × n][position u16 × n][level u8 × n]. */
@@ -105,9 +108,10 @@ export const decodeHead = (bytes: Uint8Array): BlockHead => {
 /**
  * The token that stands for `field = value` in the block-level full-text index: letters and
  * digits only, so the tokenizer keeps it whole. A hash collision only makes a block a
- * candidate that its columns then rule out.
+ * candidate that its columns then rule out. Hosts have one; trace and correlation ids had
+ * them up to schema 3, and have a Bloom filter per block since (block-bloom.ts).
  */
-export const fieldToken = (field: "host" | "trace_id" | "correlation_id", value: string) =>
+export const fieldToken = (field: "host", value: string) =>
   `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
 
 const encodeText = (values: ReadonlyArray<string | undefined>): TextColumn => {
@@ -133,12 +137,19 @@ const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | und
   }
   const dictionary = new Map<AttributeValue, number>()
   const indexes = new Uint32Array(column.length)
+  // Neighbouring records often share a value: comparing with the last one spares hashing it.
+  let last: AttributeValue | undefined
+  let lastIndex = 0
   for (let i = 0; i < column.length; i++) {
     const v = column[i]
     if (v === undefined) continue
-    let k = dictionary.get(v)
-    if (k === undefined) dictionary.set(v, k = dictionary.size + 1)
-    indexes[i] = k
+    if (v !== last) {
+      let k = dictionary.get(v)
+      if (k === undefined) dictionary.set(v, k = dictionary.size + 1)
+      last = v
+      lastIndex = k
+    }
+    indexes[i] = lastIndex
   }
   return { key, numbers: null, dictionary: JSON.stringify([...dictionary.keys()]), indexes: bytesOf(indexes) }
 }
@@ -221,18 +232,8 @@ export const indexBlock = (block: BlockColumns): EncodedBlock => {
     searchEnds = bytesOf(byteEnds)
   }
 
-  const tokens = new Set<string>()
-  for (const host of JSON.parse(block.hosts) as string[]) tokens.add(fieldToken("host", host))
-  for (const field of ["trace_id", "correlation_id"] as const) {
-    const column = block.refs[field]
-    if (column === null) continue
-    const values = decodeText(column.text, column.ends)
-    for (let i = 0; i < n; i++) {
-      const value = textAt(values, i)
-      if (value !== "") tokens.add(fieldToken(field, value))
-    }
-  }
-  return { ...block, searchText, searchEnds, terms: `${folded.join("\n")}\n${[...tokens].join(" ")}` }
+  const hosts = (JSON.parse(block.hosts) as string[]).map((host) => fieldToken("host", host))
+  return { ...block, searchText, searchEnds, terms: `${folded.join("\n")}\n${hosts.join(" ")}`, refBloom: refBloom(block.refs, n) }
 }
 
 /** Encodes records of one service in time order, as stored. */

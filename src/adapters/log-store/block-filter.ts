@@ -1,8 +1,9 @@
-import { fieldOperand, valueMatcher } from "../../domain/field-query.ts"
+import { fieldOperand, isNumeric, valueMatcher } from "../../domain/field-query.ts"
 import { LEVELS, type AttributeValue } from "../../domain/log-record.ts"
 import type { SearchRequest } from "../../domain/search-request.ts"
 import { textLeaf } from "../../domain/text-match.ts"
 import type { FieldQuery, TextQuery } from "../../domain/text-query.ts"
+import { bloomMayHold } from "./block-bloom.ts"
 import type { RefField } from "./block-codec.ts"
 import type { BlockSummary, LoadedBlock } from "./block-read.ts"
 
@@ -95,11 +96,31 @@ const timeBounds = (q: FieldQuery, now: number): { low: number; high: number } |
 
 const REF_FIELDS: ReadonlySet<string> = new Set<RefField>(["trace_id", "span_id", "correlation_id"])
 
-const refFilter = (field: RefField, matches: (value: AttributeValue | undefined) => boolean): BlockFilter =>
-  rowwise(some, (block) => {
-    const column = block.ref(field)
-    return (i) => matches(column(i))
-  })
+/**
+ * A condition on a trace, span or correlation id. When it asks for one exact trace or
+ * correlation id, a block whose Bloom filter lacks it is ruled out from its summary.
+ */
+const refFilter = (field: RefField, matches: (value: AttributeValue | undefined) => boolean, exactly?: string): BlockFilter =>
+  rowwise(
+    exactly === undefined || field === "span_id" ? some : (s) => !s.ref_bloom || bloomMayHold(s.ref_bloom, field, exactly) ? SOME : NONE,
+    (block) => {
+      const column = block.ref(field)
+      return (i) => matches(column(i))
+    }
+  )
+
+/** The exact text a field query asks for, when it asks for exactly one (a number may also match as a number: "01" for 1). */
+const exactText = (q: FieldQuery) => q.op === "eq" && !isNumeric(q.value) ? q.value : undefined
+
+/** Whether a search's filter decides on blocks by their Bloom filters, which the summaries it walks must then carry. */
+export const usesRefBloom = (request: Filterable): boolean => {
+  const asks = (q: TextQuery): boolean =>
+    q.kind === "field" ? (q.field === "trace_id" || q.field === "correlation_id") && exactText(q) !== undefined
+      : q.kind === "and" || q.kind === "or" ? q.children.some(asks)
+      : q.kind === "not" ? asks(q.child)
+      : false
+  return request.trace_id !== undefined || request.correlation_id !== undefined || (request.text !== undefined && asks(request.text))
+}
 
 const fieldFilter = (q: FieldQuery, now: number): BlockFilter => {
   const matches = valueMatcher(q, now)
@@ -117,7 +138,7 @@ const fieldFilter = (q: FieldQuery, now: number): BlockFilter => {
         return (i) => table[block.head.host[i]!]!
       })
     default:
-      if (REF_FIELDS.has(q.field)) return refFilter(q.field as RefField, matches)
+      if (REF_FIELDS.has(q.field)) return refFilter(q.field as RefField, matches, exactText(q))
       return rowwise(some, (block) => {
         const column = block.attribute(q.field.slice("attributes.".length))
         if (column.dictionary === undefined) return (i) => matches(column.at(i))
@@ -213,7 +234,7 @@ export const compileFilter = (request: Filterable, now: number): BlockFilter => 
   if (levels?.length) parts.push(levelFilter((l) => (levels as ReadonlyArray<string>).includes(l)))
   for (const field of ["correlation_id", "trace_id"] as const) {
     const wanted = request[field]
-    if (wanted !== undefined) parts.push(refFilter(field, (v) => v === wanted))
+    if (wanted !== undefined) parts.push(refFilter(field, (v) => v === wanted, wanted))
   }
   if (request.from !== undefined || request.to !== undefined) {
     const low = request.from ?? -Infinity

@@ -20,6 +20,8 @@ export interface BlockSummary {
   readonly min_ts: number
   readonly max_ts: number
   readonly levels: number
+  /** The block's Bloom filter of trace and correlation ids, where the search needs it (block-filter.ts). */
+  readonly ref_bloom?: Uint8Array | null
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite"
 import { BLOCK_CAPACITY } from "./block-codec.ts"
-import { ALL, compileFilter, NONE, timeWindow, type BlockFilter, type Filterable } from "./block-filter.ts"
+import { ALL, compileFilter, NONE, timeWindow, usesRefBloom, type BlockFilter, type Filterable } from "./block-filter.ts"
 import type { BlockReader, BlockSummary, LoadedBlock } from "./block-read.ts"
 import { candidateTerms } from "./block-terms.ts"
 
@@ -73,7 +73,8 @@ export const makeScanner = (db: Database, reader: BlockReader) => {
       conditions.push("+block IN (SELECT rowid FROM block_terms WHERE block_terms MATCH ?)")
       params.push(terms)
     }
-    const sql = `SELECT block, service, count, min_ts, max_ts, levels FROM blocks
+    const bloom = usesRefBloom(request) ? ", (SELECT bloom FROM block_blooms WHERE block_blooms.block = blocks.block) AS ref_bloom" : ""
+    const sql = `SELECT block, service, count, min_ts, max_ts, levels${bloom} FROM blocks
       ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${order === "newest" ? "max_ts DESC, block DESC" : "min_ts ASC, block ASC"}`
     let statement = statements.get(sql)
     if (!statement) statements.set(sql, statement = db.prepare(sql))

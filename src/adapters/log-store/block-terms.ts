@@ -6,9 +6,8 @@ import { fieldToken } from "./block-codec.ts"
 
 /**
  * What the block-level full-text index can say about a search: an FTS5 expression that every
- * block holding a match satisfies (its words, and tokens for exact host, trace and
- * correlation ids), or undefined when it can rule no block out (a lone NOT, a wildcard field).
- * It only narrows the candidates; block-filter.ts decides each record. Expressions are built
+ * block holding a match satisfies (its words, and tokens for exact hosts), or undefined when
+ * it can rule no block out (a lone NOT, a wildcard field). It only narrows the candidates; block-filter.ts decides each record. Expressions are built
  * from words of letters and digits and our own tokens, always quoted: no user text reaches
  * FTS5's syntax.
  */
@@ -43,14 +42,11 @@ const termsOf = (q: TextQuery): string | undefined => {
       return undefined
     case "field":
       // Only exact text: a number may also match as a number ("01" for 1), which no token says.
-      if (q.op !== "eq" || isNumeric(q.value) || !(q.field === "host" || q.field === "trace_id" || q.field === "correlation_id")) return undefined
+      // Trace and correlation ids are left to each block's Bloom filter (block-filter.ts).
+      if (q.op !== "eq" || isNumeric(q.value) || q.field !== "host") return undefined
       return `"${fieldToken(q.field, q.value)}"`
   }
 }
 
 export const candidateTerms = (request: Omit<SearchRequest, "limit" | "cursor">): string | undefined =>
-  all([
-    request.trace_id === undefined ? undefined : `"${fieldToken("trace_id", request.trace_id)}"`,
-    request.correlation_id === undefined ? undefined : `"${fieldToken("correlation_id", request.correlation_id)}"`,
-    request.text === undefined ? undefined : termsOf(request.text)
-  ])
+  request.text === undefined ? undefined : termsOf(request.text)

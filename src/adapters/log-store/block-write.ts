@@ -5,11 +5,12 @@ import {
   contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, textAt, type BlockColumns, type EncodedBlock
 } from "./block-codec.ts"
 import { batchColumns, byTime } from "./block-batch.ts"
+import { refBloom } from "./block-bloom.ts"
 import { idSpans, makeIdIndex, type IdSpan } from "./block-ids.ts"
 import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeRollupWriter } from "./rollup-write.ts"
 
-/** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document, its id rows. */
+/** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document, its Bloom filter, its id rows. */
 const makeBlockWriter = (db: Database) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
@@ -20,6 +21,8 @@ const makeBlockWriter = (db: Database) => {
   )
   const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
+  const putBloom = db.query("INSERT OR REPLACE INTO block_blooms (block, bloom) VALUES (?, ?)")
+  const dropBloom = db.query("DELETE FROM block_blooms WHERE block = ?")
   const dropAttributes = db.query("DELETE FROM block_attributes WHERE block = ?")
   const dropTerms = db.query("DELETE FROM block_terms WHERE rowid = ?")
   const dropData = db.query("DELETE FROM block_data WHERE block = ?")
@@ -33,6 +36,7 @@ const makeBlockWriter = (db: Database) => {
       correlation_id?.ends ?? null, correlation_id?.text ?? null)
     for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)
     insertTerms.run(block, b.terms)
+    putBloom.run(block, b.refBloom)
     ids.add(block, spans)
   }
 
@@ -57,6 +61,7 @@ const makeBlockWriter = (db: Database) => {
     },
     drop(block: number) {
       ids.forget(block)
+      dropBloom.run(block)
       dropAttributes.run(block)
       dropTerms.run(block)
       dropData.run(block)
@@ -173,27 +178,45 @@ export const makeExpirer = (db: Database) => {
 
 /** What opening a database of an earlier layout leaves to do (the writer does it before its first write). */
 export const completeUpgrade = (db: Database) => {
-  indexBlockIds(db)
+  completeOldBlocks(db)
   moveLegacyRecords(db)
 }
 
 /**
- * Gives the blocks of a version 3 database their id rows (block-ids.ts), 1,000 blocks per
- * transaction in block order, so a stopped run resumes after the last block it did. Blocks
- * written since always have theirs, so on a current database this finds nothing to do.
+ * Gives the blocks of a version 3 database their id rows (block-ids.ts) and Bloom filters
+ * (block-bloom.ts), 1,000 blocks per transaction in block order, so a stopped run resumes after
+ * the last block it did. Blocks written since always have both, so on a current database this
+ * finds nothing to do.
  */
-const indexBlockIds = (db: Database) => {
+const completeOldBlocks = (db: Database) => {
   const ids = makeIdIndex(db)
-  const lastIndexed = db.query<{ block: number | null }, []>("SELECT max(block) AS block FROM block_ids")
-  const next = db.query<{ block: number; ids: string; id_ends: Uint8Array; count: number }, [number]>(
-    "SELECT block, ids, id_ends, count FROM block_data JOIN blocks USING (block) WHERE block > ? ORDER BY block LIMIT 1000"
+  const putBloom = db.query("INSERT INTO block_blooms (block, bloom) VALUES (?, ?)")
+  const lastDone = db.query<{ block: number | null }, []>("SELECT max(block) AS block FROM block_ids")
+  const next = db.query<OldBlockRow, [number]>(
+    `SELECT block, count, ids, id_ends, trace_ids, trace_id_ends, correlation_ids, correlation_id_ends
+     FROM block_data JOIN blocks USING (block) WHERE block > ? ORDER BY block LIMIT 1000`
   )
+  const column = (text: string | null, ends: Uint8Array | null) => text === null || ends === null ? null : { text, ends }
   const step = db.transaction(() => {
-    const rows = next.all(lastIndexed.get()!.block ?? 0)
-    for (const row of rows) ids.add(row.block, idSpans({ text: row.ids, ends: row.id_ends }, row.count))
+    const rows = next.all(lastDone.get()!.block ?? 0)
+    for (const row of rows) {
+      putBloom.run(row.block, refBloom({ trace_id: column(row.trace_ids, row.trace_id_ends), correlation_id: column(row.correlation_ids, row.correlation_id_ends) }, row.count))
+      ids.add(row.block, idSpans({ text: row.ids, ends: row.id_ends }, row.count))
+    }
     return rows.length
   })
   while (step() > 0) { /* next 1,000 */ }
+}
+
+interface OldBlockRow {
+  block: number
+  count: number
+  ids: string
+  id_ends: Uint8Array
+  trace_ids: string | null
+  trace_id_ends: Uint8Array | null
+  correlation_ids: string | null
+  correlation_id_ends: Uint8Array | null
 }
 
 /**

@@ -117,7 +117,9 @@ const V3 = [
 
 /**
  * Version 4: records are found by id through rows per block and id bucket (block-ids.ts)
- * instead of a row per record; indexBlockIds fills them in for the blocks of version 3.
+ * instead of a row per record, and trace and correlation ids through a Bloom filter per block
+ * (block-bloom.ts) instead of full-text tokens; completeOldBlocks (block-write.ts) fills both
+ * in for the blocks of version 3.
  */
 const V4 = [
   "DROP TABLE record_ids",
@@ -128,7 +130,8 @@ const V4 = [
     max_id TEXT NOT NULL,
     PRIMARY KEY (bucket, block)
   ) WITHOUT ROWID`,
-  "CREATE INDEX block_ids_block ON block_ids(block)"
+  "CREATE INDEX block_ids_block ON block_ids(block)",
+  "CREATE TABLE block_blooms (block INTEGER PRIMARY KEY, bloom BLOB NOT NULL)"
 ]
 
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */

@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Layer, Queue, Stream } from "effect"
+import { Deferred, Duration, Effect, FiberId, Layer, Queue, Stream } from "effect"
 import { PipelineClosed, PipelineSaturated, type IngestError } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { LogBus, partitionOf, type Delivery } from "../../ports/log-bus.ts"
@@ -28,34 +28,41 @@ export const makeMemoryBus = (config: MemoryBusConfig) =>
     )
     const retryAfterSeconds = Math.max(1, Math.ceil(Duration.toSeconds(config.enqueueTimeout)))
 
-    const publishToPartition = (partition: number, records: ReadonlyArray<LogRecord>) =>
-      Effect.gen(function*() {
-        const committed = yield* Deferred.make<void, IngestError>()
-        const delivery: Delivery = {
-          records,
-          ack: Deferred.succeed(committed, undefined),
-          reject: (error) => Deferred.fail(committed, error)
-        }
-        const queue = queues[partition]!
-        if (yield* Queue.isShutdown(queue)) return yield* new PipelineClosed()
-        yield* Queue.offer(queue, delivery).pipe(
-          Effect.timeoutFail({ duration: config.enqueueTimeout, onTimeout: () => new PipelineSaturated({ retryAfterSeconds }) })
-        )
-        yield* Deferred.await(committed).pipe(
-          Effect.timeoutFail({ duration: config.commitTimeout, onTimeout: () => new PipelineSaturated({ retryAfterSeconds }) })
-        )
-      })
+    const saturated = () => new PipelineSaturated({ retryAfterSeconds })
+
+    /** Waits (bounded) for room in partitions that were full; a shut-down partition fails at once. */
+    const enqueue = (waiting: ReadonlyArray<readonly [Queue.Queue<Delivery>, Delivery]>) =>
+      Effect.forEach(waiting, ([queue, delivery]) =>
+        Queue.isShutdown(queue).pipe(Effect.flatMap((down) => down ? new PipelineClosed() : Queue.offer(queue, delivery))), { discard: true }).pipe(
+        Effect.timeoutFail({ duration: config.enqueueTimeout, onTimeout: saturated })
+      )
 
     const publish = (records: ReadonlyArray<LogRecord>): Effect.Effect<void, IngestError> => {
       if (records.length === 0) return Effect.void
-      const byPartition = new Map<number, LogRecord[]>()
-      for (const record of records) {
-        const p = partitionOf(record.service, config.partitions)
-        let group = byPartition.get(p)
-        if (!group) byPartition.set(p, group = [])
-        group.push(record)
-      }
-      return Effect.forEach(byPartition, ([p, group]) => publishToPartition(p, group), { concurrency: "unbounded", discard: true })
+      return Effect.suspend(() => {
+        const byPartition = new Map<number, LogRecord[]>()
+        for (const record of records) {
+          const p = partitionOf(record.service, config.partitions)
+          let group = byPartition.get(p)
+          if (!group) byPartition.set(p, group = [])
+          group.push(record)
+        }
+        // Per request, not per partition: one timer for the commit, and one for room only when
+        // a partition is full. Most deliveries find room and are queued at once.
+        const commits: Array<Deferred.Deferred<void, IngestError>> = []
+        const waiting: Array<readonly [Queue.Queue<Delivery>, Delivery]> = []
+        for (const [p, group] of byPartition) {
+          const committed = Deferred.unsafeMake<void, IngestError>(FiberId.none)
+          const delivery: Delivery = { records: group, ack: Deferred.succeed(committed, undefined), reject: (error) => Deferred.fail(committed, error) }
+          commits.push(committed)
+          if (!Queue.unsafeOffer(queues[p]!, delivery)) waiting.push([queues[p]!, delivery])
+        }
+        return (waiting.length === 0 ? Effect.void : enqueue(waiting)).pipe(
+          Effect.andThen(Effect.forEach(commits, Deferred.await, { discard: true }).pipe(
+            Effect.timeoutFail({ duration: config.commitTimeout, onTimeout: saturated })
+          ))
+        )
+      })
     }
 
     return LogBus.of({

@@ -10,16 +10,13 @@ export const byTime = (records: ReadonlyArray<LogRecord>): ReadonlyArray<LogReco
 }
 
 /**
- * A batch as the columns of its blocks, built on the main thread: each id once, one service
- * per block, in time order (stable: arrival order among equal times), at most BLOCK_CAPACITY
- * records each.
+ * A batch as the columns of its blocks, built on the main thread: one service per block, in
+ * time order (stable: arrival order among equal times), at most BLOCK_CAPACITY records each.
+ * Repeated ids are left to the writer, which has the time to look for them.
  */
 export const batchColumns = (batch: ReadonlyArray<LogRecord>): BlockColumns[] => {
-  const seen = new Set<string>()
   const byService = new Map<string, LogRecord[]>()
   for (const r of batch) {
-    if (seen.has(r.id)) continue
-    seen.add(r.id)
     let group = byService.get(r.service)
     if (!group) byService.set(r.service, group = [])
     group.push(r)

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import type { ExpiryRule } from "../../ports/log-store.ts"
 import {
-  contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, textAt, type BlockColumns, type EncodedBlock
+  contentOf, decodeText, encodeBlock, encodeColumns, indexBlock, recordAt, textAt, type BlockColumns, type EncodedBlock
 } from "./block-codec.ts"
 import { batchColumns, byTime } from "./block-batch.ts"
 import { refBloom } from "./block-bloom.ts"
@@ -72,7 +72,7 @@ const makeBlockWriter = (db: Database) => {
 
 /**
  * Writes one batch's blocks in one transaction. Records whose id is stored already
- * (redelivery) are left out, and the rollups count what was written.
+ * (redelivery) or came earlier in the batch are left out, and the rollups count what was written.
  */
 export const makeBatchWriter = (db: Database) => {
   const blocks = makeBlockWriter(db)
@@ -81,32 +81,37 @@ export const makeBatchWriter = (db: Database) => {
   // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
   let largestId = db.query<{ id: string | null }, []>("SELECT max(max_id) AS id FROM block_ids").get()!.id ?? ""
 
-  /** The block without the records stored already; undefined when none is left. */
-  const withoutStored = (block: BlockColumns): BlockColumns | undefined => {
-    const content = contentOf(block)
+  /**
+   * The block without the records to leave out: those whose id came earlier in the batch
+   * (`seen`, which it adds its own to) or is stored already. Undefined when none is left.
+   */
+  const withoutRepeats = (block: BlockColumns, seen: Set<string>): BlockColumns | undefined => {
+    const ids = decodeText(block.ids.text, block.ids.ends)
+    const fresh: number[] = []
     const older: string[] = []
     for (let i = 0; i < block.count; i++) {
-      const id = textAt(content.ids, i)
+      const id = textAt(ids, i)
+      if (seen.has(id)) continue
+      seen.add(id)
+      fresh.push(i)
       if (id <= largestId) older.push(id)
     }
-    const stored = blocks.ids.stored(older)
-    if (stored.size === 0) return block
-    const keep: LogRecord[] = []
-    for (let i = 0; i < block.count; i++) if (!stored.has(textAt(content.ids, i))) keep.push(recordAt(content, i))
-    return keep.length === 0 ? undefined : encodeColumns(keep)
+    const stored = older.length === 0 ? undefined : blocks.ids.stored(older)
+    const keep = stored?.size ? fresh.filter((i) => !stored.has(textAt(ids, i))) : fresh
+    if (keep.length === block.count) return block
+    if (keep.length === 0) return undefined
+    const content = contentOf(block)
+    return encodeColumns(keep.map((i) => recordAt(content, i)))
   }
 
   const write = db.transaction((batch: ReadonlyArray<BlockColumns>): string => {
     const written: BlockColumns[] = []
+    const seen = new Set<string>()
     let largest = largestId
     for (const columns of batch) {
-      let spans = idSpans(columns.ids, columns.count)
-      let block: BlockColumns | undefined = columns
-      if (spans.some((s) => s.min <= largestId)) {
-        block = withoutStored(columns)
-        if (block === undefined) continue
-        if (block !== columns) spans = idSpans(block.ids, block.count)
-      }
+      const block = withoutRepeats(columns, seen)
+      if (block === undefined) continue
+      const spans = idSpans(block.ids, block.count)
       blocks.insert(indexBlock(block), spans)
       for (const s of spans) if (s.max > largest) largest = s.max
       written.push(block)

@@ -81,41 +81,46 @@ export const makeBatchWriter = (db: Database) => {
   // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
   let largestId = db.query<{ id: string | null }, []>("SELECT max(max_id) AS id FROM block_ids").get()!.id ?? ""
 
-  /**
-   * The block without the records to leave out: those whose id came earlier in the batch
-   * (`seen`, which it adds its own to) or is stored already. Undefined when none is left.
-   */
-  const withoutRepeats = (block: BlockColumns, seen: Set<string>): BlockColumns | undefined => {
+  /** The rows of a block whose id did not come earlier in the batch (`seen`, which takes its ids), and those of them that may be stored. */
+  const firstOccurrences = (block: BlockColumns, seen: Set<string>) => {
     const ids = decodeText(block.ids.text, block.ids.ends)
-    const fresh: number[] = []
+    const rows: number[] = []
     const older: string[] = []
     for (let i = 0; i < block.count; i++) {
       const id = textAt(ids, i)
       if (seen.has(id)) continue
       seen.add(id)
-      fresh.push(i)
+      rows.push(i)
       if (id <= largestId) older.push(id)
     }
-    const stored = older.length === 0 ? undefined : blocks.ids.stored(older)
-    const keep = stored?.size ? fresh.filter((i) => !stored.has(textAt(ids, i))) : fresh
-    if (keep.length === block.count) return block
-    if (keep.length === 0) return undefined
+    return { ids, rows, older }
+  }
+
+  /** The block with only the given rows; undefined when none is left. */
+  const only = (block: BlockColumns, rows: ReadonlyArray<number>): BlockColumns | undefined => {
+    if (rows.length === block.count) return block
+    if (rows.length === 0) return undefined
     const content = contentOf(block)
-    return encodeColumns(keep.map((i) => recordAt(content, i)))
+    return encodeColumns(rows.map((i) => recordAt(content, i)))
   }
 
   const write = db.transaction((batch: ReadonlyArray<BlockColumns>): string => {
-    const written: BlockColumns[] = []
     const seen = new Set<string>()
+    const firsts = batch.map((block) => firstOccurrences(block, seen))
+    // One look-up for the whole batch: its blocks' ids overlap the same recent blocks.
+    const older = firsts.flatMap((f) => f.older)
+    const stored = older.length === 0 ? undefined : blocks.ids.stored(older)
+    const written: BlockColumns[] = []
     let largest = largestId
-    for (const columns of batch) {
-      const block = withoutRepeats(columns, seen)
-      if (block === undefined) continue
+    batch.forEach((columns, b) => {
+      const { ids, rows } = firsts[b]!
+      const block = only(columns, stored?.size ? rows.filter((i) => !stored.has(textAt(ids, i))) : rows)
+      if (block === undefined) return
       const spans = idSpans(block.ids, block.count)
       blocks.insert(indexBlock(block), spans)
       for (const s of spans) if (s.max > largest) largest = s.max
       written.push(block)
-    }
+    })
     addRollups(written)
     return largest
   })

@@ -207,7 +207,7 @@ export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: Arr
   }
 }
 
-/** Adds what searching needs to a block's columns: the folded search text and the full-text document. */
+/** Adds what searching needs to a block's columns: the folded search text, the full-text document, the Bloom filter of its ids. */
 export const indexBlock = (block: BlockColumns): EncodedBlock => {
   const { text } = block.messages
   const ends = u32(block.messages.ends)

@@ -131,6 +131,9 @@ export const decodeText = (text: string, ends: Uint8Array): TextValues => ({ tex
 
 export const textAt = ({ text, ends }: TextValues, i: number): string => text.slice(i === 0 ? 0 : ends[i - 1], ends[i])
 
+/** Every value of a text column, in order. */
+export const allText = (values: TextValues): string[] => Array.from({ length: values.ends.length }, (_, i) => textAt(values, i))
+
 const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | undefined>): EncodedAttribute => {
   if (column.every((v) => v === undefined || typeof v === "number")) {
     return { key, numbers: bytesOf(Float64Array.from(column, (v) => v ?? Number.NaN)), dictionary: null, indexes: null }

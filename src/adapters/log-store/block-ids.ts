@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite"
-import { decodeText, textAt, type TextColumn } from "./block-codec.ts"
+import { allText, decodeText } from "./block-codec.ts"
 
 /**
  * Finding records by id without an index entry per record. Ids are ULIDs, which begin with
@@ -18,12 +18,10 @@ export interface IdSpan {
 }
 
 /** The buckets a block's ids fall in, with the smallest and largest id in each. */
-export const idSpans = (ids: TextColumn, count: number): IdSpan[] => {
-  const values = decodeText(ids.text, ids.ends)
+export const idSpans = (ids: ReadonlyArray<string>): IdSpan[] => {
   const spans = new Map<string, IdSpan>()
   let span: IdSpan | undefined
-  for (let i = 0; i < count; i++) {
-    const id = textAt(values, i)
+  for (const id of ids) {
     if (span === undefined || !id.startsWith(span.bucket)) {
       const bucket = bucketOf(id)
       span = spans.get(bucket)
@@ -47,9 +45,7 @@ export const makeIdLookup = (db: Database) => {
 export const makeIdIndex = (db: Database) => {
   const insert = db.query("INSERT INTO block_ids (bucket, block, min_id, max_id) VALUES (?, ?, ?, ?)")
   const forget = db.query("DELETE FROM block_ids WHERE block = ?")
-  const idsOf = db.query<{ ids: string; id_ends: Uint8Array; count: number }, [number]>(
-    "SELECT ids, id_ends, count FROM block_data JOIN blocks USING (block) WHERE block = ?"
-  )
+  const idsOf = db.query<{ ids: string; id_ends: Uint8Array }, [number]>("SELECT ids, id_ends FROM block_data WHERE block = ?")
   const blocksHolding = makeIdLookup(db)
 
   return {
@@ -74,8 +70,7 @@ export const makeIdIndex = (db: Database) => {
           let held = blockIds.get(block)
           if (!held) {
             const row = idsOf.get(block)
-            const values = row && decodeText(row.ids, row.id_ends)
-            held = new Set(values ? Array.from({ length: row.count }, (_, i) => textAt(values, i)) : [])
+            held = new Set(row ? allText(decodeText(row.ids, row.id_ends)) : [])
             blockIds.set(block, held)
           }
           for (const id of group) if (held.has(id)) found.add(id)

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite"
 import { matchingRows, type LeafMatcher } from "../../domain/text-match.ts"
 import {
-  decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
+  allText, decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
   type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
 } from "./block-codec.ts"
 import { makeIdLookup } from "./block-ids.ts"
@@ -65,8 +65,7 @@ export class LoadedBlock {
   }
 
   ids(): ReadonlyArray<string> {
-    const ids = this.rows().ids
-    return Array.from({ length: this.count }, (_, i) => textAt(ids, i))
+    return allText(this.rows().ids)
   }
 
   /** A trace, span or correlation id column: record i's value, undefined where absent. */

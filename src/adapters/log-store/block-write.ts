@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../domain/log-record.ts"
 import type { ExpiryRule } from "../../ports/log-store.ts"
 import {
-  contentOf, decodeText, encodeBlock, encodeColumns, indexBlock, recordAt, textAt, type BlockColumns, type EncodedBlock
+  allText, contentOf, decodeText, encodeBlock, encodeColumns, indexBlock, recordAt, type BlockColumns, type EncodedBlock
 } from "./block-codec.ts"
 import { batchColumns, byTime } from "./block-batch.ts"
 import { refBloom } from "./block-bloom.ts"
@@ -46,7 +46,7 @@ const makeBlockWriter = (db: Database) => {
      * A new block. Its records are ordered by time (arrival order among equal times), which
      * lets a search read only the newest part of a block.
      */
-    insert(b: EncodedBlock, spans: ReadonlyArray<IdSpan> = idSpans(b.ids, b.count)) {
+    insert(b: EncodedBlock, spans: ReadonlyArray<IdSpan> = idSpans(allText(decodeText(b.ids.text, b.ids.ends)))) {
       const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts).lastInsertRowid)
       putParts(block, b, spans)
     },
@@ -57,7 +57,7 @@ const makeBlockWriter = (db: Database) => {
       dropAttributes.run(block)
       dropTerms.run(block)
       ids.forget(block)
-      putParts(block, b, idSpans(b.ids, b.count))
+      putParts(block, b, idSpans(records.map((r) => r.id)))
     },
     drop(block: number) {
       ids.forget(block)
@@ -81,13 +81,13 @@ export const makeBatchWriter = (db: Database) => {
   // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
   let largestId = db.query<{ id: string | null }, []>("SELECT max(max_id) AS id FROM block_ids").get()!.id ?? ""
 
-  /** The rows of a block whose id did not come earlier in the batch (`seen`, which takes its ids), and those of them that may be stored. */
+  /** A block's ids, the rows whose id did not come earlier in the batch (`seen`, which takes its ids), and those of them that may be stored. */
   const firstOccurrences = (block: BlockColumns, seen: Set<string>) => {
-    const ids = decodeText(block.ids.text, block.ids.ends)
+    const ids = allText(decodeText(block.ids.text, block.ids.ends))
     const rows: number[] = []
     const older: string[] = []
-    for (let i = 0; i < block.count; i++) {
-      const id = textAt(ids, i)
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!
       if (seen.has(id)) continue
       seen.add(id)
       rows.push(i)
@@ -114,9 +114,10 @@ export const makeBatchWriter = (db: Database) => {
     let largest = largestId
     batch.forEach((columns, b) => {
       const { ids, rows } = firsts[b]!
-      const block = only(columns, stored?.size ? rows.filter((i) => !stored.has(textAt(ids, i))) : rows)
+      const kept = stored?.size ? rows.filter((i) => !stored.has(ids[i]!)) : rows
+      const block = only(columns, kept)
       if (block === undefined) return
-      const spans = idSpans(block.ids, block.count)
+      const spans = idSpans(kept.map((i) => ids[i]!))
       blocks.insert(indexBlock(block), spans)
       for (const s of spans) if (s.max > largest) largest = s.max
       written.push(block)
@@ -211,7 +212,7 @@ const completeOldBlocks = (db: Database) => {
     const rows = next.all(lastDone.get()!.block ?? 0)
     for (const row of rows) {
       putBloom.run(row.block, refBloom({ trace_id: column(row.trace_ids, row.trace_id_ends), correlation_id: column(row.correlation_ids, row.correlation_id_ends) }, row.count))
-      ids.add(row.block, idSpans({ text: row.ids, ends: row.id_ends }, row.count))
+      ids.add(row.block, idSpans(allText(decodeText(row.ids, row.id_ends))))
     }
     return rows.length
   })

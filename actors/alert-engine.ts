@@ -1,11 +1,11 @@
 import { hostname } from "node:os"
 import { Clock, Context, Duration, Effect, FiberMap, Layer, Queue, Schedule } from "effect"
 import { type EvaluationSettings, evaluateRule } from "../src/alerting/evaluate.ts"
-import { LeaderLease } from "../src/alerting/leader-lease.ts"
-import type { AlertRule } from "../src/alerting/rule.ts"
+import { LeaderLease } from "../src/adapters/meta-store/leader-lease.ts"
+import type { AlertRule } from "../src/domain/alert-rule.ts"
 import { AlertRules } from "../src/alerting/rules.ts"
 import { randomHex } from "../src/telemetry/request-context.ts"
-import { spawn } from "./actor.ts"
+import { spawn } from "./kit/actor.ts"
 
 /**
  * The alert engine: an actor that keeps one evaluator actor running per active rule. On each

@@ -3,7 +3,7 @@ import { StoreUnavailable } from "../src/domain/errors.ts"
 import type { LogRecord } from "../src/domain/log-record.ts"
 import type { Delivery } from "../src/ports/log-bus.ts"
 import { LogStore } from "../src/ports/log-store.ts"
-import { spawn, type Actor } from "./actor.ts"
+import { spawn, type Actor } from "./kit/actor.ts"
 
 /**
  * Batching indexer: collects deliveries until `batchSize` records or `flushInterval` since the

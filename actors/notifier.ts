@@ -2,10 +2,10 @@ import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
 import { type Sender, makeSenders } from "../src/alerting/channels.ts"
 import { NotificationLog } from "../src/alerting/notification-log.ts"
 import type { Notification } from "../src/alerting/notification.ts"
-import type { Channel } from "../src/alerting/rule.ts"
+import type { Channel } from "../src/domain/alert-rule.ts"
 import type { Config } from "../src/config.ts"
 import { Telemetry } from "../src/telemetry/prometheus.ts"
-import { spawn } from "./actor.ts"
+import { spawn } from "./kit/actor.ts"
 
 /**
  * One notifier actor per channel. Evaluators hand it notifications without ever waiting: its

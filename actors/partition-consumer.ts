@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { Delivery, PartitionAssignment } from "../src/ports/log-bus.ts"
-import { spawn, type Actor } from "./actor.ts"
+import { spawn, type Actor } from "./kit/actor.ts"
 
 /**
  * Partition consumer: one per partition assigned to this process. Its mailbox is the

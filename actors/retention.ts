@@ -1,7 +1,7 @@
 import { Clock, Context, type Duration, Effect, Layer, Queue, Schedule } from "effect"
 import { type ExpiryRule, LogStore } from "../src/ports/log-store.ts"
 import { Retention } from "../src/retention/settings.ts"
-import { spawn } from "./actor.ts"
+import { spawn } from "./kit/actor.ts"
 
 /**
  * Retention: on every tick (a timer, or a settings change) deletes the logs older than their

@@ -1,6 +1,6 @@
 import { Effect, Queue, type Scope } from "effect"
 import type { LogRecord } from "../src/domain/log-record.ts"
-import { spawn, type Actor } from "./actor.ts"
+import { spawn, type Actor } from "./kit/actor.ts"
 
 /**
  * Tail hub: receives every committed batch and hands each live-tail subscriber the records it

@@ -1,5 +1,5 @@
 import { Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, Stream } from "effect"
-import type { Actor } from "../actors/actor.ts"
+import type { Actor } from "../actors/kit/actor.ts"
 import { FlushHistory, makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
 import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Database } from "bun:sqlite"
-import { dialectOf, migrate, openMetaSql, redactUrl } from "../src/adapters/meta-store/database.ts"
+import { dialectOf, migrate, openMetaSql, redactUrl } from "../src/adapters/meta-store/sql-database.ts"
 import { MIGRATIONS } from "../src/adapters/meta-store/migrations.ts"
 import { ConfigError, loadConfig } from "../src/config.ts"
 

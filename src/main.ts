@@ -1,13 +1,13 @@
 #!/usr/bin/env bun
 import { Cause, Effect, Exit, Fiber, Layer } from "effect"
-import { MetaDatabaseLive, redactUrl } from "./adapters/meta-store/database.ts"
+import { MetaDatabaseLive, redactUrl } from "./adapters/meta-store/sql-database.ts"
 import { MIGRATIONS } from "./adapters/meta-store/migrations.ts"
 import { loggingLayer, roleLayer } from "./app-layer.ts"
 import { ConfigError, loadConfig } from "./config.ts"
 import { runGeneratorCli } from "./generator/cli.ts"
 import { writeLogLine as log } from "./telemetry/log-line.ts"
 import type { Role } from "../pipelines/topology.ts"
-import { isServerRole, SERVER_ROLES } from "./roles.ts"
+import { isServerRole, SERVER_ROLES } from "../pipelines/roles.ts"
 
 /**
  * `bun run src/main.ts <role>`: `all` (default) runs the whole system in this process; `api`

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util"
-import { decodeIngestBody } from "../../src/domain/ingest-body.ts"
+import { decodeIngestBody } from "../../src/ingest/native/decode.ts"
 import { ndjsonBodies } from "./ndjson-bodies.ts"
 import { fmt, percentile } from "./stats.ts"
 

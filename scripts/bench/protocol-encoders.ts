@@ -1,7 +1,7 @@
 import type { GeneratedLog } from "../../src/generator/synthesis.ts"
 import { compressSync } from "snappy"
-import { lokiPushRequestType } from "../../src/ingest/loki-protobuf.ts"
-import { otlpRequestType } from "../../src/ingest/otlp.ts"
+import { lokiPushRequestType } from "../../src/ingest/loki/protobuf.ts"
+import { otlpRequestType } from "../../src/ingest/otlp/decode.ts"
 
 /**
  * The same synthetic records in each ingest protocol's wire format, for `bun run bench ingest

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable, UniqueViolation } from "../adapters/meta-store/database.ts"
+import { MetaDatabase, type MetaStoreUnavailable, UniqueViolation } from "../adapters/meta-store/sql-database.ts"
 import { ulid } from "../domain/ulid.ts"
 import { publicUser, type User, type UserWithSecrets } from "./user.ts"
 

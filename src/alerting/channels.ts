@@ -1,7 +1,7 @@
 import nodemailer from "nodemailer"
 import type { Config } from "../config.ts"
 import { writeLogLine } from "../telemetry/log-line.ts"
-import type { Channel } from "./rule.ts"
+import type { Channel } from "../domain/alert-rule.ts"
 import { emailMessage, headline, type Notification, signature, slackMessage, webhookPayload } from "./notification.ts"
 import { parseAllowList, refusedTarget } from "./ssrf-guard.ts"
 

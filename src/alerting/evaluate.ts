@@ -6,7 +6,7 @@ import { LogStore } from "../ports/log-store.ts"
 import { Telemetry } from "../telemetry/prometheus.ts"
 import { NotificationLog } from "./notification-log.ts"
 import type { NotificationEvent } from "./notification.ts"
-import { type AlertRuleWithSecret, conditionHolds, isSnoozed, type TriggeredAlert } from "./rule.ts"
+import { type AlertRuleWithSecret, conditionHolds, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
 import { AlertRules } from "./rules.ts"
 import { type Observation, TriggeredAlerts } from "./triggered.ts"
 

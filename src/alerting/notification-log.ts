@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/database.ts"
+import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
 import { ulid } from "../domain/ulid.ts"
 
 /** Every delivery attempt of every notification, so a user can see why one did not arrive. */

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto"
-import { type AlertRuleWithSecret, CONDITION_SYMBOLS, type TriggeredAlert } from "./rule.ts"
+import { type AlertRuleWithSecret, CONDITION_SYMBOLS, type TriggeredAlert } from "../domain/alert-rule.ts"
 
 /**
  * What a notification says, whatever the channel: an alert started firing, is still firing

@@ -3,7 +3,7 @@ import { z } from "zod"
 import { InvalidInput } from "../domain/errors.ts"
 import { parseLevel } from "../domain/level.ts"
 import { textQueryParam } from "../domain/query-input.ts"
-import { type AlertRule, type Channel, CHANNELS, CONDITIONS } from "./rule.ts"
+import { type AlertRule, type Channel, CHANNELS, CONDITIONS } from "../domain/alert-rule.ts"
 import { refusedTarget, type WebhookAllowList } from "./ssrf-guard.ts"
 
 /**

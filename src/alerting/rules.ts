@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/database.ts"
+import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
 import { ulid } from "../domain/ulid.ts"
-import type { AlertRuleWithSecret } from "./rule.ts"
+import type { AlertRuleWithSecret } from "../domain/alert-rule.ts"
 import type { ValidRule } from "./rule-input.ts"
 
 /** The alert_rules table. Lists and objects are stored as JSON text, booleans normalised across engines. */

@@ -1,9 +1,9 @@
 import type { SQL } from "bun"
 import { Context, Data, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/database.ts"
+import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
 import { NotFound } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
-import type { AlertRule, AlertStatus, TriggeredAlert } from "./rule.ts"
+import type { AlertRule, AlertStatus, TriggeredAlert } from "../domain/alert-rule.ts"
 
 /** The triggered_alerts table and its transitions; each transition is one conditional UPDATE, so concurrent changes cannot both win. */
 

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { ActorRegistry, actorSummary } from "../../actors/stats.ts"
+import { ActorRegistry, actorSummary } from "../../actors/kit/stats.ts"
 import { Pipeline } from "../../pipelines/build.ts"
 import { isError } from "../domain/fingerprint.ts"
 import { LEVELS, type Level } from "../domain/log-record.ts"

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/database.ts"
+import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
 import type { Config } from "../config.ts"
 
 /**

@@ -1,6 +1,6 @@
 import { Context, Layer } from "effect"
 import { Counter, Gauge, Histogram, Registry } from "prom-client"
-import type { ActorRegistry } from "../../actors/stats.ts"
+import type { ActorRegistry } from "../../actors/kit/stats.ts"
 
 /**
  * Every Prometheus metric LogFlow exports, defined once. The seed's names and labels are kept;

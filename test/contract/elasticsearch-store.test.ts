@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Client, HttpConnection } from "@elastic/elasticsearch"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
-import { ElasticsearchStoreLive } from "../../src/adapters/log-store/elasticsearch.ts"
+import { ElasticsearchStoreLive } from "../../src/adapters/log-store/document/elasticsearch.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
 import { useEngine } from "../support/engines.ts"

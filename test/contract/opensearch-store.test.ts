@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Client } from "@opensearch-project/opensearch"
 import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
-import { OpenSearchStoreLive } from "../../src/adapters/log-store/opensearch.ts"
+import { OpenSearchStoreLive } from "../../src/adapters/log-store/document/opensearch.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
 import { useEngine } from "../support/engines.ts"

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { parse } from "yaml"
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config.ts"
-import { SERVER_ROLES } from "../../src/roles.ts"
+import { SERVER_ROLES } from "../../pipelines/roles.ts"
 
 /**
  * No Docker engine runs here, so the Compose stack is checked by reading it: every service,

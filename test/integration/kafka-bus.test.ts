@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
 import { Chunk, Context, Effect, Exit, Fiber, Layer, Queue, Scope, Stream } from "effect"
 import { Kafka, logLevel } from "kafkajs"
-import { KafkaBusLive, type KafkaBusConfig } from "../../src/adapters/log-bus/kafka.ts"
+import { KafkaBusLive, type KafkaBusConfig } from "../../src/adapters/log-bus/kafka/bus.ts"
 import { LogBus, type PartitionAssignment } from "../../src/ports/log-bus.ts"
 import { useEngine } from "../support/engines.ts"
 import { makeRecord } from "../support/records.ts"

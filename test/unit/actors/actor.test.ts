@@ -1,6 +1,6 @@
 import { describe, expect } from "bun:test"
 import { Deferred, type Duration, Effect, Exit, Fiber, Queue, Ref, Scope, TestClock } from "effect"
-import { handleEach, spawn } from "../../../actors/actor.ts"
+import { handleEach, spawn } from "../../../actors/kit/actor.ts"
 import { effectTest, waitUntil } from "../../support/effect.ts"
 
 describe("actor kit", () => {

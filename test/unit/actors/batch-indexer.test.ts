@@ -1,6 +1,6 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Exit, Scope, TestClock } from "effect"
-import { spawn } from "../../../actors/actor.ts"
+import { spawn } from "../../../actors/kit/actor.ts"
 import { makeBatchIndexer } from "../../../actors/batch-indexer.ts"
 import type { IngestError } from "../../../src/domain/errors.ts"
 import type { LogRecord } from "../../../src/domain/log-record.ts"

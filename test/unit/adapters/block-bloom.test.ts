@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { bloomMayHold, refBloom } from "../../../src/adapters/log-store/block-bloom.ts"
-import { encodeColumns } from "../../../src/adapters/log-store/block-codec.ts"
+import { bloomMayHold, refBloom } from "../../../src/adapters/log-store/sqlite/block-bloom.ts"
+import { encodeColumns } from "../../../src/adapters/log-store/sqlite/block-codec.ts"
 import { makeRecord } from "../../support/records.ts"
 
 describe("block Bloom filter of trace and correlation ids", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { PartitionOffsets } from "../../../src/adapters/log-bus/kafka-offsets.ts"
-import { decodeRecord, encodeRecord } from "../../../src/adapters/log-bus/kafka-records.ts"
+import { PartitionOffsets } from "../../../src/adapters/log-bus/kafka/offsets.ts"
+import { decodeRecord, encodeRecord } from "../../../src/adapters/log-bus/kafka/records.ts"
 import { makeRecord } from "../../support/records.ts"
 
 describe("Kafka offsets of one partition", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
-import { decodeIngestBody, MalformedBody } from "../../../src/domain/ingest-body.ts"
+import { decodeIngestBody, MalformedBody } from "../../../src/ingest/native/decode.ts"
 import { parseTextQuery, QuerySyntaxError, type TextQuery } from "../../../src/domain/text-query.ts"
 
 /** Property tests: whatever arrives, the parsers answer with a result or their own error, quickly. */

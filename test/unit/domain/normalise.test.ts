@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { decodeIngestBody, MalformedBody } from "../../../src/domain/ingest-body.ts"
+import { decodeIngestBody, MalformedBody } from "../../../src/ingest/native/decode.ts"
 import { parseLevel } from "../../../src/domain/level.ts"
 import { LEVELS } from "../../../src/domain/log-record.ts"
 import { normalise, parseTimestamp } from "../../../src/domain/normalise.ts"

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { loadConfig } from "../../../src/config.ts"
-import { bulkFieldMap, decodeBulk } from "../../../src/ingest/es-bulk.ts"
+import { bulkFieldMap, decodeBulk } from "../../../src/ingest/es-bulk/decode.ts"
 
 const NOW = Date.parse("2026-11-30T12:00:00Z")
 const body = (...lines: ReadonlyArray<unknown>) => lines.map((l) => JSON.stringify(l)).join("\n") + "\n"

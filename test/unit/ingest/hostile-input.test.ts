@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { loadConfig } from "../../../src/config.ts"
-import { bulkFieldMap, decodeBulk, MalformedBulk } from "../../../src/ingest/es-bulk.ts"
-import { MalformedLoki, lokiToRecords } from "../../../src/ingest/loki.ts"
-import { decodeOtlpProtobuf, MalformedOtlp, otlpToRecords } from "../../../src/ingest/otlp.ts"
-import { parseSyslog, SyslogFramer } from "../../../src/ingest/syslog.ts"
+import { bulkFieldMap, decodeBulk, MalformedBulk } from "../../../src/ingest/es-bulk/decode.ts"
+import { MalformedLoki, lokiToRecords } from "../../../src/ingest/loki/decode.ts"
+import { decodeOtlpProtobuf, MalformedOtlp, otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
+import { parseSyslog, SyslogFramer } from "../../../src/ingest/syslog/parse.ts"
 
 /** Property tests: whatever a shipper (or an attacker posing as one) sends, each decoder answers with records or its own error. */
 

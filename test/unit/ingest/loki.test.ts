@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { parseLabelSet } from "../../../src/ingest/loki-protobuf.ts"
-import { lokiToRecords } from "../../../src/ingest/loki.ts"
+import { parseLabelSet } from "../../../src/ingest/loki/protobuf.ts"
+import { lokiToRecords } from "../../../src/ingest/loki/decode.ts"
 
 const NOW = Date.parse("2026-11-30T12:00:00Z")
 

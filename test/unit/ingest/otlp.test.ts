@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { otlpToRecords } from "../../../src/ingest/otlp.ts"
+import { otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
 
 const NOW = Date.parse("2026-11-30T12:00:00Z")
 const request = (logRecords: ReadonlyArray<unknown>, resource: ReadonlyArray<unknown> = [{ key: "service.name", value: { stringValue: "svc" } }]) =>

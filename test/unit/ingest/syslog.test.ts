@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { parseSyslog, SyslogFramer } from "../../../src/ingest/syslog.ts"
+import { parseSyslog, SyslogFramer } from "../../../src/ingest/syslog/parse.ts"
 
 const NOW = Date.parse("2026-11-30T12:00:00Z")
 

@@ -1,0 +1,134 @@
+import { Duration, Effect, Layer, Scope, Stream } from "effect"
+import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs"
+import { PipelineSaturated, type IngestError } from "../../../domain/errors.ts"
+import type { LogRecord } from "../../../domain/log-record.ts"
+import { LogBus } from "../../../ports/log-bus.ts"
+import { followTopic } from "./follower.ts"
+import { joinConsumerGroup } from "./group-member.ts"
+import { encodeRecord } from "./records.ts"
+
+/**
+ * The LogBus on Kafka (kafkajs). Publishing sends to topic `logs` keyed by service (so one
+ * service's records stay in order on one partition) with acks=all on an idempotent producer,
+ * and completes once the brokers have them. Consuming (worker roles) joins the consumer group
+ * (kafka-group-member.ts); live tail in processes that do not index follows the topic
+ * (kafka-follower.ts). The topics are created when missing.
+ */
+
+export interface KafkaBusConfig {
+  readonly brokers: ReadonlyArray<string>
+  readonly clientId: string
+  readonly topic: string
+  readonly deadLetterTopic: string
+  /** Partitions and replication of the topics when LogFlow creates them. */
+  readonly partitions: number
+  readonly replicationFactor: number
+  readonly groupId: string
+  /** Kafka batches a partition buffers before it is paused. */
+  readonly partitionBuffer: number
+  readonly commitInterval: Duration.DurationInput
+  /** How long a publish may wait for acks=all before answering 503. */
+  readonly publishTimeout: Duration.DurationInput
+  readonly sessionTimeout: Duration.DurationInput
+}
+
+const retryAfterSeconds = 5
+
+export const makeKafkaBus = (config: KafkaBusConfig) =>
+  Effect.gen(function*() {
+    const busScope = yield* Effect.scope
+    const kafka = new Kafka({
+      clientId: config.clientId,
+      brokers: [...config.brokers],
+      logLevel: logLevel.WARN,
+      retry: { retries: 8, initialRetryTime: 200 }
+    })
+
+    yield* Effect.tryPromise(async () => {
+      const admin = kafka.admin()
+      await admin.connect()
+      try {
+        // Only what is missing: existing topics keep their partitions. Processes starting
+        // together may still race; creating an existing topic is then a no-op.
+        const existing = new Set(await admin.listTopics())
+        const wanted = [
+          { topic: config.topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor },
+          { topic: config.deadLetterTopic, numPartitions: 1, replicationFactor: config.replicationFactor }
+        ].filter((t) => !existing.has(t.topic))
+        if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted })
+      } finally {
+        await admin.disconnect()
+      }
+    }).pipe(Effect.retry({ times: 5 }), Effect.orDie)
+
+    const producer: Producer = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 5, createPartitioner: Partitioners.DefaultPartitioner })
+        await p.connect()
+        return p
+      }),
+      (p) => Effect.promise(() => p.disconnect())
+    )
+
+    const publish = (records: ReadonlyArray<LogRecord>): Effect.Effect<void, IngestError> =>
+      records.length === 0
+        ? Effect.void
+        : Effect.tryPromise({
+          try: () => producer.send({
+            topic: config.topic,
+            acks: -1,
+            timeout: Duration.toMillis(config.publishTimeout),
+            messages: records.map((r) => ({ key: r.service, value: encodeRecord(r) }))
+          }),
+          catch: () => new PipelineSaturated({ retryAfterSeconds })
+        }).pipe(
+          Effect.timeoutFail({ duration: config.publishTimeout, onTimeout: () => new PipelineSaturated({ retryAfterSeconds }) }),
+          Effect.tapError((e) => Effect.logWarning("publish to Kafka failed", e)),
+          Effect.asVoid,
+          Effect.withSpan("KafkaBus.publish", { attributes: { "logflow.records": records.length } })
+        )
+
+    const partitionCount = yield* Effect.tryPromise(async () => {
+      const admin = kafka.admin()
+      await admin.connect()
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [config.topic] })
+        return meta.topics[0]?.partitions.length ?? config.partitions
+      } finally {
+        await admin.disconnect()
+      }
+    }).pipe(Effect.orDie)
+
+    // One admin connection for health checks, so /health does not open a connection per call.
+    const admin = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const a = kafka.admin()
+        await a.connect().catch(() => undefined)
+        return a
+      }),
+      (a) => Effect.promise(() => a.disconnect())
+    )
+    const health = Effect.tryPromise(() => admin.describeCluster().catch(async () => {
+      // Not connected (the brokers were down at start, or went away): try again.
+      await admin.connect()
+      return admin.describeCluster()
+    })).pipe(
+      Effect.timeout("3 seconds"),
+      Effect.map((cluster) => ({
+        status: "healthy" as const,
+        details: { engine: "kafka", brokers: cluster.brokers.length, topic: config.topic, group: config.groupId }
+      })),
+      Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", error: "brokers unreachable" } }))
+    )
+
+    return LogBus.of({
+      publish,
+      partitionCount,
+      health,
+      // The member lives in the bus's scope, so its last commit runs after the pipeline drained.
+      assignments: Stream.unwrap(joinConsumerGroup(kafka, producer, config).pipe(Scope.extend(busScope), Effect.map(Stream.fromQueue))),
+      follow: followTopic(kafka, config)
+    })
+  })
+
+export const KafkaBusLive = (config: KafkaBusConfig) => Layer.scoped(LogBus, makeKafkaBus(config))

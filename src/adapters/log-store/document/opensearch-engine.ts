@@ -1,0 +1,29 @@
+import { Client, errors } from "@opensearch-project/opensearch"
+import { bulkRefresh, type DocumentEngine } from "./engine.ts"
+import { OPENSEARCH_DIALECT } from "./query.ts"
+
+/**
+ * The document store's calls on the OpenSearch client: requests take the body as `body` and
+ * answers carry it in `body`. Requests and answers are typed by the Elasticsearch DSL types
+ * the store is written in (the client's own types name the same JSON differently), hence the casts.
+ */
+export const opensearchEngine = (options: { hosts: ReadonlyArray<string>; requestTimeoutMs: number }): DocumentEngine => {
+  const client = new Client({ nodes: [...options.hosts], requestTimeout: options.requestTimeoutMs, maxRetries: 2 })
+  const api = client as any
+  return {
+    dialect: OPENSEARCH_DIALECT,
+    putIndexTemplate: async ({ name, ...body }) => void await api.indices.putIndexTemplate({ name, body }),
+    indexExists: async (index) => (await client.indices.exists({ index })).body === true,
+    createIndex: async (index, body) => void await api.indices.create({ index, body }),
+    search: async (index, body) => (await api.search({ index, ignore_unavailable: true, allow_no_indices: true, body })).body,
+    bulk: async (operations, refresh) => (await api.bulk({ body: [...operations], refresh: bulkRefresh(refresh) })).body,
+    listIndices: async (pattern) =>
+      ((await api.cat.indices({ index: pattern, format: "json", h: "index" })).body as Array<{ index?: string }>).flatMap((i) => i.index === undefined ? [] : [i.index]),
+    refresh: async (index) => void await client.indices.refresh({ index }),
+    count: async (index, query) => (await api.count({ index, ...(query ? { body: { query } } : {}) })).body.count,
+    deleteIndex: async (index) => void await client.indices.delete({ index }),
+    clusterHealth: async () => (await api.cluster.health({ timeout: "2s" })).body,
+    isShardUnavailable: (e) => e instanceof errors.ResponseError && e.statusCode === 503,
+    close: () => client.close()
+  }
+}

@@ -1,0 +1,18 @@
+import { Duration, Layer } from "effect"
+import { LogStore } from "../../../ports/log-store.ts"
+import { type DocumentStoreConfig, makeDocumentStore } from "./store.ts"
+import { opensearchEngine } from "./opensearch-engine.ts"
+
+/**
+ * The LogStore on OpenSearch 3: the same store as on Elasticsearch (document-store.ts), through
+ * the OpenSearch client. Differences: attribute keys are escaped in field names (no
+ * `subobjects: false`), and past the field limit a record goes to the dead letters (no
+ * `ignore_dynamic_beyond_limit`); see elasticsearch-template.ts.
+ */
+
+export type OpenSearchStoreConfig = DocumentStoreConfig
+
+export const makeOpenSearchStore = (config: OpenSearchStoreConfig) =>
+  makeDocumentStore(() => opensearchEngine({ hosts: config.hosts, requestTimeoutMs: Duration.toMillis(config.requestTimeout) }), config)
+
+export const OpenSearchStoreLive = (config: OpenSearchStoreConfig) => Layer.scoped(LogStore, makeOpenSearchStore(config))

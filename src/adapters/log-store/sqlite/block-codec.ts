@@ -1,0 +1,325 @@
+import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../../domain/log-record.ts"
+import { fold, isAscii } from "../../../domain/words.ts"
+import { refBloom } from "./block-bloom.ts"
+
+/**
+ * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
+ * reads for every candidate block is small and binary (the head: times, host numbers,
+ * positions, levels). Every other column can give one record's value without decoding the
+ * rest: text as the values one after another plus where each ends, numbers as a typed array,
+ * attribute text as a dictionary of distinct values plus a number per record. A record's
+ * `seq` (arrival order, the cursor's tiebreak) is `block * 65536 + position`; a position stays
+ * with its record when retention rewrites the block.
+ */
+
+export const BLOCK_CAPACITY = 65_536
+
+export const LEVEL_CODE: Readonly<Record<Level, number>> = Object.fromEntries(LEVELS.map((l, i) => [l, i])) as Record<Level, number>
+
+const REF_FIELDS = ["trace_id", "span_id", "correlation_id"] as const
+export type RefField = (typeof REF_FIELDS)[number]
+
+/** Texts one after another, and where each ends (u32 UTF-16 offsets); an empty text is an absent value. */
+export interface TextColumn {
+  readonly text: string
+  readonly ends: Uint8Array
+}
+
+export interface EncodedAttribute {
+  readonly key: string
+  /** Every value a number: one f64 per record, NaN where absent. */
+  readonly numbers: Uint8Array | null
+  /** Otherwise: JSON array of the distinct values, and per record (u32) 1 + its value's index there, 0 where absent. */
+  readonly dictionary: string | null
+  readonly indexes: Uint8Array | null
+}
+
+/**
+ * A block's columns, as the main thread builds them from records and hands them to the writer
+ * thread (typed arrays and a few long strings cross threads far cheaper than records do).
+ */
+export interface BlockColumns {
+  readonly service: string
+  readonly count: number
+  readonly minTs: number
+  readonly maxTs: number
+  /** Bit `LEVEL_CODE[level]` set for each level present. */
+  readonly levels: number
+  readonly head: Uint8Array
+  /** JSON array of the distinct hosts; the head numbers them from 1 (0: no host). */
+  readonly hosts: string
+  readonly messages: TextColumn
+  readonly ids: TextColumn
+  /** f64 per record. */
+  readonly receivedAt: Uint8Array
+  /** Null where no record of the block has the field. */
+  readonly refs: Readonly<Record<RefField, TextColumn | null>>
+  readonly attributes: ReadonlyArray<EncodedAttribute>
+}
+
+/** A block as stored: its columns and what searching needs, which the writer thread derives (indexBlock). */
+export interface EncodedBlock extends BlockColumns {
+  /** The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32 byte offsets). */
+  readonly searchText: Uint8Array
+  readonly searchEnds: Uint8Array
+  /** What the block-level full-text index holds: the folded messages and the host tokens of fieldToken. */
+  readonly terms: string
+  /** The Bloom filter of its trace and correlation ids (block-bloom.ts). */
+  readonly refBloom: Uint8Array
+}
+
+/** The head: [count u32, pad][ts f64 × n][host u32 × n][position u16 × n][level u8 × n]. */
+const headLayout = (n: number) => ({ ts: 8, host: 8 + 8 * n, position: 8 + 12 * n, level: 8 + 14 * n, size: 8 + 15 * n })
+
+export interface BlockHead {
+  readonly count: number
+  readonly ts: Float64Array
+  readonly host: Uint32Array
+  readonly position: Uint16Array
+  readonly level: Uint8Array
+}
+
+/** Typed views need aligned offsets: a blob that does not start on a multiple of `bytes` is copied. */
+const aligned = (blob: Uint8Array, bytes: number) => blob.byteOffset % bytes === 0 ? blob : blob.slice()
+const u32 = (blob: Uint8Array) => {
+  const a = aligned(blob, 4)
+  return new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4)
+}
+const f64 = (blob: Uint8Array) => {
+  const a = aligned(blob, 8)
+  return new Float64Array(a.buffer, a.byteOffset, a.byteLength / 8)
+}
+const bytesOf = (array: Uint32Array | Float64Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
+
+export const decodeHead = (bytes: Uint8Array): BlockHead => {
+  const blob = aligned(bytes, 8)
+  const count = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true)
+  const at = headLayout(count)
+  const base = blob.byteOffset
+  return {
+    count,
+    ts: new Float64Array(blob.buffer, base + at.ts, count),
+    host: new Uint32Array(blob.buffer, base + at.host, count),
+    position: new Uint16Array(blob.buffer, base + at.position, count),
+    level: new Uint8Array(blob.buffer, base + at.level, count)
+  }
+}
+
+/**
+ * The token that stands for `field = value` in the block-level full-text index: letters and
+ * digits only, so the tokenizer keeps it whole. A hash collision only makes a block a
+ * candidate that its columns then rule out. Hosts have one; trace and correlation ids had
+ * them up to schema 3, and have a Bloom filter per block since (block-bloom.ts).
+ */
+export const fieldToken = (field: "host", value: string) =>
+  `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
+
+const encodeText = (values: ReadonlyArray<string | undefined>): TextColumn => {
+  const ends = new Uint32Array(values.length)
+  let end = 0
+  for (let i = 0; i < values.length; i++) ends[i] = end += values[i]?.length ?? 0
+  return { text: values.join(""), ends: bytesOf(ends) }
+}
+
+/** One record's values of a text column, read without decoding the others. */
+export interface TextValues {
+  readonly text: string
+  readonly ends: Uint32Array
+}
+
+export const decodeText = (text: string, ends: Uint8Array): TextValues => ({ text, ends: u32(ends) })
+
+export const textAt = ({ text, ends }: TextValues, i: number): string => text.slice(i === 0 ? 0 : ends[i - 1], ends[i])
+
+/** Every value of a text column, in order. */
+export const allText = (values: TextValues): string[] => Array.from({ length: values.ends.length }, (_, i) => textAt(values, i))
+
+const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | undefined>): EncodedAttribute => {
+  if (column.every((v) => v === undefined || typeof v === "number")) {
+    return { key, numbers: bytesOf(Float64Array.from(column, (v) => v ?? Number.NaN)), dictionary: null, indexes: null }
+  }
+  const dictionary = new Map<AttributeValue, number>()
+  const indexes = new Uint32Array(column.length)
+  // Neighbouring records often share a value: comparing with the last one spares hashing it.
+  let last: AttributeValue | undefined
+  let lastIndex = 0
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]
+    if (v === undefined) continue
+    if (v !== last) {
+      let k = dictionary.get(v)
+      if (k === undefined) dictionary.set(v, k = dictionary.size + 1)
+      last = v
+      lastIndex = k
+    }
+    indexes[i] = lastIndex
+  }
+  return { key, numbers: null, dictionary: JSON.stringify([...dictionary.keys()]), indexes: bytesOf(indexes) }
+}
+
+/** The columns of records of one service in time order; `positions` are their places in the block (0, 1, … when absent: a new block). */
+export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): BlockColumns => {
+  const n = records.length
+  const at = headLayout(n)
+  const head = new Uint8Array(at.size)
+  new DataView(head.buffer).setUint32(0, n, true)
+  const ts = new Float64Array(head.buffer, at.ts, n)
+  const host = new Uint32Array(head.buffer, at.host, n)
+  const position = new Uint16Array(head.buffer, at.position, n)
+  const level = new Uint8Array(head.buffer, at.level, n)
+  const receivedAt = new Float64Array(n)
+
+  const hosts = new Map<string, number>()
+  const attributes = new Map<string, Array<AttributeValue | undefined>>()
+  let levels = 0
+
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!
+    ts[i] = r.timestamp
+    receivedAt[i] = r.received_at
+    position[i] = positions === undefined ? i : positions[i]!
+    const code = LEVEL_CODE[r.level]
+    level[i] = code
+    levels |= 1 << code
+    if (r.host !== undefined) {
+      let h = hosts.get(r.host)
+      if (h === undefined) hosts.set(r.host, h = hosts.size + 1)
+      host[i] = h
+    }
+    for (const key in r.attributes) {
+      let column = attributes.get(key)
+      if (!column) attributes.set(key, column = new Array<AttributeValue | undefined>(n))
+      column[i] = r.attributes[key]!
+    }
+  }
+
+  const refColumn = (field: RefField) => records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null
+  return {
+    service: records[0]!.service,
+    count: n,
+    minTs: ts[0]!,
+    maxTs: ts[n - 1]!,
+    levels,
+    head,
+    hosts: JSON.stringify([...hosts.keys()]),
+    messages: encodeText(records.map((r) => r.message)),
+    ids: encodeText(records.map((r) => r.id)),
+    receivedAt: bytesOf(receivedAt),
+    refs: { trace_id: refColumn("trace_id"), span_id: refColumn("span_id"), correlation_id: refColumn("correlation_id") },
+    attributes: [...attributes].map(([key, column]) => encodeAttribute(key, column))
+  }
+}
+
+/** Adds what searching needs to a block's columns: the folded search text, the full-text document, the Bloom filter of its ids. */
+export const indexBlock = (block: BlockColumns): EncodedBlock => {
+  const { text } = block.messages
+  const ends = u32(block.messages.ends)
+  const n = block.count
+  const folded = new Array<string>(n)
+  let searchText: Uint8Array
+  let searchEnds: Uint8Array
+  if (isAscii(text)) {
+    // Folding ASCII keeps every length: the whole text folds at once, and its ends stay.
+    const lower = text.toLowerCase()
+    for (let i = 0; i < n; i++) folded[i] = lower.slice(i === 0 ? 0 : ends[i - 1], ends[i])
+    searchText = Buffer.from(lower, "latin1")
+    searchEnds = block.messages.ends
+  } else {
+    const byteEnds = new Uint32Array(n)
+    let end = 0
+    for (let i = 0; i < n; i++) {
+      folded[i] = fold(text.slice(i === 0 ? 0 : ends[i - 1], ends[i]))
+      byteEnds[i] = end += Buffer.byteLength(folded[i]!)
+    }
+    searchText = Buffer.from(folded.join(""))
+    searchEnds = bytesOf(byteEnds)
+  }
+
+  const hosts = (JSON.parse(block.hosts) as string[]).map((host) => fieldToken("host", host))
+  return { ...block, searchText, searchEnds, terms: `${folded.join("\n")}\n${hosts.join(" ")}`, refBloom: refBloom(block.refs, n) }
+}
+
+/** Encodes records of one service in time order, as stored. */
+export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock =>
+  indexBlock(encodeColumns(records, positions))
+
+/** One attribute column as stored: a value per record, undefined where the record lacks it. */
+export interface AttributeColumn {
+  readonly at: (i: number) => AttributeValue | undefined
+  /** For a dictionary column: its distinct values and each record's 1-based index into them (0: absent). */
+  readonly dictionary?: { readonly values: ReadonlyArray<AttributeValue>; readonly indexes: Uint32Array }
+}
+
+export const decodeAttribute = (numbers: Uint8Array | null, dictionary: string | null, indexes: Uint8Array | null): AttributeColumn => {
+  if (numbers !== null) {
+    const column = f64(numbers)
+    return {
+      at: (i) => {
+        const v = column[i]!
+        return Number.isNaN(v) ? undefined : v
+      }
+    }
+  }
+  const values = JSON.parse(dictionary ?? "[]") as AttributeValue[]
+  const index = u32(indexes ?? new Uint8Array(0))
+  return { at: (i) => index[i] ? values[index[i]! - 1] : undefined, dictionary: { values, indexes: index } }
+}
+
+export const NO_ATTRIBUTE: AttributeColumn = { at: () => undefined }
+
+/** The stored parts of a block a record is rebuilt from. */
+export interface BlockContent {
+  readonly service: string
+  readonly head: BlockHead
+  readonly hosts: ReadonlyArray<string>
+  readonly message: (i: number) => string
+  readonly ids: TextValues
+  readonly receivedAt: Float64Array
+  readonly refs: Readonly<Record<RefField, TextValues | null>>
+  readonly attributes: ReadonlyArray<readonly [string, AttributeColumn]>
+}
+
+export const decodeReceivedAt = f64
+export const decodeEnds = u32
+
+export const recordAt = (block: BlockContent, i: number): LogRecord => {
+  const { head } = block
+  const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
+    id: textAt(block.ids, i),
+    timestamp: head.ts[i]!,
+    received_at: block.receivedAt[i]!,
+    service: block.service,
+    level: LEVELS[head.level[i]!]!,
+    message: block.message(i)
+  } as LogRecord
+  const h = head.host[i]!
+  if (h !== 0) record.host = block.hosts[h - 1]!
+  for (const field of REF_FIELDS) {
+    const column = block.refs[field]
+    const value = column === null ? "" : textAt(column, i)
+    if (value !== "") record[field] = value
+  }
+  const attributes: Attributes = {}
+  for (const [key, column] of block.attributes) {
+    const value = column.at(i)
+    if (value !== undefined) attributes[key] = value
+  }
+  record.attributes = attributes
+  return record
+}
+
+/** A block's columns as the parts its records are rebuilt from (recordAt). */
+export const contentOf = (block: BlockColumns): BlockContent => {
+  const messages = decodeText(block.messages.text, block.messages.ends)
+  const text = (column: TextColumn | null) => column === null ? null : decodeText(column.text, column.ends)
+  return {
+    service: block.service,
+    head: decodeHead(block.head),
+    hosts: JSON.parse(block.hosts) as string[],
+    message: (i) => textAt(messages, i),
+    ids: decodeText(block.ids.text, block.ids.ends),
+    receivedAt: f64(block.receivedAt),
+    refs: { trace_id: text(block.refs.trace_id), span_id: text(block.refs.span_id), correlation_id: text(block.refs.correlation_id) },
+    attributes: block.attributes.map((a) => [a.key, decodeAttribute(a.numbers, a.dictionary, a.indexes)] as const)
+  }
+}

@@ -1,0 +1,187 @@
+import type { Database } from "bun:sqlite"
+import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
+import {
+  allText, decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
+  type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
+} from "./block-codec.ts"
+import { makeIdLookup } from "./block-ids.ts"
+
+const countOnes = (mask: Uint8Array) => {
+  let n = 0
+  for (let i = 0; i < mask.length; i++) n += mask[i]!
+  return n
+}
+
+/** A block's summary row: what a search decides on before reading the block itself. */
+export interface BlockSummary {
+  readonly block: number
+  readonly service: string
+  readonly count: number
+  readonly min_ts: number
+  readonly max_ts: number
+  readonly levels: number
+  /** The block's Bloom filter of trace and correlation ids, where the search needs it (block-filter.ts). */
+  readonly ref_bloom?: Uint8Array | null
+}
+
+/**
+ * One block as a search sees it: the head at once, every other column read (once) when first
+ * asked for, so a search reads only the columns its conditions and its page need.
+ */
+export class LoadedBlock {
+  private hostList: ReadonlyArray<string> | undefined
+  private text: TextValues | undefined
+  private search: { bytes: Buffer; ends: Uint32Array } | undefined
+  private data: Omit<BlockContent, "service" | "head" | "hosts" | "message" | "attributes"> | undefined
+  private readonly attributeColumns = new Map<string, AttributeColumn>()
+  private allColumns: BlockContent | undefined
+
+  constructor(readonly summary: BlockSummary, readonly head: BlockHead, private readonly reader: BlockReader) {}
+
+  get count() {
+    return this.head.count
+  }
+
+  hosts(): ReadonlyArray<string> {
+    return this.hostList ??= JSON.parse(this.reader.hosts.get(this.summary.block)!.hosts) as string[]
+  }
+
+  /** Ids, receive times and trace, span and correlation ids. */
+  private rows() {
+    if (!this.data) {
+      const row = this.reader.data.get(this.summary.block)!
+      const text = (ends: Uint8Array | null, values: string | null) => ends === null || values === null ? null : decodeText(values, ends)
+      this.data = {
+        ids: decodeText(row.ids, row.id_ends),
+        receivedAt: decodeReceivedAt(row.received_at),
+        refs: {
+          trace_id: text(row.trace_id_ends, row.trace_ids),
+          span_id: text(row.span_id_ends, row.span_ids),
+          correlation_id: text(row.correlation_id_ends, row.correlation_ids)
+        }
+      }
+    }
+    return this.data
+  }
+
+  ids(): ReadonlyArray<string> {
+    return allText(this.rows().ids)
+  }
+
+  /** A trace, span or correlation id column: record i's value, undefined where absent. */
+  ref(field: RefField): (i: number) => string | undefined {
+    const column = this.rows().refs[field]
+    return column === null ? () => undefined : (i) => textAt(column, i) || undefined
+  }
+
+  private messages(): TextValues {
+    if (!this.text) {
+      const row = this.reader.messages.get(this.summary.block)!
+      this.text = decodeText(row.messages, row.message_ends)
+    }
+    return this.text
+  }
+
+  message(i: number): string {
+    return textAt(this.messages(), i)
+  }
+
+  /** The messages as text searches see them (folded, UTF-8). */
+  private searchText() {
+    if (!this.search) {
+      const row = this.reader.search.get(this.summary.block)!
+      this.search = { bytes: Buffer.from(row.search_text.buffer, row.search_text.byteOffset, row.search_text.byteLength), ends: decodeEnds(row.search_ends) }
+    }
+    return this.search
+  }
+
+  /** The rows of `active` whose message matches a word or phrase. */
+  matchText(leaf: LeafMatcher, active: Uint8Array): Uint8Array {
+    const { bytes, ends } = this.searchText()
+    const rowText = (i: number) => bytes.toString("utf8", i === 0 ? 0 : ends[i - 1], ends[i])
+    // With few rows left to check, each is looked at on its own; otherwise one search through
+    // the whole text finds the rows.
+    if (countOnes(active) * 8 >= active.length) return matchingRows(leaf, bytes, ends, active, rowText)
+    const out = new Uint8Array(active.length)
+    for (let i = 0; i < active.length; i++) if (active[i] && leaf.matches(rowText(i))) out[i] = 1
+    return out
+  }
+
+  attribute(key: string): AttributeColumn {
+    let column = this.attributeColumns.get(key)
+    if (!column) {
+      const row = this.reader.attribute.get(this.summary.block, key)
+      this.attributeColumns.set(key, column = row ? decodeAttribute(row.numbers, row.dictionary, row.indexes) : NO_ATTRIBUTE)
+    }
+    return column
+  }
+
+  /** Every column, for rebuilding records. */
+  content(): BlockContent {
+    if (!this.allColumns) {
+      const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row.numbers, row.dictionary, row.indexes)] as const)
+      this.allColumns = { ...this.rows(), service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), attributes }
+    }
+    return this.allColumns
+  }
+
+  record(i: number) {
+    return recordAt(this.content(), i)
+  }
+}
+
+interface DataRow {
+  id_ends: Uint8Array
+  ids: string
+  received_at: Uint8Array
+  trace_id_ends: Uint8Array | null
+  trace_ids: string | null
+  span_id_ends: Uint8Array | null
+  span_ids: string | null
+  correlation_id_ends: Uint8Array | null
+  correlation_ids: string | null
+}
+
+interface AttributeRow {
+  numbers: Uint8Array | null
+  dictionary: string | null
+  indexes: Uint8Array | null
+}
+
+export type BlockReader = ReturnType<typeof makeBlockReader>
+
+/** Prepared statements that read blocks; one set per connection. */
+export const makeBlockReader = (db: Database) => {
+  const blocksHolding = makeIdLookup(db)
+  const reader = {
+    summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
+    head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
+    hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
+    search: db.query<{ search_ends: Uint8Array; search_text: Uint8Array }, [number]>("SELECT search_ends, search_text FROM block_data WHERE block = ?"),
+    messages: db.query<{ message_ends: Uint8Array; messages: string }, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
+    data: db.query<DataRow, [number]>(
+      `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids
+       FROM block_data WHERE block = ?`
+    ),
+    attribute: db.query<AttributeRow, [number, string]>("SELECT numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
+    attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
+    load(summary: BlockSummary): LoadedBlock {
+      return new LoadedBlock(summary, decodeHead(reader.head.get(summary.block)!.head), reader)
+    },
+    /** The block holding a record, and its index there; undefined for an unknown id. */
+    find(id: string): { block: LoadedBlock; index: number } | undefined {
+      for (const candidate of blocksHolding(id, id)) {
+        const summary = reader.summary.get(candidate)
+        if (!summary) continue
+        const block = reader.load(summary)
+        const index = block.ids().indexOf(id)
+        if (index !== -1) return { block, index }
+      }
+      return undefined
+    }
+  }
+  return reader
+}
+
+/** How many records the store holds. */
+export const storedRecordCount = (db: Database) => db.query<{ n: number }, []>("SELECT coalesce(sum(count), 0) AS n FROM blocks").get()!.n

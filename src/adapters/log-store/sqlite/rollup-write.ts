@@ -1,0 +1,117 @@
+import type { Database } from "bun:sqlite"
+import { fingerprint, isError } from "../../../domain/fingerprint.ts"
+import { LEVELS, type Level } from "../../../domain/log-record.ts"
+import { decodeHead, decodeText, textAt, type BlockColumns } from "./block-codec.ts"
+
+/**
+ * Rollups, written in the same transaction as the records they count, so they always agree
+ * with what is stored (also after kill -9 and redelivery: only records stored now are counted).
+ * The metrics endpoints read only these.
+ */
+export const makeRollupWriter = (db: Database) => {
+  const addMinute = db.query(
+    `INSERT INTO rollup_minute (minute, service, level, count, bytes) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
+  )
+  const addLevelMinute = db.query(
+    `INSERT INTO rollup_level_minute (minute, level, count, bytes) VALUES (?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
+  )
+  const addTotal = db.query(
+    `INSERT INTO rollup_totals (service, level, count, bytes, first_minute, last_minute) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes,
+       first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)`
+  )
+  const addFingerprint = db.query(
+    `INSERT INTO error_fingerprints (minute, service, fingerprint, count, sample) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, sample = excluded.sample`
+  )
+
+  return (blocks: ReadonlyArray<BlockColumns>) => {
+    const rollup = new RollupDelta()
+    for (const block of blocks) rollup.addBlock(block)
+    for (const m of rollup.minutes.values()) addMinute.run(m.minute, m.service, m.level, m.count, m.bytes)
+    for (const m of rollup.levelMinutes.values()) addLevelMinute.run(m.minute, m.level, m.count, m.bytes)
+    for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
+    for (const f of rollup.fingerprints.values()) addFingerprint.run(f.minute, f.service, f.fingerprint, f.count, f.sample)
+  }
+}
+
+const IS_ERROR = LEVELS.map(isError)
+
+/** What one batch adds to the rollups, grouped in memory so each row is upserted once. */
+class RollupDelta {
+  readonly minutes = new Map<string, { minute: number; service: string; level: string; count: number; bytes: number }>()
+  readonly levelMinutes = new Map<string, { minute: number; level: string; count: number; bytes: number }>()
+  readonly totals = new Map<string, { service: string; level: string; count: number; bytes: number; firstMinute: number; lastMinute: number }>()
+  readonly fingerprints = new Map<string, { minute: number; service: string; fingerprint: string; count: number; sample: string }>()
+
+  /**
+   * A block is of one service and in time order: its records are tallied per level for one
+   * minute at a time, and each minute's tallies are added once.
+   */
+  addBlock(block: BlockColumns) {
+    const { ts, level } = decodeHead(block.head)
+    const messages = decodeText(block.messages.text, block.messages.ends)
+    const ends = messages.ends
+    const counts = new Array<number>(LEVELS.length).fill(0)
+    const bytes = new Array<number>(LEVELS.length).fill(0)
+    let minute = Math.floor(ts[0]! / 60_000)
+    for (let i = 0; i < block.count; i++) {
+      const m = Math.floor(ts[i]! / 60_000)
+      if (m !== minute) {
+        this.addMinute(minute, block.service, counts, bytes)
+        minute = m
+      }
+      const code = level[i]!
+      counts[code]!++
+      bytes[code]! += ends[i]! - (i === 0 ? 0 : ends[i - 1]!)
+      if (IS_ERROR[code]) this.addError(minute, block.service, textAt(messages, i))
+    }
+    this.addMinute(minute, block.service, counts, bytes)
+  }
+
+  /** Adds one minute's tallies per level (and clears them). */
+  private addMinute(minute: number, service: string, counts: number[], bytes: number[]) {
+    for (let code = 0; code < LEVELS.length; code++) {
+      const count = counts[code]!
+      if (count === 0) continue
+      this.add(minute, service, LEVELS[code]!, count, bytes[code]!)
+      counts[code] = 0
+      bytes[code] = 0
+    }
+  }
+
+  private add(minute: number, service: string, level: Level, count: number, bytes: number) {
+    const minuteKey = `${minute}\u0000${service}\u0000${level}`
+    const m = this.minutes.get(minuteKey)
+    if (m) {
+      m.count += count
+      m.bytes += bytes
+    } else this.minutes.set(minuteKey, { minute, service, level, count, bytes })
+
+    const levelKey = `${minute}\u0000${level}`
+    const l = this.levelMinutes.get(levelKey)
+    if (l) {
+      l.count += count
+      l.bytes += bytes
+    } else this.levelMinutes.set(levelKey, { minute, level, count, bytes })
+
+    const totalKey = `${service}\u0000${level}`
+    const t = this.totals.get(totalKey)
+    if (t) {
+      t.count += count
+      t.bytes += bytes
+      t.firstMinute = Math.min(t.firstMinute, minute)
+      t.lastMinute = Math.max(t.lastMinute, minute)
+    } else this.totals.set(totalKey, { service, level, count, bytes, firstMinute: minute, lastMinute: minute })
+  }
+
+  private addError(minute: number, service: string, message: string) {
+    const print = fingerprint(message)
+    const printKey = `${minute}\u0000${service}\u0000${print}`
+    const f = this.fingerprints.get(printKey)
+    if (f) f.count++
+    else this.fingerprints.set(printKey, { minute, service, fingerprint: print, count: 1, sample: message.slice(0, 500) })
+  }
+}

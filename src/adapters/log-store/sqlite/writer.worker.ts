@@ -1,0 +1,50 @@
+/// <reference lib="webworker" />
+import type { BlockColumns } from "./block-codec.ts"
+import { openDatabase, type SqliteStoreConfig } from "./open.ts"
+import { completeUpgrade, makeBatchWriter, makeExpirer } from "./block-write.ts"
+import type { WriterReply, WriterRequest } from "./writer-protocol.ts"
+
+/**
+ * The SQLite writer thread: it owns the write connection, so that indexing (folding text for
+ * search, FTS5, the B-tree indexes, rollups) runs on the second core while the main thread
+ * parses HTTP and JSON and lays records out in columns.
+ */
+declare const self: Worker
+
+let write: ReturnType<typeof makeBatchWriter> | undefined
+let expire: ReturnType<typeof makeExpirer> | undefined
+let close: (() => void) | undefined
+
+self.onmessage = (event: MessageEvent<WriterRequest>) => {
+  const request = event.data
+  let reply: WriterReply
+  let count: number | undefined
+  try {
+    switch (request.type) {
+      case "open": {
+        const db = openDatabase(request.config as SqliteStoreConfig)
+        // The checkpointer thread keeps the log short; this connection checkpoints by itself
+        // only past 64 MiB of log (16,000 pages), should that thread fall behind.
+        db.run("PRAGMA wal_autocheckpoint = 16000")
+        completeUpgrade(db)
+        write = makeBatchWriter(db)
+        expire = makeExpirer(db)
+        close = () => db.close()
+        break
+      }
+      case "write":
+        write!(request.blocks as ReadonlyArray<BlockColumns>)
+        break
+      case "expire":
+        count = expire!(request.rule, request.limit)
+        break
+      case "close":
+        close?.()
+        break
+    }
+    reply = { seq: request.seq, ok: true, ...(count === undefined ? {} : { count }) }
+  } catch (e) {
+    reply = { seq: request.seq, ok: false, error: e instanceof Error ? e.message : String(e) }
+  }
+  self.postMessage(reply)
+}

@@ -1,0 +1,82 @@
+import type { LogRecord } from "../../domain/log-record.ts"
+import { normalise } from "../../domain/normalise.ts"
+
+/** What an ingest request turned into: the records to publish and, per rejected line, why. */
+export interface DecodedBatch {
+  readonly records: LogRecord[]
+  /** Every rejected line is counted here; only the first MAX_REPORTED_ERRORS are listed in `errors`. */
+  readonly rejected: number
+  readonly errors: ReadonlyArray<{ readonly line: number; readonly message: string }>
+}
+
+export class MalformedBody extends Error {}
+
+/** At most this many per-line errors are reported; `rejected` still counts them all. */
+export const MAX_REPORTED_ERRORS = 1000
+
+/** Accumulates the outcome line by line; at most MAX_REPORTED_ERRORS errors are listed. */
+class BatchBuilder {
+  readonly records: LogRecord[] = []
+  readonly errors: Array<{ line: number; message: string }> = []
+  rejected = 0
+
+  constructor(private readonly receivedAt: number) {}
+
+  add(line: number, value: unknown) {
+    const result = normalise(value, this.receivedAt)
+    if (result.ok) this.records.push(result.record)
+    else this.reject(line, result.error)
+  }
+
+  reject(line: number, message: string) {
+    this.rejected++
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push({ line, message })
+  }
+}
+
+const decodeNdjson = (body: string, receivedAt: number): DecodedBatch => {
+  const batch = new BatchBuilder(receivedAt)
+  let start = 0
+  for (let line = 1; start <= body.length; line++) {
+    let end = body.indexOf("\n", start)
+    if (end === -1) end = body.length
+    const text = body.slice(start, end)
+    start = end + 1
+    if (text.trim() === "") continue
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (e) {
+      batch.reject(line, `invalid JSON: ${(e as Error).message}`)
+      continue
+    }
+    batch.add(line, value)
+  }
+  return batch
+}
+
+/**
+ * Decodes one JSON record, a JSON array of records (errors name the 1-based item as `line`),
+ * or NDJSON. A body that is not valid JSON as a whole is read as NDJSON when it has several
+ * lines, so one malformed line rejects only that line.
+ */
+export const decodeIngestBody = (body: string, contentType: string | null, receivedAt: number): DecodedBatch => {
+  const isNdjson = contentType !== null && /ndjson|jsonlines|json-seq|text\/plain/i.test(contentType)
+  if (!isNdjson) {
+    let whole: unknown
+    let parsed = true
+    try {
+      whole = JSON.parse(body)
+    } catch (e) {
+      parsed = false
+      if (!body.trim().includes("\n")) throw new MalformedBody(`request body is not valid JSON: ${(e as Error).message}`)
+    }
+    if (parsed) {
+      const batch = new BatchBuilder(receivedAt)
+      const items = Array.isArray(whole) ? whole : [whole]
+      for (let i = 0; i < items.length; i++) batch.add(i + 1, items[i])
+      return batch
+    }
+  }
+  return decodeNdjson(body, receivedAt)
+}

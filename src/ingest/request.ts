@@ -1,0 +1,68 @@
+import { gunzipSync, inflateSync } from "node:zlib"
+import { Effect } from "effect"
+import { InvalidInput } from "../domain/errors.ts"
+import type { LogRecord } from "../domain/log-record.ts"
+import { LogBus } from "../ports/log-bus.ts"
+import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
+import type { RunEffect } from "../api/run-effect.ts"
+
+/**
+ * What every HTTP ingest protocol (OTLP, `_bulk`, Loki push) shares with `POST /api/v1/logs`:
+ * the body limit (also after decompression, so a small gzip bomb is a 413 and not a full
+ * memory), and publishing through the bus, which answers only once the records are committed
+ * (or fails with 503 + Retry-After when the pipeline is saturated).
+ */
+
+export class PayloadTooLarge extends Error {
+  readonly status = 413
+  readonly code = "payload_too_large"
+}
+
+export class UnsupportedMediaType extends Error {
+  readonly status = 415
+  readonly code = "unsupported_media_type"
+}
+
+/** Protocol labels of `ingest_records_total`. */
+export type IngestProtocol = "json" | "otlp" | "bulk" | "syslog" | "loki"
+
+const tooLarge = (maxBytes: number) => new PayloadTooLarge(`request body is larger than ${maxBytes} bytes; split the batch`)
+
+/** The request body as bytes, decompressed per Content-Encoding (gzip, deflate or none), at most `maxBytes`. */
+export const readBody = async (request: Request, maxBytes: number): Promise<Uint8Array> => {
+  const declared = Number(request.headers.get("content-length") ?? 0)
+  if (declared > maxBytes) throw tooLarge(maxBytes)
+  const raw = new Uint8Array(await request.arrayBuffer())
+  if (raw.byteLength > maxBytes) throw tooLarge(maxBytes)
+  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase()
+  if (encoding === "identity" || encoding === "") return raw
+  if (encoding !== "gzip" && encoding !== "deflate") {
+    throw new InvalidInput({ field: "content-encoding", reason: `'${encoding.slice(0, 40)}' is not supported; send gzip, deflate or no encoding` })
+  }
+  try {
+    return (encoding === "gzip" ? gunzipSync : inflateSync)(raw, { maxOutputLength: maxBytes })
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(maxBytes)
+    throw new InvalidInput({ field: "body", reason: `is not valid ${encoding} data` })
+  }
+}
+
+/** Publishes accepted records and counts both outcomes; resolves once the records are committed. */
+export const publishRecords = async (
+  run: RunEffect<LogBus>,
+  telemetry: TelemetryInstruments,
+  protocol: IngestProtocol,
+  records: ReadonlyArray<LogRecord>,
+  rejected: number
+): Promise<void> => {
+  if (rejected > 0) telemetry.ingestRecords.inc({ protocol, result: "rejected" }, rejected)
+  if (records.length === 0) return
+  try {
+    await run(Effect.flatMap(LogBus, (bus) => bus.publish(records)))
+  } catch (e) {
+    telemetry.ingestRecords.inc({ protocol, result: "failed" }, records.length)
+    throw e
+  }
+  telemetry.ingestRecords.inc({ protocol, result: "accepted" }, records.length)
+  telemetry.logsProcessed.inc(records.length)
+}

@@ -1,10 +1,9 @@
 import { hostname } from "node:os"
-import { Clock, Context, Duration, Effect, FiberMap, Layer, Queue, Schedule } from "effect"
-import { type EvaluationSettings, evaluateRule } from "../src/alerting/evaluate.ts"
-import { LeaderLease } from "../src/adapters/meta-store/leader-lease.ts"
+import { Clock, Duration, Effect, FiberMap, Layer, Queue, Schedule } from "effect"
 import type { AlertRule } from "../src/domain/alert-rule.ts"
-import { AlertRules } from "../src/alerting/rules.ts"
-import { randomHex } from "../src/telemetry/request-context.ts"
+import { AlertEngine } from "../src/ports/alert-engine.ts"
+import { LeaderLease } from "../src/ports/leader-lease.ts"
+import { RuleEvaluation } from "../src/ports/rule-evaluation.ts"
 import { spawn } from "./kit/actor.ts"
 
 /**
@@ -15,7 +14,7 @@ import { spawn } from "./kit/actor.ts"
  * and a standby takes over when the holder's lease expires.
  */
 
-export interface EngineSettings extends EvaluationSettings {
+export interface EngineSettings {
   readonly syncInterval: Duration.DurationInput
   readonly leaseMs: number
 }
@@ -23,9 +22,10 @@ export interface EngineSettings extends EvaluationSettings {
 const LEASE = "alert-engine"
 
 /** Evaluates one rule every `evaluation_interval` seconds, starting now. */
-const spawnEvaluator = (rule: AlertRule, settings: EvaluationSettings) =>
+const spawnEvaluator = (rule: AlertRule) =>
   Effect.gen(function*() {
-    const evaluate = evaluateRule(rule.id, settings).pipe(
+    const evaluation = yield* RuleEvaluation
+    const evaluate = evaluation.evaluate(rule.id).pipe(
       // The store or the database is down: this evaluation is skipped; the next one retries.
       Effect.catchAll((e) => Effect.logWarning(`alert rule evaluation failed: ${e.message}`)),
       Effect.annotateLogs({ rule_id: rule.id, rule_name: rule.name })
@@ -39,9 +39,9 @@ const spawnEvaluator = (rule: AlertRule, settings: EvaluationSettings) =>
 
 export const makeAlertEngine = (settings: EngineSettings) =>
   Effect.gen(function*() {
-    const rules = yield* AlertRules
+    const rules = yield* RuleEvaluation
     const lease = yield* LeaderLease
-    const holder = `${hostname()}:${process.pid}:${randomHex(4)}`
+    const holder = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
     const evaluators = yield* FiberMap.make<string>()
     /** Rule id → the `updated_at` its evaluator was started with. */
     const running = new Map<string, string>()
@@ -65,7 +65,7 @@ export const makeAlertEngine = (settings: EngineSettings) =>
           if (running.get(rule.id) === rule.updated_at) continue
           running.set(rule.id, rule.updated_at)
           // Replaces (interrupts) the rule's previous evaluator, if any.
-          yield* FiberMap.run(evaluators, rule.id, Effect.scoped(Effect.andThen(spawnEvaluator(rule, settings), Effect.never)))
+          yield* FiberMap.run(evaluators, rule.id, Effect.scoped(Effect.andThen(spawnEvaluator(rule), Effect.never)))
         }
       })
 
@@ -94,14 +94,5 @@ export const makeAlertEngine = (settings: EngineSettings) =>
       status: Effect.sync(() => ({ leader, evaluators: running.size }))
     })
   })
-
-/** What the API needs of the engine: a nudge after a rule changed, and its state for /health. */
-export class AlertEngine extends Context.Tag("AlertEngine")<AlertEngine, {
-  readonly rulesChanged: Effect.Effect<void>
-  readonly status: Effect.Effect<{ readonly leader: boolean; readonly evaluators: number }>
-}>() {
-  /** For processes that serve the API but do not evaluate: other processes pick changes up on their next sync. */
-  static readonly Remote = Layer.succeed(AlertEngine, AlertEngine.of({ rulesChanged: Effect.void, status: Effect.succeed({ leader: false, evaluators: 0 }) }))
-}
 
 export const AlertEngineLive = (settings: EngineSettings) => Layer.scoped(AlertEngine, makeAlertEngine(settings))

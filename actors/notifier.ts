@@ -1,10 +1,11 @@
-import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
-import { type Sender, makeSenders } from "../src/alerting/channels.ts"
-import { NotificationLog } from "../src/alerting/notification-log.ts"
-import type { Notification } from "../src/alerting/notification.ts"
-import type { Channel } from "../src/domain/alert-rule.ts"
+import { Duration, Effect, Layer, Option, Queue } from "effect"
 import type { Config } from "../src/config.ts"
-import { Telemetry } from "../src/telemetry/prometheus.ts"
+import type { Channel } from "../src/domain/alert-rule.ts"
+import type { Notification } from "../src/domain/notification.ts"
+import { NotificationLog } from "../src/ports/notification-log.ts"
+import { NotificationSenders, type Sender } from "../src/ports/notification-senders.ts"
+import { Notifiers } from "../src/ports/notifiers.ts"
+import { Telemetry } from "../src/ports/telemetry.ts"
 import { spawn } from "./kit/actor.ts"
 
 /**
@@ -94,9 +95,6 @@ export const spawnNotifier = (channel: Channel, sender: Sender, settings: Notifi
     return { send, pending: () => pending.length }
   })
 
-/** Routes each notification to its channel's notifier. */
-export class Notifiers extends Context.Tag("Notifiers")<Notifiers, { readonly send: (notification: Notification) => Effect.Effect<void> }>() {}
-
 export const NotifiersLive = (config: Config) =>
   Layer.scoped(Notifiers, Effect.gen(function*() {
     const settings: NotifierSettings = {
@@ -106,7 +104,7 @@ export const NotifiersLive = (config: Config) =>
       attemptTimeout: Duration.millis(config.ALERT_WEBHOOK_TIMEOUT_MS + 1_000)
     }
     const notifiers = new Map<Channel, { send: (n: Notification) => Effect.Effect<void> }>()
-    for (const [channel, sender] of Object.entries(makeSenders(config)) as Array<[Channel, Sender]>) {
+    for (const [channel, sender] of Object.entries(yield* NotificationSenders) as Array<[Channel, Sender]>) {
       notifiers.set(channel, yield* spawnNotifier(channel, sender, settings))
     }
     return Notifiers.of({

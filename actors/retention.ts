@@ -1,6 +1,7 @@
-import { Clock, Context, type Duration, Effect, Layer, Queue, Schedule } from "effect"
+import { Clock, type Duration, Effect, Layer, Queue, Schedule } from "effect"
 import { type ExpiryRule, LogStore } from "../src/ports/log-store.ts"
-import { Retention } from "../src/retention/settings.ts"
+import { RetentionRunner } from "../src/ports/retention-runner.ts"
+import { Retention } from "../src/ports/retention-settings.ts"
 import { spawn } from "./kit/actor.ts"
 
 /**
@@ -56,8 +57,5 @@ export const makeRetention = (config: RetentionConfig) =>
     yield* actor.send("tick").pipe(Effect.repeat(Schedule.spaced(config.interval)), Effect.forkScoped)
     return RetentionRunner.of({ runNow: actor.send("tick").pipe(Effect.asVoid) })
   })
-
-/** Asks for a retention pass now (after its settings changed) instead of at the next tick. */
-export class RetentionRunner extends Context.Tag("RetentionRunner")<RetentionRunner, { readonly runNow: Effect.Effect<void> }>() {}
 
 export const RetentionRunnerLive = (config: RetentionConfig) => Layer.scoped(RetentionRunner, makeRetention(config))

@@ -1,5 +1,6 @@
-import { Effect, Queue, type Scope } from "effect"
+import { Effect, Queue } from "effect"
 import type { LogRecord } from "../src/domain/log-record.ts"
+import type { LiveTail, TailSubscription } from "../src/ports/pipeline.ts"
 import { spawn, type Actor } from "./kit/actor.ts"
 
 /**
@@ -16,21 +17,15 @@ export interface TailHubConfig {
   readonly subscriberBuffer: number
 }
 
-export interface TailSubscription {
-  /** Waits for at least one record; returns them with the number missed since the last call. */
-  readonly next: Effect.Effect<{ readonly records: ReadonlyArray<LogRecord>; readonly missed: number }>
-}
-
 interface Subscriber {
   readonly matches: (record: LogRecord) => boolean
   readonly buffer: Queue.Queue<LogRecord>
   missed: number
 }
 
-export interface TailHub {
+/** The LiveTail port, and the actor the pipeline feeds committed batches to. */
+export interface TailHub extends LiveTail {
   readonly actor: Actor<ReadonlyArray<LogRecord>>
-  readonly subscribe: (matches: (record: LogRecord) => boolean) => Effect.Effect<TailSubscription, never, Scope.Scope>
-  readonly subscriberCount: () => number
 }
 
 export const makeTailHub = (config: TailHubConfig) =>

@@ -1,21 +1,15 @@
-import { Context, Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, Stream } from "effect"
+import { Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, Stream } from "effect"
 import type { Actor } from "../actors/kit/actor.ts"
-import { FlushHistory, makeBatchIndexer } from "../actors/batch-indexer.ts"
+import { makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
 import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
 import { LEVELS, type Level, type LogRecord } from "../src/domain/log-record.ts"
+import { FlushHistory } from "../src/domain/flush-history.ts"
 import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
-import { Telemetry } from "../src/telemetry/prometheus.ts"
+import { Pipeline } from "../src/ports/pipeline.ts"
+import { Telemetry } from "../src/ports/telemetry.ts"
 import type { Stage } from "./topology.ts"
-
-/** What a running pipeline offers the rest of the process. */
-export class Pipeline extends Context.Tag("Pipeline")<Pipeline, {
-  /** The live-tail hub, when the topology has one. */
-  readonly tail: TailHub | undefined
-  /** The indexer's recent flushes. */
-  readonly flushes: FlushHistory
-}>() {}
 
 type Built =
   | { readonly kind: "batch-indexer"; readonly actor: Actor<Delivery> }

@@ -5,17 +5,22 @@ import { UsersLive } from "./accounts/users.ts"
 import { MetaDatabaseLive } from "./adapters/meta-store/sql-database.ts"
 import { sharedStateLayer } from "./adapters/shared-state.ts"
 import { instrumentStore } from "./telemetry/instrumented-store.ts"
-import { Telemetry, TelemetryLive } from "./telemetry/prometheus.ts"
+import { Telemetry } from "./ports/telemetry.ts"
+import { TelemetryLive } from "./telemetry/prometheus.ts"
 import { tracingLayer } from "./telemetry/tracing.ts"
 import { RetentionRunnerLive } from "../actors/retention.ts"
-import { AlertEngine, AlertEngineLive } from "../actors/alert-engine.ts"
+import { AlertEngine } from "./ports/alert-engine.ts"
+import { AlertEngineLive } from "../actors/alert-engine.ts"
+import { IngestBuffersLive } from "../actors/ingest-buffer.ts"
 import { NotifiersLive } from "../actors/notifier.ts"
+import { NotificationSendersLive } from "./alerting/channels.ts"
+import { RuleEvaluationLive } from "./alerting/evaluate.ts"
 import { LeaderLeaseLive } from "./adapters/meta-store/leader-lease.ts"
 import { NotificationLogLive } from "./alerting/notification-log.ts"
 import { AlertRulesLive } from "./alerting/rules.ts"
 import { TriggeredAlertsLive } from "./alerting/triggered.ts"
-import { RetentionLive } from "./retention/settings.ts"
-import { ActorRegistry } from "../actors/kit/stats.ts"
+import { RetentionLive } from "./retention/settings-repository.ts"
+import { ActorRegistry } from "./ports/actor-registry.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
 import { MemoryBusLive } from "./adapters/log-bus/memory.ts"
@@ -112,11 +117,11 @@ export const accountsLayer = (config: Config) => {
 export const alertingLayer = (config: Config, evaluates: boolean) => {
   const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive)
   const engine = evaluates && config.ALERTING_ENABLED
-    ? AlertEngineLive({
-      syncInterval: Duration.millis(config.ALERT_SYNC_INTERVAL_MS),
-      leaseMs: config.ALERT_LEADER_LEASE_MS,
-      flapThreshold: config.ALERT_FLAP_THRESHOLD
-    }).pipe(Layer.provide(NotifiersLive(config)))
+    ? AlertEngineLive({ syncInterval: Duration.millis(config.ALERT_SYNC_INTERVAL_MS), leaseMs: config.ALERT_LEADER_LEASE_MS }).pipe(
+      Layer.provide(RuleEvaluationLive({ flapThreshold: config.ALERT_FLAP_THRESHOLD })),
+      Layer.provide(NotifiersLive(config)),
+      Layer.provide(NotificationSendersLive(config))
+    )
     : AlertEngine.Remote
   return engine.pipe(Layer.provideMerge(repositories))
 }
@@ -129,7 +134,7 @@ const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
 
 export const roleLayer = (role: Role, config: Config) =>
   // Listeners (HTTP, syslog) are released first on shutdown, so the pipeline drains what they took.
-  Layer.merge(HttpServerLive(config), SyslogListenersLive(config)).pipe(
+  Layer.merge(HttpServerLive(config), SyslogListenersLive(config).pipe(Layer.provide(IngestBuffersLive))).pipe(
     Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
     Layer.provideMerge(alertingLayer(config, SERVER_ROLES[role].evaluatesAlerts)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),

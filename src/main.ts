@@ -5,7 +5,7 @@ import { MIGRATIONS } from "./adapters/meta-store/migrations.ts"
 import { loggingLayer, roleLayer } from "./app-layer.ts"
 import { ConfigError, loadConfig } from "./config.ts"
 import { runGeneratorCli } from "./generator/cli.ts"
-import { writeLogLine as log } from "./telemetry/log-line.ts"
+import { writeLogLine as log } from "./log-line.ts"
 import type { Role } from "../pipelines/topology.ts"
 import { isServerRole, SERVER_ROLES } from "../pipelines/roles.ts"
 

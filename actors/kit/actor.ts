@@ -1,6 +1,7 @@
 import { Cause, type Duration, Effect, Option, Queue, Schedule, type Scope } from "effect"
 import { makeMailbox, type WhenFull } from "./mailbox.ts"
-import { registerStats, type ActorStats } from "./stats.ts"
+import { type ActorStats } from "../../src/ports/actor-registry.ts"
+import { registerStats } from "./stats.ts"
 
 /**
  * The actor kit: a supervised fiber that owns a bounded mailbox and handles its messages one

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Option } from "effect"
-import type { MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
+import type { MetaStoreUnavailable } from "../domain/errors.ts"
 import type { Config } from "../config.ts"
 import { DEFAULT_ADMIN_PASSWORD } from "../config.ts"
 import { makePasswords } from "./passwords.ts"

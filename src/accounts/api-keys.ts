@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
+import { MetaDatabase } from "../ports/meta-database.ts"
+import { type MetaStoreUnavailable } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
 import type { ApiKeyScope } from "./user.ts"
 
@@ -41,7 +42,6 @@ export class ApiKeys extends Context.Tag("ApiKeys")<ApiKeys, {
 
 export const ApiKeysLive = Layer.effect(ApiKeys, Effect.gen(function*() {
   const db = yield* MetaDatabase
-  const run = <A>(operation: string, f: Parameters<typeof db.query<A>>[1]) => db.query(operation, f).pipe(Effect.catchTag("UniqueViolation", Effect.die))
 
   return ApiKeys.of({
     create: (userId, name, scopes, expiresAt) =>
@@ -51,21 +51,21 @@ export const ApiKeysLive = Layer.effect(ApiKeys, Effect.gen(function*() {
           id: ulid(), user_id: userId, name, prefix: secret.slice(0, 10), key_hash: sha256(secret), scopes: JSON.stringify(scopes),
           created_at: new Date().toISOString(), expires_at: expiresAt, last_used_at: null, revoked_at: null
         }
-        yield* run("api_keys.create", (sql) => sql`INSERT INTO api_keys ${sql(row)}`)
+        yield* db.query("api_keys.create", (sql) => sql`INSERT INTO api_keys ${sql(row)}`)
         return { key: toKey(row), secret }
       }),
     list: (userId) =>
-      run("api_keys.list", (sql) => sql<Row[]>`SELECT * FROM api_keys WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC`).pipe(Effect.map((rows) => rows.map(toKey))),
+      db.query("api_keys.list", (sql) => sql<Row[]>`SELECT * FROM api_keys WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC`).pipe(Effect.map((rows) => rows.map(toKey))),
     revoke: (userId, id) =>
-      run("api_keys.revoke", (sql) => sql`UPDATE api_keys SET revoked_at = ${new Date().toISOString()} WHERE id = ${id} AND user_id = ${userId} AND revoked_at IS NULL`)
+      db.query("api_keys.revoke", (sql) => sql`UPDATE api_keys SET revoked_at = ${new Date().toISOString()} WHERE id = ${id} AND user_id = ${userId} AND revoked_at IS NULL`)
         .pipe(Effect.map((r) => r.count > 0)),
     authenticate: (secret) =>
       Effect.gen(function*() {
         const now = new Date().toISOString()
-        const rows = yield* run("api_keys.authenticate", (sql) => sql<Row[]>`SELECT * FROM api_keys WHERE key_hash = ${sha256(secret)} AND revoked_at IS NULL`)
+        const rows = yield* db.query("api_keys.authenticate", (sql) => sql<Row[]>`SELECT * FROM api_keys WHERE key_hash = ${sha256(secret)} AND revoked_at IS NULL`)
         const row = rows[0]
         if (!row || (row.expires_at !== null && row.expires_at <= now)) return Option.none()
-        yield* run("api_keys.touch", (sql) => sql`UPDATE api_keys SET last_used_at = ${now} WHERE id = ${row.id}`)
+        yield* db.query("api_keys.touch", (sql) => sql`UPDATE api_keys SET last_used_at = ${now} WHERE id = ${row.id}`)
         return Option.some(toKey(row))
       })
   })

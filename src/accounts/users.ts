@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable, UniqueViolation } from "../adapters/meta-store/sql-database.ts"
+import { MetaDatabase, UniqueViolation } from "../ports/meta-database.ts"
+import { type MetaStoreUnavailable } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
 import { publicUser, type User, type UserWithSecrets } from "./user.ts"
 
@@ -56,27 +57,26 @@ const taken = (e: UniqueViolation) => new UserTaken(/email/i.test(e.detail) ? "e
 export const UsersLive = Layer.effect(Users, Effect.gen(function*() {
   const db = yield* MetaDatabase
   // Reads and these updates touch no unique column: a violation there would be a bug.
-  const run = <A>(operation: string, f: Parameters<typeof db.query<A>>[1]) => db.query(operation, f).pipe(Effect.catchTag("UniqueViolation", Effect.die))
   const one = (rows: Row[]) => Option.fromNullable(rows[0]).pipe(Option.map(toUser))
-  const byId = (id: string) => run("users.by_id", (sql) => sql<Row[]>`SELECT * FROM users WHERE id = ${id}`).pipe(Effect.map(one))
+  const byId = (id: string) => db.query("users.by_id", (sql) => sql<Row[]>`SELECT * FROM users WHERE id = ${id}`).pipe(Effect.map(one))
 
   return Users.of({
     create: (user) =>
       Effect.gen(function*() {
         const now = new Date().toISOString()
         const row = { id: ulid(), ...user, email: user.email.toLowerCase(), is_active: true, token_version: 0, created_at: now, updated_at: now, last_login_at: null }
-        yield* db.query("users.create", (sql) => sql`INSERT INTO users ${sql(row)}`).pipe(Effect.catchTag("UniqueViolation", (e) => Effect.fail(taken(e))))
+        yield* db.queryUnique("users.create", (sql) => sql`INSERT INTO users ${sql(row)}`).pipe(Effect.catchTag("UniqueViolation", (e) => Effect.fail(taken(e))))
         return toUser(row)
       }),
     byId,
     byUsername: (username) =>
-      run("users.by_username", (sql) => sql<Row[]>`SELECT * FROM users WHERE username = ${username}`).pipe(Effect.map(one)),
+      db.query("users.by_username", (sql) => sql<Row[]>`SELECT * FROM users WHERE username = ${username}`).pipe(Effect.map(one)),
     update: (id, changes) =>
       Effect.gen(function*() {
         const set: Record<string, unknown> = { ...changes, updated_at: new Date().toISOString() }
         if (changes.email !== undefined) set.email = changes.email.toLowerCase()
         const revokesTokens = changes.password_hash !== undefined || changes.is_active === false
-        yield* db.query("users.update", (sql) =>
+        yield* db.queryUnique("users.update", (sql) =>
           revokesTokens
             ? sql`UPDATE users SET ${sql(set)}, token_version = token_version + 1 WHERE id = ${id}`
             : sql`UPDATE users SET ${sql(set)} WHERE id = ${id}`
@@ -84,11 +84,11 @@ export const UsersLive = Layer.effect(Users, Effect.gen(function*() {
         return yield* byId(id)
       }),
     recordLogin: (id) =>
-      run("users.record_login", (sql) => sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE id = ${id}`).pipe(Effect.asVoid),
+      db.query("users.record_login", (sql) => sql`UPDATE users SET last_login_at = ${new Date().toISOString()} WHERE id = ${id}`).pipe(Effect.asVoid),
     delete: (id) =>
-      run("users.delete", (sql) => sql`DELETE FROM users WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
+      db.query("users.delete", (sql) => sql`DELETE FROM users WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
     list: ({ limit, offset }) =>
-      run("users.list", async (sql) => {
+      db.query("users.list", async (sql) => {
         const rows = await sql<Row[]>`SELECT * FROM users ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
         const counted = await sql<Array<{ n: number | string }>>`SELECT count(*) AS n FROM users`
         return { users: rows.map((r) => publicUser(toUser(r))), total: Number(counted[0]?.n ?? 0) }

@@ -1,24 +1,14 @@
+import { Layer } from "effect"
 import nodemailer from "nodemailer"
 import type { Config } from "../config.ts"
-import { writeLogLine } from "../telemetry/log-line.ts"
+import { writeLogLine } from "../log-line.ts"
 import type { Channel } from "../domain/alert-rule.ts"
-import { emailMessage, headline, type Notification, signature, slackMessage, webhookPayload } from "./notification.ts"
+import { type DeliveryResult, NotificationSenders, type Sender } from "../ports/notification-senders.ts"
+import { type Notification } from "../domain/notification.ts"
+import { emailMessage, headline, signature, slackMessage, webhookPayload } from "./notification.ts"
 import { parseAllowList, refusedTarget } from "./ssrf-guard.ts"
 
-/**
- * One sender per channel: a single delivery attempt, reported as a result rather than thrown,
- * so the notifier can record it and decide whether to retry.
- */
-
-export interface DeliveryResult {
-  readonly outcome: "delivered" | "failed" | "refused"
-  readonly http_status: number | null
-  readonly error: string | null
-  /** Worth another attempt (timeouts, 5xx, 429); a 4xx or a refused target is not. */
-  readonly retryable: boolean
-}
-
-export type Sender = (notification: Notification) => Promise<DeliveryResult>
+/** The NotificationSenders port: console, webhook and Slack over HTTP, email over SMTP. */
 
 const delivered = (http_status: number | null = null): DeliveryResult => ({ outcome: "delivered", http_status, error: null, retryable: false })
 
@@ -103,3 +93,5 @@ export const makeSenders = (config: Config): Partial<Record<Channel, Sender>> =>
   slack: slackSender(config),
   ...(config.SMTP_HOST ? { email: emailSender(config) } : {})
 })
+
+export const NotificationSendersLive = (config: Config) => Layer.succeed(NotificationSenders, makeSenders(config))

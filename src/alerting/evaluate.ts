@@ -1,11 +1,12 @@
-import { Clock, Effect, Option } from "effect"
-import { Notifiers } from "../../actors/notifier.ts"
+import { Clock, Effect, Layer, Option } from "effect"
+import { Notifiers } from "../ports/notifiers.ts"
 import { parseTextQuery } from "../domain/text-query.ts"
 import type { SearchRequest } from "../domain/search-request.ts"
 import { LogStore } from "../ports/log-store.ts"
-import { Telemetry } from "../telemetry/prometheus.ts"
-import { NotificationLog } from "./notification-log.ts"
-import type { NotificationEvent } from "./notification.ts"
+import { RuleEvaluation } from "../ports/rule-evaluation.ts"
+import { Telemetry } from "../ports/telemetry.ts"
+import { NotificationLog } from "../ports/notification-log.ts"
+import type { NotificationEvent } from "../domain/notification.ts"
 import { type AlertRuleWithSecret, conditionHolds, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
 import { AlertRules } from "./rules.ts"
 import { type Observation, TriggeredAlerts } from "./triggered.ts"
@@ -51,7 +52,7 @@ const observe = (rule: AlertRuleWithSecret, now: number) =>
     return { value, sampleLogIds: sample, at: new Date(now).toISOString() } satisfies Observation
   })
 
-export const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
+const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
   Effect.gen(function*() {
     const rules = yield* AlertRules
     const alerts = yield* TriggeredAlerts
@@ -109,3 +110,14 @@ export const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
       yield* rules.recordEvaluation(rule.id, { evaluatedAt: at, ...(rule.is_flapping ? { isFlapping: yield* flapping() } : {}) })
     }
   })
+
+/** The RuleEvaluation port: the active rules from the rule repository, and evaluateRule above. */
+export const RuleEvaluationLive = (settings: EvaluationSettings) =>
+  Layer.effect(RuleEvaluation, Effect.gen(function*() {
+    const rules = yield* AlertRules
+    const context = yield* Effect.context<AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore>()
+    return RuleEvaluation.of({
+      active: rules.active,
+      evaluate: (ruleId) => evaluateRule(ruleId, settings).pipe(Effect.provide(context))
+    })
+  }))

@@ -1,20 +1,8 @@
 import { createHmac } from "node:crypto"
-import { type AlertRuleWithSecret, CONDITION_SYMBOLS, type TriggeredAlert } from "../domain/alert-rule.ts"
+import { CONDITION_SYMBOLS } from "../domain/alert-rule.ts"
+import type { Notification, NotificationEvent } from "../domain/notification.ts"
 
-/**
- * What a notification says, whatever the channel: an alert started firing, is still firing
- * (after the cooldown), resolved, or its rule is flapping.
- */
-
-export type NotificationEvent = "firing" | "repeat" | "resolved" | "flapping"
-
-export interface Notification {
-  readonly event: NotificationEvent
-  readonly rule: AlertRuleWithSecret
-  readonly alert: TriggeredAlert
-  /** When the evaluation that caused it ran (ISO-8601). */
-  readonly at: string
-}
+/** A notification as each channel words it: headline, links, webhook body, Slack and email text. */
 
 const STATE: Record<NotificationEvent, string> = { firing: "FIRING", repeat: "STILL FIRING", resolved: "RESOLVED", flapping: "FLAPPING" }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
+import { MetaDatabase } from "../ports/meta-database.ts"
+import { type MetaStoreUnavailable } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
 import type { AlertRuleWithSecret } from "../domain/alert-rule.ts"
 import type { ValidRule } from "./rule-input.ts"
@@ -79,9 +80,8 @@ export class AlertRules extends Context.Tag("AlertRules")<AlertRules, {
 
 export const AlertRulesLive = Layer.effect(AlertRules, Effect.gen(function*() {
   const db = yield* MetaDatabase
-  const run = <A>(operation: string, f: Parameters<typeof db.query<A>>[1]) => db.query(operation, f).pipe(Effect.catchTag("UniqueViolation", Effect.die))
   const byId = (id: string) =>
-    run("alert_rules.by_id", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toRule))))
+    db.query("alert_rules.by_id", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toRule))))
   const now = () => new Date().toISOString()
 
   return AlertRules.of({
@@ -101,31 +101,31 @@ export const AlertRulesLive = Layer.effect(AlertRules, Effect.gen(function*() {
           created_at: at,
           updated_at: at
         }
-        yield* run("alert_rules.create", (sql) => sql`INSERT INTO alert_rules ${sql(row)}`)
+        yield* db.query("alert_rules.create", (sql) => sql`INSERT INTO alert_rules ${sql(row)}`)
         return toRule(row)
       }),
     byId,
     list: ({ isActive, limit, offset }) =>
-      run("alert_rules.list", (sql) =>
+      db.query("alert_rules.list", (sql) =>
         isActive === undefined
           ? sql<Row[]>`SELECT * FROM alert_rules ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
           : sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${isActive} ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
       ).pipe(Effect.map((rows) => rows.map(toRule))),
-    active: run("alert_rules.active", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${true}`).pipe(Effect.map((rows) => rows.map(toRule))),
+    active: db.query("alert_rules.active", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${true}`).pipe(Effect.map((rows) => rows.map(toRule))),
     update: (id, rule) =>
       Effect.gen(function*() {
         const set = { ...columns(rule), updated_at: now() }
-        yield* run("alert_rules.update", (sql) => sql`UPDATE alert_rules SET ${sql(set)} WHERE id = ${id}`)
+        yield* db.query("alert_rules.update", (sql) => sql`UPDATE alert_rules SET ${sql(set)} WHERE id = ${id}`)
         if (signs(rule)) {
-          yield* run("alert_rules.add_secret", (sql) => sql`UPDATE alert_rules SET webhook_secret = ${newSecret()} WHERE id = ${id} AND webhook_secret IS NULL`)
+          yield* db.query("alert_rules.add_secret", (sql) => sql`UPDATE alert_rules SET webhook_secret = ${newSecret()} WHERE id = ${id} AND webhook_secret IS NULL`)
         }
         return yield* byId(id)
       }),
     snooze: (id, until) =>
-      run("alert_rules.snooze", (sql) => sql`UPDATE alert_rules SET snoozed_until = ${until}, updated_at = ${now()} WHERE id = ${id}`).pipe(Effect.andThen(byId(id))),
-    delete: (id) => run("alert_rules.delete", (sql) => sql`DELETE FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
+      db.query("alert_rules.snooze", (sql) => sql`UPDATE alert_rules SET snoozed_until = ${until}, updated_at = ${now()} WHERE id = ${id}`).pipe(Effect.andThen(byId(id))),
+    delete: (id) => db.query("alert_rules.delete", (sql) => sql`DELETE FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
     recordEvaluation: (id, evaluation) =>
-      run("alert_rules.record_evaluation", (sql) =>
+      db.query("alert_rules.record_evaluation", (sql) =>
         evaluation.triggeredAt === undefined
           ? sql`UPDATE alert_rules SET last_evaluated_at = ${evaluation.evaluatedAt}, is_flapping = COALESCE(${evaluation.isFlapping ?? null}, is_flapping) WHERE id = ${id}`
           : sql`UPDATE alert_rules SET last_evaluated_at = ${evaluation.evaluatedAt}, last_triggered_at = ${evaluation.triggeredAt},

@@ -1,6 +1,7 @@
 import type { SQL } from "bun"
 import { Context, Data, Effect, Layer, Option } from "effect"
-import { MetaDatabase, type MetaStoreUnavailable } from "../adapters/meta-store/sql-database.ts"
+import { MetaDatabase } from "../ports/meta-database.ts"
+import { type MetaStoreUnavailable } from "../domain/errors.ts"
 import { NotFound } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
 import type { AlertRule, AlertStatus, TriggeredAlert } from "../domain/alert-rule.ts"
@@ -75,14 +76,13 @@ export class TriggeredAlerts extends Context.Tag("TriggeredAlerts")<TriggeredAle
 
 export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(function*() {
   const db = yield* MetaDatabase
-  const run = <A>(operation: string, f: Parameters<typeof db.query<A>>[1]) => db.query(operation, f).pipe(Effect.catchTag("UniqueViolation", Effect.die))
   const byId = (id: string) =>
-    run("triggered_alerts.by_id", (sql) => sql<Row[]>`SELECT * FROM triggered_alerts WHERE id = ${id}`).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert))))
+    db.query("triggered_alerts.by_id", (sql) => sql<Row[]>`SELECT * FROM triggered_alerts WHERE id = ${id}`).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert))))
 
   /** Runs a conditional update; when no row changed, explains why from the alert's current state. */
   const transition = (id: string, action: string, update: (sql: SQL) => Promise<{ count: number }>) =>
     Effect.gen(function*() {
-      const changed = yield* run(`triggered_alerts.${action}`, update)
+      const changed = yield* db.query(`triggered_alerts.${action}`, update)
       const alert = yield* byId(id)
       if (Option.isNone(alert)) return yield* new NotFound({ what: `alert ${id}` })
       if (changed.count === 0) return yield* new InvalidTransition({ reason: `cannot ${action} an alert that is ${alert.value.status}` })
@@ -113,16 +113,16 @@ export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(func
           resolved_at: null,
           resolution: null
         }
-        yield* run("triggered_alerts.open", (sql) => sql`INSERT INTO triggered_alerts ${sql(row)}`)
+        yield* db.query("triggered_alerts.open", (sql) => sql`INSERT INTO triggered_alerts ${sql(row)}`)
         return toAlert(row)
       }),
     byId,
     openFor: (ruleId) =>
-      run("triggered_alerts.open_for", (sql) =>
+      db.query("triggered_alerts.open_for", (sql) =>
         sql<Row[]>`SELECT * FROM triggered_alerts WHERE rule_id = ${ruleId} AND status <> ${"resolved"} ORDER BY triggered_at DESC, id DESC LIMIT 1`
       ).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert)))),
     list: (filter) =>
-      run("triggered_alerts.list", async (sql) => {
+      db.query("triggered_alerts.list", async (sql) => {
         // Absent filters compare with NULL and so drop out; every value stays a bound parameter.
         const status = filter.status ?? null, ruleId = filter.ruleId ?? null, from = filter.from ?? null, to = filter.to ?? null
         const rows = await sql<Row[]>`SELECT * FROM triggered_alerts
@@ -135,18 +135,18 @@ export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(func
         return { alerts: rows.map(toAlert), total: Number(counted[0]?.n ?? 0) }
       }),
     flipsSince: (ruleId, since) =>
-      run("triggered_alerts.flips", (sql) =>
+      db.query("triggered_alerts.flips", (sql) =>
         sql<Array<{ n: number | string }>>`SELECT
           (SELECT count(*) FROM triggered_alerts WHERE rule_id = ${ruleId} AND triggered_at >= ${since})
           + (SELECT count(*) FROM triggered_alerts WHERE rule_id = ${ruleId} AND resolved_at >= ${since} AND resolved_by IS NULL) AS n`
       ).pipe(Effect.map((rows) => Number(rows[0]?.n ?? 0))),
     observe: (id, observation) =>
-      run("triggered_alerts.observe", (sql) =>
+      db.query("triggered_alerts.observe", (sql) =>
         sql`UPDATE triggered_alerts SET value = ${observation.value}, last_seen_at = ${observation.at},
             sample_log_ids = ${JSON.stringify(observation.sampleLogIds)} WHERE id = ${id}`
       ).pipe(Effect.asVoid),
     markNotified: (id, at) =>
-      run("triggered_alerts.notified", (sql) =>
+      db.query("triggered_alerts.notified", (sql) =>
         sql`UPDATE triggered_alerts SET last_notified_at = ${at}, notification_count = notification_count + 1 WHERE id = ${id}`
       ).pipe(Effect.asVoid),
     acknowledge: (id, by, at) =>

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import type { Config } from "../config.ts"
 import { makeApp, type AppServices } from "./app.ts"
-import { Telemetry } from "../telemetry/prometheus.ts"
+import { Telemetry } from "../ports/telemetry.ts"
 import { makeRunEffect } from "./run-effect.ts"
 
 /**

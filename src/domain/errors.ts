@@ -16,16 +16,27 @@ export class PipelineSaturated extends Data.TaggedError("PipelineSaturated")<{ r
   }
 }
 
-/** The store failed to write or read; the records of a failed write were not acknowledged. */
-export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{ readonly reason: string }> {
-  readonly status = 503
-  readonly code = "store_unavailable"
-  readonly retryAfterSeconds = 5
-  readonly publicMessage = "the log store is unavailable; retry shortly"
-  override get message() {
-    return `the log store is unavailable: ${this.reason}`
+/**
+ * The base of every "a dependency is unavailable" error (the log store, the metadata database):
+ * HTTP 503 with Retry-After. `reason` (a driver's text) goes to the server log only; the client
+ * reads `publicMessage`.
+ */
+export const DependencyUnavailable = <Tag extends string>(tag: Tag, code: string, dependency: string) =>
+  class extends Data.TaggedError(tag)<{ readonly reason: string }> {
+    readonly status = 503
+    readonly code = code
+    readonly retryAfterSeconds = 5
+    readonly publicMessage = `${dependency} is unavailable; retry shortly`
+    override get message() {
+      return `${dependency} is unavailable: ${this.reason}`
+    }
   }
-}
+
+/** The store failed to write or read; the records of a failed write were not acknowledged. */
+export class StoreUnavailable extends DependencyUnavailable("StoreUnavailable", "store_unavailable", "the log store") {}
+
+/** The metadata database (accounts, alert rules, settings) failed to answer. */
+export class MetaStoreUnavailable extends DependencyUnavailable("MetaStoreUnavailable", "database_unavailable", "the account database") {}
 
 /** The pipeline is shutting down and takes no more records. */
 export class PipelineClosed extends Data.TaggedError("PipelineClosed")<{}> {

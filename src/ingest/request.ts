@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { InvalidInput } from "../domain/errors.ts"
 import type { LogRecord } from "../domain/log-record.ts"
 import { LogBus } from "../ports/log-bus.ts"
-import type { TelemetryInstruments } from "../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../ports/telemetry.ts"
 import type { RunEffect } from "../api/run-effect.ts"
 
 /**

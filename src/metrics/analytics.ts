@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import { ActorRegistry, actorSummary } from "../../actors/kit/stats.ts"
-import { Pipeline } from "../../pipelines/build.ts"
+import { ActorRegistry, actorSummary } from "../ports/actor-registry.ts"
+import { Pipeline } from "../ports/pipeline.ts"
 import { isError } from "../domain/fingerprint.ts"
 import { LEVELS, type Level } from "../domain/log-record.ts"
 import { NotFound } from "../domain/errors.ts"

@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { LogStore } from "../ports/log-store.ts"
-import { Telemetry } from "./prometheus.ts"
+import { Telemetry } from "../ports/telemetry.ts"
 
 /**
  * Wraps whichever LogStore is configured so every operation is counted and timed

@@ -1,17 +1,13 @@
-import { Context, Layer } from "effect"
+import { Layer } from "effect"
 import { Counter, Gauge, Histogram, Registry } from "prom-client"
-import type { ActorRegistry } from "../../actors/kit/stats.ts"
+import type { ActorRegistry } from "../ports/actor-registry.ts"
+import { Telemetry, type TelemetryInstruments } from "../ports/telemetry.ts"
 
-/**
- * Every Prometheus metric LogFlow exports, defined once. The seed's names and labels are kept;
- * the store's query metrics are named for the store in use (`sqlite_queries_total` here,
- * `elasticsearch_queries_total` with Elasticsearch). Labels only ever take bounded values:
- * route templates, limit names, levels, services (which users choose, as in the seed).
- */
+/** The Telemetry port on prom-client: every metric in one registry, served by GET /metrics. */
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-export const makeTelemetry = (storeEngine: string) => {
+export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
   const registry = new Registry()
   const registers = [registry]
   const startTime = Math.floor(Date.now() / 1000)
@@ -68,10 +64,6 @@ export const makeTelemetry = (storeEngine: string) => {
     }
   }
 }
-
-export type TelemetryInstruments = ReturnType<typeof makeTelemetry>
-
-export class Telemetry extends Context.Tag("Telemetry")<Telemetry, TelemetryInstruments>() {}
 
 export const TelemetryLive = (storeEngine: string) => Layer.sync(Telemetry, () => makeTelemetry(storeEngine))
 

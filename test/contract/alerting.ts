@@ -3,15 +3,20 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect } from "bun:test"
 import { Context, Effect, Layer, Option, type Scope, TestClock, type TestServices } from "effect"
-import { AlertEngine, AlertEngineLive } from "../../actors/alert-engine.ts"
+import { AlertEngine } from "../../src/ports/alert-engine.ts"
+import { AlertEngineLive } from "../../actors/alert-engine.ts"
 import { NotifiersLive } from "../../actors/notifier.ts"
-import { ActorRegistry } from "../../actors/kit/stats.ts"
+import { ActorRegistry } from "../../src/ports/actor-registry.ts"
 import { Users, UsersLive } from "../../src/accounts/users.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import { MetaDatabaseLive } from "../../src/adapters/meta-store/sql-database.ts"
-import { evaluateRule } from "../../src/alerting/evaluate.ts"
-import { LeaderLease, LeaderLeaseLive } from "../../src/adapters/meta-store/leader-lease.ts"
-import { NotificationLog, NotificationLogLive } from "../../src/alerting/notification-log.ts"
+import { NotificationSendersLive } from "../../src/alerting/channels.ts"
+import { RuleEvaluationLive } from "../../src/alerting/evaluate.ts"
+import { RuleEvaluation } from "../../src/ports/rule-evaluation.ts"
+import { LeaderLease } from "../../src/ports/leader-lease.ts"
+import { LeaderLeaseLive } from "../../src/adapters/meta-store/leader-lease.ts"
+import { NotificationLog } from "../../src/ports/notification-log.ts"
+import { NotificationLogLive } from "../../src/alerting/notification-log.ts"
 import { signature } from "../../src/alerting/notification.ts"
 import { RULE_DEFAULTS, type RuleFields, validateRule } from "../../src/alerting/rule-input.ts"
 import { AlertRules, AlertRulesLive } from "../../src/alerting/rules.ts"
@@ -56,9 +61,10 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
     const environment = (url: string) => {
       const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive, UsersLive)
         .pipe(Layer.provideMerge(MetaDatabaseLive(url)))
+      const store = SqliteStoreLive({ path: join(dir, `logs-${n++}.db`), synchronous: "NORMAL", countCap: 10_000 })
+      const notifiers = NotifiersLive(config).pipe(Layer.provideMerge(NotificationSendersLive(config)), Layer.provideMerge(repositories))
       return Layer.mergeAll(
-        NotifiersLive(config).pipe(Layer.provideMerge(repositories)),
-        SqliteStoreLive({ path: join(dir, `logs-${n++}.db`), synchronous: "NORMAL", countCap: 10_000 }),
+        RuleEvaluationLive({ flapThreshold: FLAP_THRESHOLD }).pipe(Layer.provideMerge(Layer.merge(notifiers, store))),
         Layer.effect(ActorRegistry, ActorRegistry.make)
       )
     }
@@ -101,7 +107,7 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
       Effect.flatMap(LogStore, (store) =>
         store.index(Array.from({ length: count }, () => makeRecord({ service: "payment", level: "ERROR", message: "card declined", timestamp: at, ...overrides }))))
 
-    const evaluate = (ruleId: string) => evaluateRule(ruleId, { flapThreshold: FLAP_THRESHOLD })
+    const evaluate = (ruleId: string) => Effect.flatMap(RuleEvaluation, (evaluation) => evaluation.evaluate(ruleId))
     const alertsOf = (ruleId: string) => Effect.flatMap(TriggeredAlerts, (alerts) => alerts.list({ ruleId, limit: 100, offset: 0 }))
     const ruleOf = (ruleId: string) => Effect.flatMap(AlertRules, (rules) => rules.byId(ruleId)).pipe(Effect.map(Option.getOrThrow))
     /**
@@ -229,7 +235,7 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
 
     alertTest("the engine starts, restarts and stops an evaluator as its rule is created, changed and deactivated", (path) =>
       Effect.gen(function*() {
-        const engine = Context.get(yield* Layer.build(AlertEngineLive({ syncInterval: "1 second", leaseMs: 10_000, flapThreshold: FLAP_THRESHOLD })), AlertEngine)
+        const engine = Context.get(yield* Layer.build(AlertEngineLive({ syncInterval: "1 second", leaseMs: 10_000 })), AlertEngine)
         const registry = yield* ActorRegistry
         const evaluators = () => registry.all().filter((a) => a.kind === "alert-evaluator").map((a) => a.name)
 

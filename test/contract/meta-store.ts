@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Layer, Option } from "effect"
 import { ApiKeys, ApiKeysLive } from "../../src/accounts/api-keys.ts"
 import { Users, UsersLive, UserTaken } from "../../src/accounts/users.ts"
-import { MetaDatabase, MetaDatabaseLive, migrate, openMetaSql, dialectOf } from "../../src/adapters/meta-store/sql-database.ts"
+import { MetaDatabase } from "../../src/ports/meta-database.ts"
+import { MetaDatabaseLive, migrate, openMetaSql, dialectOf } from "../../src/adapters/meta-store/sql-database.ts"
 import { MIGRATIONS } from "../../src/adapters/meta-store/migrations.ts"
 
 /**

@@ -1,41 +1,17 @@
 import { SQL } from "bun"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import { Context, Data, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { MetaStoreUnavailable } from "../../domain/errors.ts"
+import { type Dialect, MetaDatabase, UniqueViolation } from "../../ports/meta-database.ts"
 import { MIGRATIONS } from "./migrations.ts"
 
-/**
- * The metadata store's connection: `bun:sql` over SQLite (default, a file in DATA_DIR) or
- * PostgreSQL. Repositories write portable SQL with tagged templates (every value a bound
- * parameter) and run through `query`, which turns driver errors into MetaStoreUnavailable
- * (HTTP 503) or UniqueViolation.
- */
-
-export type Dialect = "sqlite" | "postgres"
-
-export class MetaStoreUnavailable extends Data.TaggedError("MetaStoreUnavailable")<{ readonly reason: string }> {
-  readonly status = 503
-  readonly code = "database_unavailable"
-  readonly retryAfterSeconds = 5
-  readonly publicMessage = "the account database is unavailable; retry shortly"
-  override get message() {
-    return `the account database is unavailable (${this.reason}); retry shortly`
-  }
-}
-
-export class UniqueViolation extends Data.TaggedError("UniqueViolation")<{ readonly detail: string }> {}
+/** The MetaDatabase port on `bun:sql`: SQLite (a file in DATA_DIR) or PostgreSQL, by URL. */
 
 const isUniqueViolation = (e: unknown) => {
   const error = e as { code?: string; errno?: string | number }
   return error?.errno === "23505" || (typeof error?.code === "string" && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code))
 }
-
-export class MetaDatabase extends Context.Tag("MetaDatabase")<MetaDatabase, {
-  readonly dialect: Dialect
-  /** Runs one repository operation; `operation` (`users.by_id`, …) labels the database_queries_total metric. */
-  readonly query: <A>(operation: string, run: (sql: SQL) => Promise<A>) => Effect.Effect<A, MetaStoreUnavailable | UniqueViolation>
-  readonly health: Effect.Effect<{ readonly status: "healthy" | "unhealthy"; readonly details: Record<string, unknown> }>
-}>() {}
 
 export const dialectOf = (url: string): Dialect => url.startsWith("sqlite:") ? "sqlite" : "postgres"
 
@@ -101,22 +77,25 @@ export const makeMetaDatabase = (url: string, observer?: QueryObserver) =>
     })
     if (applied.length) yield* Effect.logInfo(`metadata store migrated to version ${applied.at(-1)}`).pipe(Effect.annotateLogs({ dialect }))
 
-    const query = <A>(operation: string, run: (sql: SQL) => Promise<A>) =>
+    const run = <A>(operation: string, statement: (sql: SQL) => Promise<A>) =>
       Effect.tryPromise({
         try: async () => {
           observer?.started(operation)
           try {
-            return await run(sql)
+            return await statement(sql)
           } finally {
             observer?.finished()
           }
         },
         catch: (e) => isUniqueViolation(e) ? new UniqueViolation({ detail: describe(e) }) : new MetaStoreUnavailable({ reason: describe(e) })
       })
+    const query = <A>(operation: string, statement: (sql: SQL) => Promise<A>) =>
+      run(operation, statement).pipe(Effect.catchTag("UniqueViolation", Effect.die))
 
     return MetaDatabase.of({
       dialect,
       query,
+      queryUnique: run,
       health: query("health", (sql) => sql`SELECT 1 AS ok`).pipe(
         Effect.as({ status: "healthy" as const, details: { engine: dialect } }),
         Effect.timeoutOption("3 seconds"),

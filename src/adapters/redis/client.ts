@@ -1,6 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import Redis from "ioredis"
-import { writeLogLine } from "../../telemetry/log-line.ts"
+import { writeLogLine } from "../../log-line.ts"
 
 /**
  * One Redis connection shared by the cache and the rate limiter. ioredis reconnects by itself

@@ -6,7 +6,7 @@ import type { ApiKeyScope, Principal, UserWithSecrets } from "../../accounts/use
 import { publicUser } from "../../accounts/user.ts"
 import { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /**

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia"
-import { writeLogLine } from "../../telemetry/log-line.ts"
+import { writeLogLine } from "../../log-line.ts"
 import { requestScope } from "../../telemetry/request-context.ts"
 import { requestIds } from "./request-id.ts"
 

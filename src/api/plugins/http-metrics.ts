@@ -1,5 +1,5 @@
 import { Elysia } from "elysia"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 
 /**
  * Counts and times every request by method, route template (`/api/v1/logs/:id`, never the raw

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { Elysia } from "elysia"
 import type { Config } from "../../config.ts"
 import { describeRate, parseRate, RateLimiter, type RateLimit } from "../../ports/rate-limiter.ts"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /**

@@ -10,7 +10,7 @@ import { describeRate, RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { limitsFrom, rateLimitPlugin } from "../plugins/rate-limit.ts"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** The seed's Cache Management and Rate Limit Management endpoints. */

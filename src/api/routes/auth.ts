@@ -11,7 +11,7 @@ import type { RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /** Accounts, tokens and API keys: the seed's Authentication section plus API keys for shippers. */

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import { Elysia } from "elysia"
 import type { Config } from "../../config.ts"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { Unauthorized } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 

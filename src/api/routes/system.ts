@@ -1,15 +1,15 @@
 import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
-import { AlertEngine } from "../../../actors/alert-engine.ts"
-import { ActorRegistry, actorSummary } from "../../../actors/kit/stats.ts"
-import { MetaDatabase } from "../../adapters/meta-store/sql-database.ts"
-import { RedisConnection } from "../../adapters/redis/client.ts"
+import { AlertEngine } from "../../ports/alert-engine.ts"
+import { ActorRegistry, actorSummary } from "../../ports/actor-registry.ts"
+import { MetaDatabase } from "../../ports/meta-database.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { LogStore } from "../../ports/log-store.ts"
+import { RedisStatus } from "../../ports/redis-status.ts"
 import { VERSION } from "../../version.ts"
 import type { Config } from "../../config.ts"
 import type { RateLimiter } from "../../ports/rate-limiter.ts"
-import type { TelemetryInstruments } from "../../telemetry/prometheus.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { consolePage, prefersHtml } from "./ui.ts"
@@ -26,7 +26,7 @@ const health = Effect.gen(function*() {
   const busHealth = yield* bus.health
   const databaseHealth = yield* Effect.flatMap(MetaDatabase, (db) => db.health)
   // Redis is optional and never fatal: when it is down, cache and limits run in process.
-  const redis = Option.map(yield* Effect.serviceOption(RedisConnection), (c) => c.isReady() ? "healthy" : "unhealthy")
+  const redis = Option.map(yield* Effect.serviceOption(RedisStatus), (c) => c.isReady() ? "healthy" : "unhealthy")
   const actors = registry.all().map(actorSummary)
   const alerting = yield* Effect.serviceOption(AlertEngine).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status })))
   const healthy = storeHealth.status === "healthy" && busHealth.status === "healthy" && databaseHealth.status === "healthy"

@@ -5,32 +5,16 @@ import type { LogRecord } from "../../../domain/log-record.ts"
 import { LogBus } from "../../../ports/log-bus.ts"
 import { followTopic } from "./follower.ts"
 import { joinConsumerGroup } from "./group-member.ts"
+import type { KafkaBusConfig } from "./config.ts"
 import { encodeRecord } from "./records.ts"
 
 /**
  * The LogBus on Kafka (kafkajs). Publishing sends to topic `logs` keyed by service (so one
  * service's records stay in order on one partition) with acks=all on an idempotent producer,
  * and completes once the brokers have them. Consuming (worker roles) joins the consumer group
- * (kafka-group-member.ts); live tail in processes that do not index follows the topic
- * (kafka-follower.ts). The topics are created when missing.
+ * (group-member.ts); live tail in processes that do not index follows the topic
+ * (follower.ts). The topics are created when missing.
  */
-
-export interface KafkaBusConfig {
-  readonly brokers: ReadonlyArray<string>
-  readonly clientId: string
-  readonly topic: string
-  readonly deadLetterTopic: string
-  /** Partitions and replication of the topics when LogFlow creates them. */
-  readonly partitions: number
-  readonly replicationFactor: number
-  readonly groupId: string
-  /** Kafka batches a partition buffers before it is paused. */
-  readonly partitionBuffer: number
-  readonly commitInterval: Duration.DurationInput
-  /** How long a publish may wait for acks=all before answering 503. */
-  readonly publishTimeout: Duration.DurationInput
-  readonly sessionTimeout: Duration.DurationInput
-}
 
 const retryAfterSeconds = 5
 

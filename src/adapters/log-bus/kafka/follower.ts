@@ -1,7 +1,7 @@
 import { Effect, Stream } from "effect"
 import type { Kafka } from "kafkajs"
 import type { LogRecord } from "../../../domain/log-record.ts"
-import type { KafkaBusConfig } from "./bus.ts"
+import type { KafkaBusConfig } from "./config.ts"
 import { decodeRecord } from "./records.ts"
 
 /**

@@ -1,4 +1,4 @@
-import { decodeText, textAt, type RefField, type TextColumn } from "./block-codec.ts"
+import { decodeText, type TextColumn, textAt } from "./block-text.ts"
 
 /**
  * A Bloom filter per block over its trace and correlation ids: 10 bits per value and 7 probes,
@@ -10,7 +10,7 @@ import { decodeText, textAt, type RefField, type TextColumn } from "./block-code
 
 const PROBES = 7
 const BITS_PER_VALUE = 10
-export type BloomField = Extract<RefField, "trace_id" | "correlation_id">
+export type BloomField = "trace_id" | "correlation_id"
 const SEED: Readonly<Record<BloomField, number>> = { trace_id: 0x7a11, correlation_id: 0xc022 }
 
 /** The bit positions of one value, by double hashing (Kirsch–Mitzenmacher). */

@@ -1,6 +1,7 @@
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../../domain/log-record.ts"
 import { fold, isAscii } from "../../../domain/words.ts"
 import { refBloom } from "./block-bloom.ts"
+import { aligned, allText, bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -18,12 +19,6 @@ export const LEVEL_CODE: Readonly<Record<Level, number>> = Object.fromEntries(LE
 
 const REF_FIELDS = ["trace_id", "span_id", "correlation_id"] as const
 export type RefField = (typeof REF_FIELDS)[number]
-
-/** Texts one after another, and where each ends (u32 UTF-16 offsets); an empty text is an absent value. */
-export interface TextColumn {
-  readonly text: string
-  readonly ends: Uint8Array
-}
 
 export interface EncodedAttribute {
   readonly key: string
@@ -79,17 +74,6 @@ export interface BlockHead {
   readonly level: Uint8Array
 }
 
-/** Typed views need aligned offsets: a blob that does not start on a multiple of `bytes` is copied. */
-const aligned = (blob: Uint8Array, bytes: number) => blob.byteOffset % bytes === 0 ? blob : blob.slice()
-const u32 = (blob: Uint8Array) => {
-  const a = aligned(blob, 4)
-  return new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4)
-}
-const f64 = (blob: Uint8Array) => {
-  const a = aligned(blob, 8)
-  return new Float64Array(a.buffer, a.byteOffset, a.byteLength / 8)
-}
-const bytesOf = (array: Uint32Array | Float64Array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
 
 export const decodeHead = (bytes: Uint8Array): BlockHead => {
   const blob = aligned(bytes, 8)
@@ -114,25 +98,6 @@ export const decodeHead = (bytes: Uint8Array): BlockHead => {
 export const fieldToken = (field: "host", value: string) =>
   `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
 
-const encodeText = (values: ReadonlyArray<string | undefined>): TextColumn => {
-  const ends = new Uint32Array(values.length)
-  let end = 0
-  for (let i = 0; i < values.length; i++) ends[i] = end += values[i]?.length ?? 0
-  return { text: values.join(""), ends: bytesOf(ends) }
-}
-
-/** One record's values of a text column, read without decoding the others. */
-export interface TextValues {
-  readonly text: string
-  readonly ends: Uint32Array
-}
-
-export const decodeText = (text: string, ends: Uint8Array): TextValues => ({ text, ends: u32(ends) })
-
-export const textAt = ({ text, ends }: TextValues, i: number): string => text.slice(i === 0 ? 0 : ends[i - 1], ends[i])
-
-/** Every value of a text column, in order. */
-export const allText = (values: TextValues): string[] => Array.from({ length: values.ends.length }, (_, i) => textAt(values, i))
 
 const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | undefined>): EncodedAttribute => {
   if (column.every((v) => v === undefined || typeof v === "number")) {

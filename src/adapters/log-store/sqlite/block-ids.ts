@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite"
-import { allText, decodeText } from "./block-codec.ts"
+import { allText, decodeText } from "./block-text.ts"
 
 /**
  * Finding records by id without an index entry per record. Ids are ULIDs, which begin with

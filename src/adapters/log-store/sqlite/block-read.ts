@@ -1,9 +1,7 @@
 import type { Database } from "bun:sqlite"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
-import {
-  allText, decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, decodeText, NO_ATTRIBUTE, recordAt, textAt,
-  type AttributeColumn, type BlockContent, type BlockHead, type RefField, type TextValues
-} from "./block-codec.ts"
+import { allText, decodeText, textAt, type TextValues } from "./block-text.ts"
+import { decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, NO_ATTRIBUTE, recordAt, type AttributeColumn, type BlockContent, type BlockHead, type RefField } from "./block-codec.ts"
 import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {

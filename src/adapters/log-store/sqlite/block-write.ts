@@ -1,9 +1,8 @@
 import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../../domain/log-record.ts"
 import type { ExpiryRule } from "../../../ports/log-store.ts"
-import {
-  allText, contentOf, decodeText, encodeBlock, encodeColumns, indexBlock, recordAt, type BlockColumns, type EncodedBlock
-} from "./block-codec.ts"
+import { allText, decodeText } from "./block-text.ts"
+import { contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, type BlockColumns, type EncodedBlock } from "./block-codec.ts"
 import { batchColumns, byTime } from "./block-batch.ts"
 import { refBloom } from "./block-bloom.ts"
 import { idSpans, makeIdIndex, type IdSpan } from "./block-ids.ts"

@@ -1,0 +1,36 @@
+import { Context } from "effect"
+import type { Counter, Gauge, Histogram, Registry } from "prom-client"
+import type { ActorRegistry } from "./actor-registry.ts"
+
+/**
+ * Every metric LogFlow exports, defined once (src/telemetry/prometheus.ts makes them). The
+ * seed's names and labels are kept; the store's query metrics are named for the store in use
+ * (`sqlite_queries_total`, `elasticsearch_queries_total`). Labels only ever take bounded values:
+ * route templates, limit names, levels, services (which users choose, as in the seed).
+ */
+export interface TelemetryInstruments {
+  readonly registry: Registry
+  readonly httpRequests: Counter<"method" | "endpoint" | "status">
+  readonly httpDuration: Histogram<"method" | "endpoint">
+  readonly logsProcessed: Counter
+  readonly logsIndexed: Counter<"service" | "level">
+  readonly ingestRecords: Counter<"protocol" | "result">
+  readonly storeQueries: Counter<"operation">
+  readonly storeQueryDuration: Histogram<"operation">
+  readonly cacheHits: Counter<"cache_key_prefix">
+  readonly cacheMisses: Counter<"cache_key_prefix">
+  readonly databaseQueries: Counter<"operation">
+  readonly databaseConnections: Gauge
+  readonly authAttempts: Counter<"result">
+  readonly usersRegistered: Counter
+  readonly alertsTriggered: Counter<"rule_name">
+  readonly alertsChecked: Counter
+  readonly alertNotifications: Counter<"channel" | "outcome">
+  readonly rateLimitExceeded: Counter<"endpoint">
+  readonly batchSize: Histogram
+  readonly indexingDuration: Histogram
+  /** Reads actor statistics and process figures at scrape time. */
+  readonly collectFrom: (actors: ActorRegistry["Type"]) => void
+}
+
+export class Telemetry extends Context.Tag("Telemetry")<Telemetry, TelemetryInstruments>() {}

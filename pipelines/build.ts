@@ -8,6 +8,7 @@ import { LEVELS, type Level, type LogRecord } from "../src/domain/log-record.ts"
 import { FlushHistory } from "../src/domain/flush-history.ts"
 import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
 import { Pipeline } from "../src/ports/pipeline.ts"
+import type { TelemetryInstruments } from "../src/ports/telemetry.ts"
 import { Telemetry } from "../src/ports/telemetry.ts"
 import type { Stage } from "./topology.ts"
 
@@ -21,31 +22,34 @@ class TopologyError extends Error {}
 
 const LEVEL_INDEX = Object.fromEntries(LEVELS.map((level, i) => [level, i])) as Record<Level, number>
 
+/** What each committed batch is told to: the flush history, and the indexing metrics. */
+const recordFlush = (flushes: FlushHistory, t: TelemetryInstruments | undefined) =>
+  (records: ReadonlyArray<LogRecord>, latencyMs: number) => {
+    flushes.record(Date.now(), records.length, latencyMs)
+    if (t === undefined) return
+    t.batchSize.observe(records.length)
+    t.indexingDuration.observe(latencyMs / 1000)
+    // Per record this runs on the ingest path: count into small arrays, no string keys.
+    const counts = new Map<string, number[]>()
+    for (const r of records) {
+      let perLevel = counts.get(r.service)
+      if (!perLevel) counts.set(r.service, perLevel = LEVELS.map(() => 0))
+      perLevel[LEVEL_INDEX[r.level]]!++
+    }
+    for (const [service, perLevel] of counts) {
+      perLevel.forEach((n, i) => {
+        if (n > 0) t.logsIndexed.inc({ service, level: LEVELS[i]! }, n)
+      })
+    }
+  }
+
 /** Builds stages sinks first, so each stage finds the actors it feeds already running. */
 export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
   Effect.gen(function*() {
     const built = new Map<string, Built>()
     const flushes = new FlushHistory()
     const telemetry = yield* Effect.serviceOption(Telemetry)
-    const onFlush = (records: ReadonlyArray<LogRecord>, latencyMs: number) => {
-      flushes.record(Date.now(), records.length, latencyMs)
-      if (Option.isNone(telemetry)) return
-      const t = telemetry.value
-      t.batchSize.observe(records.length)
-      t.indexingDuration.observe(latencyMs / 1000)
-      // Per record this runs on the ingest path: count into small arrays, no string keys.
-      const counts = new Map<string, number[]>()
-      for (const r of records) {
-        let perLevel = counts.get(r.service)
-        if (!perLevel) counts.set(r.service, perLevel = LEVELS.map(() => 0))
-        perLevel[LEVEL_INDEX[r.level]]!++
-      }
-      for (const [service, perLevel] of counts) {
-        perLevel.forEach((n, i) => {
-          if (n > 0) t.logsIndexed.inc({ service, level: LEVELS[i]! }, n)
-        })
-      }
-    }
+    const onFlush = recordFlush(flushes, Option.getOrUndefined(telemetry))
     const outputsOf = (stage: Stage) =>
       stage.outputs.map((id) => {
         const target = built.get(id)

@@ -74,6 +74,43 @@ export class TriggeredAlerts extends Context.Tag("TriggeredAlerts")<TriggeredAle
   readonly resolve: (id: string, by: string | null, resolution: string, at: string) => Effect.Effect<TriggeredAlert, Failure | InvalidTransition | NotFound>
 }>() {}
 
+/** A new alert, firing, as its rule and the observation that opened it say. */
+const newAlertRow = (rule: AlertRule, observation: Observation) => ({
+  id: ulid(),
+  rule_id: rule.id,
+  rule_name: rule.name,
+  status: "firing",
+  condition: rule.condition,
+  value: observation.value,
+  threshold: rule.threshold,
+  time_window_minutes: rule.time_window,
+  first_seen_at: observation.at,
+  last_seen_at: observation.at,
+  sample_log_ids: JSON.stringify(observation.sampleLogIds),
+  triggered_at: observation.at,
+  last_notified_at: null,
+  notification_count: 0,
+  acknowledged_by: null,
+  acknowledged_at: null,
+  resolved_by: null,
+  resolved_at: null,
+  resolution: null
+})
+
+/** A page of alerts, newest first, and how many match in all. */
+const listAlerts = async (sql: SQL, filter: AlertFilter) => {
+  // Absent filters compare with NULL and so drop out; every value stays a bound parameter.
+  const status = filter.status ?? null, ruleId = filter.ruleId ?? null, from = filter.from ?? null, to = filter.to ?? null
+  const rows = await sql<Row[]>`SELECT * FROM triggered_alerts
+    WHERE (CAST(${status} AS TEXT) IS NULL OR status = ${status}) AND (CAST(${ruleId} AS TEXT) IS NULL OR rule_id = ${ruleId})
+      AND (CAST(${from} AS TEXT) IS NULL OR triggered_at >= ${from}) AND (CAST(${to} AS TEXT) IS NULL OR triggered_at <= ${to})
+    ORDER BY triggered_at DESC, id DESC LIMIT ${filter.limit} OFFSET ${filter.offset}`
+  const counted = await sql<Array<{ n: number | string }>>`SELECT count(*) AS n FROM triggered_alerts
+    WHERE (CAST(${status} AS TEXT) IS NULL OR status = ${status}) AND (CAST(${ruleId} AS TEXT) IS NULL OR rule_id = ${ruleId})
+      AND (CAST(${from} AS TEXT) IS NULL OR triggered_at >= ${from}) AND (CAST(${to} AS TEXT) IS NULL OR triggered_at <= ${to})`
+  return { alerts: rows.map(toAlert), total: Number(counted[0]?.n ?? 0) }
+}
+
 export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(function*() {
   const db = yield* MetaDatabase
   const byId = (id: string) =>
@@ -92,27 +129,7 @@ export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(func
   return TriggeredAlerts.of({
     open: (rule, observation) =>
       Effect.gen(function*() {
-        const row = {
-          id: ulid(),
-          rule_id: rule.id,
-          rule_name: rule.name,
-          status: "firing",
-          condition: rule.condition,
-          value: observation.value,
-          threshold: rule.threshold,
-          time_window_minutes: rule.time_window,
-          first_seen_at: observation.at,
-          last_seen_at: observation.at,
-          sample_log_ids: JSON.stringify(observation.sampleLogIds),
-          triggered_at: observation.at,
-          last_notified_at: null,
-          notification_count: 0,
-          acknowledged_by: null,
-          acknowledged_at: null,
-          resolved_by: null,
-          resolved_at: null,
-          resolution: null
-        }
+        const row = newAlertRow(rule, observation)
         yield* db.query("triggered_alerts.open", (sql) => sql`INSERT INTO triggered_alerts ${sql(row)}`)
         return toAlert(row)
       }),
@@ -121,19 +138,7 @@ export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(func
       db.query("triggered_alerts.open_for", (sql) =>
         sql<Row[]>`SELECT * FROM triggered_alerts WHERE rule_id = ${ruleId} AND status <> ${"resolved"} ORDER BY triggered_at DESC, id DESC LIMIT 1`
       ).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert)))),
-    list: (filter) =>
-      db.query("triggered_alerts.list", async (sql) => {
-        // Absent filters compare with NULL and so drop out; every value stays a bound parameter.
-        const status = filter.status ?? null, ruleId = filter.ruleId ?? null, from = filter.from ?? null, to = filter.to ?? null
-        const rows = await sql<Row[]>`SELECT * FROM triggered_alerts
-          WHERE (CAST(${status} AS TEXT) IS NULL OR status = ${status}) AND (CAST(${ruleId} AS TEXT) IS NULL OR rule_id = ${ruleId})
-            AND (CAST(${from} AS TEXT) IS NULL OR triggered_at >= ${from}) AND (CAST(${to} AS TEXT) IS NULL OR triggered_at <= ${to})
-          ORDER BY triggered_at DESC, id DESC LIMIT ${filter.limit} OFFSET ${filter.offset}`
-        const counted = await sql<Array<{ n: number | string }>>`SELECT count(*) AS n FROM triggered_alerts
-          WHERE (CAST(${status} AS TEXT) IS NULL OR status = ${status}) AND (CAST(${ruleId} AS TEXT) IS NULL OR rule_id = ${ruleId})
-            AND (CAST(${from} AS TEXT) IS NULL OR triggered_at >= ${from}) AND (CAST(${to} AS TEXT) IS NULL OR triggered_at <= ${to})`
-        return { alerts: rows.map(toAlert), total: Number(counted[0]?.n ?? 0) }
-      }),
+    list: (filter) => db.query("triggered_alerts.list", (sql) => listAlerts(sql, filter)),
     flipsSince: (ruleId, since) =>
       db.query("triggered_alerts.flips", (sql) =>
         sql<Array<{ n: number | string }>>`SELECT

@@ -27,11 +27,13 @@ import { prometheusRoutes } from "./routes/prometheus.ts"
 import { tailRoutes } from "./routes/tail.ts"
 import { traceRoutes } from "./routes/trace.ts"
 import { adminConfigRoutes } from "./routes/admin-config.ts"
-import { alertRoutes } from "./routes/alerts.ts"
+import { alertRuleRoutes } from "./routes/alerts.ts"
+import { triggeredAlertRoutes } from "./routes/alerts-triggered.ts"
 import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
+import { nativeIngestRoutes } from "../ingest/native/route.ts"
 import { otlpRoutes } from "../ingest/otlp/route.ts"
 import { esBulkRoutes, esCompatRoutes } from "../ingest/es-bulk/route.ts"
 import { lokiRoutes } from "../ingest/loki/route.ts"
@@ -79,6 +81,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(prometheusRoutes(telemetry, config))
     .use(authRoutes(run, config, telemetry))
     .use(tailRoutes(run, config, telemetry))
+    .use(nativeIngestRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
     .use(otlpRoutes(run, config, telemetry))
     .use(esCompatRoutes(run, config, telemetry))
@@ -88,5 +91,6 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))
     .use(adminConfigRoutes(run, config, telemetry))
-    .use(alertRoutes(run, config, telemetry))
+    .use(alertRuleRoutes(run, config, telemetry))
+    .use(triggeredAlertRoutes(run, config, telemetry))
     .use(uiRoutes())

@@ -23,32 +23,38 @@ const positive = (name: string, text: string | undefined, fallback: number, allo
   return n
 }
 
+/** The options, or the help text (`--help`); throws on an invalid value. */
+const parseOptions = (argv: ReadonlyArray<string>) => {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rate: { type: "string" }, duration: { type: "string" }, services: { type: "string" }, url: { type: "string" },
+      batch: { type: "string" }, "api-key": { type: "string" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" }
+    }
+  })
+  if (values.help) return undefined
+  return {
+    rate: positive("rate", values.rate, 100),
+    duration: positive("duration", values.duration, 60, true),
+    services: Math.min(positive("services", values.services, 6), SERVICE_NAMES.length),
+    url: new URL("/api/v1/logs", values.url ?? "http://localhost:8000").toString(),
+    batch: positive("batch", values.batch, 500),
+    apiKey: values["api-key"],
+    dryRun: values["dry-run"] ?? false
+  }
+}
+
 export const runGeneratorCli = async (argv: ReadonlyArray<string>): Promise<number> => {
   let options
   try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        rate: { type: "string" }, duration: { type: "string" }, services: { type: "string" }, url: { type: "string" },
-        batch: { type: "string" }, "api-key": { type: "string" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" }
-      }
-    })
-    if (values.help) {
-      console.log(HELP)
-      return 0
-    }
-    options = {
-      rate: positive("rate", values.rate, 100),
-      duration: positive("duration", values.duration, 60, true),
-      services: Math.min(positive("services", values.services, 6), SERVICE_NAMES.length),
-      url: new URL("/api/v1/logs", values.url ?? "http://localhost:8000").toString(),
-      batch: positive("batch", values.batch, 500),
-      apiKey: values["api-key"],
-      dryRun: values["dry-run"] ?? false
-    }
+    options = parseOptions(argv)
   } catch (e) {
     console.error(`${(e as Error).message}\n${HELP}`)
     return 2
+  }
+  if (options === undefined) {
+    console.log(HELP)
+    return 0
   }
 
   const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, options.services))

@@ -5,12 +5,10 @@ import { AlertEngine } from "../../ports/alert-engine.ts"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Principal, UserWithSecrets } from "../../accounts/user.ts"
 import type { Users } from "../../accounts/users.ts"
-import { NotificationLog } from "../../ports/notification-log.ts"
-import { ALERT_STATUSES, type AlertRuleWithSecret, publicRule } from "../../domain/alert-rule.ts"
+import { type AlertRuleWithSecret, publicRule } from "../../domain/alert-rule.ts"
 import { NewRuleBody, RULE_DEFAULTS, RuleChangesBody, type RuleChecks, type RuleFields, validateRule } from "../../alerting/rule-input.ts"
 import { AlertRules } from "../../alerting/rules.ts"
 import { parseAllowList } from "../../alerting/ssrf-guard.ts"
-import { TriggeredAlerts } from "../../alerting/triggered.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput, NotFound } from "../../domain/errors.ts"
 import type { RateLimiter } from "../../ports/rate-limiter.ts"
@@ -20,29 +18,17 @@ import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import { timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
+import { found, IdParam, Page } from "./alert-params.ts"
 
-/** Alert rules (the seed's contract, plus snooze) and the lifecycle of triggered alerts. */
+/** Alert rules (the documented contract, plus snooze); triggered alerts are in alerts-triggered.ts. */
 
-const IdParam = z.object({ id: z.string().min(1).max(64) })
-const Page = {
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0)
-}
 const RuleListQuery = z.object({ is_active: z.enum(["true", "false"]).optional(), ...Page })
-const AlertListQuery = z.object({
-  status: z.enum(ALERT_STATUSES).optional(),
-  rule_id: z.string().max(64).optional(),
-  from: z.string().max(64).optional().describe("Triggered at or after: ISO-8601, epoch ms or now-<n><s|m|h|d|w>"),
-  to: z.string().max(64).optional(),
-  ...Page
-})
 const Snooze = z.object({
   until: z.string().max(64).optional().describe("ISO-8601 time the snooze ends"),
   minutes: z.number().int().min(1).max(525_600).optional().describe("Or: snooze for this many minutes")
 })
-const Resolution = z.object({ resolution: z.string().max(2000).optional() }).optional()
 
-type Services = AlertRules | TriggeredAlerts | NotificationLog | AlertEngine | Users | ApiKeys | RateLimiter
+type Services = AlertRules | AlertEngine | Users | ApiKeys | RateLimiter
 
 const mayChange = (rule: AlertRuleWithSecret, account: UserWithSecrets) => account.is_admin || rule.owner_id === account.id
 
@@ -76,7 +62,8 @@ const fieldsOf = (rule: AlertRuleWithSecret): RuleFields => ({
   cooldown: rule.cooldown
 })
 
-export const alertRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
+/** Alert rules: create, list, read, change, delete, snooze (changes by the owner or an admin). */
+export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
   const checks: RuleChecks = { allowList: parseAllowList(config.ALERT_WEBHOOK_ALLOWED_HOSTS), emailConfigured: config.SMTP_HOST !== undefined }
   const rulesChanged = Effect.flatMap(AlertEngine, (engine) => engine.rulesChanged)
 
@@ -87,9 +74,8 @@ export const alertRoutes = (run: RunEffect<Services>, config: Config, telemetry:
   /** The rule, when the account may change it: 404 if there is none, 403 if it is someone else's. */
   const ownRule = (id: string, account: UserWithSecrets) =>
     Effect.filterOrFail(ruleById(id), (rule) => mayChange(rule, account), () => new Forbidden("only the rule's owner or an administrator may change it"))
-  const found = <A>(what: string) => Effect.flatMap(Option.match({ onNone: () => Effect.fail(new NotFound({ what })), onSome: (a: A) => Effect.succeed(a) }))
 
-  return new Elysia({ name: "routes/alerts", prefix: "/api/v1/alerts" })
+  return new Elysia({ name: "routes/alert-rules", prefix: "/api/v1/alerts" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))
@@ -146,36 +132,4 @@ export const alertRoutes = (run: RunEffect<Services>, config: Config, telemetry:
         const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, null)).pipe(found<AlertRuleWithSecret>(`alert rule ${params.id}`))
         return ruleView(rule, account)
       })), { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "End a rule's snooze", tags: ["alerts"] } })
-    .get("/triggered", ({ query }) =>
-      run(Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const from = yield* timeParam("from", query.from, now)
-        const to = yield* timeParam("to", query.to, now)
-        const page = yield* Effect.flatMap(TriggeredAlerts, (alerts) => alerts.list({
-          ...(query.status ? { status: query.status } : {}),
-          ...(query.rule_id ? { ruleId: query.rule_id } : {}),
-          ...(from !== undefined ? { from: new Date(from).toISOString() } : {}),
-          ...(to !== undefined ? { to: new Date(to).toISOString() } : {}),
-          limit: query.limit,
-          offset: query.offset
-        }))
-        return { ...page, limit: query.limit, offset: query.offset }
-      })), { access: "read", rateLimit: "default", query: AlertListQuery, detail: { summary: "Triggered alerts, newest first", tags: ["alerts"] } })
-    .get("/triggered/:id", ({ params }) =>
-      run(Effect.flatMap(TriggeredAlerts, (alerts) => alerts.byId(params.id)).pipe(found(`alert ${params.id}`))), {
-      access: "read", rateLimit: "default", params: IdParam, detail: { summary: "One triggered alert", tags: ["alerts"] }
-    })
-    .get("/triggered/:id/notifications", ({ params }) =>
-      run(Effect.gen(function*() {
-        yield* Effect.flatMap(TriggeredAlerts, (alerts) => alerts.byId(params.id)).pipe(found(`alert ${params.id}`))
-        return { attempts: yield* Effect.flatMap(NotificationLog, (log) => log.forAlert(params.id)) }
-      })), { access: "read", rateLimit: "default", params: IdParam, detail: { summary: "Every delivery attempt of the alert's notifications", tags: ["alerts"] } })
-    .post("/triggered/:id/acknowledge", ({ params, account }) =>
-      run(Effect.flatMap(TriggeredAlerts, (alerts) => alerts.acknowledge(params.id, account.username, new Date().toISOString()))), {
-      auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "Acknowledge a firing alert: no more repeat notifications (409 unless firing)", tags: ["alerts"] }
-    })
-    .post("/triggered/:id/resolve", ({ params, body, account }) =>
-      run(Effect.flatMap(TriggeredAlerts, (alerts) => alerts.resolve(params.id, account.username, body?.resolution ?? "resolved by hand", new Date().toISOString()))), {
-      auth: "user", rateLimit: "default", params: IdParam, body: Resolution, detail: { summary: "Resolve an alert (409 if already resolved)", tags: ["alerts"] }
-    })
 }

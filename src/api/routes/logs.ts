@@ -2,33 +2,24 @@ import { Effect, Option } from "effect"
 import { Elysia } from "elysia"
 import { z } from "zod"
 import { InvalidInput, NotFound } from "../../domain/errors.ts"
-import { decodeIngestBody, MalformedBody } from "../../ingest/native/decode.ts"
 import { toJson } from "../../domain/log-record.ts"
 import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { ulidTime } from "../../domain/ulid.ts"
-import { LogBus } from "../../ports/log-bus.ts"
 import { type FacetField, LogStore, type SearchPage } from "../../ports/log-store.ts"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import type { RateLimiter } from "../../ports/rate-limiter.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { errorBody, errors } from "../plugins/errors.ts"
+import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
-import { makeDiskGuard } from "../../ingest/disk-guard.ts"
 import { textQueryParam } from "../../domain/query-input.ts"
-import { publishRecords } from "../../ingest/request.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
-import { ingestDocs, searchDocs } from "./logs-docs.ts"
+import { searchDocs } from "./logs-docs.ts"
 
-/** Log ingestion (`POST /api/v1/logs`) and search, recent and lookup. */
-
-class PayloadTooLarge extends Error {
-  readonly status = 413
-  readonly code = "payload_too_large"
-}
+/** Log search, recent, facets, histogram, context and lookup by id (ingest: src/ingest/native/route.ts). */
 
 export const SearchParams = z.object({
   query: z.string().max(4096).optional().describe("Full text: words, \"exact phrases\", prefix*, AND / OR / NOT, -word, parentheses"),
@@ -94,9 +85,56 @@ const pageJson = (page: SearchPage, tookMs: number) => ({
   took_ms: tookMs
 })
 
-export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
-  const maxBodyBytes = config.INGEST_MAX_BODY_BYTES
-  const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
+/** Top values of the requested fields among the newest FACET_SCAN_LIMIT matches. */
+const facets = (query: z.infer<typeof FacetParams>) =>
+  Effect.gen(function*() {
+    const request = yield* toSearchRequest({ ...query, limit: 1 }, Date.now())
+    const fields = commaList(query.fields) as FacetField[]
+    const unknown = fields.find((f) => !FACET_FIELDS.includes(f))
+    if (unknown !== undefined) return yield* new InvalidInput({ field: "fields", reason: `'${unknown}' is not one of ${FACET_FIELDS.join(", ")}` })
+    const facets = yield* Effect.flatMap(LogStore, (store) => store.facets(request, fields.length ? fields : FACET_FIELDS, query.top, FACET_SCAN_LIMIT))
+    return { ...facets, scan_limit: FACET_SCAN_LIMIT }
+  })
+
+/** Matches per bucket over the range (default: the last hour), empty buckets included. */
+const histogram = (query: z.infer<typeof HistogramParams>) =>
+  Effect.gen(function*() {
+    const now = Date.now()
+    const request = yield* toSearchRequest({ ...query, limit: 1 }, now)
+    const to = request.to ?? now
+    const from = request.from ?? to - 3_600_000
+    const bucketMs = query.interval === "auto" ? autoBucket(to - from) : HISTOGRAM_INTERVALS[query.interval]
+    if ((to - from) / bucketMs > 2000) return yield* new InvalidInput({ field: "interval", reason: "more than 2000 buckets; widen the interval or narrow the range" })
+    const counts = yield* Effect.flatMap(LogStore, (store) => store.histogram({ ...request, from, to }, bucketMs))
+    const byBucket = new Map(counts.map((c) => [c.bucket, c.count]))
+    const buckets = []
+    for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs) buckets.push({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
+    return { interval_ms: bucketMs, from: new Date(from).toISOString(), to: new Date(to).toISOString(), buckets }
+  })
+
+const validId = (id: string) =>
+  ulidTime(id) === undefined ? Effect.fail(new InvalidInput({ field: "id", reason: "must be a ULID (26 Crockford base32 characters)" })) : Effect.void
+
+/** The lines around a record from the same service (and host). */
+const context = (id: string, linesBefore: number, linesAfter: number) =>
+  Effect.gen(function*() {
+    yield* validId(id)
+    const found = yield* Effect.flatMap(LogStore, (store) => store.context(id, linesBefore, linesAfter))
+    if (Option.isNone(found)) return yield* new NotFound({ what: `log ${id}` })
+    const { before, record, after } = found.value
+    return { before: before.map(toJson), record: toJson(record), after: after.map(toJson) }
+  })
+
+const recordById = (id: string) =>
+  Effect.gen(function*() {
+    yield* validId(id)
+    const store = yield* LogStore
+    const found = yield* store.get(id)
+    if (Option.isNone(found)) return yield* new NotFound({ what: `log ${id}` })
+    return toJson(found.value)
+  })
+
+export const logRoutes = (run: RunEffect<LogStore | Users | ApiKeys | RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
   const search = (params: SearchParams) =>
     Effect.gen(function*() {
       const started = performance.now()
@@ -109,31 +147,6 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))
-    .post("", async ({ request, set }) => {
-      checkDiskSpace()
-      const declared = Number(request.headers.get("content-length") ?? 0)
-      if (declared > maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${maxBodyBytes} bytes; split the batch`)
-      const body = await request.text()
-      if (Buffer.byteLength(body) > maxBodyBytes) throw new PayloadTooLarge(`request body is larger than ${maxBodyBytes} bytes; split the batch`)
-      if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
-      let batch
-      try {
-        batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now())
-      } catch (e) {
-        if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
-        throw e
-      }
-      if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no records" })
-      if (batch.records.length === 0) {
-        telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
-        set.status = 400
-        const first = batch.errors[0]!
-        const requestId = String(set.headers["x-request-id"] ?? "")
-        return { ...errorBody(requestId, "invalid_input", `line ${first.line}: ${first.message}`), accepted: 0, rejected: batch.rejected, errors: batch.errors }
-      }
-      await publishRecords(run, telemetry, "json", batch.records, batch.rejected)
-      return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
-    }, { parse: "none", access: "ingest", detail: ingestDocs })
     .get("/search", ({ query }) => run(search(query)), { query: SearchParams, access: "read", rateLimit: "search", detail: searchDocs })
     .get("/recent", ({ query }) => run(search(query)), {
       query: SearchParams.pick({ service: true, level: true, limit: true, cursor: true }),
@@ -141,60 +154,25 @@ export const logRoutes = (run: RunEffect<LogBus | LogStore | Users | ApiKeys | R
       rateLimit: "recent",
       detail: { summary: "Newest logs, optionally of some services or levels", tags: ["logs"] }
     })
-    .get("/facets", ({ query }) =>
-      run(Effect.gen(function*() {
-        const request = yield* toSearchRequest({ ...query, limit: 1 }, Date.now())
-        const fields = commaList(query.fields) as FacetField[]
-        const unknown = fields.find((f) => !FACET_FIELDS.includes(f))
-        if (unknown !== undefined) return yield* new InvalidInput({ field: "fields", reason: `'${unknown}' is not one of ${FACET_FIELDS.join(", ")}` })
-        const facets = yield* Effect.flatMap(LogStore, (store) => store.facets(request, fields.length ? fields : FACET_FIELDS, query.top, FACET_SCAN_LIMIT))
-        return { ...facets, scan_limit: FACET_SCAN_LIMIT }
-      })), {
+    .get("/facets", ({ query }) => run(facets(query)), {
       query: FacetParams,
       access: "read",
       rateLimit: "search",
       detail: { summary: `Top values of service, level and host among the newest ${FACET_SCAN_LIMIT} matches`, tags: ["logs"] }
     })
-    .get("/histogram", ({ query }) =>
-      run(Effect.gen(function*() {
-        const now = Date.now()
-        const request = yield* toSearchRequest({ ...query, limit: 1 }, now)
-        const to = request.to ?? now
-        const from = request.from ?? to - 3_600_000
-        const bucketMs = query.interval === "auto" ? autoBucket(to - from) : HISTOGRAM_INTERVALS[query.interval]
-        if ((to - from) / bucketMs > 2000) return yield* new InvalidInput({ field: "interval", reason: "more than 2000 buckets; widen the interval or narrow the range" })
-        const counts = yield* Effect.flatMap(LogStore, (store) => store.histogram({ ...request, from, to }, bucketMs))
-        const byBucket = new Map(counts.map((c) => [c.bucket, c.count]))
-        const buckets = []
-        for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs) buckets.push({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
-        return { interval_ms: bucketMs, from: new Date(from).toISOString(), to: new Date(to).toISOString(), buckets }
-      })), {
+    .get("/histogram", ({ query }) => run(histogram(query)), {
       query: HistogramParams,
       access: "read",
       rateLimit: "search",
       detail: { summary: "Matches of a search per time bucket (default: the last hour, about 60 buckets)", tags: ["logs"] }
     })
-    .get("/:id/context", ({ params, query }) =>
-      run(Effect.gen(function*() {
-        if (ulidTime(params.id) === undefined) return yield* new InvalidInput({ field: "id", reason: "must be a ULID (26 Crockford base32 characters)" })
-        const found = yield* Effect.flatMap(LogStore, (store) => store.context(params.id, query.before, query.after))
-        if (Option.isNone(found)) return yield* new NotFound({ what: `log ${params.id}` })
-        const { before, record, after } = found.value
-        return { before: before.map(toJson), record: toJson(record), after: after.map(toJson) }
-      })), {
+    .get("/:id/context", ({ params, query }) => run(context(params.id, query.before, query.after)), {
       params: z.object({ id: z.string().max(64) }),
       query: z.object({ before: z.coerce.number().int().min(0).max(500).default(20), after: z.coerce.number().int().min(0).max(500).default(20) }),
       access: "read",
       rateLimit: "lookup",
       detail: { summary: "The lines around a record from the same service (and host)", tags: ["logs"] }
     })
-    .get("/:id", ({ params }) =>
-      run(Effect.gen(function*() {
-        if (ulidTime(params.id) === undefined) return yield* new InvalidInput({ field: "id", reason: "must be a ULID (26 Crockford base32 characters)" })
-        const store = yield* LogStore
-        const found = yield* store.get(params.id)
-        if (Option.isNone(found)) return yield* new NotFound({ what: `log ${params.id}` })
-        return toJson(found.value)
-      })), { params: z.object({ id: z.string().max(64) }), access: "read", rateLimit: "lookup", detail: { summary: "One log record by id", tags: ["logs"] } })
+    .get("/:id", ({ params }) => run(recordById(params.id)), { params: z.object({ id: z.string().max(64) }), access: "read", rateLimit: "lookup", detail: { summary: "One log record by id", tags: ["logs"] } })
 }
 

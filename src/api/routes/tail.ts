@@ -1,19 +1,17 @@
-import { Effect, Exit, Option, Scope } from "effect"
 import { Elysia, sse } from "elysia"
-import { z } from "zod"
-import { Pipeline } from "../../ports/pipeline.ts"
+import type { z } from "zod"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
+import type { Pipeline } from "../../ports/pipeline.ts"
 import type { Principal } from "../../accounts/user.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { toJson } from "../../domain/log-record.ts"
-import { recordMatcher } from "../../domain/record-matcher.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { clientAddress } from "../plugins/rate-limit.ts"
 import { errors } from "../plugins/errors.ts"
 import type { RunEffect } from "../run-effect.ts"
-import { SearchParams, toSearchRequest } from "./logs.ts"
+import { makeTailSessions, TailParams } from "./tail-sessions.ts"
 
 /**
  * Live tail as Server-Sent Events (and over WebSocket): `log` events for committed records matching the query
@@ -21,38 +19,8 @@ import { SearchParams, toSearchRequest } from "./logs.ts"
  * behind its buffer (ingest never waits for it), and a `heartbeat` every 15 s of silence.
  */
 
-class TooManyTails extends Error {
-  readonly status = 429
-  readonly code = "too_many_tails"
-  readonly retryAfterSeconds = 5
-}
-
-const TailParams = SearchParams.pick({ query: true, service: true, level: true, correlation_id: true, trace_id: true })
-
 export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
-  const open = new Map<string, number>()
-
-  /** Validates the query, takes one of the client's tail places, subscribes; `close` gives both back. */
-  const startTail = async (query: z.infer<typeof TailParams>, client: string) => {
-    const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now()))
-    const hub = await run(Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process")))))
-    if ((open.get(client) ?? 0) >= config.TAIL_MAX_PER_CLIENT) {
-      throw new TooManyTails(`at most ${config.TAIL_MAX_PER_CLIENT} live tails at once per client; close one first`)
-    }
-    open.set(client, (open.get(client) ?? 0) + 1)
-    const scope = await run(Scope.make())
-    const subscription = await run(hub.subscribe(recordMatcher(filter)).pipe(Scope.extend(scope)))
-    return {
-      /** The next records (or undefined after 15 s of silence). */
-      next: async () => Option.getOrUndefined(await run(subscription.next.pipe(Effect.timeoutOption("15 seconds")))),
-      close: async () => {
-        const left = (open.get(client) ?? 1) - 1
-        if (left > 0) open.set(client, left)
-        else open.delete(client)
-        await run(Scope.close(scope, Exit.void))
-      }
-    }
-  }
+  const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT)
   const clientOf = (principal: Principal | undefined, address: string) => principal ? `user:${principal.user.id}` : `ip:${address}`
   const sockets = new Map<string, { closed: boolean }>()
 
@@ -60,7 +28,7 @@ export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: C
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .get("/api/v1/logs/tail", async function*({ query, principal, request, server }) {
-      const tail = await startTail(query, clientOf(principal, clientAddress(request, server, config.TRUST_PROXY)))
+      const tail = await sessions.start(query, clientOf(principal, clientAddress(request, server, config.TRUST_PROXY)))
       try {
         yield sse({ event: "ready", data: { buffer: config.TAIL_SUBSCRIBER_BUFFER } })
         for (;;) {
@@ -93,7 +61,7 @@ export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: C
         let tail
         try {
           const address = config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress
-          tail = await startTail(query, clientOf(principal, address))
+          tail = await sessions.start(query, clientOf(principal, address))
         } catch (e) {
           const status = (e as { status?: number }).status ?? 500
           send("error", { message: status < 500 ? (e as Error).message : "the live tail could not start" })

@@ -5,6 +5,7 @@ import type { LogRecord } from "../../../domain/log-record.ts"
 import { LogBus } from "../../../ports/log-bus.ts"
 import { followTopic } from "./follower.ts"
 import { joinConsumerGroup } from "./group-member.ts"
+import { brokerHealth, ensureTopics, topicPartitionCount } from "./admin.ts"
 import type { KafkaBusConfig } from "./config.ts"
 import { encodeRecord } from "./records.ts"
 
@@ -28,22 +29,7 @@ export const makeKafkaBus = (config: KafkaBusConfig) =>
       retry: { retries: 8, initialRetryTime: 200 }
     })
 
-    yield* Effect.tryPromise(async () => {
-      const admin = kafka.admin()
-      await admin.connect()
-      try {
-        // Only what is missing: existing topics keep their partitions. Processes starting
-        // together may still race; creating an existing topic is then a no-op.
-        const existing = new Set(await admin.listTopics())
-        const wanted = [
-          { topic: config.topic, numPartitions: config.partitions, replicationFactor: config.replicationFactor },
-          { topic: config.deadLetterTopic, numPartitions: 1, replicationFactor: config.replicationFactor }
-        ].filter((t) => !existing.has(t.topic))
-        if (wanted.length > 0) await admin.createTopics({ waitForLeaders: true, topics: wanted })
-      } finally {
-        await admin.disconnect()
-      }
-    }).pipe(Effect.retry({ times: 5 }), Effect.orDie)
+    yield* ensureTopics(kafka, config)
 
     const producer: Producer = yield* Effect.acquireRelease(
       Effect.promise(async () => {
@@ -72,38 +58,8 @@ export const makeKafkaBus = (config: KafkaBusConfig) =>
           Effect.withSpan("KafkaBus.publish", { attributes: { "logflow.records": records.length } })
         )
 
-    const partitionCount = yield* Effect.tryPromise(async () => {
-      const admin = kafka.admin()
-      await admin.connect()
-      try {
-        const meta = await admin.fetchTopicMetadata({ topics: [config.topic] })
-        return meta.topics[0]?.partitions.length ?? config.partitions
-      } finally {
-        await admin.disconnect()
-      }
-    }).pipe(Effect.orDie)
-
-    // One admin connection for health checks, so /health does not open a connection per call.
-    const admin = yield* Effect.acquireRelease(
-      Effect.promise(async () => {
-        const a = kafka.admin()
-        await a.connect().catch(() => undefined)
-        return a
-      }),
-      (a) => Effect.promise(() => a.disconnect())
-    )
-    const health = Effect.tryPromise(() => admin.describeCluster().catch(async () => {
-      // Not connected (the brokers were down at start, or went away): try again.
-      await admin.connect()
-      return admin.describeCluster()
-    })).pipe(
-      Effect.timeout("3 seconds"),
-      Effect.map((cluster) => ({
-        status: "healthy" as const,
-        details: { engine: "kafka", brokers: cluster.brokers.length, topic: config.topic, group: config.groupId }
-      })),
-      Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", error: "brokers unreachable" } }))
-    )
+    const partitionCount = yield* topicPartitionCount(kafka, config)
+    const health = yield* brokerHealth(kafka, config)
 
     return LogBus.of({
       publish,

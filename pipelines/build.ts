@@ -1,4 +1,4 @@
-import { Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, Stream } from "effect"
+import { Data, Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, Stream } from "effect"
 import type { Actor } from "../actors/kit/actor.ts"
 import { makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
@@ -18,7 +18,7 @@ type Built =
   | { readonly kind: "partition-consumers" }
   | { readonly kind: "bus-follower" }
 
-class TopologyError extends Error {}
+class TopologyError extends Data.TaggedError("TopologyError")<{ readonly message: string }> {}
 
 const LEVEL_INDEX = Object.fromEntries(LEVELS.map((level, i) => [level, i])) as Record<Level, number>
 
@@ -53,12 +53,12 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
     const outputsOf = (stage: Stage) =>
       stage.outputs.map((id) => {
         const target = built.get(id)
-        if (!target) throw new TopologyError(`stage '${stage.id}' outputs to '${id}', which is not declared after it`)
+        if (!target) throw new TopologyError({ message: `stage '${stage.id}' outputs to '${id}', which is not declared after it` })
         return target
       })
     const committedListeners = (stage: Stage): Array<Actor<ReadonlyArray<LogRecord>>> =>
       outputsOf(stage).map((target) => {
-        if (target.kind !== "tail-hub") throw new TopologyError(`'${stage.id}' can only feed committed-batch listeners`)
+        if (target.kind !== "tail-hub") throw new TopologyError({ message: `'${stage.id}' can only feed committed-batch listeners` })
         return target.hub.actor
       })
 
@@ -96,7 +96,7 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
         case "partition-consumers": {
           const [indexer] = outputsOf(stage)
           if (stage.outputs.length !== 1 || indexer?.kind !== "batch-indexer") {
-            throw new TopologyError(`'${stage.id}' must output to exactly one batch-indexer`)
+            throw new TopologyError({ message: `'${stage.id}' must output to exactly one batch-indexer` })
           }
           yield* startConsumers(indexer.actor)
           built.set(stage.id, { kind: "partition-consumers" })

@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import { resolve } from "node:path"
 import { z } from "zod"
 
@@ -235,7 +236,8 @@ export type Config = z.infer<typeof schema> & {
   readonly publicUrl: string
 }
 
-export class ConfigError extends Error {}
+/** The environment does not make a valid configuration; `message` names each variable and what it expected. */
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
 
 /** Parses the environment; the error names each bad variable and what it expected. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
@@ -244,14 +246,14 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const result = schema.safeParse(present)
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
-    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`)
+    throw new ConfigError({ message: `invalid configuration:\n${lines.join("\n")}` })
   }
   const c = result.data
   if ((c.TLS_CERT_FILE === undefined) !== (c.TLS_KEY_FILE === undefined)) {
-    throw new ConfigError("invalid configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither")
+    throw new ConfigError({ message: "invalid configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither" })
   }
   if (c.ELASTICSEARCH_HOSTS !== undefined && c.OPENSEARCH_HOSTS !== undefined) {
-    throw new ConfigError("invalid configuration:\n  OPENSEARCH_HOSTS: set ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS (one log store), not both")
+    throw new ConfigError({ message: "invalid configuration:\n  OPENSEARCH_HOSTS: set ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS (one log store), not both" })
   }
   const production = c.LOGFLOW_ENV === "production"
   if (production) {
@@ -259,7 +261,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
       ...(c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32 ? ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"] : []),
       ...(c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD ? ["  ADMIN_PASSWORD: set the first admin's password (not the default)"] : [])
     ]
-    if (missing.length) throw new ConfigError(`refusing to start in production with default secrets:\n${missing.join("\n")}`)
+    if (missing.length) throw new ConfigError({ message: `refusing to start in production with default secrets:\n${missing.join("\n")}` })
   }
   const postgresFromParts = c.POSTGRES_HOST
     ? `postgres://${encodeURIComponent(c.POSTGRES_USER)}${c.POSTGRES_PASSWORD ? `:${encodeURIComponent(c.POSTGRES_PASSWORD)}` : ""}@${c.POSTGRES_HOST}:${c.POSTGRES_PORT}/${encodeURIComponent(c.POSTGRES_DB)}`

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Data, Effect, Layer, Option } from "effect"
 import type { MetaStoreUnavailable } from "../domain/errors.ts"
 import type { Config } from "../config.ts"
 import { DEFAULT_ADMIN_PASSWORD } from "../config.ts"
@@ -8,20 +8,20 @@ import { Users, type UserChanges, UserTaken } from "./users.ts"
 
 /** Registration, login, profile changes and the first admin: account rules in one place. */
 
-export class InvalidCredentials extends Error {
+export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<{}> {
   readonly status = 401
   readonly code = "invalid_credentials"
   readonly headers = { "www-authenticate": "Bearer" }
-  constructor() {
-    super("incorrect username or password")
+  override get message() {
+    return "incorrect username or password"
   }
 }
 
-export class WrongCurrentPassword extends Error {
+export class WrongCurrentPassword extends Data.TaggedError("WrongCurrentPassword")<{}> {
   readonly status = 400
   readonly code = "invalid_input"
-  constructor() {
-    super("current_password: does not match; it is required to change the password or the email")
+  override get message() {
+    return "current_password: does not match; it is required to change the password or the email"
   }
 }
 

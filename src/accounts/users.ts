@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Data, Effect, Layer, Option } from "effect"
 import { MetaDatabase, UniqueViolation } from "../ports/meta-database.ts"
 import { type MetaStoreUnavailable } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
@@ -6,11 +6,11 @@ import { publicUser, type User, type UserWithSecrets } from "./user.ts"
 
 /** The users table. Every value is a bound parameter; booleans are normalised across engines. */
 
-export class UserTaken extends Error {
+export class UserTaken extends Data.TaggedError("UserTaken")<{ readonly field: "username" | "email" }> {
   readonly status = 409
   readonly code = "conflict"
-  constructor(readonly field: "username" | "email") {
-    super(`${field}: already registered`)
+  override get message() {
+    return `${this.field}: already registered`
   }
 }
 
@@ -52,7 +52,7 @@ export class Users extends Context.Tag("Users")<Users, {
 }>() {}
 
 /** Maps a unique-constraint failure to the field it concerns (the driver's message names the column or index). */
-const taken = (e: UniqueViolation) => new UserTaken(/email/i.test(e.detail) ? "email" : "username")
+const taken = (e: UniqueViolation) => new UserTaken({ field: /email/i.test(e.detail) ? "email" : "username" })
 
 export const UsersLive = Layer.effect(Users, Effect.gen(function*() {
   const db = yield* MetaDatabase

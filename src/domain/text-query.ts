@@ -1,3 +1,4 @@
+import { Data } from "effect"
 /**
  * Query syntax for `query=`: words, "exact phrases", `prefix*`, AND / OR / NOT (upper case),
  * `-word` as NOT, parentheses; adjacent terms mean AND. Fields: `service:api`, `level:error`,
@@ -35,9 +36,9 @@ export const RECORD_FIELDS = ["service", "level", "host", "trace_id", "span_id",
 
 const FIELD_NAME = /^[A-Za-z_@][\w.@-]{0,127}$/
 
-export class QuerySyntaxError extends Error {
-  constructor(readonly position: number, readonly expected: string) {
-    super(`syntax error at position ${position}: expected ${expected}`)
+export class QuerySyntaxError extends Data.TaggedError("QuerySyntaxError")<{ readonly position: number; readonly expected: string }> {
+  override get message() {
+    return `syntax error at position ${this.position}: expected ${this.expected}`
   }
 }
 
@@ -63,7 +64,7 @@ const tokenize = (input: string): Token[] => {
       tokens.push({ type: c, pos: i++ })
     } else if (c === "\"") {
       const end = input.indexOf("\"", i + 1)
-      if (end === -1) throw new QuerySyntaxError(input.length, "a closing quote for the phrase opened at position " + i)
+      if (end === -1) throw new QuerySyntaxError({ position: input.length, expected: "a closing quote for the phrase opened at position " + i })
       tokens.push({ type: "phrase", value: input.slice(i + 1, end), pos: i })
       i = end + 1
     } else if (c === "-" && i + 1 < input.length && !/[\s)]/.test(input[i + 1]!)) {
@@ -103,14 +104,14 @@ const fieldValue = (input: string, i: number, field: string, start: number): { q
   const c = input[i]!
   if (c === "\"") {
     const close = input.indexOf("\"", i + 1)
-    if (close === -1) throw new QuerySyntaxError(input.length, `a closing quote for the value opened at position ${i}`)
+    if (close === -1) throw new QuerySyntaxError({ position: input.length, expected: `a closing quote for the value opened at position ${i}` })
     return { query: { kind: "field", field, op: "eq", value: input.slice(i + 1, close) }, end: close + 1 }
   }
   if (c === "[") {
     const close = input.indexOf("]", i + 1)
-    if (close === -1) throw new QuerySyntaxError(input.length, `']' closing the range opened at position ${i}`)
+    if (close === -1) throw new QuerySyntaxError({ position: input.length, expected: `']' closing the range opened at position ${i}` })
     const bounds = /^\s*(\S+)\s+TO\s+(\S+)\s*$/.exec(input.slice(i + 1, close))
-    if (!bounds) throw new QuerySyntaxError(i + 1, "a range like [500 TO 599]")
+    if (!bounds) throw new QuerySyntaxError({ position: i + 1, expected: "a range like [500 TO 599]" })
     return { query: { kind: "field", field, op: "range", value: bounds[1]!, to: bounds[2]! }, end: close + 1 }
   }
   let end = i
@@ -121,7 +122,7 @@ const fieldValue = (input: string, i: number, field: string, start: number): { q
     const op = ({ ">": "gt", ">=": "gte", "<": "lt", "<=": "lte" } as const)[comparison[1] as ">" | ">=" | "<" | "<="]
     return { query: { kind: "field", field, op, value: comparison[2]! }, end }
   }
-  if (raw === "") throw new QuerySyntaxError(start, "a value after the field name")
+  if (raw === "") throw new QuerySyntaxError({ position: start, expected: "a value after the field name" })
   return { query: { kind: "field", field, op: raw.includes("*") ? "wildcard" : "eq", value: raw }, end }
 }
 
@@ -134,7 +135,7 @@ const combine = (kind: "and" | "or", parts: ReadonlyArray<TextQuery | undefined>
 }
 
 export const parseTextQuery = (input: string): TextQuery | undefined => {
-  if (input.length > MAX_QUERY_LENGTH) throw new QuerySyntaxError(MAX_QUERY_LENGTH, `a query of at most ${MAX_QUERY_LENGTH} characters`)
+  if (input.length > MAX_QUERY_LENGTH) throw new QuerySyntaxError({ position: MAX_QUERY_LENGTH, expected: `a query of at most ${MAX_QUERY_LENGTH} characters` })
   const tokens = tokenize(input)
   let at = 0
   let terms = 0
@@ -164,7 +165,7 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
   const parseUnary = (depth: number): TextQuery | undefined => {
     const t = peek()
     if (t.type === "NOT" || t.type === "-") {
-      if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.pos, `at most ${MAX_DEPTH} nested NOTs and parentheses`)
+      if (depth >= MAX_DEPTH) throw new QuerySyntaxError({ position: t.pos, expected: `at most ${MAX_DEPTH} nested NOTs and parentheses` })
       at++
       const child = parseUnary(depth + 1)
       // NOT NOT x is x.
@@ -175,10 +176,10 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
   const parsePrimary = (depth: number): TextQuery | undefined => {
     const t = peek()
     if (t.type === "(") {
-      if (depth >= MAX_DEPTH) throw new QuerySyntaxError(t.pos, `at most ${MAX_DEPTH} nested parentheses`)
+      if (depth >= MAX_DEPTH) throw new QuerySyntaxError({ position: t.pos, expected: `at most ${MAX_DEPTH} nested parentheses` })
       at++
       const inner = parseOr(depth + 1)
-      if (peek().type !== ")") throw new QuerySyntaxError(peek().pos, "')'")
+      if (peek().type !== ")") throw new QuerySyntaxError({ position: peek().pos, expected: "')'" })
       at++
       return inner
     }
@@ -187,12 +188,12 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
       return undefined
     }
     if (t.type === "field") {
-      if (++terms > MAX_TERMS) throw new QuerySyntaxError(t.pos, `a query of at most ${MAX_TERMS} words and phrases`)
+      if (++terms > MAX_TERMS) throw new QuerySyntaxError({ position: t.pos, expected: `a query of at most ${MAX_TERMS} words and phrases` })
       at++
       return t.query
     }
     if ((t.type === "word" || t.type === "phrase") && ++terms > MAX_TERMS) {
-      throw new QuerySyntaxError(t.pos, `a query of at most ${MAX_TERMS} words and phrases`)
+      throw new QuerySyntaxError({ position: t.pos, expected: `a query of at most ${MAX_TERMS} words and phrases` })
     }
     if (t.type === "word") {
       at++
@@ -203,10 +204,10 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
       at++
       return { kind: "phrase", value: t.value }
     }
-    throw new QuerySyntaxError(t.pos, t.type === "end" ? "a word, a \"phrase\" or '('" : `a word, a "phrase" or '(' instead of '${t.type}'`)
+    throw new QuerySyntaxError({ position: t.pos, expected: t.type === "end" ? "a word, a \"phrase\" or '('" : `a word, a "phrase" or '(' instead of '${t.type}'` })
   }
 
   const query = parseOr(0)
-  if (peek().type !== "end") throw new QuerySyntaxError(peek().pos, "AND, OR or the end of the query")
+  if (peek().type !== "end") throw new QuerySyntaxError({ position: peek().pos, expected: "AND, OR or the end of the query" })
   return query
 }

@@ -1,7 +1,8 @@
+import { Data } from "effect"
 import { statfsSync } from "node:fs"
 
 /** Ingest refuses new records before the disk is full, instead of letting SQLite fail mid-write. */
-export class InsufficientStorage extends Error {
+export class InsufficientStorage extends Data.TaggedError("InsufficientStorage")<{ readonly message: string }> {
   readonly status = 507
   readonly code = "insufficient_storage"
   readonly retryAfterSeconds = 60
@@ -23,7 +24,7 @@ export const makeDiskGuard = (dir: string, minFreeBytes: number) => {
       }
     }
     if (free < minFreeBytes) {
-      throw new InsufficientStorage(`only ${Math.floor(free / 1048576)} MiB free in the data directory (minimum ${Math.floor(minFreeBytes / 1048576)} MiB); ingest resumes when space is freed`)
+      throw new InsufficientStorage({ message: `only ${Math.floor(free / 1048576)} MiB free in the data directory (minimum ${Math.floor(minFreeBytes / 1048576)} MiB); ingest resumes when space is freed` })
     }
   }
 }

@@ -1,5 +1,5 @@
 import { gunzipSync, inflateSync } from "node:zlib"
-import { Effect } from "effect"
+import { Data, Effect } from "effect"
 import { InvalidInput } from "../domain/errors.ts"
 import type { LogRecord } from "../domain/log-record.ts"
 import { LogBus } from "../ports/log-bus.ts"
@@ -13,12 +13,12 @@ import type { RunEffect } from "../api/run-effect.ts"
  * (or fails with 503 + Retry-After when the pipeline is saturated).
  */
 
-export class PayloadTooLarge extends Error {
+export class PayloadTooLarge extends Data.TaggedError("PayloadTooLarge")<{ readonly message: string }> {
   readonly status = 413
   readonly code = "payload_too_large"
 }
 
-export class UnsupportedMediaType extends Error {
+export class UnsupportedMediaType extends Data.TaggedError("UnsupportedMediaType")<{ readonly message: string }> {
   readonly status = 415
   readonly code = "unsupported_media_type"
 }
@@ -26,7 +26,7 @@ export class UnsupportedMediaType extends Error {
 /** Protocol labels of `ingest_records_total`. */
 export type IngestProtocol = "json" | "otlp" | "bulk" | "syslog" | "loki"
 
-const tooLarge = (maxBytes: number) => new PayloadTooLarge(`request body is larger than ${maxBytes} bytes; split the batch`)
+const tooLarge = (maxBytes: number) => new PayloadTooLarge({ message: `request body is larger than ${maxBytes} bytes; split the batch` })
 
 /** The request body as bytes, decompressed per Content-Encoding (gzip, deflate or none), at most `maxBytes`. */
 export const readBody = async (request: Request, maxBytes: number): Promise<Uint8Array> => {

@@ -1,5 +1,5 @@
 import { jwt } from "@elysiajs/jwt"
-import { Effect, Option } from "effect"
+import { Data, Effect, Option } from "effect"
 import { Elysia } from "elysia"
 import { ApiKeys, looksLikeApiKey } from "../../accounts/api-keys.ts"
 import type { ApiKeyScope, Principal, UserWithSecrets } from "../../accounts/user.ts"
@@ -18,13 +18,13 @@ import type { RunEffect } from "../run-effect.ts"
  * Credentials that are presented but invalid are refused even where none are required.
  */
 
-export class Unauthorized extends Error {
+export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly message: string }> {
   readonly status = 401
   readonly code = "unauthorized"
   readonly headers = { "www-authenticate": "Bearer" }
 }
 
-export class Forbidden extends Error {
+export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly message: string }> {
   readonly status = 403
   readonly code = "forbidden"
 }
@@ -57,7 +57,7 @@ const bearer = (headers: Record<string, string | undefined>) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization)
     if (match) return match[1]!
     const apiKey = apiKeyFromShipperScheme(authorization)
-    if (apiKey === undefined) throw new Unauthorized("Authorization header must be 'Bearer <token>' (or, for an API key, Basic with the key as password, or 'ApiKey <key>')")
+    if (apiKey === undefined) throw new Unauthorized({ message: "Authorization header must be 'Bearer <token>' (or, for an API key, Basic with the key as password, or 'ApiKey <key>')" })
     return apiKey
   }
   return headers["x-api-key"]
@@ -69,13 +69,13 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
       const claims = yield* Effect.promise(() => verify(token))
       if (!claims || typeof claims.sub !== "string" || typeof claims.ver !== "number") {
         telemetry.authAttempts.inc({ result: "invalid_token" })
-        return yield* Effect.fail(new Unauthorized("invalid or expired token"))
+        return yield* Effect.fail(new Unauthorized({ message: "invalid or expired token" }))
       }
       const { sub, ver } = claims as unknown as TokenClaims
       const user = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(sub)))
       if (!user || !user.is_active || user.token_version !== ver) {
         telemetry.authAttempts.inc({ result: "revoked_token" })
-        return yield* Effect.fail(new Unauthorized("invalid or expired token"))
+        return yield* Effect.fail(new Unauthorized({ message: "invalid or expired token" }))
       }
       return user
     })
@@ -86,10 +86,10 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
         const key = Option.getOrUndefined(yield* Effect.flatMap(ApiKeys, (keys) => keys.authenticate(token)))
         if (!key) {
           telemetry.authAttempts.inc({ result: "invalid_api_key" })
-          return yield* Effect.fail(new Unauthorized("invalid, revoked or expired API key"))
+          return yield* Effect.fail(new Unauthorized({ message: "invalid, revoked or expired API key" }))
         }
         const owner = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(key.user_id)))
-        if (!owner || !owner.is_active) return yield* Effect.fail(new Unauthorized("the API key's owner is no longer active"))
+        if (!owner || !owner.is_active) return yield* Effect.fail(new Unauthorized({ message: "the API key's owner is no longer active" }))
         return { kind: "api_key", user: publicUser(owner), keyId: key.id, scopes: key.scopes } satisfies Principal
       })
       : userFromToken(token, verify).pipe(Effect.map((user): Principal => ({ kind: "user", user: publicUser(user) })))
@@ -102,10 +102,10 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
       auth: (role: "user" | "admin") => ({
         async resolve({ headers, jwt }): Promise<{ account: UserWithSecrets }> {
           const token = bearer(headers)
-          if (token === undefined) throw new Unauthorized("authentication required: send 'Authorization: Bearer <token>'")
-          if (looksLikeApiKey(token)) throw new Forbidden("API keys may only ingest and read logs; log in for this")
+          if (token === undefined) throw new Unauthorized({ message: "authentication required: send 'Authorization: Bearer <token>'" })
+          if (looksLikeApiKey(token)) throw new Forbidden({ message: "API keys may only ingest and read logs; log in for this" })
           const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-          if (role === "admin" && !account.is_admin) throw new Forbidden("administrator role required")
+          if (role === "admin" && !account.is_admin) throw new Forbidden({ message: "administrator role required" })
           return { account }
         }
       }),
@@ -114,20 +114,20 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
           if (config.registrationEnabled) return
           const closed = "self-registration is closed (REGISTRATION_ENABLED=false); an administrator can register users"
           const token = bearer(headers)
-          if (token === undefined || looksLikeApiKey(token)) throw new Forbidden(closed)
+          if (token === undefined || looksLikeApiKey(token)) throw new Forbidden({ message: closed })
           const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-          if (!account.is_admin) throw new Forbidden(closed)
+          if (!account.is_admin) throw new Forbidden({ message: closed })
         }
       },
       access: (scope: ApiKeyScope) => ({
         async resolve({ headers, jwt }): Promise<{ principal: Principal | undefined }> {
           const token = bearer(headers)
           if (token === undefined) {
-            if (required(scope)) throw new Unauthorized(`authentication required to ${scope}: send a token or an API key`)
+            if (required(scope)) throw new Unauthorized({ message: `authentication required to ${scope}: send a token or an API key` })
             return { principal: undefined }
           }
           const principal = await run(principalOf(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-          if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden(`this API key lacks the '${scope}' scope`)
+          if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden({ message: `this API key lacks the '${scope}' scope` })
           return { principal }
         }
       })

@@ -73,7 +73,7 @@ export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, teleme
     )
   /** The rule, when the account may change it: 404 if there is none, 403 if it is someone else's. */
   const ownRule = (id: string, account: UserWithSecrets) =>
-    Effect.filterOrFail(ruleById(id), (rule) => mayChange(rule, account), () => new Forbidden("only the rule's owner or an administrator may change it"))
+    Effect.filterOrFail(ruleById(id), (rule) => mayChange(rule, account), () => new Forbidden({ message: "only the rule's owner or an administrator may change it" }))
 
   return new Elysia({ name: "routes/alert-rules", prefix: "/api/v1/alerts" })
     .use(errors)

@@ -15,7 +15,7 @@ export const prometheusRoutes = (telemetry: TelemetryInstruments, config: Config
     .use(errors)
     .get("/metrics", async ({ headers, set }) => {
       if (config.METRICS_TOKEN !== undefined && !sameSecret(headers.authorization ?? "", `Bearer ${config.METRICS_TOKEN}`)) {
-        throw new Unauthorized("this /metrics needs 'Authorization: Bearer <METRICS_TOKEN>'")
+        throw new Unauthorized({ message: "this /metrics needs 'Authorization: Bearer <METRICS_TOKEN>'" })
       }
       set.headers["content-type"] = telemetry.registry.contentType
       return telemetry.registry.metrics()

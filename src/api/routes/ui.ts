@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { Elysia } from "elysia"
@@ -15,11 +16,11 @@ import { errors } from "../plugins/errors.ts"
 
 export const UI_DIST = join(import.meta.dir, "../../../dist/ui")
 
-class ConsoleNotBuilt extends Error {
+class ConsoleNotBuilt extends Data.TaggedError("ConsoleNotBuilt")<{ readonly message: string }> {
   readonly status = 503
   readonly code = "console_not_built"
 }
-class NoSuchFile extends Error {
+class NoSuchFile extends Data.TaggedError("NoSuchFile")<{ readonly message: string }> {
   readonly status = 404
   readonly code = "not_found"
 }
@@ -56,7 +57,7 @@ const listBuild = () => existsSync(UI_DIST) ? new Set(readdirSync(UI_DIST).filte
 
 export const consolePage = async () => {
   const index = Bun.file(join(UI_DIST, "index.html"))
-  if (!(await index.exists())) throw new ConsoleNotBuilt("the web console is not built: run `bun scripts/build-ui.ts` (npm install does it)")
+  if (!(await index.exists())) throw new ConsoleNotBuilt({ message: "the web console is not built: run `bun scripts/build-ui.ts` (npm install does it)" })
   return new Response(index, { headers: PAGE_HEADERS })
 }
 
@@ -65,7 +66,7 @@ export const uiRoutes = () => {
   const asset = (name: string) => {
     // A rebuild while running renames the hashed files: look again before answering 404.
     if (!files.has(name)) files = listBuild()
-    if (!files.has(name)) throw new NoSuchFile(`no console file ${name}`)
+    if (!files.has(name)) throw new NoSuchFile({ message: `no console file ${name}` })
     const file = Bun.file(join(UI_DIST, name))
     return new Response(file, { headers: { "content-type": file.type, "cache-control": ASSET_CACHE, "x-content-type-options": "nosniff" } })
   }

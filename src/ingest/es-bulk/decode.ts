@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import { parseLevel } from "../../domain/level.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { normalise, parseTimestamp } from "../../domain/normalise.ts"
@@ -40,7 +41,7 @@ export interface BulkItem {
   readonly error?: BulkError
 }
 
-export class MalformedBulk extends Error {}
+export class MalformedBulk extends Data.TaggedError("MalformedBulk")<{ readonly message: string }> {}
 
 type Flat = Map<string, unknown>
 const FLATTEN_DEPTH = 8
@@ -137,11 +138,11 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
     try {
       actionLine = JSON.parse(actionText)
     } catch {
-      throw new MalformedBulk(`malformed action/metadata line [${lineNumber}]: not valid JSON`)
+      throw new MalformedBulk({ message: `malformed action/metadata line [${lineNumber}]: not valid JSON` })
     }
     const keys = isObj(actionLine) ? Object.keys(actionLine) : []
     if (keys.length !== 1 || !ACTIONS.has(keys[0]!)) {
-      throw new MalformedBulk(`malformed action/metadata line [${lineNumber}]: expected one of [create], [delete], [index] or [update]`)
+      throw new MalformedBulk({ message: `malformed action/metadata line [${lineNumber}]: expected one of [create], [delete], [index] or [update]` })
     }
     const action = keys[0] as BulkAction
     const meta = (actionLine as Record<string, unknown>)[action]
@@ -153,7 +154,7 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
       continue
     }
     const sourceLine = iterator.next()
-    if (sourceLine.done) throw new MalformedBulk(`the ${action} action on line [${lineNumber}] has no source line`)
+    if (sourceLine.done) throw new MalformedBulk({ message: `the ${action} action on line [${lineNumber}] has no source line` })
     if (action === "update") {
       items.push({ action, index, id, error: { type: "illegal_argument_exception", reason: "update is not supported: logs are append-only; use index or create" } })
       continue

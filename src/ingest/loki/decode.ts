@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import { parseLevel } from "../../domain/level.ts"
 import type { Level, LogRecord } from "../../domain/log-record.ts"
 import { MAX_REPORTED_ERRORS } from "../native/decode.ts"
@@ -17,7 +18,7 @@ const SERVICE_LABELS = ["service_name", "service", "app", "application", "job", 
 const LEVEL_LABELS = ["level", "detected_level", "severity", "lvl", "log_level"]
 const HOST_LABELS = ["host", "hostname", "node_name"]
 
-export class MalformedLoki extends Error {}
+export class MalformedLoki extends Data.TaggedError("MalformedLoki")<{ readonly message: string }> {}
 
 export interface LokiBatch {
   readonly records: LogRecord[]
@@ -41,7 +42,7 @@ const nanosToMillis = (v: unknown): number | undefined => {
 }
 
 export const lokiToRecords = (body: unknown, receivedAt: number): LokiBatch => {
-  if (!isObj(body) || !Array.isArray(body.streams)) throw new MalformedLoki("must be an object with a 'streams' array")
+  if (!isObj(body) || !Array.isArray(body.streams)) throw new MalformedLoki({ message: "must be an object with a 'streams' array" })
   const records: LogRecord[] = []
   const errors: Array<{ line: number; path: string; message: string }> = []
   let rejected = 0

@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import protobuf from "protobufjs"
 import { uncompressSync } from "snappy"
 import { MalformedLoki } from "./decode.ts"
@@ -31,11 +32,11 @@ const types = (() => {
 export const lokiPushRequestType = () => types.pushRequest
 
 /** A body within the limit that would inflate beyond it. */
-export class PayloadTooLargeAfterInflate extends Error {
+export class PayloadTooLargeAfterInflate extends Data.TaggedError("PayloadTooLargeAfterInflate")<{ readonly maxBytes: number }> {
   readonly status = 413
   readonly code = "payload_too_large"
-  constructor(maxBytes: number) {
-    super(`request body is larger than ${maxBytes} bytes once decompressed; split the batch`)
+  override get message() {
+    return `request body is larger than ${this.maxBytes} bytes once decompressed; split the batch`
   }
 }
 
@@ -46,20 +47,20 @@ const snappyLength = (bytes: Uint8Array): number => {
     length += (bytes[i]! & 0x7f) * shift
     if ((bytes[i]! & 0x80) === 0) return length
   }
-  throw new MalformedLoki("is not snappy-compressed data")
+  throw new MalformedLoki({ message: "is not snappy-compressed data" })
 }
 
 /** Prometheus-style label set text, `{app="api", env="prod"}` (values may escape \", \\ and \n). */
 export const parseLabelSet = (text: string): Record<string, string> => {
   const labels: Record<string, string> = {}
   const trimmed = text.trim()
-  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) throw new MalformedLoki(`stream labels ${JSON.stringify(text.slice(0, 60))} are not a {name="value", …} set`)
+  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) throw new MalformedLoki({ message: `stream labels ${JSON.stringify(text.slice(0, 60))} are not a {name="value", …} set` })
   const pattern = /\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y
   const inner = trimmed.slice(1, -1)
   pattern.lastIndex = 0
   while (pattern.lastIndex < inner.length) {
     const match = pattern.exec(inner)
-    if (!match) throw new MalformedLoki(`stream labels ${JSON.stringify(text.slice(0, 60))} are not a {name="value", …} set`)
+    if (!match) throw new MalformedLoki({ message: `stream labels ${JSON.stringify(text.slice(0, 60))} are not a {name="value", …} set` })
     labels[match[1]!] = match[2]!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c))
     if (match[3] === "") break
   }
@@ -76,12 +77,12 @@ interface DecodedPush {
 /** Decodes a snappy+protobuf push body (at most `maxBytes` once inflated) into the JSON push body's shape. */
 export const decodeLokiProtobuf = (body: Uint8Array, maxBytes: number): unknown => {
   const length = snappyLength(body)
-  if (length > maxBytes) throw new PayloadTooLargeAfterInflate(maxBytes)
+  if (length > maxBytes) throw new PayloadTooLargeAfterInflate({ maxBytes })
   let message
   try {
     message = types.pushRequest.decode(uncompressSync(Buffer.from(body.buffer, body.byteOffset, body.byteLength), { asBuffer: true }) as Buffer)
   } catch (e) {
-    throw new MalformedLoki(`is not a snappy-compressed Loki PushRequest: ${(e as Error).message}`)
+    throw new MalformedLoki({ message: `is not a snappy-compressed Loki PushRequest: ${(e as Error).message}` })
   }
   const push = types.pushRequest.toObject(message, { longs: String, defaults: false }) as DecodedPush
   return {

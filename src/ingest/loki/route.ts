@@ -32,7 +32,7 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
       const contentType = request.headers.get("content-type") ?? "application/json"
       const protobuf = /^application\/(x-)?protobuf\b/i.test(contentType)
       if (!protobuf && !/^application\/json\b/i.test(contentType)) {
-        throw new UnsupportedMediaType("content-type: must be application/json or application/x-protobuf (snappy-compressed)")
+        throw new UnsupportedMediaType({ message: "content-type: must be application/json or application/x-protobuf (snappy-compressed)" })
       }
       const body = await readBody(request, config.INGEST_MAX_BODY_BYTES)
       let batch
@@ -43,7 +43,7 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
           try {
             parsed = JSON.parse(new TextDecoder().decode(body))
           } catch (e) {
-            throw new MalformedLoki(`is not valid JSON: ${(e as Error).message}`)
+            throw new MalformedLoki({ message: `is not valid JSON: ${(e as Error).message}` })
           }
         }
         batch = lokiToRecords(parsed, Date.now())

@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { normalise } from "../../domain/normalise.ts"
 
@@ -9,7 +10,7 @@ export interface DecodedBatch {
   readonly errors: ReadonlyArray<{ readonly line: number; readonly message: string }>
 }
 
-export class MalformedBody extends Error {}
+export class MalformedBody extends Data.TaggedError("MalformedBody")<{ readonly message: string }> {}
 
 /** At most this many per-line errors are reported; `rejected` still counts them all. */
 export const MAX_REPORTED_ERRORS = 1000
@@ -69,7 +70,7 @@ export const decodeIngestBody = (body: string, contentType: string | null, recei
       whole = JSON.parse(body)
     } catch (e) {
       parsed = false
-      if (!body.trim().includes("\n")) throw new MalformedBody(`request body is not valid JSON: ${(e as Error).message}`)
+      if (!body.trim().includes("\n")) throw new MalformedBody({ message: `request body is not valid JSON: ${(e as Error).message}` })
     }
     if (parsed) {
       const batch = new BatchBuilder(receivedAt)

@@ -1,3 +1,4 @@
+import { Data } from "effect"
 import { join } from "node:path"
 import protobuf from "protobufjs"
 import { parseLevel } from "../../domain/level.ts"
@@ -41,7 +42,7 @@ const protoTypes = () => (types ??= loadTypes())
 /** The protobuf type of `ExportLogsServiceRequest`, for clients of this module that encode requests (benchmarks, tests). */
 export const otlpRequestType = () => protoTypes().request
 
-export class MalformedOtlp extends Error {}
+export class MalformedOtlp extends Data.TaggedError("MalformedOtlp")<{ readonly message: string }> {}
 
 /** The protobuf request as the plain object OTLP/JSON would have given. */
 export const decodeOtlpProtobuf = (bytes: Uint8Array): unknown => {
@@ -50,7 +51,7 @@ export const decodeOtlpProtobuf = (bytes: Uint8Array): unknown => {
   try {
     message = request.decode(bytes)
   } catch (e) {
-    throw new MalformedOtlp(`is not an OTLP ExportLogsServiceRequest in protobuf: ${(e as Error).message}`)
+    throw new MalformedOtlp({ message: `is not an OTLP ExportLogsServiceRequest in protobuf: ${(e as Error).message}` })
   }
   return request.toObject(message, { longs: String, enums: Number, defaults: false })
 }
@@ -59,7 +60,7 @@ export const decodeOtlpJson = (text: string): unknown => {
   try {
     return JSON.parse(text)
   } catch (e) {
-    throw new MalformedOtlp(`is not valid JSON: ${(e as Error).message}`)
+    throw new MalformedOtlp({ message: `is not valid JSON: ${(e as Error).message}` })
   }
 }
 
@@ -148,7 +149,7 @@ export interface OtlpBatch extends DecodedBatch {
 
 /** Maps a decoded `ExportLogsServiceRequest` to records; a record that cannot be mapped is rejected alone. */
 export const otlpToRecords = (request: unknown, receivedAt: number): OtlpBatch => {
-  if (!isObj(request)) throw new MalformedOtlp("must be an ExportLogsServiceRequest object")
+  if (!isObj(request)) throw new MalformedOtlp({ message: "must be an ExportLogsServiceRequest object" })
   const records: LogRecord[] = []
   const errors: Array<{ line: number; message: string; path: string }> = []
   let rejected = 0

@@ -58,7 +58,7 @@ export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
     .post("/v1/logs", async ({ request, set }) => {
       const contentType = request.headers.get("content-type") ?? ""
       const protobuf = PROTOBUF.test(contentType)
-      if (!protobuf && !JSON_TYPE.test(contentType)) throw new UnsupportedMediaType("content-type: must be application/json or application/x-protobuf")
+      if (!protobuf && !JSON_TYPE.test(contentType)) throw new UnsupportedMediaType({ message: "content-type: must be application/json or application/x-protobuf" })
       if (!protobuf) return exportLogs(request, false)
       set.headers["content-type"] = "application/x-protobuf"
       try {

@@ -23,7 +23,7 @@ const LEASE = "alert-engine"
 
 /** Evaluates one rule every `evaluation_interval` seconds, starting now. */
 const spawnEvaluator = (rule: AlertRule) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const evaluation = yield* RuleEvaluation
     const evaluate = evaluation.evaluate(rule.id).pipe(
       // The store or the database is down: this evaluation is skipped; the next one retries.
@@ -32,13 +32,19 @@ const spawnEvaluator = (rule: AlertRule) =>
     )
     const actor = yield* spawn<"tick", Effect.Effect.Context<typeof evaluate>>(
       { name: `alert-evaluator:${rule.id}`, kind: "alert-evaluator", capacity: 1, whenFull: "dropNewest" },
-      (mailbox, stats) => ({ run: Queue.take(mailbox).pipe(Effect.andThen(evaluate), Effect.andThen(() => stats.handled++), Effect.forever) })
+      (mailbox, stats) => ({
+        run: Queue.take(mailbox).pipe(
+          Effect.andThen(evaluate),
+          Effect.andThen(() => stats.handled++),
+          Effect.forever
+        )
+      })
     )
     yield* actor.send("tick").pipe(Effect.repeat(Schedule.spaced(Duration.seconds(rule.evaluation_interval))), Effect.forkScoped)
   })
 
 export const makeAlertEngine = (settings: EngineSettings) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const rules = yield* RuleEvaluation
     const lease = yield* LeaderLease
     const holder = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
@@ -53,7 +59,7 @@ export const makeAlertEngine = (settings: EngineSettings) =>
     })
 
     const reconcile = (active: ReadonlyArray<AlertRule>) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const wanted = new Map(active.map((rule) => [rule.id, rule]))
         for (const id of [...running.keys()]) {
           if (!wanted.has(id)) {
@@ -69,10 +75,11 @@ export const makeAlertEngine = (settings: EngineSettings) =>
         }
       })
 
-    const sync = Effect.gen(function*() {
+    const sync = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const isLeader = yield* lease.acquire(LEASE, holder, settings.leaseMs, now).pipe(Effect.orElseSucceed(() => false))
-      if (isLeader !== leader) yield* Effect.logInfo(isLeader ? "this process now evaluates alert rules (leader)" : "another process evaluates alert rules (standby)")
+      if (isLeader !== leader)
+        yield* Effect.logInfo(isLeader ? "this process now evaluates alert rules (leader)" : "another process evaluates alert rules (standby)")
       leader = isLeader
       if (!isLeader) return yield* stopAll
       yield* rules.active.pipe(
@@ -83,11 +90,17 @@ export const makeAlertEngine = (settings: EngineSettings) =>
 
     const engine = yield* spawn<"sync", Effect.Effect.Context<typeof sync>>(
       { name: "alert-engine", kind: "alert-engine", capacity: 1, whenFull: "dropNewest" },
-      (mailbox, stats) => ({ run: Queue.take(mailbox).pipe(Effect.andThen(sync), Effect.andThen(() => stats.handled++), Effect.forever) })
+      (mailbox, stats) => ({
+        run: Queue.take(mailbox).pipe(
+          Effect.andThen(sync),
+          Effect.andThen(() => stats.handled++),
+          Effect.forever
+        )
+      })
     )
     yield* engine.send("sync").pipe(Effect.repeat(Schedule.spaced(settings.syncInterval)), Effect.forkScoped)
     // On shutdown, hand over at once rather than after the lease expires.
-    yield* Effect.addFinalizer(() => leader ? lease.release(LEASE, holder).pipe(Effect.ignore) : Effect.void)
+    yield* Effect.addFinalizer(() => (leader ? lease.release(LEASE, holder).pipe(Effect.ignore) : Effect.void))
 
     return AlertEngine.of({
       rulesChanged: engine.send("sync").pipe(Effect.asVoid),

@@ -45,7 +45,7 @@ const makePending = (mailbox: Queue.Queue<Delivery>, batchSize: number, flushInt
     }
   }
   /** Waits for a first delivery, then takes more until `batchSize` records or `flushIntervalMs` since. */
-  const collect = Effect.gen(function*() {
+  const collect = Effect.gen(function* () {
     if (pending.length === 0) add([yield* Queue.take(mailbox)])
     const deadline = (yield* Clock.currentTimeMillis) + flushIntervalMs
     while (records < batchSize) {
@@ -81,31 +81,34 @@ const makeOrderedWrites = (writesInFlight: number) => {
       const told = Deferred.unsafeMake<void>(FiberId.none)
       lastTold = told
       return inFlight.take(1).pipe(
-        Effect.andThen(Effect.suspend(() => {
-          const started = performance.now()
-          return write.pipe(
-            Effect.exit,
-            Effect.flatMap((exit) => (before ? Deferred.await(before) : Effect.void).pipe(Effect.andThen(tell(exit, performance.now() - started)))),
-            Effect.ensuring(inFlight.release(1).pipe(Effect.andThen(Deferred.succeed(told, undefined)))),
-            Effect.uninterruptible,
-            // Not a child of the loop: a write under way is answered even if the loop restarts or stops.
-            Effect.forkDaemon
-          )
-        })),
+        Effect.andThen(
+          Effect.suspend(() => {
+            const started = performance.now()
+            return write.pipe(
+              Effect.exit,
+              Effect.flatMap((exit) => (before ? Deferred.await(before) : Effect.void).pipe(Effect.andThen(tell(exit, performance.now() - started)))),
+              Effect.ensuring(inFlight.release(1).pipe(Effect.andThen(Deferred.succeed(told, undefined)))),
+              Effect.uninterruptible,
+              // Not a child of the loop: a write under way is answered even if the loop restarts or stops.
+              Effect.forkDaemon
+            )
+          })
+        ),
         Effect.asVoid
       )
     })
   /** Waits until every write started so far has been answered. */
-  const settled = Effect.suspend(() => lastTold ? Deferred.await(lastTold) : Effect.void)
+  const settled = Effect.suspend(() => (lastTold ? Deferred.await(lastTold) : Effect.void))
   return { start, settled }
 }
 
 /** A written batch's outcome, told to its deliveries and, when committed, to the listeners. */
-const tellOutcome = (config: BatchIndexerConfig, stats: ActorStats) =>
+const tellOutcome =
+  (config: BatchIndexerConfig, stats: ActorStats) =>
   (batch: ReadonlyArray<Delivery>, records: ReadonlyArray<LogRecord>, exit: Exit.Exit<void, StoreUnavailable>, latencyMs: number) =>
     Exit.match(exit, {
       onSuccess: () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           config.onFlush(records, latencyMs)
           for (const d of batch) yield* d.ack
           stats.handled += batch.length
@@ -121,7 +124,7 @@ const tellOutcome = (config: BatchIndexerConfig, stats: ActorStats) =>
     })
 
 export const makeBatchIndexer = (config: BatchIndexerConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     return yield* spawn<Delivery, never>({ name: "batch-indexer", kind: "batch-indexer", capacity: config.capacity }, (mailbox, stats) => {
       const pending = makePending(mailbox, config.batchSize, Duration.toMillis(config.flushInterval))
@@ -131,9 +134,9 @@ export const makeBatchIndexer = (config: BatchIndexerConfig) =>
         const batch = pending.takeBatch()
         if (batch.length === 0) return Effect.void
         const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((d) => d.records)
-        const write = store.index(records).pipe(
-          Effect.withSpan("BatchIndexer.flush", { attributes: { "logflow.records": records.length, "logflow.deliveries": batch.length } })
-        )
+        const write = store
+          .index(records)
+          .pipe(Effect.withSpan("BatchIndexer.flush", { attributes: { "logflow.records": records.length, "logflow.deliveries": batch.length } }))
         return writes.start(write, (exit, latencyMs) => tell(batch, records, exit, latencyMs))
       })
       return {

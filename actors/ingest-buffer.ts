@@ -23,7 +23,7 @@ const PUBLISHERS = 4
 const retrySchedule = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
 export const makeIngestBuffer = (config: IngestBufferConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const bus = yield* LogBus
     const telemetry = yield* Telemetry
     const count = (result: "accepted" | "failed", n: number) => {
@@ -35,10 +35,11 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
         Effect.tapError((e) => Effect.logWarning(`${config.name}: could not publish ${records.length} records (${e._tag})${retry ? "; retrying" : ""}`)),
         retry ? Effect.retry({ schedule: retrySchedule, while: (e: IngestError) => e._tag !== "PipelineClosed" }) : (effect) => effect,
         Effect.matchEffect({
-          onSuccess: () => Effect.sync(() => {
-            count("accepted", records.length)
-            telemetry.logsProcessed.inc(records.length)
-          }),
+          onSuccess: () =>
+            Effect.sync(() => {
+              count("accepted", records.length)
+              telemetry.logsProcessed.inc(records.length)
+            }),
           onFailure: () => Effect.sync(() => count("failed", records.length))
         })
       )
@@ -46,16 +47,22 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
     const actor = yield* spawn<LogRecord, never>(
       { name: config.name, kind: "ingest-buffer", capacity: config.capacity, whenFull: "dropNewest" },
       (mailbox, stats) => ({
-        run: Effect.all(Array.from({ length: PUBLISHERS }, () =>
-          Queue.takeBetween(mailbox, 1, PUBLISH_BATCH).pipe(
-            Effect.flatMap((chunk) =>
-              publish(Chunk.toReadonlyArray(chunk), true).pipe(Effect.andThen(() => {
-                stats.handled += chunk.length
-                config.onRoom()
-              }))
-            ),
-            Effect.forever
-          )), { concurrency: "unbounded" }).pipe(Effect.andThen(Effect.never)),
+        run: Effect.all(
+          Array.from({ length: PUBLISHERS }, () =>
+            Queue.takeBetween(mailbox, 1, PUBLISH_BATCH).pipe(
+              Effect.flatMap((chunk) =>
+                publish(Chunk.toReadonlyArray(chunk), true).pipe(
+                  Effect.andThen(() => {
+                    stats.handled += chunk.length
+                    config.onRoom()
+                  })
+                )
+              ),
+              Effect.forever
+            )
+          ),
+          { concurrency: "unbounded" }
+        ).pipe(Effect.andThen(Effect.never)),
         drain: Effect.suspend(() => {
           const outside = config.heldOutside()
           return Queue.takeAll(mailbox).pipe(Effect.flatMap((rest) => publish([...Chunk.toReadonlyArray(rest), ...outside], false)))
@@ -70,7 +77,10 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
     } satisfies IngestBuffer
   })
 
-export const IngestBuffersLive = Layer.effect(IngestBuffers, Effect.gen(function*() {
-  const context = yield* Effect.context<LogBus | Telemetry>()
-  return IngestBuffers.of({ make: (config) => makeIngestBuffer(config).pipe(Effect.provide(context)) })
-}))
+export const IngestBuffersLive = Layer.effect(
+  IngestBuffers,
+  Effect.gen(function* () {
+    const context = yield* Effect.context<LogBus | Telemetry>()
+    return IngestBuffers.of({ make: (config) => makeIngestBuffer(config).pipe(Effect.provide(context)) })
+  })
+)

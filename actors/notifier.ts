@@ -26,7 +26,7 @@ export interface NotifierSettings {
 }
 
 export const spawnNotifier = (channel: Channel, sender: Sender, settings: NotifierSettings) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const log = yield* NotificationLog
     const telemetry = yield* Effect.serviceOption(Telemetry)
     const pending: Notification[] = []
@@ -42,23 +42,25 @@ export const spawnNotifier = (channel: Channel, sender: Sender, settings: Notifi
       )
 
     const deliver = (n: Notification) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         for (let attempt = 1; ; attempt++) {
           const result = yield* attemptOnce(n)
           const last = attempt >= settings.maxAttempts || !result.retryable
           const outcome = result.outcome === "failed" && last ? "gave_up" : result.outcome
           if (Option.isSome(telemetry)) telemetry.value.alertNotifications.inc({ channel, outcome })
-          yield* log.record({
-            alert_id: n.alert.id,
-            rule_id: n.rule.id,
-            channel,
-            event: n.event,
-            attempt,
-            outcome,
-            http_status: result.http_status,
-            error: result.error,
-            attempted_at: new Date().toISOString()
-          }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not record a notification attempt: ${e.message}`)))
+          yield* log
+            .record({
+              alert_id: n.alert.id,
+              rule_id: n.rule.id,
+              channel,
+              event: n.event,
+              attempt,
+              outcome,
+              http_status: result.http_status,
+              error: result.error,
+              attempted_at: new Date().toISOString()
+            })
+            .pipe(Effect.catchAll((e) => Effect.logWarning(`could not record a notification attempt: ${e.message}`)))
           if (outcome !== "failed") {
             if (outcome !== "delivered") yield* Effect.logWarning(`${channel} notification for rule ${n.rule.name} not delivered: ${result.error}`)
             return
@@ -96,20 +98,23 @@ export const spawnNotifier = (channel: Channel, sender: Sender, settings: Notifi
   })
 
 export const NotifiersLive = (config: Config) =>
-  Layer.scoped(Notifiers, Effect.gen(function*() {
-    const settings: NotifierSettings = {
-      capacity: config.ALERT_NOTIFIER_MAILBOX,
-      maxAttempts: config.ALERT_WEBHOOK_MAX_ATTEMPTS,
-      retryBase: Duration.millis(config.ALERT_WEBHOOK_RETRY_BASE_MS),
-      attemptTimeout: Duration.millis(config.ALERT_WEBHOOK_TIMEOUT_MS + 1_000)
-    }
-    const notifiers = new Map<Channel, { send: (n: Notification) => Effect.Effect<void> }>()
-    for (const [channel, sender] of Object.entries(yield* NotificationSenders) as Array<[Channel, Sender]>) {
-      notifiers.set(channel, yield* spawnNotifier(channel, sender, settings))
-    }
-    return Notifiers.of({
-      send: (n) =>
-        notifiers.get(n.rule.notification_channel)?.send(n) ??
+  Layer.scoped(
+    Notifiers,
+    Effect.gen(function* () {
+      const settings: NotifierSettings = {
+        capacity: config.ALERT_NOTIFIER_MAILBOX,
+        maxAttempts: config.ALERT_WEBHOOK_MAX_ATTEMPTS,
+        retryBase: Duration.millis(config.ALERT_WEBHOOK_RETRY_BASE_MS),
+        attemptTimeout: Duration.millis(config.ALERT_WEBHOOK_TIMEOUT_MS + 1_000)
+      }
+      const notifiers = new Map<Channel, { send: (n: Notification) => Effect.Effect<void> }>()
+      for (const [channel, sender] of Object.entries(yield* NotificationSenders) as Array<[Channel, Sender]>) {
+        notifiers.set(channel, yield* spawnNotifier(channel, sender, settings))
+      }
+      return Notifiers.of({
+        send: (n) =>
+          notifiers.get(n.rule.notification_channel)?.send(n) ??
           Effect.logWarning(`no ${n.rule.notification_channel} notifier is configured; notification for rule ${n.rule.name} not sent`)
+      })
     })
-  }))
+  )

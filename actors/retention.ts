@@ -21,12 +21,12 @@ export interface RetentionConfig {
 const DAY = 86_400_000
 
 export const makeRetention = (config: RetentionConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     const retention = yield* Retention
 
     const expireAll = (rule: ExpiryRule) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         let total = 0
         for (;;) {
           const deleted = yield* store.expire(rule, config.batchSize)
@@ -35,7 +35,7 @@ export const makeRetention = (config: RetentionConfig) =>
         }
       })
 
-    const pass = Effect.gen(function*() {
+    const pass = Effect.gen(function* () {
       const settings = yield* retention.get
       const now = yield* Clock.currentTimeMillis
       const overridden = Object.keys(settings.retention_by_service)
@@ -50,10 +50,13 @@ export const makeRetention = (config: RetentionConfig) =>
     )
 
     // No drain: a pass left for shutdown would only delay it; the next start catches up.
-    const actor = yield* spawn<"tick", never>(
-      { name: "retention", kind: "retention", capacity: 1, whenFull: "dropNewest" },
-      (mailbox, stats) => ({ run: Queue.take(mailbox).pipe(Effect.andThen(pass), Effect.andThen(() => stats.handled++), Effect.forever) })
-    )
+    const actor = yield* spawn<"tick", never>({ name: "retention", kind: "retention", capacity: 1, whenFull: "dropNewest" }, (mailbox, stats) => ({
+      run: Queue.take(mailbox).pipe(
+        Effect.andThen(pass),
+        Effect.andThen(() => stats.handled++),
+        Effect.forever
+      )
+    }))
     yield* actor.send("tick").pipe(Effect.repeat(Schedule.spaced(config.interval)), Effect.forkScoped)
     return RetentionRunner.of({ runNow: actor.send("tick").pipe(Effect.asVoid) })
   })

@@ -29,7 +29,7 @@ export interface TailHub extends LiveTail {
 }
 
 export const makeTailHub = (config: TailHubConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const subscribers = new Set<Subscriber>()
     const publish = (records: ReadonlyArray<LogRecord>) =>
       Effect.sync(() => {
@@ -43,28 +43,35 @@ export const makeTailHub = (config: TailHubConfig) =>
     const actor = yield* spawn<ReadonlyArray<LogRecord>, never>(
       { name: "tail-hub", kind: "tail-hub", capacity: config.capacity, whenFull: "dropOldest" },
       (mailbox, stats) => ({
-        run: Queue.take(mailbox).pipe(Effect.flatMap(publish), Effect.andThen(() => stats.handled++), Effect.forever)
+        run: Queue.take(mailbox).pipe(
+          Effect.flatMap(publish),
+          Effect.andThen(() => stats.handled++),
+          Effect.forever
+        )
       })
     )
 
     const subscribe = (matches: (record: LogRecord) => boolean) =>
       Effect.acquireRelease(
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const subscriber: Subscriber = { matches, buffer: yield* Queue.dropping<LogRecord>(config.subscriberBuffer), missed: 0 }
           subscribers.add(subscriber)
           return subscriber
         }),
         (subscriber) => Effect.sync(() => subscribers.delete(subscriber)).pipe(Effect.andThen(Queue.shutdown(subscriber.buffer)))
-      ).pipe(Effect.map((subscriber): TailSubscription => ({
-        next: Effect.gen(function*() {
-          const first = yield* Queue.take(subscriber.buffer)
-          const rest = yield* Queue.takeAll(subscriber.buffer)
-          const missed = subscriber.missed
-          subscriber.missed = 0
-          return { records: [first, ...rest], missed }
-        })
-      })))
+      ).pipe(
+        Effect.map(
+          (subscriber): TailSubscription => ({
+            next: Effect.gen(function* () {
+              const first = yield* Queue.take(subscriber.buffer)
+              const rest = yield* Queue.takeAll(subscriber.buffer)
+              const missed = subscriber.missed
+              subscriber.missed = 0
+              return { records: [first, ...rest], missed }
+            })
+          })
+        )
+      )
 
     return { actor, subscribe, subscriberCount: () => subscribers.size } satisfies TailHub
   })
-

@@ -23,29 +23,28 @@ class TopologyError extends Data.TaggedError("TopologyError")<{ readonly message
 const LEVEL_INDEX = Object.fromEntries(LEVELS.map((level, i) => [level, i])) as Record<Level, number>
 
 /** What each committed batch is told to: the flush history, and the indexing metrics. */
-const recordFlush = (flushes: FlushHistory, t: TelemetryInstruments | undefined) =>
-  (records: ReadonlyArray<LogRecord>, latencyMs: number) => {
-    flushes.record(Date.now(), records.length, latencyMs)
-    if (t === undefined) return
-    t.batchSize.observe(records.length)
-    t.indexingDuration.observe(latencyMs / 1000)
-    // Per record this runs on the ingest path: count into small arrays, no string keys.
-    const counts = new Map<string, number[]>()
-    for (const r of records) {
-      let perLevel = counts.get(r.service)
-      if (!perLevel) counts.set(r.service, perLevel = LEVELS.map(() => 0))
-      perLevel[LEVEL_INDEX[r.level]]!++
-    }
-    for (const [service, perLevel] of counts) {
-      perLevel.forEach((n, i) => {
-        if (n > 0) t.logsIndexed.inc({ service, level: LEVELS[i]! }, n)
-      })
-    }
+const recordFlush = (flushes: FlushHistory, t: TelemetryInstruments | undefined) => (records: ReadonlyArray<LogRecord>, latencyMs: number) => {
+  flushes.record(Date.now(), records.length, latencyMs)
+  if (t === undefined) return
+  t.batchSize.observe(records.length)
+  t.indexingDuration.observe(latencyMs / 1000)
+  // Per record this runs on the ingest path: count into small arrays, no string keys.
+  const counts = new Map<string, number[]>()
+  for (const r of records) {
+    let perLevel = counts.get(r.service)
+    if (!perLevel) counts.set(r.service, (perLevel = LEVELS.map(() => 0)))
+    perLevel[LEVEL_INDEX[r.level]]!++
   }
+  for (const [service, perLevel] of counts) {
+    perLevel.forEach((n, i) => {
+      if (n > 0) t.logsIndexed.inc({ service, level: LEVELS[i]! }, n)
+    })
+  }
+}
 
 /** Builds stages sinks first, so each stage finds the actors it feeds already running. */
 export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const built = new Map<string, Built>()
     const flushes = new FlushHistory()
     const telemetry = yield* Effect.serviceOption(Telemetry)
@@ -113,12 +112,12 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
  * partition is revoked (Kafka rebalance) or the pipeline stops, draining into the indexer.
  */
 const startConsumers = (indexer: Actor<Delivery>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const bus = yield* LogBus
     const pipelineScope = yield* Effect.scope
     yield* bus.assignments.pipe(
       Stream.runForEach((assignment) =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const scope = yield* Scope.fork(pipelineScope, ExecutionStrategy.sequential)
           yield* makePartitionConsumer({ assignment, indexer }).pipe(Scope.extend(scope))
           yield* assignment.revoked.pipe(Effect.andThen(Scope.close(scope, Exit.void)), Effect.forkIn(pipelineScope))

@@ -54,7 +54,16 @@ const reset = async (confirmed: boolean) => {
   const sql = openMetaSql(url)
   try {
     // Children first, for the foreign keys. Table names are constants, not input.
-    for (const table of ["notification_attempts", "leader_leases", "triggered_alerts", "alert_rules", "api_keys", "system_config", "users", "schema_migrations"]) {
+    for (const table of [
+      "notification_attempts",
+      "leader_leases",
+      "triggered_alerts",
+      "alert_rules",
+      "api_keys",
+      "system_config",
+      "users",
+      "schema_migrations"
+    ]) {
       await sql.unsafe(`DROP TABLE IF EXISTS ${table}`)
     }
     const applied = await migrate(sql, dialectOf(url))

@@ -40,8 +40,7 @@ import { SERVER_ROLES } from "../pipelines/roles.ts"
 
 const LOG_LEVELS = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
 
-export const loggingLayer = (config: Config) =>
-  Layer.mergeAll(Logger.json, Logger.minimumLogLevel(LOG_LEVELS[config.LOG_LEVEL]))
+export const loggingLayer = (config: Config) => Layer.mergeAll(Logger.json, Logger.minimumLogLevel(LOG_LEVELS[config.LOG_LEVEL]))
 
 /** The index settings of the document store, shared by Elasticsearch and OpenSearch. */
 const documentStoreConfig = (config: Config, hosts: string) => ({
@@ -60,54 +59,53 @@ const storeLayer = (config: Config) =>
   config.ELASTICSEARCH_HOSTS
     ? ElasticsearchStoreLive(documentStoreConfig(config, config.ELASTICSEARCH_HOSTS))
     : config.OPENSEARCH_HOSTS
-    ? OpenSearchStoreLive(documentStoreConfig(config, config.OPENSEARCH_HOSTS))
-    : SqliteStoreLive({
-      path: config.storePath,
-      synchronous: config.SQLITE_SYNCHRONOUS,
-      countCap: config.SEARCH_COUNT_CAP,
-      countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
-    })
+      ? OpenSearchStoreLive(documentStoreConfig(config, config.OPENSEARCH_HOSTS))
+      : SqliteStoreLive({
+          path: config.storePath,
+          synchronous: config.SQLITE_SYNCHRONOUS,
+          countCap: config.SEARCH_COUNT_CAP,
+          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
+        })
 
 /** Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the in-process partitioned queues. */
 const busLayer = (config: Config) =>
   config.KAFKA_BOOTSTRAP_SERVERS
     ? KafkaBusLive({
-      brokers: config.KAFKA_BOOTSTRAP_SERVERS.split(","),
-      clientId: config.KAFKA_CLIENT_ID,
-      topic: config.KAFKA_TOPIC,
-      deadLetterTopic: config.KAFKA_DLQ_TOPIC,
-      partitions: config.KAFKA_PARTITIONS,
-      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-      groupId: config.KAFKA_GROUP_ID,
-      partitionBuffer: config.KAFKA_PARTITION_BUFFER,
-      commitInterval: Duration.millis(config.KAFKA_COMMIT_INTERVAL_MS),
-      publishTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS),
-      sessionTimeout: Duration.millis(config.KAFKA_SESSION_TIMEOUT_MS)
-    })
+        brokers: config.KAFKA_BOOTSTRAP_SERVERS.split(","),
+        clientId: config.KAFKA_CLIENT_ID,
+        topic: config.KAFKA_TOPIC,
+        deadLetterTopic: config.KAFKA_DLQ_TOPIC,
+        partitions: config.KAFKA_PARTITIONS,
+        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+        groupId: config.KAFKA_GROUP_ID,
+        partitionBuffer: config.KAFKA_PARTITION_BUFFER,
+        commitInterval: Duration.millis(config.KAFKA_COMMIT_INTERVAL_MS),
+        publishTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS),
+        sessionTimeout: Duration.millis(config.KAFKA_SESSION_TIMEOUT_MS)
+      })
     : MemoryBusLive({
-      partitions: config.BUS_PARTITIONS,
-      partitionCapacity: config.BUS_PARTITION_CAPACITY,
-      enqueueTimeout: Duration.millis(config.INGEST_ENQUEUE_TIMEOUT_MS),
-      commitTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS)
-    })
+        partitions: config.BUS_PARTITIONS,
+        partitionCapacity: config.BUS_PARTITION_CAPACITY,
+        enqueueTimeout: Duration.millis(config.INGEST_ENQUEUE_TIMEOUT_MS),
+        commitTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS)
+      })
 
 export const infrastructureLayer = (config: Config) =>
-  Layer.mergeAll(
-    Layer.effect(ActorRegistry, ActorRegistry.make),
-    instrumentStore(storeLayer(config)),
-    busLayer(config)
-  )
+  Layer.mergeAll(Layer.effect(ActorRegistry, ActorRegistry.make), instrumentStore(storeLayer(config)), busLayer(config))
 
 /** The metadata store with its repositories and account rules; creates the first admin. */
 export const accountsLayer = (config: Config) => {
-  const database = Layer.unwrapEffect(Effect.map(Telemetry, (t) =>
-    MetaDatabaseLive(config.metaDatabaseUrl, {
-      started: (operation) => {
-        t.databaseQueries.inc({ operation })
-        t.databaseConnections.inc()
-      },
-      finished: () => t.databaseConnections.dec()
-    })))
+  const database = Layer.unwrapEffect(
+    Effect.map(Telemetry, (t) =>
+      MetaDatabaseLive(config.metaDatabaseUrl, {
+        started: (operation) => {
+          t.databaseQueries.inc({ operation })
+          t.databaseConnections.inc()
+        },
+        finished: () => t.databaseConnections.dec()
+      })
+    )
+  )
   const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config)).pipe(Layer.provideMerge(database))
   const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
@@ -116,21 +114,24 @@ export const accountsLayer = (config: Config) => {
 /** Alert rules and their history; the engine (with its notifiers) where this process evaluates them. */
 export const alertingLayer = (config: Config, evaluates: boolean) => {
   const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive)
-  const engine = evaluates && config.ALERTING_ENABLED
-    ? AlertEngineLive({ syncInterval: Duration.millis(config.ALERT_SYNC_INTERVAL_MS), leaseMs: config.ALERT_LEADER_LEASE_MS }).pipe(
-      Layer.provide(RuleEvaluationLive({ flapThreshold: config.ALERT_FLAP_THRESHOLD })),
-      Layer.provide(NotifiersLive(config)),
-      Layer.provide(NotificationSendersLive(config))
-    )
-    : AlertEngine.Remote
+  const engine =
+    evaluates && config.ALERTING_ENABLED
+      ? AlertEngineLive({ syncInterval: Duration.millis(config.ALERT_SYNC_INTERVAL_MS), leaseMs: config.ALERT_LEADER_LEASE_MS }).pipe(
+          Layer.provide(RuleEvaluationLive({ flapThreshold: config.ALERT_FLAP_THRESHOLD })),
+          Layer.provide(NotifiersLive(config)),
+          Layer.provide(NotificationSendersLive(config))
+        )
+      : AlertEngine.Remote
   return engine.pipe(Layer.provideMerge(repositories))
 }
 
 /** Prometheus reads actor statistics at scrape time. */
-const actorMetrics = Layer.effectDiscard(Effect.gen(function*() {
-  const telemetry = yield* Telemetry
-  telemetry.collectFrom(yield* ActorRegistry)
-}))
+const actorMetrics = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const telemetry = yield* Telemetry
+    telemetry.collectFrom(yield* ActorRegistry)
+  })
+)
 
 export const roleLayer = (role: Role, config: Config) =>
   // Listeners (HTTP, syslog) are released first on shutdown, so the pipeline drains what they took.

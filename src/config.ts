@@ -41,9 +41,15 @@ const schema = z.object({
   INGEST_MAX_BODY_BYTES: int(1024, 1024 * MiB).default(10 * MiB),
 
   /** Where the Elasticsearch-compatible API (`GET /`, `_bulk`, start-up probes) is served for shippers' Elasticsearch outputs. */
-  ES_COMPAT_PATH: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "expected a path like /es").default("/es"),
+  ES_COMPAT_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~-]+$/, "expected a path like /es")
+    .default("/es"),
   /** The Elasticsearch version `GET <ES_COMPAT_PATH>/` reports; shippers check its major version against their own. */
-  ES_COMPAT_VERSION: z.string().regex(/^\d+\.\d+\.\d+$/, "expected a version like 8.17.0").default("8.17.0"),
+  ES_COMPAT_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, "expected a version like 8.17.0")
+    .default("8.17.0"),
   /** Fields of a `_bulk` document read as the record's fields: comma-separated candidates, the first present wins (ECS names, then syslog-ng's). */
   ES_FIELD_TIMESTAMP: z.string().min(1).max(512).default("@timestamp,timestamp,ISODATE"),
   ES_FIELD_MESSAGE: z.string().min(1).max(512).default("message,MESSAGE,msg"),
@@ -94,7 +100,10 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
 
   /** Metadata store: `postgres://…` (or the POSTGRES_* variables) for PostgreSQL, else SQLite in DATA_DIR. */
-  DATABASE_URL: z.string().regex(/^(postgres(ql)?|sqlite):\/\//, "expected postgres://… or sqlite://…").optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?|sqlite):\/\//, "expected postgres://… or sqlite://…")
+    .optional(),
   POSTGRES_HOST: z.string().min(1).optional(),
   POSTGRES_PORT: int(1, 65535).default(5432),
   POSTGRES_USER: z.string().min(1).default("postgres"),
@@ -107,7 +116,10 @@ const schema = z.object({
   /** bcrypt work factor for passwords. */
   BCRYPT_COST: int(4, 15).default(10),
   /** The account created on first start. */
-  ADMIN_USERNAME: z.string().regex(/^[A-Za-z0-9_.-]{3,64}$/).default("admin"),
+  ADMIN_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,64}$/)
+    .default("admin"),
   ADMIN_EMAIL: z.email().default("admin@logflow.local"),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /** Whether ingest / reads need a token or API key; default: no in development, yes in production. */
@@ -117,7 +129,10 @@ const schema = z.object({
   REQUIRE_AUTH_FOR_READ: bool.optional(),
 
   /** Redis for the cache and rate limits, shared by API replicas: a URL, or the seed's REDIS_HOST/PORT/PASSWORD/DB. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected redis://…").optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "expected redis://…")
+    .optional(),
   REDIS_HOST: z.string().min(1).optional(),
   REDIS_PORT: int(1, 65535).default(6379),
   REDIS_PASSWORD: z.string().optional(),
@@ -176,7 +191,10 @@ const schema = z.object({
   /** Elasticsearch for logs (scale-out); SQLite in DATA_DIR when unset. */
   ELASTICSEARCH_HOSTS: urlList.optional(),
   /** Alias over the daily indices `<index>-YYYY.MM.DD`, and their name prefix. */
-  ELASTICSEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, "expected a lower-case index name").default("logflow-logs"),
+  ELASTICSEARCH_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,100}$/, "expected a lower-case index name")
+    .default("logflow-logs"),
   ELASTICSEARCH_SHARDS: int(1, 64).default(1),
   ELASTICSEARCH_REPLICAS: int(0, 16).default(0),
   /** When written logs become searchable: `wait_for` (before the batch counts as stored), `true` (forced, slower), `false` (within a second). */
@@ -258,8 +276,12 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const production = c.LOGFLOW_ENV === "production"
   if (production) {
     const missing = [
-      ...(c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32 ? ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"] : []),
-      ...(c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD ? ["  ADMIN_PASSWORD: set the first admin's password (not the default)"] : [])
+      ...(c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32
+        ? ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"]
+        : []),
+      ...(c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD
+        ? ["  ADMIN_PASSWORD: set the first admin's password (not the default)"]
+        : [])
     ]
     if (missing.length) throw new ConfigError({ message: `refusing to start in production with default secrets:\n${missing.join("\n")}` })
   }
@@ -275,8 +297,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     registrationEnabled: c.REGISTRATION_ENABLED ?? !production,
     adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.API_PORT}`).replace(/\/+$/, ""),
-    redisUrl: c.REDIS_URL ?? (c.REDIS_HOST
-      ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}`
-      : undefined)
+    redisUrl:
+      c.REDIS_URL ??
+      (c.REDIS_HOST ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}` : undefined)
   }
 }

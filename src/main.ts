@@ -16,7 +16,9 @@ import { isServerRole, SERVER_ROLES } from "../pipelines/roles.ts"
  */
 
 const USAGE = `usage: bun run src/main.ts [${Object.keys(SERVER_ROLES).join("|")}|migrate|generate] [options]
-${Object.entries(SERVER_ROLES).map(([name, role]) => `  ${name.padEnd(9)} ${role.summary}`).join("\n")}
+${Object.entries(SERVER_ROLES)
+  .map(([name, role]) => `  ${name.padEnd(9)} ${role.summary}`)
+  .join("\n")}
   migrate   apply the metadata store's migrations and exit
   generate  send synthetic multi-service logs to a LogFlow API (bun run generate --help)`
 
@@ -75,8 +77,10 @@ const [command = "all", ...args] = process.argv.slice(2)
 switch (command) {
   case "migrate":
     process.exit(await runMigrations())
+    break
   case "generate":
     process.exit(await runGeneratorCli(args))
+    break
   case "-h":
   case "--help":
     console.log(USAGE)

@@ -6,7 +6,10 @@
 const TOKEN_KEY = "logflow.token"
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
     super(message)
   }
 }
@@ -38,7 +41,7 @@ export const authHeaders = (): Record<string, string> => {
 
 const messageOf = async (response: Response) => {
   try {
-    const body = await response.json() as { message?: unknown }
+    const body = (await response.json()) as { message?: unknown }
     if (typeof body.message === "string") return body.message
   } catch {
     // not JSON: fall back to the status text
@@ -67,7 +70,7 @@ export const api = async <T>(path: string, options: RequestOptions = {}): Promis
   }
   if (!response.ok) throw new ApiError(response.status, await messageOf(response))
   if (response.status === 204) return undefined as T
-  return await response.json() as T
+  return (await response.json()) as T
 }
 
 /** A query string from the parameters that have a value. */
@@ -80,4 +83,4 @@ export const qs = (params: Record<string, string | number | undefined | null>) =
 
 export const isAbort = (e: unknown) => e instanceof DOMException && e.name === "AbortError"
 
-export const errorText = (e: unknown) => e instanceof Error ? e.message : String(e)
+export const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e))

@@ -18,7 +18,7 @@ export const highlightTerms = (query: string): Array<{ text: string; prefix: boo
     const negated = negateNext || token.startsWith("-")
     negateNext = false
     if (negated || OPERATORS.has(token)) continue
-    if (token.startsWith("\"")) {
+    if (token.startsWith('"')) {
       const phrase = token.slice(1, -1).trim()
       if (phrase) terms.push({ text: phrase, prefix: false })
       continue

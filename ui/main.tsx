@@ -54,14 +54,24 @@ const App = () => {
   return (
     <>
       <header class="top">
-        <a class="brand" href={href("search")}>LogFlow</a>
+        <a class="brand" href={href("search")}>
+          LogFlow
+        </a>
         <nav aria-label="Sections">
-          {NAV.map((n) => <a key={n.path} href={href(n.path)} aria-current={section === n.path ? "page" : undefined}>{n.label}</a>)}
+          {NAV.map((n) => (
+            <a key={n.path} href={href(n.path)} aria-current={section === n.path ? "page" : undefined}>
+              {n.label}
+            </a>
+          ))}
         </nav>
         <span class="user">{user?.username ?? ""}</span>
-        <button type="button" onClick={() => session.clear()}>Sign out</button>
+        <button type="button" onClick={() => session.clear()}>
+          Sign out
+        </button>
       </header>
-      <div id="content"><Page key={section} route={route} /></div>
+      <div id="content">
+        <Page key={section} route={route} />
+      </div>
     </>
   )
 }

@@ -14,7 +14,13 @@ export interface Route {
 const parse = (): Route => {
   const hash = location.hash.replace(/^#\/?/, "")
   const [path = "", query = ""] = hash.split("?", 2)
-  return { path: path.split("/").filter((s) => s !== "").map(decodeURIComponent), params: new URLSearchParams(query) }
+  return {
+    path: path
+      .split("/")
+      .filter((s) => s !== "")
+      .map(decodeURIComponent),
+    params: new URLSearchParams(query)
+  }
 }
 
 export const useRoute = (): Route => {

@@ -11,7 +11,7 @@ export const streamEvents = async (url: string, signal: AbortSignal, onEvent: (e
     if (response.status === 401 && session.token() !== null) session.clear()
     let message = `${response.status} ${response.statusText}`
     try {
-      const body = await response.json() as { message?: string }
+      const body = (await response.json()) as { message?: string }
       if (body.message) message = body.message
     } catch {
       // keep the status line
@@ -25,7 +25,7 @@ export const streamEvents = async (url: string, signal: AbortSignal, onEvent: (e
     if (done) return
     buffer += value
     // Events end with a blank line; a partial event stays in the buffer for the next chunk.
-    let end
+    let end: number
     while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
       const block = buffer.slice(0, end)
       buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, "")

@@ -1,6 +1,6 @@
 import { Cause, type Duration, Effect, Option, Queue, Schedule, type Scope } from "effect"
 import { makeMailbox, type WhenFull } from "./mailbox.ts"
-import { type ActorStats } from "../../src/ports/actor-registry.ts"
+import type { ActorStats } from "../../src/ports/actor-registry.ts"
 import { registerStats } from "./stats.ts"
 
 /**
@@ -53,7 +53,7 @@ export const spawn = <M, R>(
   config: ActorConfig,
   behaviour: (mailbox: Queue.Queue<M>, stats: ActorStats) => Behaviour<R>
 ): Effect.Effect<Actor<M>, never, R | Scope.Scope> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const whenFull = config.whenFull ?? "block"
     const mailbox: Queue.Queue<M> = config.mailbox ?? (yield* makeMailbox<M>(config.capacity, whenFull))
     const capacity = config.depth ? config.capacity : Queue.capacity(mailbox)
@@ -65,7 +65,16 @@ export const spawn = <M, R>(
       restarts: 0,
       dropped: 0,
       // The queue's size also counts suspended senders (positive) or takers (negative).
-      depth: config.depth ?? (() => Math.min(capacity, Math.max(0, Option.getOrElse(mailbox.unsafeSize(), () => 0)))),
+      depth:
+        config.depth ??
+        (() =>
+          Math.min(
+            capacity,
+            Math.max(
+              0,
+              Option.getOrElse(mailbox.unsafeSize(), () => 0)
+            )
+          )),
       capacity
     }
     yield* registerStats(stats)
@@ -85,9 +94,9 @@ export const spawn = <M, R>(
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
           : Effect.logError("actor failed; restarting", cause).pipe(
-            Effect.andThen(() => stats.failures++),
-            Effect.andThen(Effect.fail(cause))
-          )
+              Effect.andThen(() => stats.failures++),
+              Effect.andThen(Effect.fail(cause))
+            )
       ),
       Effect.retry(backoff),
       Effect.annotateLogs({ actor: config.name, kind: config.kind })
@@ -98,7 +107,7 @@ export const spawn = <M, R>(
       yield* Effect.addFinalizer(() =>
         drain.pipe(
           Effect.timeoutOption(config.drainTimeout ?? "5 seconds"),
-          Effect.flatMap((done) => done._tag === "None" ? Effect.logWarning("drain deadline passed; messages left undelivered") : Effect.void),
+          Effect.flatMap((done) => (done._tag === "None" ? Effect.logWarning("drain deadline passed; messages left undelivered") : Effect.void)),
           Effect.catchAllCause((cause) => Effect.logError("drain failed", cause)),
           Effect.annotateLogs({ actor: config.name, kind: config.kind })
         )
@@ -110,9 +119,11 @@ export const spawn = <M, R>(
       Effect.suspend(() => {
         // A sliding mailbox accepts every message by evicting the oldest, so count that eviction here.
         if (whenFull === "dropOldest" && stats.depth() >= stats.capacity) stats.dropped++
-        return Queue.offer(mailbox, message).pipe(Effect.tap((accepted) => {
-          if (!accepted) stats.dropped++
-        }))
+        return Queue.offer(mailbox, message).pipe(
+          Effect.tap((accepted) => {
+            if (!accepted) stats.dropped++
+          })
+        )
       })
 
     return { name: config.name, stats, mailbox, send }
@@ -122,7 +133,8 @@ export const spawn = <M, R>(
  * The common behaviour: take one message at a time and handle it. A handler failure is a defect
  * (the actor restarts); the message that caused it is not retried.
  */
-export const handleEach = <M, R>(handle: (message: M) => Effect.Effect<void, never, R>) =>
+export const handleEach =
+  <M, R>(handle: (message: M) => Effect.Effect<void, never, R>) =>
   (mailbox: Queue.Queue<M>, stats: ActorStats): Behaviour<R> => ({
     run: Queue.take(mailbox).pipe(
       Effect.flatMap(handle),

@@ -1,4 +1,4 @@
-import { Effect, Queue } from "effect"
+import { type Effect, Queue } from "effect"
 
 /**
  * What a full mailbox does with a new message (Vector's `WhenFull`):

@@ -28,7 +28,10 @@ interface Figure {
 }
 
 export const parseProtocols = (value: string): BenchProtocol[] => {
-  const wanted = value.split(",").map((p) => p.trim()).filter((p) => p !== "")
+  const wanted = value
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")
   const unknown = wanted.find((p) => !(PROTOCOLS as ReadonlyArray<string>).includes(p))
   if (unknown !== undefined) throw new Error(`--protocol: '${unknown}' is not one of ${PROTOCOLS.join(", ")}`)
   // Plain NDJSON always runs first, as the reference the others are read against.
@@ -78,7 +81,16 @@ const benchSyslog = async (options: ProtocolBenchOptions, url: string, port: num
   const started = performance.now()
   const connection = async () => {
     let drained: (() => void) | undefined
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {}, drain() { drained?.() } } })
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data() {},
+        drain() {
+          drained?.()
+        }
+      }
+    })
     while (next < batches) {
       let chunk = frames[next++ % frames.length]!
       bytes += chunk.byteLength
@@ -95,7 +107,14 @@ const benchSyslog = async (options: ProtocolBenchOptions, url: string, port: num
   for (;;) {
     const counters = await syslogCounters(url)
     if (counters.accepted + counters.dropped + counters.rejected >= sent) {
-      return { protocol: "syslog", accepted: counters.accepted, seconds: (performance.now() - started) / 1000, bytes, failures: counters.rejected, dropped: counters.dropped }
+      return {
+        protocol: "syslog",
+        accepted: counters.accepted,
+        seconds: (performance.now() - started) / 1000,
+        bytes,
+        failures: counters.rejected,
+        dropped: counters.dropped
+      }
     }
     if (performance.now() - started > 600_000) throw new Error(`syslog: only ${JSON.stringify(counters)} of ${sent} after 10 minutes`)
     await Bun.sleep(20)
@@ -103,15 +122,17 @@ const benchSyslog = async (options: ProtocolBenchOptions, url: string, port: num
 }
 
 export const runProtocolBench = async (options: ProtocolBenchOptions) => {
-  console.log(`ingest by protocol: ${fmt(options.records, 0)} records each, batches of ${options.batch}, ${options.concurrency} concurrent requests (syslog: connections), a fresh LogFlow per protocol`)
+  console.log(
+    `ingest by protocol: ${fmt(options.records, 0)} records each, batches of ${options.batch}, ${options.concurrency} concurrent requests (syslog: connections), a fresh LogFlow per protocol`
+  )
   const figures: Figure[] = []
   for (const protocol of options.protocols) {
     const syslogPort = freePort()
-    const server = await startServer({ env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false", SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(syslogPort) } })
+    const server = await startServer({
+      env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false", SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(syslogPort) }
+    })
     try {
-      const figure = protocol === "syslog"
-        ? await benchSyslog(options, server.url, syslogPort)
-        : await benchHttp(protocol as HttpProtocol, options, server.url)
+      const figure = protocol === "syslog" ? await benchSyslog(options, server.url, syslogPort) : await benchHttp(protocol as HttpProtocol, options, server.url)
       figures.push(figure)
       const reference = figures[0]!
       const rate = figure.accepted / figure.seconds

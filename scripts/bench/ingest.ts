@@ -18,7 +18,14 @@ import { fmt, latencies, peakRssMiB, sendNdjson } from "./stats.ts"
 export const runIngestBench = async (argv: ReadonlyArray<string>) => {
   const { values } = parseArgs({
     args: [...argv],
-    options: { records: { type: "string" }, warmup: { type: "string" }, batch: { type: "string" }, concurrency: { type: "string" }, searches: { type: "string" }, protocol: { type: "string" } }
+    options: {
+      records: { type: "string" },
+      warmup: { type: "string" },
+      batch: { type: "string" },
+      concurrency: { type: "string" },
+      searches: { type: "string" },
+      protocol: { type: "string" }
+    }
   })
   if (values.protocol !== undefined) {
     return runProtocolBench({
@@ -40,15 +47,21 @@ export const runIngestBench = async (argv: ReadonlyArray<string>) => {
 
   // The bench measures the pipeline, not the per-client limits a real deployment keeps on.
   const server = await startServer({ env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false" } })
-  console.log(`ingest: ${fmt(total, 0)} records (after ${fmt(warmup, 0)} untimed) in NDJSON batches of ${batch} (${fmt(bytesPerBatch / 1024)} KiB), ${concurrency} concurrent requests, server pid ${server.process.pid}`)
+  console.log(
+    `ingest: ${fmt(total, 0)} records (after ${fmt(warmup, 0)} untimed) in NDJSON batches of ${batch} (${fmt(bytesPerBatch / 1024)} KiB), ${concurrency} concurrent requests, server pid ${server.process.pid}`
+  )
   try {
     const warm = await sendNdjson(server.url, bodies, warmup, batch, concurrency)
     console.log(`  warm-up: ${fmt(warm.acknowledged, 0)} records at ${fmt(warm.acknowledged / warm.seconds, 0)} records/s (${warm.failures} failed requests)`)
     const { acknowledged, failures, seconds } = await sendNdjson(server.url, bodies, total, batch, concurrency)
     const rssAfterIngest = await peakRssMiB(server.process.pid)
-    console.log(`  sustained ingest: ${fmt(acknowledged / seconds, 0)} records/s (${fmt(acknowledged, 0)} acknowledged in ${fmt(seconds, 2)} s, ${failures} failed requests, ${fmt((acknowledged / seconds) * bytesPerBatch / batch / 1048576)} MiB/s)`)
+    console.log(
+      `  sustained ingest: ${fmt(acknowledged / seconds, 0)} records/s (${fmt(acknowledged, 0)} acknowledged in ${fmt(seconds, 2)} s, ${failures} failed requests, ${fmt(((acknowledged / seconds) * bytesPerBatch) / batch / 1048576)} MiB/s)`
+    )
 
-    const selective = await latencies(searches, () => fetch(`${server.url}/api/v1/logs/search?service=payment-service&level=FATAL&query=heap&limit=50`).then((r) => r.json()))
+    const selective = await latencies(searches, () =>
+      fetch(`${server.url}/api/v1/logs/search?service=payment-service&level=FATAL&query=heap&limit=50`).then((r) => r.json())
+    )
     const broad = await latencies(searches, () => fetch(`${server.url}/api/v1/logs/search?query=timeout&limit=50`).then((r) => r.json()))
     const recent = await latencies(searches, () => fetch(`${server.url}/api/v1/logs/recent?limit=50`).then((r) => r.json()))
     console.log(`  search over ${fmt(warm.acknowledged + acknowledged, 0)} records (${searches} runs each, HTTP round trip):`)

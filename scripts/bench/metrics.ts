@@ -29,7 +29,7 @@ export const runMetricsBench = async (argv: ReadonlyArray<string>) => {
     const now = Date.now()
     const started = performance.now()
     const span = 24 * 3_600_000
-    for (let written = existing; written < total;) {
+    for (let written = existing; written < total; ) {
       const batch = []
       for (let i = 0; i < 10_000 && written < total; i++, written++) {
         const result = normalise(synth.next(now - span + Math.floor((written / total) * span)), now)
@@ -43,12 +43,20 @@ export const runMetricsBench = async (argv: ReadonlyArray<string>) => {
 
   const server = await startServer({ dataDir, env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false", ADMIN_PASSWORD: "bench-admin-password" } })
   try {
-    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "bench-admin-password" }) })
+    const login = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: "POST",
+      body: new URLSearchParams({ username: "admin", password: "bench-admin-password" })
+    })
     const token = ((await login.json()) as { access_token: string }).access_token
     const clear = () => fetch(`${server.url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })
     console.log(`metrics over ${fmt(total, 0)} stored logs, ${runs} requests each (HTTP round trip):`)
     console.log("  endpoint                               cold p50 / p99 (ms)    warm p50 / p99 (ms)    speed-up (p50)")
-    const paths = ["/api/v1/metrics/overview", "/api/v1/metrics/service/payment-service", "/api/v1/metrics/system", "/api/v1/metrics/timeseries?interval=5m&from=now-24h"]
+    const paths = [
+      "/api/v1/metrics/overview",
+      "/api/v1/metrics/service/payment-service",
+      "/api/v1/metrics/system",
+      "/api/v1/metrics/timeseries?interval=5m&from=now-24h"
+    ]
     // Untimed warm-up: JIT compilation of both processes' hot paths would otherwise land in the p99.
     for (let i = 0; i < 300; i++) {
       for (const path of paths) {
@@ -68,7 +76,9 @@ export const runMetricsBench = async (argv: ReadonlyArray<string>) => {
       const cold = { p50: samples[Math.floor(runs * 0.5)]!, p99: samples[Math.min(runs - 1, Math.ceil(runs * 0.99) - 1)]! }
       await fetch(`${server.url}${path}`)
       const warm = await latencies(runs, () => fetch(`${server.url}${path}`).then((r) => r.json()))
-      console.log(`  ${path.padEnd(38)} ${fmt(cold.p50, 2).padStart(8)} / ${fmt(cold.p99, 2).padEnd(10)} ${fmt(warm.p50, 2).padStart(8)} / ${fmt(warm.p99, 2).padEnd(10)} ${fmt(cold.p50 / warm.p50, 1)}x`)
+      console.log(
+        `  ${path.padEnd(38)} ${fmt(cold.p50, 2).padStart(8)} / ${fmt(cold.p99, 2).padEnd(10)} ${fmt(warm.p50, 2).padStart(8)} / ${fmt(warm.p99, 2).padEnd(10)} ${fmt(cold.p50 / warm.p50, 1)}x`
+      )
     }
   } finally {
     await stopServer(server)

@@ -15,7 +15,7 @@ export const ndjsonBodies = (count: number, batch: number, options: { readonly l
     let body = ""
     for (let i = 0; i < batch; i++) {
       const record = synth.next(start + (b * batch + i) * 3)
-      body += JSON.stringify(options.live ? { ...record, timestamp: SEND_TIME } : record) + "\n"
+      body += `${JSON.stringify(options.live ? { ...record, timestamp: SEND_TIME } : record)}\n`
     }
     return body
   })

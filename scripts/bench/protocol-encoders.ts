@@ -35,19 +35,26 @@ const groupBy = <K>(logs: ReadonlyArray<GeneratedLog>, key: (l: GeneratedLog) =>
 
 const otlpRequest = (logs: ReadonlyArray<GeneratedLog>, ids: (hex: string) => unknown) => ({
   resourceLogs: [...groupBy(logs, (l) => `${l.service}\n${l.host}`).values()].map((group) => ({
-    resource: { attributes: [{ key: "service.name", value: { stringValue: group[0]!.service } }, { key: "host.name", value: { stringValue: group[0]!.host } }] },
-    scopeLogs: [{
-      scope: { name: "bench" },
-      logRecords: group.map((l) => ({
-        timeUnixNano: nanos(l.timestamp),
-        severityNumber: SEVERITY_NUMBER[l.level],
-        severityText: l.level,
-        body: { stringValue: l.message },
-        traceId: ids(l.trace_id),
-        spanId: ids(l.span_id),
-        attributes: Object.entries(l.attributes).map(([key, value]) => ({ key, value: { stringValue: String(value) } }))
-      }))
-    }]
+    resource: {
+      attributes: [
+        { key: "service.name", value: { stringValue: group[0]!.service } },
+        { key: "host.name", value: { stringValue: group[0]!.host } }
+      ]
+    },
+    scopeLogs: [
+      {
+        scope: { name: "bench" },
+        logRecords: group.map((l) => ({
+          timeUnixNano: nanos(l.timestamp),
+          severityNumber: SEVERITY_NUMBER[l.level],
+          severityText: l.level,
+          body: { stringValue: l.message },
+          traceId: ids(l.trace_id),
+          spanId: ids(l.span_id),
+          attributes: Object.entries(l.attributes).map(([key, value]) => ({ key, value: { stringValue: String(value) } }))
+        }))
+      }
+    ]
   }))
 })
 
@@ -59,15 +66,22 @@ export const encodeHttpBatch = (protocol: HttpProtocol, logs: ReadonlyArray<Gene
       return { path: "/v1/logs", contentType: "application/json", body: JSON.stringify(otlpRequest(logs, (hex) => hex)) }
     case "otlp-proto": {
       const type = otlpRequestType()
-      return { path: "/v1/logs", contentType: "application/x-protobuf", body: type.encode(type.fromObject(otlpRequest(logs, (hex) => Buffer.from(hex, "hex")))).finish() }
+      return {
+        path: "/v1/logs",
+        contentType: "application/x-protobuf",
+        body: type.encode(type.fromObject(otlpRequest(logs, (hex) => Buffer.from(hex, "hex")))).finish()
+      }
     }
     case "bulk":
       return {
         path: "/_bulk",
         contentType: "application/x-ndjson",
-        body: logs.map((l) =>
-          `{"create":{"_index":"bench"}}\n${JSON.stringify({ "@timestamp": l.timestamp, message: l.message, log: { level: l.level }, service: { name: l.service }, host: { name: l.host }, trace: { id: l.trace_id }, span: { id: l.span_id }, labels: l.attributes })}\n`
-        ).join("")
+        body: logs
+          .map(
+            (l) =>
+              `{"create":{"_index":"bench"}}\n${JSON.stringify({ "@timestamp": l.timestamp, message: l.message, log: { level: l.level }, service: { name: l.service }, host: { name: l.host }, trace: { id: l.trace_id }, span: { id: l.span_id }, labels: l.attributes })}\n`
+          )
+          .join("")
       }
     case "loki":
       return {
@@ -90,12 +104,19 @@ export const encodeHttpBatch = (protocol: HttpProtocol, logs: ReadonlyArray<Gene
             return {
               timestamp: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
               line: l.message,
-              structuredMetadata: Object.entries({ trace_id: l.trace_id, span_id: l.span_id, ...l.attributes }).map(([name, value]) => ({ name, value: String(value) }))
+              structuredMetadata: Object.entries({ trace_id: l.trace_id, span_id: l.span_id, ...l.attributes }).map(([name, value]) => ({
+                name,
+                value: String(value)
+              }))
             }
           })
         }))
       }
-      return { path: "/loki/api/v1/push", contentType: "application/x-protobuf", body: compressSync(Buffer.from(type.encode(type.fromObject(request)).finish())) }
+      return {
+        path: "/loki/api/v1/push",
+        contentType: "application/x-protobuf",
+        body: compressSync(Buffer.from(type.encode(type.fromObject(request)).finish()))
+      }
     }
   }
 }
@@ -103,11 +124,17 @@ export const encodeHttpBatch = (protocol: HttpProtocol, logs: ReadonlyArray<Gene
 /** RFC 5424 messages with octet-counting framing (RFC 6587), as rsyslog or syslog-ng send over TCP. */
 export const encodeSyslogFrames = (logs: ReadonlyArray<GeneratedLog>): Uint8Array => {
   const encoder = new TextEncoder()
-  return encoder.encode(logs.map((l) => {
-    const sd = `[meta ${Object.entries(l.attributes).map(([k, v]) => `${k}="${v}"`).join(" ")}]`
-    const message = encoder.encode(`<${8 + SYSLOG_SEVERITY[l.level]}>1 ${l.timestamp} ${l.host} ${l.service} - - ${sd} ${l.message}`)
-    return `${message.byteLength} ${new TextDecoder().decode(message)}`
-  }).join(""))
+  return encoder.encode(
+    logs
+      .map((l) => {
+        const sd = `[meta ${Object.entries(l.attributes)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(" ")}]`
+        const message = encoder.encode(`<${8 + SYSLOG_SEVERITY[l.level]}>1 ${l.timestamp} ${l.host} ${l.service} - - ${sd} ${l.message}`)
+        return `${message.byteLength} ${new TextDecoder().decode(message)}`
+      })
+      .join("")
+  )
 }
 
 /** How many records an answer says were stored, per protocol. */

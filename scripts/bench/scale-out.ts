@@ -32,8 +32,12 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
 
   const run = `bench-${Date.now().toString(36)}`
   const env = {
-    LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false",
-    KAFKA_TOPIC: run, KAFKA_DLQ_TOPIC: `${run}.dlq`, KAFKA_GROUP_ID: run, ELASTICSEARCH_INDEX: run
+    LOG_LEVEL: "warning",
+    RATE_LIMIT_ENABLED: "false",
+    KAFKA_TOPIC: run,
+    KAFKA_DLQ_TOPIC: `${run}.dlq`,
+    KAFKA_GROUP_ID: run,
+    ELASTICSEARCH_INDEX: run
   }
   const bodies = ndjsonBodies(64, batch)
   const processes: ServerProcess[] = []
@@ -41,10 +45,14 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
     for (let i = 0; i < workerCount; i++) processes.push(await startServer({ role: "worker", env }))
     const api = await startServer({ role: "api", env })
     processes.push(api)
-    console.log(`scale-out on ${engine}: ${fmt(total, 0)} records in NDJSON batches of ${batch}, ${concurrency} concurrent requests, 1 api + ${workerCount} worker(s)`)
+    console.log(
+      `scale-out on ${engine}: ${fmt(total, 0)} records in NDJSON batches of ${batch}, ${concurrency} concurrent requests, 1 api + ${workerCount} worker(s)`
+    )
     const started = performance.now()
     const { acknowledged, failures, seconds: acked } = await sendNdjson(api.url, bodies, total, batch, concurrency)
-    console.log(`  acknowledged (acks=all): ${fmt(acknowledged / acked, 0)} records/s (${fmt(acknowledged, 0)} in ${fmt(acked, 2)} s, ${failures} failed requests)`)
+    console.log(
+      `  acknowledged (acks=all): ${fmt(acknowledged / acked, 0)} records/s (${fmt(acknowledged, 0)} in ${fmt(acked, 2)} s, ${failures} failed requests)`
+    )
     const count = async () => {
       const response = await fetch(`${node}/${run}/_count?ignore_unavailable=true&allow_no_indices=true`)
       return response.ok ? ((await response.json()) as { count: number }).count : 0

@@ -36,8 +36,8 @@ const COUNT_CAP = settings.SEARCH_COUNT_CAP
 
 /** Representative queries, a few per class. Each over the whole store (no time range) unless it says otherwise. */
 const QUERIES: ReadonlyArray<{ readonly kind: string; readonly query: string; readonly window?: "1h" }> = [
-  { kind: "phrase", query: "\"connection timeout\"" },
-  { kind: "phrase", query: "\"heap exhausted\"" },
+  { kind: "phrase", query: '"connection timeout"' },
+  { kind: "phrase", query: '"heap exhausted"' },
   { kind: "word", query: "declined OR 502" },
   { kind: "field", query: "service:payment-service level:ERROR" },
   { kind: "field", query: "host:auth-2 level:FATAL" },
@@ -63,7 +63,7 @@ const buildStore = (path: string, total: number) => {
     const now = Date.now()
     const span = 24 * 3_600_000
     const started = performance.now()
-    for (let written = existing; written < total;) {
+    for (let written = existing; written < total; ) {
       const batch = []
       for (let i = 0; i < 10_000 && written < total; i++, written++) {
         const log = synth.next(now - span + Math.floor((written / total) * span))
@@ -85,7 +85,10 @@ const buildStore = (path: string, total: number) => {
 }
 
 export const runSearchBench = async (argv: ReadonlyArray<string>) => {
-  const { values } = parseArgs({ args: [...argv], options: { records: { type: "string" }, runs: { type: "string" }, "budget-s": { type: "string" }, "data-dir": { type: "string" } } })
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { records: { type: "string" }, runs: { type: "string" }, "budget-s": { type: "string" }, "data-dir": { type: "string" } }
+  })
   const total = Number(values.records ?? 10_000_000)
   const runs = Number(values.runs ?? 200)
   const budgetMs = Number(values["budget-s"] ?? 20) * 1000
@@ -97,7 +100,9 @@ export const runSearchBench = async (argv: ReadonlyArray<string>) => {
   if (existsSync(path)) console.log(`reusing ${path}`)
   const stored = buildStore(path, total)
 
-  const runtime = ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: COUNT_CAP, countBudgetMs: settings.SEARCH_COUNT_BUDGET_MS })))
+  const runtime = ManagedRuntime.make(
+    Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: COUNT_CAP, countBudgetMs: settings.SEARCH_COUNT_BUDGET_MS }))
+  )
   try {
     const newest = await runtime.runPromise(Effect.flatMap(LogStore, (s) => s.search({ limit: 1 })))
     // Relative times count from the newest stored record, so that a reused store still has its last hour.
@@ -116,9 +121,16 @@ export const runSearchBench = async (argv: ReadonlyArray<string>) => {
         samples.push(performance.now() - started)
       }
       samples.sort((a, b) => a - b)
-      return { p50: percentile(samples, 50), p99: percentile(samples, 99), runs: samples.length, matches: last.total_is_lower_bound ? `≥${fmt(last.total, 0)}` : fmt(last.total, 0) }
+      return {
+        p50: percentile(samples, 50),
+        p99: percentile(samples, 99),
+        runs: samples.length,
+        matches: last.total_is_lower_bound ? `≥${fmt(last.total, 0)}` : fmt(last.total, 0)
+      }
     }
-    console.log(`search over ${fmt(stored, 0)} stored logs, up to ${runs} runs each within ${budgetMs / 1000} s (LogStore.search in process: page of 50 + count up to ${fmt(COUNT_CAP, 0)} or for ${settings.SEARCH_COUNT_BUDGET_MS} ms):`)
+    console.log(
+      `search over ${fmt(stored, 0)} stored logs, up to ${runs} runs each within ${budgetMs / 1000} s (LogStore.search in process: page of 50 + count up to ${fmt(COUNT_CAP, 0)} or for ${settings.SEARCH_COUNT_BUDGET_MS} ms):`
+    )
     console.log("  class     query                                                        matches      p50 (ms)   p99 (ms)   runs")
     const misses: string[] = []
     // One trace, from the oldest hour: its page is complete only once every block is ruled in or out.
@@ -127,7 +139,9 @@ export const runSearchBench = async (argv: ReadonlyArray<string>) => {
     for (const { kind, query } of [...QUERIES, ...(trace ? [{ kind: "trace", query: `trace_id:${trace}` }] : [])]) {
       const { p50, p99, runs: n, matches } = await timed(query)
       if (p99 > 100) misses.push(`${kind}: ${query}`)
-      console.log(`  ${kind.padEnd(9)} ${query.padEnd(60)} ${matches.padStart(8)} ${fmt(p50, 2).padStart(12)} ${fmt(p99, 2).padStart(10)} ${String(n).padStart(6)}${p99 > 100 ? "  > 100 ms" : ""}`)
+      console.log(
+        `  ${kind.padEnd(9)} ${query.padEnd(60)} ${matches.padStart(8)} ${fmt(p50, 2).padStart(12)} ${fmt(p99, 2).padStart(10)} ${String(n).padStart(6)}${p99 > 100 ? "  > 100 ms" : ""}`
+      )
     }
     console.log(misses.length === 0 ? "every query: p99 ≤ 100 ms" : `p99 over 100 ms: ${misses.join("; ")}`)
   } finally {

@@ -40,18 +40,26 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
     const started = Date.now()
     while (Date.now() < endsAt) {
       // Each writer sends its share of the rate.
-      const due = ((Date.now() - started) / 1000) * rate / writers
+      const due = (((Date.now() - started) / 1000) * rate) / writers
       if (sent * batch >= due) {
         await Bun.sleep(5)
         continue
       }
       const body = sentNow(bodies[sent++ % bodies.length]!)
-      const response = await timed(writes, () => fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }))
+      const response = await timed(writes, () =>
+        fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
+      )
       if (response?.ok) records += batch
     }
   }
   const reader = async () => {
-    const paths = ["/api/v1/logs/search?query=timeout&limit=50", "/api/v1/logs/search?service=payment-service&level=ERROR", "/api/v1/metrics/overview", "/api/v1/logs/recent?limit=20", "/api/v1/logs/facets?query=error"]
+    const paths = [
+      "/api/v1/logs/search?query=timeout&limit=50",
+      "/api/v1/logs/search?service=payment-service&level=ERROR",
+      "/api/v1/metrics/overview",
+      "/api/v1/logs/recent?limit=20",
+      "/api/v1/logs/facets?query=error"
+    ]
     for (let i = 0; Date.now() < endsAt; i++) {
       await timed(reads, () => fetch(`${server.url}${paths[i % paths.length]}`))
       await Bun.sleep(20)
@@ -64,7 +72,9 @@ export const runSoakBench = async (argv: ReadonlyArray<string>) => {
       while (Date.now() < until) await Bun.sleep(200)
       const w = [...writes].sort((a, b) => a - b)
       const r = [...reads].sort((a, b) => a - b)
-      console.log(`  ${String(minute).padStart(6)}   ${fmt(await rss(), 0).padStart(7)}   ${fmt((records - before) / 60, 0).padStart(12)}   ${fmt(percentile(w, 99), 1).padStart(12)}   ${fmt(percentile(r, 99), 1).padStart(11)}   ${errors}`)
+      console.log(
+        `  ${String(minute).padStart(6)}   ${fmt(await rss(), 0).padStart(7)}   ${fmt((records - before) / 60, 0).padStart(12)}   ${fmt(percentile(w, 99), 1).padStart(12)}   ${fmt(percentile(r, 99), 1).padStart(11)}   ${errors}`
+      )
       writes = []
       reads = []
     }

@@ -39,7 +39,7 @@ export const sendNdjson = async (url: string, bodies: ReadonlyArray<string>, tot
     while (next * batch < total) {
       const body = sentNow(bodies[next++ % bodies.length]!)
       const response = await fetch(`${url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
-      const result = await response.json() as { accepted?: number }
+      const result = (await response.json()) as { accepted?: number }
       if (response.ok) acknowledged += result.accepted ?? 0
       else failures++
     }

@@ -41,65 +41,78 @@ export interface ProfileUpdate {
 
 type Failure = MetaStoreUnavailable
 
-export class Accounts extends Context.Tag("Accounts")<Accounts, {
-  readonly register: (registration: Registration) => Effect.Effect<User, Failure | UserTaken>
-  /** The active user with these credentials; takes the same time whether or not the user exists. */
-  readonly login: (username: string, password: string) => Effect.Effect<UserWithSecrets, Failure | InvalidCredentials>
-  readonly updateProfile: (user: UserWithSecrets, update: ProfileUpdate) => Effect.Effect<User, Failure | UserTaken | WrongCurrentPassword>
-  /** Creates the admin account on first start. */
-  readonly ensureAdmin: Effect.Effect<void, Failure | UserTaken>
-}>() {}
+export class Accounts extends Context.Tag("Accounts")<
+  Accounts,
+  {
+    readonly register: (registration: Registration) => Effect.Effect<User, Failure | UserTaken>
+    /** The active user with these credentials; takes the same time whether or not the user exists. */
+    readonly login: (username: string, password: string) => Effect.Effect<UserWithSecrets, Failure | InvalidCredentials>
+    readonly updateProfile: (user: UserWithSecrets, update: ProfileUpdate) => Effect.Effect<User, Failure | UserTaken | WrongCurrentPassword>
+    /** Creates the admin account on first start. */
+    readonly ensureAdmin: Effect.Effect<void, Failure | UserTaken>
+  }
+>() {}
 
-export const AccountsLive = (config: Config) => Layer.effect(Accounts, Effect.gen(function*() {
-  const users = yield* Users
-  const passwords = makePasswords(config.BCRYPT_COST)
-  const hash = (password: string) => Effect.promise(() => passwords.hash(password))
+export const AccountsLive = (config: Config) =>
+  Layer.effect(
+    Accounts,
+    Effect.gen(function* () {
+      const users = yield* Users
+      const passwords = makePasswords(config.BCRYPT_COST)
+      const hash = (password: string) => Effect.promise(() => passwords.hash(password))
 
-  return Accounts.of({
-    register: (r) =>
-      hash(r.password).pipe(
-        Effect.flatMap((password_hash) => users.create({ username: r.username, email: r.email, full_name: r.full_name ?? null, password_hash, is_admin: false })),
-        Effect.map(publicUser)
-      ),
-    login: (username, password) =>
-      Effect.gen(function*() {
-        const found = Option.getOrUndefined(yield* users.byUsername(username))
-        const matches = yield* Effect.promise(() => passwords.verify(password, found?.password_hash))
-        if (!found || !matches || !found.is_active) return yield* Effect.fail(new InvalidCredentials())
-        yield* users.recordLogin(found.id)
-        return found
-      }),
-    updateProfile: (user, update) =>
-      Effect.gen(function*() {
-        const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
-        // A stolen token must not be enough to take the account over: what would let someone
-        // lock the owner out (password, email for recovery) needs the current password.
-        if (update.password !== undefined || (update.email !== undefined && update.email.toLowerCase() !== user.email)) {
-          const ok = update.current_password !== undefined && (yield* Effect.promise(() => passwords.verify(update.current_password!, user.password_hash)))
-          if (!ok) return yield* Effect.fail(new WrongCurrentPassword())
-        }
-        if (update.email !== undefined) changes.email = update.email
-        if (update.full_name !== undefined) changes.full_name = update.full_name
-        if (update.password !== undefined) changes.password_hash = yield* hash(update.password)
-        const updated = yield* users.update(user.id, changes)
-        return publicUser(Option.getOrElse(updated, () => user))
-      }),
-    ensureAdmin: Effect.gen(function*() {
-      if (Option.isSome(yield* users.byUsername(config.ADMIN_USERNAME))) return
-      if (config.adminPassword === DEFAULT_ADMIN_PASSWORD) {
-        yield* Effect.logWarning(`created admin '${config.ADMIN_USERNAME}' with the default password; set ADMIN_PASSWORD (required in production)`)
-      }
-      yield* users.create({
-        username: config.ADMIN_USERNAME,
-        email: config.ADMIN_EMAIL,
-        full_name: "Administrator",
-        password_hash: yield* hash(config.adminPassword),
-        is_admin: true
-      }).pipe(
-        // Replicas starting together on one database (api and workers): another one created it first.
-        Effect.catchIf((e): e is UserTaken => e instanceof UserTaken, (e) =>
-          Effect.flatMap(users.byUsername(config.ADMIN_USERNAME), (found) => Option.isSome(found) ? Effect.void : Effect.fail(e)))
-      )
+      return Accounts.of({
+        register: (r) =>
+          hash(r.password).pipe(
+            Effect.flatMap((password_hash) =>
+              users.create({ username: r.username, email: r.email, full_name: r.full_name ?? null, password_hash, is_admin: false })
+            ),
+            Effect.map(publicUser)
+          ),
+        login: (username, password) =>
+          Effect.gen(function* () {
+            const found = Option.getOrUndefined(yield* users.byUsername(username))
+            const matches = yield* Effect.promise(() => passwords.verify(password, found?.password_hash))
+            if (!found || !matches || !found.is_active) return yield* Effect.fail(new InvalidCredentials())
+            yield* users.recordLogin(found.id)
+            return found
+          }),
+        updateProfile: (user, update) =>
+          Effect.gen(function* () {
+            const changes: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
+            // A stolen token must not be enough to take the account over: what would let someone
+            // lock the owner out (password, email for recovery) needs the current password.
+            if (update.password !== undefined || (update.email !== undefined && update.email.toLowerCase() !== user.email)) {
+              const ok = update.current_password !== undefined && (yield* Effect.promise(() => passwords.verify(update.current_password!, user.password_hash)))
+              if (!ok) return yield* Effect.fail(new WrongCurrentPassword())
+            }
+            if (update.email !== undefined) changes.email = update.email
+            if (update.full_name !== undefined) changes.full_name = update.full_name
+            if (update.password !== undefined) changes.password_hash = yield* hash(update.password)
+            const updated = yield* users.update(user.id, changes)
+            return publicUser(Option.getOrElse(updated, () => user))
+          }),
+        ensureAdmin: Effect.gen(function* () {
+          if (Option.isSome(yield* users.byUsername(config.ADMIN_USERNAME))) return
+          if (config.adminPassword === DEFAULT_ADMIN_PASSWORD) {
+            yield* Effect.logWarning(`created admin '${config.ADMIN_USERNAME}' with the default password; set ADMIN_PASSWORD (required in production)`)
+          }
+          yield* users
+            .create({
+              username: config.ADMIN_USERNAME,
+              email: config.ADMIN_EMAIL,
+              full_name: "Administrator",
+              password_hash: yield* hash(config.adminPassword),
+              is_admin: true
+            })
+            .pipe(
+              // Replicas starting together on one database (api and workers): another one created it first.
+              Effect.catchIf(
+                (e): e is UserTaken => e instanceof UserTaken,
+                (e) => Effect.flatMap(users.byUsername(config.ADMIN_USERNAME), (found) => (Option.isSome(found) ? Effect.void : Effect.fail(e)))
+              )
+            )
+        })
+      })
     })
-  })
-}))
+  )

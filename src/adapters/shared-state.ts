@@ -21,9 +21,18 @@ export const sharedStateLayer = (config: Config) => {
   )
   if (config.redisUrl === undefined) return memory
   const onRedis = Layer.mergeAll(
-    Layer.effect(Cache, Effect.map(RedisConnection, (c) => makeRedisCache(c, makeMemoryCache(config.CACHE_MAX_ENTRIES)))),
-    Layer.effect(RateLimiter, Effect.map(RedisConnection, (c) => makeRedisRateLimiter(c, makeMemoryRateLimiter()))),
-    Layer.effect(RedisStatus, Effect.map(RedisConnection, (c) => RedisStatus.of({ isReady: c.isReady })))
+    Layer.effect(
+      Cache,
+      Effect.map(RedisConnection, (c) => makeRedisCache(c, makeMemoryCache(config.CACHE_MAX_ENTRIES)))
+    ),
+    Layer.effect(
+      RateLimiter,
+      Effect.map(RedisConnection, (c) => makeRedisRateLimiter(c, makeMemoryRateLimiter()))
+    ),
+    Layer.effect(
+      RedisStatus,
+      Effect.map(RedisConnection, (c) => RedisStatus.of({ isReady: c.isReady }))
+    )
   )
   return onRedis.pipe(Layer.provideMerge(RedisConnectionLive(config.redisUrl, config.REDIS_KEY_PREFIX)))
 }

@@ -4,7 +4,7 @@ import type { Config } from "../config.ts"
 import { writeLogLine } from "../log-line.ts"
 import type { Channel } from "../domain/alert-rule.ts"
 import { type DeliveryResult, NotificationSenders, type Sender } from "../ports/notification-senders.ts"
-import { type Notification } from "../domain/notification.ts"
+import type { Notification } from "../domain/notification.ts"
 import { emailMessage, headline, signature, slackMessage, webhookPayload } from "./notification.ts"
 import { parseAllowList, refusedTarget } from "./ssrf-guard.ts"
 
@@ -42,13 +42,22 @@ const httpSender = (config: Config, body: (n: Notification) => string, headers: 
 }
 
 const webhookSender = (config: Config) =>
-  httpSender(config, (n) => JSON.stringify(webhookPayload(n, config.publicUrl)), (n, body) => ({
-    "x-logflow-event": `alert.${n.event}`,
-    "x-logflow-delivery": `${n.alert.id}:${n.event}:${n.at}`,
-    ...(n.rule.webhook_secret ? { "x-logflow-signature": signature(body, n.rule.webhook_secret) } : {})
-  }))
+  httpSender(
+    config,
+    (n) => JSON.stringify(webhookPayload(n, config.publicUrl)),
+    (n, body) => ({
+      "x-logflow-event": `alert.${n.event}`,
+      "x-logflow-delivery": `${n.alert.id}:${n.event}:${n.at}`,
+      ...(n.rule.webhook_secret ? { "x-logflow-signature": signature(body, n.rule.webhook_secret) } : {})
+    })
+  )
 
-const slackSender = (config: Config) => httpSender(config, (n) => JSON.stringify(slackMessage(n, config.publicUrl)), () => ({}))
+const slackSender = (config: Config) =>
+  httpSender(
+    config,
+    (n) => JSON.stringify(slackMessage(n, config.publicUrl)),
+    () => ({})
+  )
 
 /** A structured log line on the server's output (development, or a log-shipping sidecar). */
 const consoleSender: Sender = async (n) => {

@@ -34,7 +34,7 @@ const HOUR = 3_600_000
 
 /** Counts the rule's matching logs over its window ending now, with the newest few ids. */
 const observe = (rule: AlertRuleWithSecret, now: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     const windowMs = rule.time_window * 60_000
     const text = rule.query === null ? undefined : parseTextQuery(rule.query)
@@ -53,7 +53,7 @@ const observe = (rule: AlertRuleWithSecret, now: number) =>
   })
 
 const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const rules = yield* AlertRules
     const alerts = yield* TriggeredAlerts
     const notifiers = yield* Notifiers
@@ -76,9 +76,16 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
     const notify = (event: NotificationEvent, alert: TriggeredAlert) =>
       snoozed
         ? log.record({
-          alert_id: alert.id, rule_id: rule.id, channel: rule.notification_channel, event, attempt: 0, outcome: "suppressed",
-          http_status: null, error: `rule snoozed until ${rule.snoozed_until}`, attempted_at: at
-        })
+            alert_id: alert.id,
+            rule_id: rule.id,
+            channel: rule.notification_channel,
+            event,
+            attempt: 0,
+            outcome: "suppressed",
+            http_status: null,
+            error: `rule snoozed until ${rule.snoozed_until}`,
+            attempted_at: at
+          })
         : notifiers.send({ event, rule, alert, at }).pipe(Effect.andThen(alerts.markNotified(alert.id, at)))
 
     if (holds && open === undefined) {
@@ -91,7 +98,10 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
     } else if (holds && open !== undefined) {
       yield* alerts.observe(open.id, observation)
       const sinceNotified = open.last_notified_at === null ? Infinity : now - Date.parse(open.last_notified_at)
-      const repeatDue = open.status === "firing" && !snoozed && !rule.is_flapping &&
+      const repeatDue =
+        open.status === "firing" &&
+        !snoozed &&
+        !rule.is_flapping &&
         (open.last_notified_at === null || (rule.cooldown > 0 && sinceNotified >= rule.cooldown * 60_000))
       if (repeatDue) {
         yield* notify("repeat", { ...open, value: observation.value, last_seen_at: at, sample_log_ids: observation.sampleLogIds })
@@ -99,10 +109,12 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
       yield* rules.recordEvaluation(rule.id, { evaluatedAt: at })
     } else if (open !== undefined) {
       // Someone may resolve it by hand at the same moment; then there is nothing left to do.
-      const resolved = yield* alerts.resolve(open.id, null, "condition cleared", at).pipe(
-        Effect.map(Option.some),
-        Effect.catchTags({ InvalidTransition: () => Effect.succeed(Option.none()), NotFound: () => Effect.succeed(Option.none()) })
-      )
+      const resolved = yield* alerts
+        .resolve(open.id, null, "condition cleared", at)
+        .pipe(
+          Effect.map(Option.some),
+          Effect.catchTags({ InvalidTransition: () => Effect.succeed(Option.none()), NotFound: () => Effect.succeed(Option.none()) })
+        )
       const isFlapping = yield* flapping()
       yield* rules.recordEvaluation(rule.id, { evaluatedAt: at, isFlapping })
       if (Option.isSome(resolved) && !isFlapping) yield* notify("resolved", resolved.value)
@@ -113,11 +125,14 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
 
 /** The RuleEvaluation port: the active rules from the rule repository, and evaluateRule above. */
 export const RuleEvaluationLive = (settings: EvaluationSettings) =>
-  Layer.effect(RuleEvaluation, Effect.gen(function*() {
-    const rules = yield* AlertRules
-    const context = yield* Effect.context<AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore>()
-    return RuleEvaluation.of({
-      active: rules.active,
-      evaluate: (ruleId) => evaluateRule(ruleId, settings).pipe(Effect.provide(context))
+  Layer.effect(
+    RuleEvaluation,
+    Effect.gen(function* () {
+      const rules = yield* AlertRules
+      const context = yield* Effect.context<AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore>()
+      return RuleEvaluation.of({
+        active: rules.active,
+        evaluate: (ruleId) => evaluateRule(ruleId, settings).pipe(Effect.provide(context))
+      })
     })
-  }))
+  )

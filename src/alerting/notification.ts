@@ -49,7 +49,10 @@ export const signature = (body: string, secret: string) => `sha256=${createHmac(
 /** Slack's incoming-webhook format: a fallback `text` and Block Kit blocks. */
 export const slackMessage = (n: Notification, publicUrl: string) => {
   const to = links(n, publicUrl)
-  const samples = n.alert.sample_log_ids.slice(0, 5).map((id) => `\`${id}\``).join(", ")
+  const samples = n.alert.sample_log_ids
+    .slice(0, 5)
+    .map((id) => `\`${id}\``)
+    .join(", ")
   return {
     text: headline(n),
     blocks: [
@@ -84,6 +87,8 @@ export const emailMessage = (n: Notification, publicUrl: string) => {
       "",
       `Matching logs: ${to.logs}`,
       `Alert: ${to.alert}`
-    ].filter((line, i, all) => line !== "" || all[i - 1] !== "").join("\n")
+    ]
+      .filter((line, i, all) => line !== "" || all[i - 1] !== "")
+      .join("\n")
   }
 }

@@ -55,7 +55,7 @@ export interface RuleChecks {
 const Email = z.email()
 
 const channelConfig = (channel: Channel, config: Readonly<Record<string, unknown>>, checks: RuleChecks) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const bad = (key: string, reason: string) => new InvalidInput({ field: `notification_config.${key}`, reason })
     switch (channel) {
       case "console":
@@ -82,10 +82,12 @@ const channelConfig = (channel: Channel, config: Readonly<Record<string, unknown
   })
 
 export const validateRule = (fields: RuleFields, checks: RuleChecks, now: number): Effect.Effect<ValidRule, InvalidInput> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const levels = yield* Effect.forEach(fields.levels, (name) => {
       const level = parseLevel(name)
-      return level ? Effect.succeed(level) : Effect.fail(new InvalidInput({ field: "levels", reason: `unknown level '${name}'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL` }))
+      return level
+        ? Effect.succeed(level)
+        : Effect.fail(new InvalidInput({ field: "levels", reason: `unknown level '${name}'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL` }))
     })
     const query = fields.query?.trim() || null
     if (query !== null) yield* textQueryParam("query", query, now)

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer, Option } from "effect"
 import { MetaDatabase } from "../ports/meta-database.ts"
-import { type MetaStoreUnavailable } from "../domain/errors.ts"
+import type { MetaStoreUnavailable } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
 import type { AlertRuleWithSecret } from "../domain/alert-rule.ts"
 import type { ValidRule } from "./rule-input.ts"
@@ -65,71 +65,90 @@ export interface RuleEvaluation {
 
 type Failure = MetaStoreUnavailable
 
-export class AlertRules extends Context.Tag("AlertRules")<AlertRules, {
-  readonly create: (ownerId: string, rule: ValidRule) => Effect.Effect<AlertRuleWithSecret, Failure>
-  readonly byId: (id: string) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
-  readonly list: (filter: { readonly isActive?: boolean; readonly limit: number; readonly offset: number }) => Effect.Effect<AlertRuleWithSecret[], Failure>
-  readonly active: Effect.Effect<AlertRuleWithSecret[], Failure>
-  /** Replaces the settings; keeps statistics; gives a webhook rule a secret if it has none. */
-  readonly update: (id: string, rule: ValidRule) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
-  readonly snooze: (id: string, until: string | null) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
-  readonly delete: (id: string) => Effect.Effect<boolean, Failure>
-  /** Statistics of one evaluation; does not change `updated_at` (which restarts the evaluator). */
-  readonly recordEvaluation: (id: string, evaluation: RuleEvaluation) => Effect.Effect<void, Failure>
-}>() {}
+export class AlertRules extends Context.Tag("AlertRules")<
+  AlertRules,
+  {
+    readonly create: (ownerId: string, rule: ValidRule) => Effect.Effect<AlertRuleWithSecret, Failure>
+    readonly byId: (id: string) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
+    readonly list: (filter: { readonly isActive?: boolean; readonly limit: number; readonly offset: number }) => Effect.Effect<AlertRuleWithSecret[], Failure>
+    readonly active: Effect.Effect<AlertRuleWithSecret[], Failure>
+    /** Replaces the settings; keeps statistics; gives a webhook rule a secret if it has none. */
+    readonly update: (id: string, rule: ValidRule) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
+    readonly snooze: (id: string, until: string | null) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
+    readonly delete: (id: string) => Effect.Effect<boolean, Failure>
+    /** Statistics of one evaluation; does not change `updated_at` (which restarts the evaluator). */
+    readonly recordEvaluation: (id: string, evaluation: RuleEvaluation) => Effect.Effect<void, Failure>
+  }
+>() {}
 
-export const AlertRulesLive = Layer.effect(AlertRules, Effect.gen(function*() {
-  const db = yield* MetaDatabase
-  const byId = (id: string) =>
-    db.query("alert_rules.by_id", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toRule))))
-  const now = () => new Date().toISOString()
+export const AlertRulesLive = Layer.effect(
+  AlertRules,
+  Effect.gen(function* () {
+    const db = yield* MetaDatabase
+    const byId = (id: string) =>
+      db
+        .query("alert_rules.by_id", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE id = ${id}`)
+        .pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toRule))))
+    const now = () => new Date().toISOString()
 
-  return AlertRules.of({
-    create: (ownerId, rule) =>
-      Effect.gen(function*() {
-        const at = now()
-        const row = {
-          id: ulid(),
-          owner_id: ownerId,
-          ...columns(rule),
-          webhook_secret: signs(rule) ? newSecret() : null,
-          snoozed_until: null,
-          is_flapping: false,
-          last_evaluated_at: null,
-          last_triggered_at: null,
-          trigger_count: 0,
-          created_at: at,
-          updated_at: at
-        }
-        yield* db.query("alert_rules.create", (sql) => sql`INSERT INTO alert_rules ${sql(row)}`)
-        return toRule(row)
-      }),
-    byId,
-    list: ({ isActive, limit, offset }) =>
-      db.query("alert_rules.list", (sql) =>
-        isActive === undefined
-          ? sql<Row[]>`SELECT * FROM alert_rules ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
-          : sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${isActive} ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
-      ).pipe(Effect.map((rows) => rows.map(toRule))),
-    active: db.query("alert_rules.active", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${true}`).pipe(Effect.map((rows) => rows.map(toRule))),
-    update: (id, rule) =>
-      Effect.gen(function*() {
-        const set = { ...columns(rule), updated_at: now() }
-        yield* db.query("alert_rules.update", (sql) => sql`UPDATE alert_rules SET ${sql(set)} WHERE id = ${id}`)
-        if (signs(rule)) {
-          yield* db.query("alert_rules.add_secret", (sql) => sql`UPDATE alert_rules SET webhook_secret = ${newSecret()} WHERE id = ${id} AND webhook_secret IS NULL`)
-        }
-        return yield* byId(id)
-      }),
-    snooze: (id, until) =>
-      db.query("alert_rules.snooze", (sql) => sql`UPDATE alert_rules SET snoozed_until = ${until}, updated_at = ${now()} WHERE id = ${id}`).pipe(Effect.andThen(byId(id))),
-    delete: (id) => db.query("alert_rules.delete", (sql) => sql`DELETE FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
-    recordEvaluation: (id, evaluation) =>
-      db.query("alert_rules.record_evaluation", (sql) =>
-        evaluation.triggeredAt === undefined
-          ? sql`UPDATE alert_rules SET last_evaluated_at = ${evaluation.evaluatedAt}, is_flapping = COALESCE(${evaluation.isFlapping ?? null}, is_flapping) WHERE id = ${id}`
-          : sql`UPDATE alert_rules SET last_evaluated_at = ${evaluation.evaluatedAt}, last_triggered_at = ${evaluation.triggeredAt},
+    return AlertRules.of({
+      create: (ownerId, rule) =>
+        Effect.gen(function* () {
+          const at = now()
+          const row = {
+            id: ulid(),
+            owner_id: ownerId,
+            ...columns(rule),
+            webhook_secret: signs(rule) ? newSecret() : null,
+            snoozed_until: null,
+            is_flapping: false,
+            last_evaluated_at: null,
+            last_triggered_at: null,
+            trigger_count: 0,
+            created_at: at,
+            updated_at: at
+          }
+          yield* db.query("alert_rules.create", (sql) => sql`INSERT INTO alert_rules ${sql(row)}`)
+          return toRule(row)
+        }),
+      byId,
+      list: ({ isActive, limit, offset }) =>
+        db
+          .query("alert_rules.list", (sql) =>
+            isActive === undefined
+              ? sql<Row[]>`SELECT * FROM alert_rules ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
+              : sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${isActive} ORDER BY created_at, id LIMIT ${limit} OFFSET ${offset}`
+          )
+          .pipe(Effect.map((rows) => rows.map(toRule))),
+      active: db
+        .query("alert_rules.active", (sql) => sql<Row[]>`SELECT * FROM alert_rules WHERE is_active = ${true}`)
+        .pipe(Effect.map((rows) => rows.map(toRule))),
+      update: (id, rule) =>
+        Effect.gen(function* () {
+          const set = { ...columns(rule), updated_at: now() }
+          yield* db.query("alert_rules.update", (sql) => sql`UPDATE alert_rules SET ${sql(set)} WHERE id = ${id}`)
+          if (signs(rule)) {
+            yield* db.query(
+              "alert_rules.add_secret",
+              (sql) => sql`UPDATE alert_rules SET webhook_secret = ${newSecret()} WHERE id = ${id} AND webhook_secret IS NULL`
+            )
+          }
+          return yield* byId(id)
+        }),
+      snooze: (id, until) =>
+        db
+          .query("alert_rules.snooze", (sql) => sql`UPDATE alert_rules SET snoozed_until = ${until}, updated_at = ${now()} WHERE id = ${id}`)
+          .pipe(Effect.andThen(byId(id))),
+      delete: (id) => db.query("alert_rules.delete", (sql) => sql`DELETE FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
+      recordEvaluation: (id, evaluation) =>
+        db
+          .query("alert_rules.record_evaluation", (sql) =>
+            evaluation.triggeredAt === undefined
+              ? sql`UPDATE alert_rules SET last_evaluated_at = ${evaluation.evaluatedAt}, is_flapping = COALESCE(${evaluation.isFlapping ?? null}, is_flapping) WHERE id = ${id}`
+              : sql`UPDATE alert_rules SET last_evaluated_at = ${evaluation.evaluatedAt}, last_triggered_at = ${evaluation.triggeredAt},
                 trigger_count = trigger_count + 1, is_flapping = COALESCE(${evaluation.isFlapping ?? null}, is_flapping) WHERE id = ${id}`
-      ).pipe(Effect.asVoid)
+          )
+          .pipe(Effect.asVoid)
+    })
   })
-}))
+)

@@ -19,7 +19,7 @@ const v6 = (ip: string): bigint => {
   const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
   if (tail) {
     const n = v4(tail[1]!)
-    text = text.slice(0, tail.index) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`
+    text = `${text.slice(0, tail.index)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`
   }
   const [head, rest] = text.split("::") as [string, string | undefined]
   const left = head ? head.split(":") : []
@@ -49,9 +49,23 @@ const inRange = (ip: string, range: Range): boolean => {
 
 /** Everything that is not a public unicast address. */
 const NOT_PUBLIC = [
-  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-  "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3",
-  "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b::/96", "2001:db8::/32"
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "224.0.0.0/3",
+  "::/128",
+  "::1/128",
+  "fc00::/7",
+  "fe80::/10",
+  "ff00::/8",
+  "64:ff9b::/96",
+  "2001:db8::/32"
 ].map((cidr) => parseRange(cidr)!)
 
 /** An IPv4 address written as IPv6 (::ffff:a.b.c.d) is judged as the IPv4 address. */
@@ -74,13 +88,15 @@ export interface WebhookAllowList {
 }
 
 export const parseAllowList = (text: string): WebhookAllowList => {
-  const entries = text.split(",").map((e) => e.trim().toLowerCase()).filter((e) => e !== "")
+  const entries = text
+    .split(",")
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== "")
   const ranges = entries.map(parseRange).filter((r): r is Range => r !== undefined)
   return { all: entries.includes("*"), hosts: new Set(entries), ranges }
 }
 
-const allowedAddress = (ip: string, allow: WebhookAllowList) =>
-  isPublicAddress(ip) || allow.ranges.some((range) => inRange(unmapped(ip), range))
+const allowedAddress = (ip: string, allow: WebhookAllowList) => isPublicAddress(ip) || allow.ranges.some((range) => inRange(unmapped(ip), range))
 
 /** Why a target URL is refused, or undefined when it may be called. Resolves the host name. */
 export const refusedTarget = async (url: string, allow: WebhookAllowList): Promise<string | undefined> => {
@@ -101,7 +117,5 @@ export const refusedTarget = async (url: string, allow: WebhookAllowList): Promi
     return `host '${host}' does not resolve`
   }
   const internal = addresses.find((a) => !allowedAddress(a, allow))
-  return internal === undefined
-    ? undefined
-    : `host '${host}' is a private or loopback address (${internal}); allow it with ALERT_WEBHOOK_ALLOWED_HOSTS`
+  return internal === undefined ? undefined : `host '${host}' is a private or loopback address (${internal}); allow it with ALERT_WEBHOOK_ALLOWED_HOSTS`
 }

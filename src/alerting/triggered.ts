@@ -1,7 +1,7 @@
 import type { SQL } from "bun"
 import { Context, Data, Effect, Layer, Option } from "effect"
 import { MetaDatabase } from "../ports/meta-database.ts"
-import { type MetaStoreUnavailable } from "../domain/errors.ts"
+import type { MetaStoreUnavailable } from "../domain/errors.ts"
 import { NotFound } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
 import type { AlertRule, AlertStatus, TriggeredAlert } from "../domain/alert-rule.ts"
@@ -59,20 +59,23 @@ export class InvalidTransition extends Data.TaggedError("InvalidTransition")<{ r
 
 type Failure = MetaStoreUnavailable
 
-export class TriggeredAlerts extends Context.Tag("TriggeredAlerts")<TriggeredAlerts, {
-  readonly open: (rule: AlertRule, observation: Observation) => Effect.Effect<TriggeredAlert, Failure>
-  readonly byId: (id: string) => Effect.Effect<Option.Option<TriggeredAlert>, Failure>
-  /** The rule's alert that is firing or acknowledged, if any. */
-  readonly openFor: (ruleId: string) => Effect.Effect<Option.Option<TriggeredAlert>, Failure>
-  readonly list: (filter: AlertFilter) => Effect.Effect<{ alerts: TriggeredAlert[]; total: number }, Failure>
-  /** Firings and resolutions of a rule since a time: how often it flipped. */
-  readonly flipsSince: (ruleId: string, since: string) => Effect.Effect<number, Failure>
-  readonly observe: (id: string, observation: Observation) => Effect.Effect<void, Failure>
-  readonly markNotified: (id: string, at: string) => Effect.Effect<void, Failure>
-  readonly acknowledge: (id: string, by: string, at: string) => Effect.Effect<TriggeredAlert, Failure | InvalidTransition | NotFound>
-  /** `by` null: resolved by the engine because the condition cleared. */
-  readonly resolve: (id: string, by: string | null, resolution: string, at: string) => Effect.Effect<TriggeredAlert, Failure | InvalidTransition | NotFound>
-}>() {}
+export class TriggeredAlerts extends Context.Tag("TriggeredAlerts")<
+  TriggeredAlerts,
+  {
+    readonly open: (rule: AlertRule, observation: Observation) => Effect.Effect<TriggeredAlert, Failure>
+    readonly byId: (id: string) => Effect.Effect<Option.Option<TriggeredAlert>, Failure>
+    /** The rule's alert that is firing or acknowledged, if any. */
+    readonly openFor: (ruleId: string) => Effect.Effect<Option.Option<TriggeredAlert>, Failure>
+    readonly list: (filter: AlertFilter) => Effect.Effect<{ alerts: TriggeredAlert[]; total: number }, Failure>
+    /** Firings and resolutions of a rule since a time: how often it flipped. */
+    readonly flipsSince: (ruleId: string, since: string) => Effect.Effect<number, Failure>
+    readonly observe: (id: string, observation: Observation) => Effect.Effect<void, Failure>
+    readonly markNotified: (id: string, at: string) => Effect.Effect<void, Failure>
+    readonly acknowledge: (id: string, by: string, at: string) => Effect.Effect<TriggeredAlert, Failure | InvalidTransition | NotFound>
+    /** `by` null: resolved by the engine because the condition cleared. */
+    readonly resolve: (id: string, by: string | null, resolution: string, at: string) => Effect.Effect<TriggeredAlert, Failure | InvalidTransition | NotFound>
+  }
+>() {}
 
 /** A new alert, firing, as its rule and the observation that opened it say. */
 const newAlertRow = (rule: AlertRule, observation: Observation) => ({
@@ -100,7 +103,10 @@ const newAlertRow = (rule: AlertRule, observation: Observation) => ({
 /** A page of alerts, newest first, and how many match in all. */
 const listAlerts = async (sql: SQL, filter: AlertFilter) => {
   // Absent filters compare with NULL and so drop out; every value stays a bound parameter.
-  const status = filter.status ?? null, ruleId = filter.ruleId ?? null, from = filter.from ?? null, to = filter.to ?? null
+  const status = filter.status ?? null,
+    ruleId = filter.ruleId ?? null,
+    from = filter.from ?? null,
+    to = filter.to ?? null
   const rows = await sql<Row[]>`SELECT * FROM triggered_alerts
     WHERE (CAST(${status} AS TEXT) IS NULL OR status = ${status}) AND (CAST(${ruleId} AS TEXT) IS NULL OR rule_id = ${ruleId})
       AND (CAST(${from} AS TEXT) IS NULL OR triggered_at >= ${from}) AND (CAST(${to} AS TEXT) IS NULL OR triggered_at <= ${to})
@@ -111,58 +117,84 @@ const listAlerts = async (sql: SQL, filter: AlertFilter) => {
   return { alerts: rows.map(toAlert), total: Number(counted[0]?.n ?? 0) }
 }
 
-export const TriggeredAlertsLive = Layer.effect(TriggeredAlerts, Effect.gen(function*() {
-  const db = yield* MetaDatabase
-  const byId = (id: string) =>
-    db.query("triggered_alerts.by_id", (sql) => sql<Row[]>`SELECT * FROM triggered_alerts WHERE id = ${id}`).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert))))
+export const TriggeredAlertsLive = Layer.effect(
+  TriggeredAlerts,
+  Effect.gen(function* () {
+    const db = yield* MetaDatabase
+    const byId = (id: string) =>
+      db
+        .query("triggered_alerts.by_id", (sql) => sql<Row[]>`SELECT * FROM triggered_alerts WHERE id = ${id}`)
+        .pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert))))
 
-  /** Runs a conditional update; when no row changed, explains why from the alert's current state. */
-  const transition = (id: string, action: string, update: (sql: SQL) => Promise<{ count: number }>) =>
-    Effect.gen(function*() {
-      const changed = yield* db.query(`triggered_alerts.${action}`, update)
-      const alert = yield* byId(id)
-      if (Option.isNone(alert)) return yield* new NotFound({ what: `alert ${id}` })
-      if (changed.count === 0) return yield* new InvalidTransition({ reason: `cannot ${action} an alert that is ${alert.value.status}` })
-      return alert.value
-    })
+    /** Runs a conditional update; when no row changed, explains why from the alert's current state. */
+    const transition = (id: string, action: string, update: (sql: SQL) => Promise<{ count: number }>) =>
+      Effect.gen(function* () {
+        const changed = yield* db.query(`triggered_alerts.${action}`, update)
+        const alert = yield* byId(id)
+        if (Option.isNone(alert)) return yield* new NotFound({ what: `alert ${id}` })
+        if (changed.count === 0) return yield* new InvalidTransition({ reason: `cannot ${action} an alert that is ${alert.value.status}` })
+        return alert.value
+      })
 
-  return TriggeredAlerts.of({
-    open: (rule, observation) =>
-      Effect.gen(function*() {
-        const row = newAlertRow(rule, observation)
-        yield* db.query("triggered_alerts.open", (sql) => sql`INSERT INTO triggered_alerts ${sql(row)}`)
-        return toAlert(row)
-      }),
-    byId,
-    openFor: (ruleId) =>
-      db.query("triggered_alerts.open_for", (sql) =>
-        sql<Row[]>`SELECT * FROM triggered_alerts WHERE rule_id = ${ruleId} AND status <> ${"resolved"} ORDER BY triggered_at DESC, id DESC LIMIT 1`
-      ).pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert)))),
-    list: (filter) => db.query("triggered_alerts.list", (sql) => listAlerts(sql, filter)),
-    flipsSince: (ruleId, since) =>
-      db.query("triggered_alerts.flips", (sql) =>
-        sql<Array<{ n: number | string }>>`SELECT
+    return TriggeredAlerts.of({
+      open: (rule, observation) =>
+        Effect.gen(function* () {
+          const row = newAlertRow(rule, observation)
+          yield* db.query("triggered_alerts.open", (sql) => sql`INSERT INTO triggered_alerts ${sql(row)}`)
+          return toAlert(row)
+        }),
+      byId,
+      openFor: (ruleId) =>
+        db
+          .query(
+            "triggered_alerts.open_for",
+            (sql) =>
+              sql<Row[]>`SELECT * FROM triggered_alerts WHERE rule_id = ${ruleId} AND status <> ${"resolved"} ORDER BY triggered_at DESC, id DESC LIMIT 1`
+          )
+          .pipe(Effect.map((rows) => Option.fromNullable(rows[0]).pipe(Option.map(toAlert)))),
+      list: (filter) => db.query("triggered_alerts.list", (sql) => listAlerts(sql, filter)),
+      flipsSince: (ruleId, since) =>
+        db
+          .query(
+            "triggered_alerts.flips",
+            (sql) =>
+              sql<Array<{ n: number | string }>>`SELECT
           (SELECT count(*) FROM triggered_alerts WHERE rule_id = ${ruleId} AND triggered_at >= ${since})
           + (SELECT count(*) FROM triggered_alerts WHERE rule_id = ${ruleId} AND resolved_at >= ${since} AND resolved_by IS NULL) AS n`
-      ).pipe(Effect.map((rows) => Number(rows[0]?.n ?? 0))),
-    observe: (id, observation) =>
-      db.query("triggered_alerts.observe", (sql) =>
-        sql`UPDATE triggered_alerts SET value = ${observation.value}, last_seen_at = ${observation.at},
+          )
+          .pipe(Effect.map((rows) => Number(rows[0]?.n ?? 0))),
+      observe: (id, observation) =>
+        db
+          .query(
+            "triggered_alerts.observe",
+            (sql) =>
+              sql`UPDATE triggered_alerts SET value = ${observation.value}, last_seen_at = ${observation.at},
             sample_log_ids = ${JSON.stringify(observation.sampleLogIds)} WHERE id = ${id}`
-      ).pipe(Effect.asVoid),
-    markNotified: (id, at) =>
-      db.query("triggered_alerts.notified", (sql) =>
-        sql`UPDATE triggered_alerts SET last_notified_at = ${at}, notification_count = notification_count + 1 WHERE id = ${id}`
-      ).pipe(Effect.asVoid),
-    acknowledge: (id, by, at) =>
-      transition(id, "acknowledge", (sql) =>
-        sql`UPDATE triggered_alerts SET status = ${"acknowledged"}, acknowledged_by = ${by}, acknowledged_at = ${at}
+          )
+          .pipe(Effect.asVoid),
+      markNotified: (id, at) =>
+        db
+          .query(
+            "triggered_alerts.notified",
+            (sql) => sql`UPDATE triggered_alerts SET last_notified_at = ${at}, notification_count = notification_count + 1 WHERE id = ${id}`
+          )
+          .pipe(Effect.asVoid),
+      acknowledge: (id, by, at) =>
+        transition(
+          id,
+          "acknowledge",
+          (sql) =>
+            sql`UPDATE triggered_alerts SET status = ${"acknowledged"}, acknowledged_by = ${by}, acknowledged_at = ${at}
             WHERE id = ${id} AND status = ${"firing"}`
-      ),
-    resolve: (id, by, resolution, at) =>
-      transition(id, "resolve", (sql) =>
-        sql`UPDATE triggered_alerts SET status = ${"resolved"}, resolved_by = ${by}, resolved_at = ${at}, resolution = ${resolution}
+        ),
+      resolve: (id, by, resolution, at) =>
+        transition(
+          id,
+          "resolve",
+          (sql) =>
+            sql`UPDATE triggered_alerts SET status = ${"resolved"}, resolved_by = ${by}, resolved_at = ${at}, resolution = ${resolution}
             WHERE id = ${id} AND status <> ${"resolved"}`
-      )
+        )
+    })
   })
-}))
+)

@@ -41,15 +41,38 @@ import { systemRoutes } from "./routes/system.ts"
 import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
 
-export type AppServices = LogBus | LogStore | ActorRegistry | MetaDatabase | Users | ApiKeys | Accounts | RateLimiter | Cache | Pipeline | Retention | RetentionRunner
-  | AlertRules | TriggeredAlerts | NotificationLog | AlertEngine
+export type AppServices =
+  | LogBus
+  | LogStore
+  | ActorRegistry
+  | MetaDatabase
+  | Users
+  | ApiKeys
+  | Accounts
+  | RateLimiter
+  | Cache
+  | Pipeline
+  | Retention
+  | RetentionRunner
+  | AlertRules
+  | TriggeredAlerts
+  | NotificationLog
+  | AlertEngine
 
 /** Browsers may call the API only from the configured origins; with none configured, no CORS headers at all. */
 const corsFor = (origins: string) => {
-  const allowed = origins.split(",").map((o) => o.trim()).filter((o) => o !== "")
+  const allowed = origins
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "")
   return allowed.length === 0
     ? new Elysia({ name: "cors-off" })
-    : cors({ origin: allowed.includes("*") ? true : allowed, credentials: false, allowedHeaders: ["authorization", "content-type", "x-api-key", "x-correlation-id", "traceparent"], exposeHeaders: ["x-request-id", "x-correlation-id", "retry-after", "x-cache"] })
+    : cors({
+        origin: allowed.includes("*") ? true : allowed,
+        credentials: false,
+        allowedHeaders: ["authorization", "content-type", "x-api-key", "x-correlation-id", "traceparent"],
+        exposeHeaders: ["x-request-id", "x-correlation-id", "retry-after", "x-cache"]
+      })
 }
 
 /** The HTTP API: cross-cutting plugins first, then one module per feature. */
@@ -59,24 +82,26 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(queryLists)
     .use(httpMetrics(telemetry))
     .use(corsFor(config.CORS_ORIGINS))
-    .use(openapi({
-      path: "/docs",
-      documentation: {
-        info: { title: "LogFlow", version: VERSION, description: "Log aggregation and analysis: ingest, search, metrics, alerts." },
-        tags: [
-          { name: "logs", description: "Ingest and search" },
-          { name: "auth", description: "Accounts, tokens and API keys" },
-          { name: "metrics", description: "Analytics from live rollups" },
-          { name: "alerts", description: "Alert rules, triggered alerts and their notifications" },
-          { name: "cache", description: "Response cache" },
-          { name: "rate limits", description: "Per-client request limits" },
-          { name: "trace", description: "Request ids, correlation and trace context" },
-          { name: "admin", description: "Run-time settings" },
-          { name: "system", description: "Health and discovery" }
-        ],
-        components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
-      }
-    }))
+    .use(
+      openapi({
+        path: "/docs",
+        documentation: {
+          info: { title: "LogFlow", version: VERSION, description: "Log aggregation and analysis: ingest, search, metrics, alerts." },
+          tags: [
+            { name: "logs", description: "Ingest and search" },
+            { name: "auth", description: "Accounts, tokens and API keys" },
+            { name: "metrics", description: "Analytics from live rollups" },
+            { name: "alerts", description: "Alert rules, triggered alerts and their notifications" },
+            { name: "cache", description: "Response cache" },
+            { name: "rate limits", description: "Per-client request limits" },
+            { name: "trace", description: "Request ids, correlation and trace context" },
+            { name: "admin", description: "Run-time settings" },
+            { name: "system", description: "Health and discovery" }
+          ],
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
+        }
+      })
+    )
     .use(systemRoutes(run, config, telemetry))
     .use(prometheusRoutes(telemetry, config))
     .use(authRoutes(run, config, telemetry))

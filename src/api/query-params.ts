@@ -8,7 +8,14 @@ import { parseTime } from "../domain/search-request.ts"
 
 /** `a, b,,c` → `["a", "b", "c"]`, without duplicates, sorted (so cache keys are normal). */
 export const commaList = (text: string | undefined) =>
-  [...new Set(text?.split(",").map((s) => s.trim()).filter((s) => s !== "") ?? [])].sort()
+  [
+    ...new Set(
+      text
+        ?.split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "") ?? []
+    )
+  ].sort()
 
 export const levelsParam = (text: string | undefined): Effect.Effect<Level[], InvalidInput> =>
   Effect.forEach(commaList(text), (name) => {

@@ -9,8 +9,7 @@ import type { RunEffect } from "./run-effect.ts"
  */
 export const makeResponseCache = (run: RunEffect<Cache>, enabled: boolean, onLookup: (key: string, hit: boolean) => void = () => {}) => {
   const inFlight = new Map<string, Promise<string>>()
-  const respond = (body: string, cache: "HIT" | "MISS") =>
-    new Response(body, { headers: { "content-type": "application/json", "x-cache": cache } })
+  const respond = (body: string, cache: "HIT" | "MISS") => new Response(body, { headers: { "content-type": "application/json", "x-cache": cache } })
 
   return async (key: string, ttlSeconds: number, compute: () => Promise<unknown>): Promise<Response> => {
     if (enabled) {
@@ -20,11 +19,13 @@ export const makeResponseCache = (run: RunEffect<Cache>, enabled: boolean, onLoo
     }
     let pending = inFlight.get(key)
     if (!pending) {
-      pending = compute().then(async (value) => {
-        const body = JSON.stringify(value)
-        if (enabled) await run(Effect.flatMap(Cache, (cache) => cache.set(key, body, ttlSeconds)))
-        return body
-      }).finally(() => inFlight.delete(key))
+      pending = compute()
+        .then(async (value) => {
+          const body = JSON.stringify(value)
+          if (enabled) await run(Effect.flatMap(Cache, (cache) => cache.set(key, body, ttlSeconds)))
+          return body
+        })
+        .finally(() => inFlight.delete(key))
       inFlight.set(key, pending)
     }
     return respond(await pending, "MISS")

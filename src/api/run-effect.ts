@@ -15,14 +15,17 @@ export const makeRunEffect = <R>(runtime: Runtime.Runtime<R>): RunEffect<R> => {
   const runExit = Runtime.runPromiseExit(runtime)
   return async (effect) => {
     const request = requestScope.getStore()
-    const traced = request === undefined ? effect : effect.pipe(
-      Effect.withSpan("http.request", {
-        attributes: { "logflow.request_id": request.request_id, "logflow.correlation_id": request.correlation_id },
-        parent: Tracer.externalSpan({ traceId: request.trace_id, spanId: request.span_id, sampled: request.sampled })
-      }),
-      Effect.annotateLogs({ request_id: request.request_id, correlation_id: request.correlation_id, trace_id: request.trace_id }),
-      Effect.locally(CurrentRequest, request)
-    )
+    const traced =
+      request === undefined
+        ? effect
+        : effect.pipe(
+            Effect.withSpan("http.request", {
+              attributes: { "logflow.request_id": request.request_id, "logflow.correlation_id": request.correlation_id },
+              parent: Tracer.externalSpan({ traceId: request.trace_id, spanId: request.span_id, sampled: request.sampled })
+            }),
+            Effect.annotateLogs({ request_id: request.request_id, correlation_id: request.correlation_id, trace_id: request.trace_id }),
+            Effect.locally(CurrentRequest, request)
+          )
     const exit = await runExit(traced)
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)

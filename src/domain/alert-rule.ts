@@ -72,11 +72,16 @@ export interface TriggeredAlert {
 
 export const conditionHolds = (condition: Condition, value: number, threshold: number): boolean => {
   switch (condition) {
-    case "greater_than": return value > threshold
-    case "less_than": return value < threshold
-    case "equals": return value === threshold
-    case "greater_than_or_equal": return value >= threshold
-    case "less_than_or_equal": return value <= threshold
+    case "greater_than":
+      return value > threshold
+    case "less_than":
+      return value < threshold
+    case "equals":
+      return value === threshold
+    case "greater_than_or_equal":
+      return value >= threshold
+    case "less_than_or_equal":
+      return value <= threshold
   }
 }
 

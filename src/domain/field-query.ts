@@ -94,7 +94,7 @@ export const fieldValueOf = (record: LogRecord, field: string): AttributeValue |
  * field), with the meaning stores give it. Operands are worked out once, so a store can test
  * a whole column with it.
  */
-export const valueMatcher = (query: FieldQuery, now: number): (actual: AttributeValue | undefined) => boolean => {
+export const valueMatcher = (query: FieldQuery, now: number): ((actual: AttributeValue | undefined) => boolean) => {
   const low = fieldOperand(query, query.value, now)
   const high = query.to === undefined ? undefined : fieldOperand(query, query.to, now)
   if (low instanceof Error || high instanceof Error) return () => false

@@ -45,7 +45,7 @@ export class FlushHistory {
   recent() {
     const sizes = [...this.sizes].sort((a, b) => a - b)
     const latencies = [...this.latencies].sort((a, b) => a - b)
-    const at = (xs: number[], p: number) => xs.length ? xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]! : 0
+    const at = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]! : 0)
     return {
       batches: sizes.length,
       size_avg: sizes.length ? sizes.reduce((a, b) => a + b, 0) / sizes.length : 0,

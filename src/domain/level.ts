@@ -2,12 +2,29 @@ import { LEVELS, type Level } from "./log-record.ts"
 
 /** Spellings that shippers use for our six levels (lower-cased keys). */
 const SYNONYMS: Record<string, Level> = {
-  trace: "TRACE", finest: "TRACE", verbose: "TRACE",
-  debug: "DEBUG", fine: "DEBUG", dbg: "DEBUG",
-  info: "INFO", information: "INFO", informational: "INFO", notice: "INFO", log: "INFO",
-  warn: "WARN", warning: "WARN",
-  error: "ERROR", err: "ERROR", severe: "ERROR",
-  fatal: "FATAL", critical: "FATAL", crit: "FATAL", alert: "FATAL", emerg: "FATAL", emergency: "FATAL", panic: "FATAL"
+  trace: "TRACE",
+  finest: "TRACE",
+  verbose: "TRACE",
+  debug: "DEBUG",
+  fine: "DEBUG",
+  dbg: "DEBUG",
+  info: "INFO",
+  information: "INFO",
+  informational: "INFO",
+  notice: "INFO",
+  log: "INFO",
+  warn: "WARN",
+  warning: "WARN",
+  error: "ERROR",
+  err: "ERROR",
+  severe: "ERROR",
+  fatal: "FATAL",
+  critical: "FATAL",
+  crit: "FATAL",
+  alert: "FATAL",
+  emerg: "FATAL",
+  emergency: "FATAL",
+  panic: "FATAL"
 }
 
 const CANONICAL: ReadonlySet<string> = new Set(LEVELS)

@@ -28,10 +28,24 @@ const ALIASES = {
 } as const
 // Every field of every record is looked up here. A property load on a null-prototype object
 // costs a fraction of a string Set.has, and no key (not even __proto__) can hit an inherited one.
-const KNOWN: Readonly<Record<string, true>> = Object.assign(Object.create(null), Object.fromEntries([
-  ...ALIASES.message, ...ALIASES.timestamp, ...ALIASES.level,
-  "id", "service", "host", "trace_id", "span_id", "correlation_id", "attributes", "received_at"
-].map((field) => [field, true])))
+const KNOWN: Readonly<Record<string, true>> = Object.assign(
+  Object.create(null),
+  Object.fromEntries(
+    [
+      ...ALIASES.message,
+      ...ALIASES.timestamp,
+      ...ALIASES.level,
+      "id",
+      "service",
+      "host",
+      "trace_id",
+      "span_id",
+      "correlation_id",
+      "attributes",
+      "received_at"
+    ].map((field) => [field, true])
+  )
+)
 
 const fail = (error: string): Normalised => ({ ok: false, error })
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
@@ -102,7 +116,8 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
   if (levelKey !== undefined) {
     const raw = input[levelKey]
     const parsed = typeof raw === "string" ? parseLevel(raw) : undefined
-    if (!parsed) return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
+    if (!parsed)
+      return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
     level = parsed
   }
 

@@ -14,4 +14,3 @@ export interface Notification {
   /** When the evaluation that caused it ran (ISO-8601). */
   readonly at: string
 }
-

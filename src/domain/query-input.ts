@@ -5,8 +5,8 @@ import { parseTextQuery, QuerySyntaxError, type TextQuery } from "./text-query.t
 
 /** Parses query-language text; a syntax error or a bad field value fails naming `field`. */
 export const textQueryParam = (field: string, text: string, now: number): Effect.Effect<TextQuery | undefined, InvalidInput> =>
-  Effect.gen(function*() {
-    let query
+  Effect.gen(function* () {
+    let query: ReturnType<typeof parseTextQuery>
     try {
       query = parseTextQuery(text)
     } catch (e) {

@@ -38,7 +38,7 @@ const compile = (query: TextQuery, now: number): Predicate => {
   }
 }
 
-export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">): (record: LogRecord) => boolean => {
+export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">): ((record: LogRecord) => boolean) => {
   const text = request.text === undefined ? undefined : compile(request.text, Date.now())
   return (record) => {
     if (request.services?.length && !request.services.includes(record.service)) return false
@@ -47,6 +47,6 @@ export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">):
     if (request.trace_id !== undefined && record.trace_id !== request.trace_id) return false
     if (text === undefined) return true
     let folded: string | undefined
-    return text(record, () => folded ??= fold(record.message))
+    return text(record, () => (folded ??= fold(record.message)))
   }
 }

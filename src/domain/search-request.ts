@@ -23,8 +23,7 @@ export interface SearchRequest {
   readonly cursor?: Cursor
 }
 
-export const encodeCursor = (cursor: Cursor): string =>
-  Buffer.from(JSON.stringify([cursor.timestamp, cursor.tiebreak])).toString("base64url")
+export const encodeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify([cursor.timestamp, cursor.tiebreak])).toString("base64url")
 
 export const decodeCursor = (text: string): Cursor | undefined => {
   try {

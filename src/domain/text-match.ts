@@ -59,9 +59,7 @@ export interface LeafMatcher {
 export const textLeaf = (query: TextLeaf): LeafMatcher => {
   const ws = words(query.value)
   const prefix = ws.length === 1 && query.kind === "term" && query.prefix
-  const matches = ws.length === 0 ? () => true
-    : ws.length === 1 ? (s: string) => containsWord(s, ws[0]!, prefix)
-    : (s: string) => containsPhrase(s, ws)
+  const matches = ws.length === 0 ? () => true : ws.length === 1 ? (s: string) => containsWord(s, ws[0]!, prefix) : (s: string) => containsPhrase(s, ws)
   return { words: ws, prefix, matches }
 }
 

@@ -62,9 +62,9 @@ const tokenize = (input: string): Token[] => {
       i++
     } else if (c === "(" || c === ")") {
       tokens.push({ type: c, pos: i++ })
-    } else if (c === "\"") {
-      const end = input.indexOf("\"", i + 1)
-      if (end === -1) throw new QuerySyntaxError({ position: input.length, expected: "a closing quote for the phrase opened at position " + i })
+    } else if (c === '"') {
+      const end = input.indexOf('"', i + 1)
+      if (end === -1) throw new QuerySyntaxError({ position: input.length, expected: `a closing quote for the phrase opened at position ${i}` })
       tokens.push({ type: "phrase", value: input.slice(i + 1, end), pos: i })
       i = end + 1
     } else if (c === "-" && i + 1 < input.length && !/[\s)]/.test(input[i + 1]!)) {
@@ -102,8 +102,8 @@ const normaliseField = (name: string) => {
 /** Reads a field's value at `i`: `"quoted"`, `[a TO b]`, `>n` / `>=n` / `<n` / `<=n`, or a bare word (`*` wildcards). */
 const fieldValue = (input: string, i: number, field: string, start: number): { query: FieldQuery; end: number } => {
   const c = input[i]!
-  if (c === "\"") {
-    const close = input.indexOf("\"", i + 1)
+  if (c === '"') {
+    const close = input.indexOf('"', i + 1)
     if (close === -1) throw new QuerySyntaxError({ position: input.length, expected: `a closing quote for the value opened at position ${i}` })
     return { query: { kind: "field", field, op: "eq", value: input.slice(i + 1, close) }, end: close + 1 }
   }
@@ -204,7 +204,10 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
       at++
       return { kind: "phrase", value: t.value }
     }
-    throw new QuerySyntaxError({ position: t.pos, expected: t.type === "end" ? "a word, a \"phrase\" or '('" : `a word, a "phrase" or '(' instead of '${t.type}'` })
+    throw new QuerySyntaxError({
+      position: t.pos,
+      expected: t.type === "end" ? "a word, a \"phrase\" or '('" : `a word, a "phrase" or '(' instead of '${t.type}'`
+    })
   }
 
   const query = parseOr(0)

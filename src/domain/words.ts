@@ -3,6 +3,7 @@
  * accents removed. Every store and the live-tail matcher give text queries this meaning.
  */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included, is the point
 const ASCII = /^[\x00-\x7f]*$/
 const TOKENS = /[\p{L}\p{N}]+/gu
 
@@ -10,8 +11,7 @@ const TOKENS = /[\p{L}\p{N}]+/gu
 export const isAscii = (text: string): boolean => ASCII.test(text)
 
 /** Accents removed and lower-cased; ASCII text skips the Unicode work. */
-export const fold = (text: string): string =>
-  isAscii(text) ? text.toLowerCase() : text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase()
+export const fold = (text: string): string => (isAscii(text) ? text.toLowerCase() : text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase())
 
 /** The words of already folded text. */
 export const foldedWords = (folded: string): ReadonlyArray<string> => folded.match(TOKENS) ?? []

@@ -28,8 +28,14 @@ const parseOptions = (argv: ReadonlyArray<string>) => {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      rate: { type: "string" }, duration: { type: "string" }, services: { type: "string" }, url: { type: "string" },
-      batch: { type: "string" }, "api-key": { type: "string" }, "dry-run": { type: "boolean" }, help: { type: "boolean", short: "h" }
+      rate: { type: "string" },
+      duration: { type: "string" },
+      services: { type: "string" },
+      url: { type: "string" },
+      batch: { type: "string" },
+      "api-key": { type: "string" },
+      "dry-run": { type: "boolean" },
+      help: { type: "boolean", short: "h" }
     }
   })
   if (values.help) return undefined
@@ -45,7 +51,7 @@ const parseOptions = (argv: ReadonlyArray<string>) => {
 }
 
 export const runGeneratorCli = async (argv: ReadonlyArray<string>): Promise<number> => {
-  let options
+  let options: ReturnType<typeof parseOptions>
   try {
     options = parseOptions(argv)
   } catch (e) {
@@ -75,7 +81,7 @@ export const runGeneratorCli = async (argv: ReadonlyArray<string>): Promise<numb
         headers: { "content-type": "application/x-ndjson", ...(options.apiKey ? { "x-api-key": options.apiKey } : {}) },
         body
       })
-      const result = await response.json().catch(() => ({})) as { accepted?: number; rejected?: number }
+      const result = (await response.json().catch(() => ({}))) as { accepted?: number; rejected?: number }
       if (response.ok) {
         accepted += result.accepted ?? 0
         rejected += result.rejected ?? 0
@@ -91,7 +97,7 @@ export const runGeneratorCli = async (argv: ReadonlyArray<string>): Promise<numb
     const due = Math.min(Math.floor(((now - started) / 1000) * options.rate) - made, options.batch)
     if (due > 0) {
       let body = ""
-      for (let i = 0; i < due; i++) body += JSON.stringify(synth.next(now)) + "\n"
+      for (let i = 0; i < due; i++) body += `${JSON.stringify(synth.next(now))}\n`
       made += due
       if (options.dryRun) process.stdout.write(body)
       else {

@@ -7,8 +7,16 @@ import type { Level } from "../domain/log-record.ts"
  */
 
 export const SERVICE_NAMES = [
-  "payment-service", "auth-service", "order-service", "inventory-service", "user-service",
-  "notification-service", "search-service", "api-gateway", "shipping-service", "billing-service"
+  "payment-service",
+  "auth-service",
+  "order-service",
+  "inventory-service",
+  "user-service",
+  "notification-service",
+  "search-service",
+  "api-gateway",
+  "shipping-service",
+  "billing-service"
 ] as const
 
 export interface GeneratedLog {
@@ -83,11 +91,23 @@ export class LogSynthesizer {
     const inBurst = this.burst?.service === service
     const roll = Math.random()
     const level: Level = inBurst
-      ? (roll < 0.6 ? "ERROR" : roll < 0.8 ? "WARN" : "INFO")
-      : roll < 0.1 ? "DEBUG" : roll < 0.8 ? "INFO" : roll < 0.92 ? "WARN" : roll < 0.995 ? "ERROR" : "FATAL"
+      ? roll < 0.6
+        ? "ERROR"
+        : roll < 0.8
+          ? "WARN"
+          : "INFO"
+      : roll < 0.1
+        ? "DEBUG"
+        : roll < 0.8
+          ? "INFO"
+          : roll < 0.92
+            ? "WARN"
+            : roll < 0.995
+              ? "ERROR"
+              : "FATAL"
     const templates = { TRACE: DEBUG, DEBUG, INFO, WARN, ERROR, FATAL }[level]
     let message = pick(templates)()
-    if (level === "ERROR" && Math.random() < 0.2) message += "\n" + stackTrace(service)
+    if (level === "ERROR" && Math.random() < 0.2) message += `\n${stackTrace(service)}`
     return {
       timestamp: new Date(now).toISOString(),
       service,

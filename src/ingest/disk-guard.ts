@@ -24,7 +24,9 @@ export const makeDiskGuard = (dir: string, minFreeBytes: number) => {
       }
     }
     if (free < minFreeBytes) {
-      throw new InsufficientStorage({ message: `only ${Math.floor(free / 1048576)} MiB free in the data directory (minimum ${Math.floor(minFreeBytes / 1048576)} MiB); ingest resumes when space is freed` })
+      throw new InsufficientStorage({
+        message: `only ${Math.floor(free / 1048576)} MiB free in the data directory (minimum ${Math.floor(minFreeBytes / 1048576)} MiB); ingest resumes when space is freed`
+      })
     }
   }
 }

@@ -34,20 +34,21 @@ const topErrors = (filter: RollupFilter) =>
   )
 
 const rates = (now: number, services?: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     const entries = yield* Effect.forEach(WINDOWS, (minutes) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const from = windowFrom(now, minutes)
         const count = sum(yield* store.counts({ from, to: now, ...(services ? { services } : {}) }))
         const seconds = (now - from) / 1000
         return [`${minutes}m`, { count, logs_per_second: round(count / seconds), logs_per_minute: round((count / seconds) * 60, 1) }] as const
-      }))
+      })
+    )
     return Object.fromEntries(entries)
   })
 
 export const overview = (now: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     const from = windowFrom(now, 15)
     const recent = yield* store.counts({ from, to: now })
@@ -70,14 +71,20 @@ export const overview = (now: number) =>
       rates: yield* rates(now),
       levels,
       services: [...byService]
-        .map(([service, s]) => ({ service, count: s.count, errors: s.errors, error_rate: s.count ? round(s.errors / s.count, 4) : 0, health: healthOf(s.count, s.errors) }))
+        .map(([service, s]) => ({
+          service,
+          count: s.count,
+          errors: s.errors,
+          error_rate: s.count ? round(s.errors / s.count, 4) : 0,
+          health: healthOf(s.count, s.errors)
+        }))
         .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service)),
       top_errors: yield* topErrors({ from, to: now })
     }
   })
 
 export const serviceMetrics = (service: string, now: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     const allTime = yield* store.allTime(service)
     if (allTime.length === 0) return yield* new NotFound({ what: `service '${service}'` })
@@ -110,7 +117,7 @@ export const serviceMetrics = (service: string, now: number) =>
 let lastCpu = { at: performance.now(), usage: process.cpuUsage() }
 
 export const systemMetrics = (now: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const pipeline = yield* Pipeline
     const registry = yield* ActorRegistry
     const store = yield* LogStore
@@ -145,18 +152,21 @@ export type Interval = keyof typeof INTERVALS
 export const MAX_BUCKETS = 2000
 
 export const timeseries = (params: { interval: Interval; from: number; to: number; services?: ReadonlyArray<string>; levels?: ReadonlyArray<Level> }) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const store = yield* LogStore
     const bucketMinutes = INTERVALS[params.interval]
     const bucketMs = bucketMinutes * MINUTE
     // The first bucket is counted whole, like every other.
     const from = Math.floor(params.from / bucketMs) * bucketMs
-    const points = yield* store.series({
-      from,
-      to: params.to,
-      ...(params.services ? { services: params.services } : {}),
-      ...(params.levels ? { levels: params.levels } : {})
-    }, bucketMinutes)
+    const points = yield* store.series(
+      {
+        from,
+        to: params.to,
+        ...(params.services ? { services: params.services } : {}),
+        ...(params.levels ? { levels: params.levels } : {})
+      },
+      bucketMinutes
+    )
     const buckets = new Map<number, { timestamp: string; count: number; levels: Record<Level, number> }>()
     // Every bucket in the range, so gaps read as zero instead of being missing.
     for (let t = from; t <= params.to; t += bucketMs) {

@@ -26,11 +26,14 @@ export const actorSummary = (a: ActorStats) => ({
 })
 
 /** Where running actors make their statistics visible; optional, so unit tests need not provide it. */
-export class ActorRegistry extends Context.Tag("ActorRegistry")<ActorRegistry, {
-  readonly register: (stats: ActorStats) => Effect.Effect<void>
-  readonly unregister: (stats: ActorStats) => Effect.Effect<void>
-  readonly all: () => ReadonlyArray<ActorStats>
-}>() {
+export class ActorRegistry extends Context.Tag("ActorRegistry")<
+  ActorRegistry,
+  {
+    readonly register: (stats: ActorStats) => Effect.Effect<void>
+    readonly unregister: (stats: ActorStats) => Effect.Effect<void>
+    readonly all: () => ReadonlyArray<ActorStats>
+  }
+>() {
   static readonly make = Effect.sync(() => {
     const actors = new Set<ActorStats>()
     return ActorRegistry.of({

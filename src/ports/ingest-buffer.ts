@@ -31,6 +31,9 @@ export interface IngestBuffer {
   readonly dropped: () => void
 }
 
-export class IngestBuffers extends Context.Tag("IngestBuffers")<IngestBuffers, {
-  readonly make: (config: IngestBufferConfig) => Effect.Effect<IngestBuffer, never, Scope.Scope>
-}>() {}
+export class IngestBuffers extends Context.Tag("IngestBuffers")<
+  IngestBuffers,
+  {
+    readonly make: (config: IngestBufferConfig) => Effect.Effect<IngestBuffer, never, Scope.Scope>
+  }
+>() {}

@@ -22,25 +22,28 @@ export interface PartitionAssignment {
 }
 
 /** The partitioned queue between ingest and indexing. Partition = hash(service) mod P. */
-export class LogBus extends Context.Tag("LogBus")<LogBus, {
-  /**
-   * Publishes records. Completes when the bus guarantees them: for the memory bus, when the
-   * store has committed them; for Kafka, after acks=all. Fails with PipelineSaturated when the
-   * partitions do not make room within the bounded wait.
-   */
-  readonly publish: (records: ReadonlyArray<LogRecord>) => Effect.Effect<void, IngestError>
-  /** Partitions assigned to this process, as they are assigned. */
-  readonly assignments: Stream.Stream<PartitionAssignment>
-  /**
-   * Every record published from now on, by any process, without taking part in indexing: what
-   * feeds live tail in processes that do not index (the api role). Empty on the memory bus,
-   * where the process that publishes also indexes.
-   */
-  readonly follow: Stream.Stream<ReadonlyArray<LogRecord>>
-  readonly partitionCount: number
-  /** Whether the bus can take records (Kafka: the brokers answer); `details.engine` names it. */
-  readonly health: Effect.Effect<ComponentHealth>
-}>() {}
+export class LogBus extends Context.Tag("LogBus")<
+  LogBus,
+  {
+    /**
+     * Publishes records. Completes when the bus guarantees them: for the memory bus, when the
+     * store has committed them; for Kafka, after acks=all. Fails with PipelineSaturated when the
+     * partitions do not make room within the bounded wait.
+     */
+    readonly publish: (records: ReadonlyArray<LogRecord>) => Effect.Effect<void, IngestError>
+    /** Partitions assigned to this process, as they are assigned. */
+    readonly assignments: Stream.Stream<PartitionAssignment>
+    /**
+     * Every record published from now on, by any process, without taking part in indexing: what
+     * feeds live tail in processes that do not index (the api role). Empty on the memory bus,
+     * where the process that publishes also indexes.
+     */
+    readonly follow: Stream.Stream<ReadonlyArray<LogRecord>>
+    readonly partitionCount: number
+    /** Whether the bus can take records (Kafka: the brokers answer); `details.engine` names it. */
+    readonly health: Effect.Effect<ComponentHealth>
+  }
+>() {}
 
 /** FNV-1a, so the same service always lands on the same partition, in every process. */
 export const partitionOf = (service: string, partitions: number): number => {

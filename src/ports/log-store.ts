@@ -78,31 +78,42 @@ export interface RecordContext {
 }
 
 /** Where records are indexed and searched. Every adapter passes test/contract/log-store.ts. */
-export class LogStore extends Context.Tag("LogStore")<LogStore, {
-  /** Writes a batch atomically. Records whose id is already stored are skipped (redelivery). */
-  readonly index: (batch: ReadonlyArray<LogRecord>) => Effect.Effect<void, StoreUnavailable>
-  /** Newest first (event time, then arrival), filtered, paged with a stable cursor. */
-  readonly search: (request: SearchRequest) => Effect.Effect<SearchPage, StoreUnavailable>
-  readonly get: (id: string) => Effect.Effect<Option.Option<LogRecord>, StoreUnavailable>
-  /** The lines logged just before and after a record by the same service (and host, if it has one). */
-  readonly context: (id: string, before: number, after: number) => Effect.Effect<Option.Option<RecordContext>, StoreUnavailable>
-  /** Top values of some fields among the newest `scanLimit` matches of a search. */
-  readonly facets: (request: Omit<SearchRequest, "limit" | "cursor">, fields: ReadonlyArray<FacetField>, top: number, scanLimit: number) => Effect.Effect<Facets, StoreUnavailable>
-  /** Matches of a search counted per time bucket (`bucketMs`, aligned to the epoch); empty buckets absent. */
-  readonly histogram: (request: Omit<SearchRequest, "limit" | "cursor">, bucketMs: number) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly count: number }>, StoreUnavailable>
-  /** Counts per service and level over a time range, from rollups (no scan of raw logs). */
-  readonly counts: (filter: RollupFilter) => Effect.Effect<ReadonlyArray<LevelCount>, StoreUnavailable>
-  /** Counts per time bucket and level, buckets of `bucketMinutes` aligned to the epoch; empty buckets absent. */
-  readonly series: (filter: RollupFilter, bucketMinutes: number) => Effect.Effect<ReadonlyArray<SeriesPoint>, StoreUnavailable>
-  /** The most frequent error fingerprints over a time range. */
-  readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreUnavailable>
-  /** All-time counts per service and level, optionally of one service. */
-  readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreUnavailable>
-  /**
-   * Deletes expired records, at most `limit` at a time (one small transaction), returning how
-   * many; callers repeat until fewer than `limit`. A store of daily indices may instead drop
-   * whole days whose every record expired, however many. Rollups keep their counts.
-   */
-  readonly expire: (rule: ExpiryRule, limit: number) => Effect.Effect<number, StoreUnavailable>
-  readonly health: Effect.Effect<ComponentHealth>
-}>() {}
+export class LogStore extends Context.Tag("LogStore")<
+  LogStore,
+  {
+    /** Writes a batch atomically. Records whose id is already stored are skipped (redelivery). */
+    readonly index: (batch: ReadonlyArray<LogRecord>) => Effect.Effect<void, StoreUnavailable>
+    /** Newest first (event time, then arrival), filtered, paged with a stable cursor. */
+    readonly search: (request: SearchRequest) => Effect.Effect<SearchPage, StoreUnavailable>
+    readonly get: (id: string) => Effect.Effect<Option.Option<LogRecord>, StoreUnavailable>
+    /** The lines logged just before and after a record by the same service (and host, if it has one). */
+    readonly context: (id: string, before: number, after: number) => Effect.Effect<Option.Option<RecordContext>, StoreUnavailable>
+    /** Top values of some fields among the newest `scanLimit` matches of a search. */
+    readonly facets: (
+      request: Omit<SearchRequest, "limit" | "cursor">,
+      fields: ReadonlyArray<FacetField>,
+      top: number,
+      scanLimit: number
+    ) => Effect.Effect<Facets, StoreUnavailable>
+    /** Matches of a search counted per time bucket (`bucketMs`, aligned to the epoch); empty buckets absent. */
+    readonly histogram: (
+      request: Omit<SearchRequest, "limit" | "cursor">,
+      bucketMs: number
+    ) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly count: number }>, StoreUnavailable>
+    /** Counts per service and level over a time range, from rollups (no scan of raw logs). */
+    readonly counts: (filter: RollupFilter) => Effect.Effect<ReadonlyArray<LevelCount>, StoreUnavailable>
+    /** Counts per time bucket and level, buckets of `bucketMinutes` aligned to the epoch; empty buckets absent. */
+    readonly series: (filter: RollupFilter, bucketMinutes: number) => Effect.Effect<ReadonlyArray<SeriesPoint>, StoreUnavailable>
+    /** The most frequent error fingerprints over a time range. */
+    readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreUnavailable>
+    /** All-time counts per service and level, optionally of one service. */
+    readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreUnavailable>
+    /**
+     * Deletes expired records, at most `limit` at a time (one small transaction), returning how
+     * many; callers repeat until fewer than `limit`. A store of daily indices may instead drop
+     * whole days whose every record expired, however many. Rollups keep their counts.
+     */
+    readonly expire: (rule: ExpiryRule, limit: number) => Effect.Effect<number, StoreUnavailable>
+    readonly health: Effect.Effect<ComponentHealth>
+  }
+>() {}

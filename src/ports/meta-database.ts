@@ -18,10 +18,13 @@ export class UniqueViolation extends Data.TaggedError("UniqueViolation")<{ reado
 /** One repository operation; `operation` (`users.by_id`, …) labels the database_queries_total metric. */
 export type MetaQuery<E> = <A>(operation: string, run: (sql: SQL) => Promise<A>) => Effect.Effect<A, MetaStoreUnavailable | E>
 
-export class MetaDatabase extends Context.Tag("MetaDatabase")<MetaDatabase, {
-  readonly dialect: Dialect
-  readonly query: MetaQuery<never>
-  /** As `query`, where a unique-key violation is the caller's to handle (a username taken). */
-  readonly queryUnique: MetaQuery<UniqueViolation>
-  readonly health: Effect.Effect<{ readonly status: "healthy" | "unhealthy"; readonly details: Record<string, unknown> }>
-}>() {}
+export class MetaDatabase extends Context.Tag("MetaDatabase")<
+  MetaDatabase,
+  {
+    readonly dialect: Dialect
+    readonly query: MetaQuery<never>
+    /** As `query`, where a unique-key violation is the caller's to handle (a username taken). */
+    readonly queryUnique: MetaQuery<UniqueViolation>
+    readonly health: Effect.Effect<{ readonly status: "healthy" | "unhealthy"; readonly details: Record<string, unknown> }>
+  }
+>() {}

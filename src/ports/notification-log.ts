@@ -17,8 +17,10 @@ export interface DeliveryAttempt {
   readonly attempted_at: string
 }
 
-export class NotificationLog extends Context.Tag("NotificationLog")<NotificationLog, {
-  readonly record: (attempt: DeliveryAttempt) => Effect.Effect<void, MetaStoreUnavailable>
-  readonly forAlert: (alertId: string) => Effect.Effect<ReadonlyArray<DeliveryAttempt & { readonly id: string }>, MetaStoreUnavailable>
-}>() {}
-
+export class NotificationLog extends Context.Tag("NotificationLog")<
+  NotificationLog,
+  {
+    readonly record: (attempt: DeliveryAttempt) => Effect.Effect<void, MetaStoreUnavailable>
+    readonly forAlert: (alertId: string) => Effect.Effect<ReadonlyArray<DeliveryAttempt & { readonly id: string }>, MetaStoreUnavailable>
+  }
+>() {}

@@ -15,9 +15,12 @@ export interface LiveTail {
   readonly subscriberCount: () => number
 }
 
-export class Pipeline extends Context.Tag("Pipeline")<Pipeline, {
-  /** The live-tail hub, when the topology has one. */
-  readonly tail: LiveTail | undefined
-  /** The indexer's recent flushes. */
-  readonly flushes: FlushHistory
-}>() {}
+export class Pipeline extends Context.Tag("Pipeline")<
+  Pipeline,
+  {
+    /** The live-tail hub, when the topology has one. */
+    readonly tail: LiveTail | undefined
+    /** The indexer's recent flushes. */
+    readonly flushes: FlushHistory
+  }
+>() {}

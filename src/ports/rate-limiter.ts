@@ -26,14 +26,17 @@ export interface RateLimitUsage {
  * Counts requests per client and limit in a sliding window, exact at the boundary.
  * Memory (one process) and Redis (shared by API replicas) adapters.
  */
-export class RateLimiter extends Context.Tag("RateLimiter")<RateLimiter, {
-  readonly hit: (name: string, client: string, limit: RateLimit) => Effect.Effect<RateLimitDecision>
-  readonly usage: Effect.Effect<ReadonlyArray<RateLimitUsage>>
-  /** Forgets every limit of one client; false when it had none. */
-  readonly reset: (client: string) => Effect.Effect<boolean>
-  readonly resetAll: Effect.Effect<void>
-  readonly backend: () => string
-}>() {}
+export class RateLimiter extends Context.Tag("RateLimiter")<
+  RateLimiter,
+  {
+    readonly hit: (name: string, client: string, limit: RateLimit) => Effect.Effect<RateLimitDecision>
+    readonly usage: Effect.Effect<ReadonlyArray<RateLimitUsage>>
+    /** Forgets every limit of one client; false when it had none. */
+    readonly reset: (client: string) => Effect.Effect<boolean>
+    readonly resetAll: Effect.Effect<void>
+    readonly backend: () => string
+  }
+>() {}
 
 /** Parses the seed's `N/minute` notation. */
 export const parseRate = (text: string): RateLimit => {

@@ -12,8 +12,10 @@ export interface RetentionSettings {
   readonly retention_by_service: Readonly<Record<string, number>>
 }
 
-export class Retention extends Context.Tag("Retention")<Retention, {
-  readonly get: Effect.Effect<RetentionSettings, MetaStoreUnavailable>
-  readonly put: (settings: RetentionSettings, by: string) => Effect.Effect<RetentionSettings, MetaStoreUnavailable>
-}>() {}
-
+export class Retention extends Context.Tag("Retention")<
+  Retention,
+  {
+    readonly get: Effect.Effect<RetentionSettings, MetaStoreUnavailable>
+    readonly put: (settings: RetentionSettings, by: string) => Effect.Effect<RetentionSettings, MetaStoreUnavailable>
+  }
+>() {}

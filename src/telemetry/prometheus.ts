@@ -14,12 +14,34 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
   return {
     registry,
     httpRequests: new Counter({ name: "http_requests_total", help: "HTTP requests", labelNames: ["method", "endpoint", "status"] as const, registers }),
-    httpDuration: new Histogram({ name: "http_request_duration_seconds", help: "HTTP request latency", labelNames: ["method", "endpoint"] as const, buckets: LATENCY_BUCKETS, registers }),
+    httpDuration: new Histogram({
+      name: "http_request_duration_seconds",
+      help: "HTTP request latency",
+      labelNames: ["method", "endpoint"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers
+    }),
     logsProcessed: new Counter({ name: "logs_processed_total", help: "Log records accepted by ingest", registers }),
     logsIndexed: new Counter({ name: "logs_indexed_total", help: "Log records committed to the store", labelNames: ["service", "level"] as const, registers }),
-    ingestRecords: new Counter({ name: "ingest_records_total", help: "Ingested records by protocol and outcome", labelNames: ["protocol", "result"] as const, registers }),
-    storeQueries: new Counter({ name: `${storeEngine}_queries_total`, help: `Queries to the log store (${storeEngine})`, labelNames: ["operation"] as const, registers }),
-    storeQueryDuration: new Histogram({ name: `${storeEngine}_query_duration_seconds`, help: `Log store (${storeEngine}) query latency`, labelNames: ["operation"] as const, buckets: LATENCY_BUCKETS, registers }),
+    ingestRecords: new Counter({
+      name: "ingest_records_total",
+      help: "Ingested records by protocol and outcome",
+      labelNames: ["protocol", "result"] as const,
+      registers
+    }),
+    storeQueries: new Counter({
+      name: `${storeEngine}_queries_total`,
+      help: `Queries to the log store (${storeEngine})`,
+      labelNames: ["operation"] as const,
+      registers
+    }),
+    storeQueryDuration: new Histogram({
+      name: `${storeEngine}_query_duration_seconds`,
+      help: `Log store (${storeEngine}) query latency`,
+      labelNames: ["operation"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers
+    }),
     cacheHits: new Counter({ name: "cache_hits_total", help: "Response cache hits", labelNames: ["cache_key_prefix"] as const, registers }),
     cacheMisses: new Counter({ name: "cache_misses_total", help: "Response cache misses", labelNames: ["cache_key_prefix"] as const, registers }),
     databaseQueries: new Counter({ name: "database_queries_total", help: "Queries to the account database", labelNames: ["operation"] as const, registers }),
@@ -29,16 +51,39 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
     // The seed's alert metrics, plus notification outcomes per channel.
     alertsTriggered: new Counter({ name: "alerts_triggered_total", help: "Alerts that started firing", labelNames: ["rule_name"] as const, registers }),
     alertsChecked: new Counter({ name: "alerts_checked_total", help: "Alert rule evaluations", registers }),
-    alertNotifications: new Counter({ name: "alert_notifications_total", help: "Alert notification delivery attempts by outcome", labelNames: ["channel", "outcome"] as const, registers }),
-    rateLimitExceeded: new Counter({ name: "rate_limit_exceeded_total", help: "Requests refused by a rate limit", labelNames: ["endpoint"] as const, registers }),
-    batchSize: new Histogram({ name: "logflow_indexer_batch_size", help: "Records per batch written by the indexer", buckets: [1, 10, 100, 500, 1000, 2000, 4000, 8000, 16000], registers }),
-    indexingDuration: new Histogram({ name: "logflow_indexing_duration_seconds", help: "Time to write one batch to the store", buckets: LATENCY_BUCKETS, registers }),
+    alertNotifications: new Counter({
+      name: "alert_notifications_total",
+      help: "Alert notification delivery attempts by outcome",
+      labelNames: ["channel", "outcome"] as const,
+      registers
+    }),
+    rateLimitExceeded: new Counter({
+      name: "rate_limit_exceeded_total",
+      help: "Requests refused by a rate limit",
+      labelNames: ["endpoint"] as const,
+      registers
+    }),
+    batchSize: new Histogram({
+      name: "logflow_indexer_batch_size",
+      help: "Records per batch written by the indexer",
+      buckets: [1, 10, 100, 500, 1000, 2000, 4000, 8000, 16000],
+      registers
+    }),
+    indexingDuration: new Histogram({
+      name: "logflow_indexing_duration_seconds",
+      help: "Time to write one batch to the store",
+      buckets: LATENCY_BUCKETS,
+      registers
+    }),
     /** Reads actor statistics and process figures at scrape time. */
     collectFrom: (actors: ActorRegistry["Type"]) => {
       const actorLabels = ["actor", "kind"] as const
       const pulled = (name: string, help: string, read: (a: ReturnType<ActorRegistry["Type"]["all"]>[number]) => number) =>
         new Gauge({
-          name, help, labelNames: actorLabels, registers,
+          name,
+          help,
+          labelNames: actorLabels,
+          registers,
           collect() {
             this.reset()
             for (const a of actors.all()) this.set({ actor: a.name, kind: a.kind }, read(a))
@@ -50,11 +95,34 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       pulled("logflow_actor_failures", "Defects an actor has had since start", (a) => a.failures)
       pulled("logflow_actor_restarts", "Times an actor was restarted since start", (a) => a.restarts)
       pulled("logflow_actor_dropped", "Messages an actor's mailbox dropped since start", (a) => a.dropped)
-      new Gauge({ name: "process_resident_memory_bytes", help: "Resident memory size in bytes", registers, collect() { this.set(process.memoryUsage().rss) } })
-      new Gauge({ name: "process_heap_used_bytes", help: "JavaScript heap in use, in bytes", registers, collect() { this.set(process.memoryUsage().heapUsed) } })
-      new Gauge({ name: "process_start_time_seconds", help: "Start time of the process since the epoch, in seconds", registers, collect() { this.set(startTime) } })
+      new Gauge({
+        name: "process_resident_memory_bytes",
+        help: "Resident memory size in bytes",
+        registers,
+        collect() {
+          this.set(process.memoryUsage().rss)
+        }
+      })
+      new Gauge({
+        name: "process_heap_used_bytes",
+        help: "JavaScript heap in use, in bytes",
+        registers,
+        collect() {
+          this.set(process.memoryUsage().heapUsed)
+        }
+      })
+      new Gauge({
+        name: "process_start_time_seconds",
+        help: "Start time of the process since the epoch, in seconds",
+        registers,
+        collect() {
+          this.set(startTime)
+        }
+      })
       new Counter({
-        name: "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds", registers,
+        name: "process_cpu_seconds_total",
+        help: "User and system CPU time spent, in seconds",
+        registers,
         collect() {
           const usage = process.cpuUsage()
           this.reset()

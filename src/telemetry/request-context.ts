@@ -21,7 +21,7 @@ export const CurrentRequest = FiberRef.unsafeMake<RequestContext | undefined>(un
 export const requestScope = new AsyncLocalStorage<RequestContext>()
 
 /** Caller-chosen correlation ids are echoed only if they are short and plain (no header injection). */
-export const isWellFormedCorrelationId = (value: string) => /^[A-Za-z0-9._:@\/-]{1,128}$/.test(value)
+export const isWellFormedCorrelationId = (value: string) => /^[A-Za-z0-9._:@/-]{1,128}$/.test(value)
 
 /** `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, all-zero ids invalid (W3C Trace Context). */
 export const parseTraceparent = (header: string | null) => {

@@ -14,9 +14,8 @@ export const tracingLayer = (config: Config) => {
   if (endpoint === undefined) return Layer.empty
   return NodeSdk.layer(() => ({
     resource: { serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION },
-    spanProcessor: new BatchSpanProcessor(
-      new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` }),
-      { scheduledDelayMillis: config.OTEL_EXPORT_INTERVAL_MS }
-    )
+    spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` }), {
+      scheduledDelayMillis: config.OTEL_EXPORT_INTERVAL_MS
+    })
   }))
 }

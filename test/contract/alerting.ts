@@ -59,8 +59,9 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
     const config = loadConfig({ ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", DATA_DIR: dir })
 
     const environment = (url: string) => {
-      const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive, UsersLive)
-        .pipe(Layer.provideMerge(MetaDatabaseLive(url)))
+      const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive, UsersLive).pipe(
+        Layer.provideMerge(MetaDatabaseLive(url))
+      )
       const store = SqliteStoreLive({ path: join(dir, `logs-${n++}.db`), synchronous: "NORMAL", countCap: 10_000 })
       const notifiers = NotifiersLive(config).pipe(Layer.provideMerge(NotificationSendersLive(config)), Layer.provideMerge(repositories))
       return Layer.mergeAll(
@@ -73,39 +74,48 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
     /** Runs a test body against fresh stores, with TestClock at T0. */
     const alertTest = (title: string, body: (path: string) => Effect.Effect<void, unknown, Env | Scope.Scope | TestServices.TestServices>) =>
       effectTest(title, () =>
-        Effect.gen(function*() {
+        Effect.gen(function* () {
           const url = yield* Effect.promise(freshUrl)
           // Unique per run: a receiver port can be reused by the next suite.
           const path = `/${title.replace(/\W+/g, "-")}-${Math.random().toString(36).slice(2, 8)}`
           yield* TestClock.setTime(T0)
           yield* body(path).pipe(Effect.provide(environment(url)))
-        }))
+        })
+      )
 
     const owner = Effect.flatMap(Users, (users) =>
-      users.create({ username: "owner", email: "owner@example.com", full_name: null, password_hash: "$2b$hash", is_admin: false }))
+      users.create({ username: "owner", email: "owner@example.com", full_name: null, password_hash: "$2b$hash", is_admin: false })
+    )
 
     const createRule = (path: string, fields: Partial<RuleFields>) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const user = yield* owner
-        const valid = yield* validateRule({
-          ...RULE_DEFAULTS,
-          name: "Payment errors",
-          condition: "greater_than",
-          threshold: 3,
-          time_window: 5,
-          levels: ["error"],
-          services: ["payment"],
-          notification_channel: "webhook",
-          notification_config: { url: `${receiver.url}${path}` },
-          cooldown: 0,
-          ...fields
-        }, { allowList: parseAllowList("127.0.0.1"), emailConfigured: false }, T0)
+        const valid = yield* validateRule(
+          {
+            ...RULE_DEFAULTS,
+            name: "Payment errors",
+            condition: "greater_than",
+            threshold: 3,
+            time_window: 5,
+            levels: ["error"],
+            services: ["payment"],
+            notification_channel: "webhook",
+            notification_config: { url: `${receiver.url}${path}` },
+            cooldown: 0,
+            ...fields
+          },
+          { allowList: parseAllowList("127.0.0.1"), emailConfigured: false },
+          T0
+        )
         return yield* Effect.flatMap(AlertRules, (rules) => rules.create(user.id, valid))
       })
 
     const index = (count: number, at: number, overrides: Parameters<typeof makeRecord>[0] = {}) =>
       Effect.flatMap(LogStore, (store) =>
-        store.index(Array.from({ length: count }, () => makeRecord({ service: "payment", level: "ERROR", message: "card declined", timestamp: at, ...overrides }))))
+        store.index(
+          Array.from({ length: count }, () => makeRecord({ service: "payment", level: "ERROR", message: "card declined", timestamp: at, ...overrides }))
+        )
+      )
 
     const evaluate = (ruleId: string) => Effect.flatMap(RuleEvaluation, (evaluation) => evaluation.evaluate(ruleId))
     const alertsOf = (ruleId: string) => Effect.flatMap(TriggeredAlerts, (alerts) => alerts.list({ ruleId, limit: 100, offset: 0 }))
@@ -117,21 +127,27 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
      */
     const events = (path: string) => {
       const seen = new Set<string>()
-      return receiver.received(path).filter((r) => {
-        const id = r.headers.get("x-logflow-delivery")!
-        return !seen.has(id) && seen.add(id)
-      }).map((r) => r.json.event)
+      return receiver
+        .received(path)
+        .filter((r) => {
+          const id = r.headers.get("x-logflow-delivery")!
+          return !seen.has(id) && seen.add(id)
+        })
+        .map((r) => r.json.event)
     }
 
     alertTest("a burst fires once with a signed webhook, counts over the sliding window, and resolves when it leaves the window", (path) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const rule = yield* createRule(path, {})
         yield* index(5, T0 - MINUTE)
         yield* index(4, T0 - 10 * MINUTE) // outside the 5-minute window
         yield* index(4, T0 - MINUTE, { service: "auth" }) // another service
         yield* evaluate(rule.id)
 
-        const [delivery] = yield* eventually(() => receiver.received(path), (r) => r.length >= 1)
+        const [delivery] = yield* eventually(
+          () => receiver.received(path),
+          (r) => r.length >= 1
+        )
         expect(delivery!.headers.get("x-logflow-signature")).toBe(signature(delivery!.body, rule.webhook_secret!))
         expect(delivery!.json).toMatchObject({ event: "alert.firing", value: 5, rule: { id: rule.id, name: "Payment errors", threshold: 3 } })
         expect(delivery!.json.alert.sample_log_ids).toHaveLength(5)
@@ -139,7 +155,14 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
 
         let page = yield* alertsOf(rule.id)
         expect(page.total).toBe(1)
-        expect(page.alerts[0]).toMatchObject({ status: "firing", value: 5, threshold: 3, time_window: 5, first_seen_at: new Date(T0).toISOString(), notification_count: 1 })
+        expect(page.alerts[0]).toMatchObject({
+          status: "firing",
+          value: 5,
+          threshold: 3,
+          time_window: 5,
+          first_seen_at: new Date(T0).toISOString(),
+          notification_count: 1
+        })
 
         yield* TestClock.adjust("1 minute")
         yield* evaluate(rule.id)
@@ -152,21 +175,36 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         yield* evaluate(rule.id)
         page = yield* alertsOf(rule.id)
         expect(page.alerts[0]).toMatchObject({ status: "resolved", resolved_by: null, resolution: "condition cleared" })
-        expect(yield* eventually(() => events(path), (e) => e.length >= 2)).toEqual(["alert.firing", "alert.resolved"])
+        expect(
+          yield* eventually(
+            () => events(path),
+            (e) => e.length >= 2
+          )
+        ).toEqual(["alert.firing", "alert.resolved"])
 
         const stats = yield* ruleOf(rule.id)
-        expect(stats).toMatchObject({ trigger_count: 1, last_triggered_at: new Date(T0).toISOString(), last_evaluated_at: new Date(T0 + 5 * MINUTE).toISOString() })
-      }))
+        expect(stats).toMatchObject({
+          trigger_count: 1,
+          last_triggered_at: new Date(T0).toISOString(),
+          last_evaluated_at: new Date(T0 + 5 * MINUTE).toISOString()
+        })
+      })
+    )
 
     alertTest("while firing it repeats only after the cooldown, and not once acknowledged", (path) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const rule = yield* createRule(path, { time_window: 60, cooldown: 2 })
         yield* index(10, T0 - MINUTE)
         for (let minute = 0; minute <= 3; minute++) {
           yield* evaluate(rule.id)
           yield* TestClock.adjust("1 minute")
         }
-        expect(yield* eventually(() => events(path), (e) => e.length >= 2)).toEqual(["alert.firing", "alert.repeat"])
+        expect(
+          yield* eventually(
+            () => events(path),
+            (e) => e.length >= 2
+          )
+        ).toEqual(["alert.firing", "alert.repeat"])
         const [alert] = (yield* alertsOf(rule.id)).alerts
         yield* Effect.flatMap(TriggeredAlerts, (alerts) => alerts.acknowledge(alert!.id, "owner", new Date().toISOString()))
         for (let minute = 0; minute <= 5; minute++) {
@@ -176,10 +214,11 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         yield* Effect.promise(() => Bun.sleep(200))
         expect(events(path)).toEqual(["alert.firing", "alert.repeat"])
         expect((yield* alertsOf(rule.id)).alerts[0]).toMatchObject({ status: "acknowledged", acknowledged_by: "owner", notification_count: 2 })
-      }))
+      })
+    )
 
     alertTest("a less_than rule fires on silence and resolves when the service logs again", (path) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const rule = yield* createRule(path, { name: "Heartbeat", condition: "less_than", threshold: 1, levels: [], services: ["heartbeat"] })
         yield* index(1, T0 - MINUTE, { service: "heartbeat", level: "INFO" })
         yield* evaluate(rule.id)
@@ -192,11 +231,17 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         yield* index(1, T0 + 10 * MINUTE, { service: "heartbeat", level: "INFO" })
         yield* evaluate(rule.id)
         expect((yield* alertsOf(rule.id)).alerts[0]).toMatchObject({ status: "resolved" })
-        expect(yield* eventually(() => events(path), (e) => e.length >= 2)).toEqual(["alert.firing", "alert.resolved"])
-      }))
+        expect(
+          yield* eventually(
+            () => events(path),
+            (e) => e.length >= 2
+          )
+        ).toEqual(["alert.firing", "alert.resolved"])
+      })
+    )
 
     alertTest("a snoozed rule records its alerts but sends nothing, and logs each suppressed notification", (path) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const rule = yield* createRule(path, {})
         yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(rule.id, new Date(T0 + 60 * MINUTE).toISOString()))
         yield* index(5, T0 - MINUTE)
@@ -207,10 +252,11 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         expect(attempts).toEqual([expect.objectContaining({ event: "firing", outcome: "suppressed", attempt: 0 })])
         yield* Effect.promise(() => Bun.sleep(200))
         expect(receiver.received(path)).toEqual([])
-      }))
+      })
+    )
 
     alertTest("a flapping rule says so once instead of notifying every flip", (path) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const rule = yield* createRule(path, { condition: "greater_than", threshold: 0, time_window: 1 })
         for (let flip = 0; flip < 4; flip++) {
           const now = T0 + flip * 3 * MINUTE
@@ -221,7 +267,12 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
           yield* TestClock.adjust("1 minute")
         }
         // Flips: fire, resolve, fire (3 > 2: flapping, said once), then nothing more.
-        expect(yield* eventually(() => events(path), (e) => e.length >= 3)).toEqual(["alert.firing", "alert.resolved", "alert.flapping"])
+        expect(
+          yield* eventually(
+            () => events(path),
+            (e) => e.length >= 3
+          )
+        ).toEqual(["alert.firing", "alert.resolved", "alert.flapping"])
         yield* Effect.promise(() => Bun.sleep(200))
         expect(events(path)).toHaveLength(3)
         expect((yield* ruleOf(rule.id)).is_flapping).toBe(true)
@@ -231,21 +282,31 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         yield* TestClock.adjust("61 minutes")
         yield* evaluate(rule.id)
         expect((yield* ruleOf(rule.id)).is_flapping).toBe(false)
-      }))
+      })
+    )
 
     alertTest("the engine starts, restarts and stops an evaluator as its rule is created, changed and deactivated", (path) =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const engine = Context.get(yield* Layer.build(AlertEngineLive({ syncInterval: "1 second", leaseMs: 10_000 })), AlertEngine)
         const registry = yield* ActorRegistry
-        const evaluators = () => registry.all().filter((a) => a.kind === "alert-evaluator").map((a) => a.name)
+        const evaluators = () =>
+          registry
+            .all()
+            .filter((a) => a.kind === "alert-evaluator")
+            .map((a) => a.name)
 
         // The engine's first sync may already run while the rule is being created: logs first.
         yield* index(5, T0 - MINUTE)
         const rule = yield* createRule(path, { evaluation_interval: 30 })
         yield* engine.rulesChanged
         yield* waitUntil(Effect.sync(evaluators), (names) => names.includes(`alert-evaluator:${rule.id}`))
-        expect(yield* eventually(() => events(path), (e) => e.length >= 1)).toEqual(["alert.firing"])
-        expect((yield* engine.status)).toEqual({ leader: true, evaluators: 1 })
+        expect(
+          yield* eventually(
+            () => events(path),
+            (e) => e.length >= 1
+          )
+        ).toEqual(["alert.firing"])
+        expect(yield* engine.status).toEqual({ leader: true, evaluators: 1 })
 
         const rules = yield* AlertRules
         const current = yield* ruleOf(rule.id)
@@ -257,11 +318,12 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         yield* rules.update(rule.id, { ...current, is_active: false })
         yield* engine.rulesChanged
         yield* waitUntil(Effect.sync(evaluators), (names) => names.length === 0)
-        expect((yield* engine.status)).toEqual({ leader: true, evaluators: 0 })
-      }))
+        expect(yield* engine.status).toEqual({ leader: true, evaluators: 0 })
+      })
+    )
 
     alertTest("only the lease holder evaluates; a standby takes over when the leader stops", () =>
-      Effect.gen(function*() {
+      Effect.gen(function* () {
         const lease = yield* LeaderLease
         expect(yield* lease.acquire("job", "a", 10_000, T0)).toBe(true)
         expect(yield* lease.acquire("job", "b", 10_000, T0 + 1_000)).toBe(false)
@@ -271,5 +333,6 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
         expect(yield* lease.acquire("job", "a", 10_000, T0 + 17_000)).toBe(false)
         yield* lease.release("job", "b")
         expect(yield* lease.acquire("job", "a", 10_000, T0 + 18_000)).toBe(true)
-      }))
+      })
+    )
   })

@@ -23,17 +23,23 @@ const hosts = await useEngine("elasticsearch", async (hosts) => {
 })
 
 if (hosts) {
-  logStoreContract("Elasticsearch", () => ElasticsearchStoreLive({
-    hosts: hosts.split(","),
-    index: `${run}n${n++}`,
-    shards: 1,
-    replicas: 0,
-    // Searchable as soon as written, as the contract reads right after each write.
-    refresh: "true",
-    countCap: 50,
-    fieldLimit: 1000,
-    requestTimeout: "30 seconds"
-  }), 50, { rollupsOutliveExpiry: false })
+  logStoreContract(
+    "Elasticsearch",
+    () =>
+      ElasticsearchStoreLive({
+        hosts: hosts.split(","),
+        index: `${run}n${n++}`,
+        shards: 1,
+        replicas: 0,
+        // Searchable as soon as written, as the contract reads right after each write.
+        refresh: "true",
+        countCap: 50,
+        fieldLimit: 1000,
+        requestTimeout: "30 seconds"
+      }),
+    50,
+    { rollupsOutliveExpiry: false }
+  )
 }
 
 describe.skipIf(!hosts)("Elasticsearch store: what the engine may refuse", () => {
@@ -41,10 +47,22 @@ describe.skipIf(!hosts)("Elasticsearch store: what the engine may refuse", () =>
     const deadLetters: Array<{ id: string; reason: string }> = []
     const index = `${run}x${n++}`
     const scope = await Effect.runPromise(Scope.make())
-    const context = await Effect.runPromise(Layer.buildWithScope(ElasticsearchStoreLive({
-      hosts: hosts!.split(","), index, shards: 1, replicas: 0, refresh: "true", countCap: 50, fieldLimit, requestTimeout: "30 seconds",
-      onDeadLetter: (record, reason) => deadLetters.push({ id: record.id, reason })
-    }), scope))
+    const context = await Effect.runPromise(
+      Layer.buildWithScope(
+        ElasticsearchStoreLive({
+          hosts: hosts!.split(","),
+          index,
+          shards: 1,
+          replicas: 0,
+          refresh: "true",
+          countCap: 50,
+          fieldLimit,
+          requestTimeout: "30 seconds",
+          onDeadLetter: (record, reason) => deadLetters.push({ id: record.id, reason })
+        }),
+        scope
+      )
+    )
     return { store: Context.get(context, LogStore), index, deadLetters, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
   }
 
@@ -88,9 +106,21 @@ describe.skipIf(!hosts)("Elasticsearch store: retention on daily indices", () =>
   test("a day whose every record expired is dropped as a whole index; a day that keeps some records loses only the expired ones", async () => {
     const index = `${run}r${n++}`
     const scope = await Effect.runPromise(Scope.make())
-    const context = await Effect.runPromise(Layer.buildWithScope(ElasticsearchStoreLive({
-      hosts: hosts!.split(","), index, shards: 1, replicas: 0, refresh: "true", countCap: 50, fieldLimit: 1000, requestTimeout: "30 seconds"
-    }), scope))
+    const context = await Effect.runPromise(
+      Layer.buildWithScope(
+        ElasticsearchStoreLive({
+          hosts: hosts!.split(","),
+          index,
+          shards: 1,
+          replicas: 0,
+          refresh: "true",
+          countCap: 50,
+          fieldLimit: 1000,
+          requestTimeout: "30 seconds"
+        }),
+        scope
+      )
+    )
     const store = Context.get(context, LogStore)
     const client = new Client({ node: hosts!.split(",")[0]!, Connection: HttpConnection })
     try {
@@ -103,7 +133,7 @@ describe.skipIf(!hosts)("Elasticsearch store: retention on daily indices", () =>
       const rule = { cutoff: day(15), exceptServices: ["audit"] }
       // The caller repeats until a short batch, as the retention actor does.
       const deleted: number[] = []
-      for (let d = -1; d !== 0;) deleted.push(d = await Effect.runPromise(store.expire(rule, 10)))
+      for (let d = -1; d !== 0; ) deleted.push((d = await Effect.runPromise(store.expire(rule, 10))))
       expect(deleted).toEqual([2, 1, 0])
       const indices = (await client.cat.indices({ index: `${index}-*`, format: "json", h: ["index"] })).map((i) => i.index).sort()
       expect(indices).toEqual([`${index}-2026.11.11`, `${index}-2026.11.20`])

@@ -43,10 +43,15 @@ describe.skipIf(!hosts)("OpenSearch store: where the engine differs from Elastic
     const deadLetters: Array<{ id: string; reason: string }> = []
     const index = `${run}x${n++}`
     const scope = await Effect.runPromise(Scope.make())
-    const context = await Effect.runPromise(Layer.buildWithScope(OpenSearchStoreLive({
-      ...storeConfig(index, fieldLimit),
-      onDeadLetter: (record, reason) => deadLetters.push({ id: record.id, reason })
-    }), scope))
+    const context = await Effect.runPromise(
+      Layer.buildWithScope(
+        OpenSearchStoreLive({
+          ...storeConfig(index, fieldLimit),
+          onDeadLetter: (record, reason) => deadLetters.push({ id: record.id, reason })
+        }),
+        scope
+      )
+    )
     return { store: Context.get(context, LogStore), index, deadLetters, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
   }
   const search = (store: LogStore["Type"], query: string) =>
@@ -118,9 +123,11 @@ describe.skipIf(!hosts)("OpenSearch store: where the engine differs from Elastic
       await Effect.runPromise(store.index([...gone, mixedApi, audit, fresh]))
       const rule = { cutoff: day(15), exceptServices: ["audit"] }
       const deleted: number[] = []
-      for (let d = -1; d !== 0;) deleted.push(d = await Effect.runPromise(store.expire(rule, 10)))
+      for (let d = -1; d !== 0; ) deleted.push((d = await Effect.runPromise(store.expire(rule, 10))))
       expect(deleted).toEqual([2, 1, 0])
-      const indices = ((await client.cat.indices({ index: `${index}-*`, format: "json", h: ["index"] })).body as Array<{ index: string }>).map((i) => i.index).sort()
+      const indices = ((await client.cat.indices({ index: `${index}-*`, format: "json", h: ["index"] })).body as Array<{ index: string }>)
+        .map((i) => i.index)
+        .sort()
       expect(indices).toEqual([`${index}-2026.11.11`, `${index}-2026.11.20`])
       const left = await Effect.runPromise(store.search({ limit: 10 }))
       expect(left.logs.map((l) => l.id)).toEqual([fresh.id, audit.id])

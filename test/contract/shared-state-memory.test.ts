@@ -7,7 +7,11 @@ import { sharedStateContract, testClockSleep } from "./shared-state.ts"
 
 sharedStateContract(
   "memory",
-  () => Layer.mergeAll(Layer.sync(Cache, () => makeMemoryCache(100)), Layer.sync(RateLimiter, makeMemoryRateLimiter)),
+  () =>
+    Layer.mergeAll(
+      Layer.sync(Cache, () => makeMemoryCache(100)),
+      Layer.sync(RateLimiter, makeMemoryRateLimiter)
+    ),
   testClockSleep,
   true
 )

@@ -11,14 +11,24 @@ import { realSleep, sharedStateContract } from "./shared-state.ts"
 
 const onRedis = () =>
   Layer.mergeAll(
-    Layer.effect(Cache, Effect.map(RedisConnection, (c) => makeRedisCache(c, makeMemoryCache(100)))),
-    Layer.effect(RateLimiter, Effect.map(RedisConnection, (c) => makeRedisRateLimiter(c, makeMemoryRateLimiter())))
+    Layer.effect(
+      Cache,
+      Effect.map(RedisConnection, (c) => makeRedisCache(c, makeMemoryCache(100)))
+    ),
+    Layer.effect(
+      RateLimiter,
+      Effect.map(RedisConnection, (c) => makeRedisRateLimiter(c, makeMemoryRateLimiter()))
+    )
   ).pipe(Layer.provideMerge(RedisConnectionLive(REDIS_URL, uniquePrefix())))
 
 // The connection must be ready before the first command, or the adapters answer from memory.
 const ready = () =>
-  Layer.effectDiscard(Effect.flatMap(RedisConnection, (c) => Effect.promise(async () => {
-    while (!c.isReady()) await Bun.sleep(10)
-  }))).pipe(Layer.provideMerge(onRedis()))
+  Layer.effectDiscard(
+    Effect.flatMap(RedisConnection, (c) =>
+      Effect.promise(async () => {
+        while (!c.isReady()) await Bun.sleep(10)
+      })
+    )
+  ).pipe(Layer.provideMerge(onRedis()))
 
 if (await redisAvailable()) sharedStateContract("Redis", ready, realSleep, false)

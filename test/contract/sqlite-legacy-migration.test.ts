@@ -3,7 +3,7 @@ import { afterAll, expect, test } from "bun:test"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Layer, ManagedRuntime, Option } from "effect"
 import { SCHEMA_VERSIONS } from "../../src/adapters/log-store/sqlite/schema.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
@@ -20,21 +20,34 @@ test("a database of the row-per-record layout (schema 2) is moved into blocks on
   legacy.run("PRAGMA user_version = 2")
   const base = Date.parse("2026-11-30T10:00:00Z")
   // More than one move (10,000 a transaction), two services, every optional field somewhere.
-  const records = Array.from({ length: 12_345 }, (_, i) => makeRecord({
-    service: i % 3 === 0 ? "db" : "api",
-    timestamp: base + i,
-    message: i === 77 ? "disk full on sda" : `request ${i} served`,
-    ...(i % 2 === 0 ? { host: `h${i % 4}`, trace_id: `t${i}` } : {}),
-    attributes: i % 5 === 0 ? { status: 500, region: "eu" } : {}
-  }))
+  const records = Array.from({ length: 12_345 }, (_, i) =>
+    makeRecord({
+      service: i % 3 === 0 ? "db" : "api",
+      timestamp: base + i,
+      message: i === 77 ? "disk full on sda" : `request ${i} served`,
+      ...(i % 2 === 0 ? { host: `h${i % 4}`, trace_id: `t${i}` } : {}),
+      attributes: i % 5 === 0 ? { status: 500, region: "eu" } : {}
+    })
+  )
   const insert = legacy.query(
     `INSERT INTO logs (id, ts, received_at, service, level, message, host, trace_id, span_id, correlation_id, attributes)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   legacy.transaction(() => {
     for (const r of records) {
-      insert.run(r.id, r.timestamp, r.received_at, r.service, r.level, r.message, r.host ?? null, r.trace_id ?? null, null, null,
-        Object.keys(r.attributes).length ? JSON.stringify(r.attributes) : null)
+      insert.run(
+        r.id,
+        r.timestamp,
+        r.received_at,
+        r.service,
+        r.level,
+        r.message,
+        r.host ?? null,
+        r.trace_id ?? null,
+        null,
+        null,
+        Object.keys(r.attributes).length ? JSON.stringify(r.attributes) : null
+      )
     }
     legacy.run("INSERT INTO rollup_totals VALUES ('api', 'INFO', 8230, 0, 0, 0), ('db', 'INFO', 4115, 0, 0, 0)")
   })()
@@ -50,8 +63,9 @@ test("a database of the row-per-record layout (schema 2) is moved into blocks on
     expect(disk.logs.map((l) => l.id)).toEqual([records[77]!.id])
     const found = await runtime.runPromise(store.get(records[10]!.id))
     expect(Option.getOrNull(found)).toEqual(records[10]!)
-    expect((await runtime.runPromise(store.search({ limit: 1, text: parseTextQuery("status:500 host:h0")! }))).total)
-      .toBe(records.filter((r) => r.attributes.status === 500 && r.host === "h0").length)
+    expect((await runtime.runPromise(store.search({ limit: 1, text: parseTextQuery("status:500 host:h0")! }))).total).toBe(
+      records.filter((r) => r.attributes.status === 500 && r.host === "h0").length
+    )
     // The rollups already counted these records: moving them does not count them again.
     expect((await runtime.runPromise(store.allTime())).reduce((n, c) => n + c.count, 0)).toBe(records.length)
     // A record indexed again after the move is still a redelivery.
@@ -67,12 +81,14 @@ test("a database of the row-per-record layout (schema 2) is moved into blocks on
 
 test("a database of schema 3 (an id row per record) gets id rows and Bloom filters per block on open: every record is found by id and by trace, none stored twice", async () => {
   const path = join(dir, "schema-3.db")
-  const records = Array.from({ length: 3_000 }, (_, i) => makeRecord({
-    service: i % 2 ? "api" : "db",
-    timestamp: Date.parse("2026-11-30T10:00:00Z") + i,
-    trace_id: `trace-${i % 1_000}`,
-    ...(i % 3 === 0 ? { correlation_id: `order-${i}` } : {})
-  }))
+  const records = Array.from({ length: 3_000 }, (_, i) =>
+    makeRecord({
+      service: i % 2 ? "api" : "db",
+      timestamp: Date.parse("2026-11-30T10:00:00Z") + i,
+      trace_id: `trace-${i % 1_000}`,
+      ...(i % 3 === 0 ? { correlation_id: `order-${i}` } : {})
+    })
+  )
   const open = () => ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 100_000 })))
   const writer = open()
   const store = await writer.runPromise(LogStore)
@@ -91,7 +107,12 @@ test("a database of schema 3 (an id row per record) gets id rows and Bloom filte
     const store = await upgraded.runPromise(LogStore)
     for (const r of [records[0]!, records[1_234]!, records.at(-1)!]) expect(Option.getOrNull(await upgraded.runPromise(store.get(r.id)))).toEqual(r)
     const trace = await upgraded.runPromise(store.search({ limit: 10, trace_id: "trace-7" }))
-    expect(trace.logs.map((l) => l.id).sort()).toEqual(records.filter((r) => r.trace_id === "trace-7").map((r) => r.id).sort())
+    expect(trace.logs.map((l) => l.id).sort()).toEqual(
+      records
+        .filter((r) => r.trace_id === "trace-7")
+        .map((r) => r.id)
+        .sort()
+    )
     const order = await upgraded.runPromise(store.search({ limit: 10, text: parseTextQuery("correlation_id:order-2997")! }))
     expect(order.logs.map((l) => l.id)).toEqual([records[2_997]!.id])
     await upgraded.runPromise(store.index(records.slice(1_000, 1_100)))

@@ -19,7 +19,11 @@ logStoreContract("SQLite", () => SqliteStoreLive({ path: join(dir, `store-${n++}
 describe("SQLite store: counting within a time budget", () => {
   test("a search out of counting time still answers its whole page, with the count as a lower bound", async () => {
     const open = (countBudgetMs?: number) =>
-      ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path: join(dir, "budget.db"), synchronous: "NORMAL", countCap: 10_000, ...(countBudgetMs === undefined ? {} : { countBudgetMs }) })))
+      ManagedRuntime.make(
+        Layer.orDie(
+          SqliteStoreLive({ path: join(dir, "budget.db"), synchronous: "NORMAL", countCap: 10_000, ...(countBudgetMs === undefined ? {} : { countBudgetMs }) })
+        )
+      )
     const base = Date.parse("2026-11-30T10:00:00Z")
     const records = Array.from({ length: 300 }, (_, i) => makeRecord({ timestamp: base + i, message: `widget ${i}` }))
     const writer = open()
@@ -33,7 +37,12 @@ describe("SQLite store: counting within a time budget", () => {
     const hurried = open(0)
     const page = await hurried.runPromise(Effect.flatMap(LogStore, (s) => s.search(widget)))
     await hurried.dispose()
-    expect(page.logs.map((l) => l.id)).toEqual(records.slice(-5).reverse().map((r) => r.id))
+    expect(page.logs.map((l) => l.id)).toEqual(
+      records
+        .slice(-5)
+        .reverse()
+        .map((r) => r.id)
+    )
     expect(page.total_is_lower_bound).toBe(true)
     expect(page.total).toBeGreaterThanOrEqual(5)
     expect(page.total).toBeLessThan(300)

@@ -16,9 +16,12 @@ const services = compose.services
 
 /** `.env`-style lines: KEY=VALUE, comments and blank lines ignored. */
 const readEnvFile = async (path: string) =>
-  Object.fromEntries((await Bun.file(join(ROOT, path)).text()).split("\n")
-    .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"))
-    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]))
+  Object.fromEntries(
+    (await Bun.file(join(ROOT, path)).text())
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)])
+  )
 
 const envOf = async (service: any): Promise<Record<string, string>> => ({
   ...(service.env_file ? await readEnvFile(service.env_file) : {}),
@@ -34,7 +37,18 @@ const FOREIGN = /^(GF_)/
 
 describe("docker-compose.yml", () => {
   test("has the whole stack: engines, the LogFlow roles, a generator, Prometheus and Grafana", () => {
-    expect(Object.keys(services).sort()).toEqual(["alerting", "api", "elasticsearch", "generator", "grafana", "kafka", "postgres", "prometheus", "redis", "worker"])
+    expect(Object.keys(services).sort()).toEqual([
+      "alerting",
+      "api",
+      "elasticsearch",
+      "generator",
+      "grafana",
+      "kafka",
+      "postgres",
+      "prometheus",
+      "redis",
+      "worker"
+    ])
     expect(services.kafka.environment.KAFKA_PROCESS_ROLES).toBe("broker,controller") // KRaft, no ZooKeeper
     expect(services.worker.deploy.replicas).toBeGreaterThan(1)
     expect(services.alerting.deploy.replicas).toBeGreaterThan(1) // one leader, the others on standby
@@ -61,17 +75,22 @@ describe("docker-compose.yml", () => {
     const listens: Record<string, number> = { kafka: 9092, elasticsearch: 9200, postgres: 5432, redis: 6379 }
     const kafkaListener = new URL(services.kafka.environment.KAFKA_ADVERTISED_LISTENERS.replace("PLAINTEXT://", "kafka://"))
     expect([kafkaListener.hostname, Number(kafkaListener.port)]).toEqual(["kafka", listens.kafka!])
-    const addresses = [
-      `kafka://${config.KAFKA_BOOTSTRAP_SERVERS}`,
-      config.ELASTICSEARCH_HOSTS!,
-      config.metaDatabaseUrl,
-      config.redisUrl!
-    ].map((a) => new URL(a))
-    expect(addresses.map((u) => [u.hostname, Number(u.port)])).toEqual([["kafka", 9092], ["elasticsearch", 9200], ["postgres", 5432], ["redis", 6379]])
+    const addresses = [`kafka://${config.KAFKA_BOOTSTRAP_SERVERS}`, config.ELASTICSEARCH_HOSTS!, config.metaDatabaseUrl, config.redisUrl!].map(
+      (a) => new URL(a)
+    )
+    expect(addresses.map((u) => [u.hostname, Number(u.port)])).toEqual([
+      ["kafka", 9092],
+      ["elasticsearch", 9200],
+      ["postgres", 5432],
+      ["redis", 6379]
+    ])
     // The database LogFlow uses is the one the PostgreSQL container creates.
     const pg = await envOf(services.postgres)
-    expect([decodeURIComponent(addresses[2]!.username), decodeURIComponent(addresses[2]!.password), addresses[2]!.pathname.slice(1)])
-      .toEqual([pg.POSTGRES_USER!, pg.POSTGRES_PASSWORD!, pg.POSTGRES_DB!])
+    expect([decodeURIComponent(addresses[2]!.username), decodeURIComponent(addresses[2]!.password), addresses[2]!.pathname.slice(1)]).toEqual([
+      pg.POSTGRES_USER!,
+      pg.POSTGRES_PASSWORD!,
+      pg.POSTGRES_DB!
+    ])
   })
 
   test("the api publishes the port LogFlow listens on", async () => {

@@ -73,8 +73,16 @@ describe("alerting end to end", () => {
   test("an error burst is delivered to a webhook within the evaluation interval + 1 s, signed; then acknowledged and resolved", async () => {
     const headers = await admin()
     const created = await createRule(headers, {
-      name: "Checkout errors", condition: "greater_than", threshold: 5, time_window: 5, levels: ["ERROR"], services: ["checkout"],
-      notification_channel: "webhook", notification_config: { url: `${receiver.url}/burst` }, evaluation_interval: 2, cooldown: 0
+      name: "Checkout errors",
+      condition: "greater_than",
+      threshold: 5,
+      time_window: 5,
+      levels: ["ERROR"],
+      services: ["checkout"],
+      notification_channel: "webhook",
+      notification_config: { url: `${receiver.url}/burst` },
+      evaluation_interval: 2,
+      cooldown: 0
     })
     expect(created.status).toBe(201)
     const rule = await json(created)
@@ -82,7 +90,10 @@ describe("alerting end to end", () => {
 
     await ingestErrors("checkout", 8)
     const acknowledgedAt = Date.now()
-    const [delivery] = await until(() => receiver.received("/burst"), (d) => d.length > 0)
+    const [delivery] = await until(
+      () => receiver.received("/burst"),
+      (d) => d.length > 0
+    )
     expect(delivery).toBeDefined()
     expect(delivery!.at - acknowledgedAt).toBeLessThanOrEqual(3_000)
     expect(delivery!.headers.get("x-logflow-signature")).toBe(signature(delivery!.body, rule.webhook_secret))
@@ -101,7 +112,11 @@ describe("alerting end to end", () => {
     expect(again.status).toBe(409)
     expect((await json(again)).message).toContain("acknowledged")
 
-    const resolved = await api(`/alerts/triggered/${alert.id}/resolve`, { method: "POST", headers, body: JSON.stringify({ resolution: "card processor fixed" }) })
+    const resolved = await api(`/alerts/triggered/${alert.id}/resolve`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ resolution: "card processor fixed" })
+    })
     expect(await json(resolved)).toMatchObject({ status: "resolved", resolved_by: "admin", resolution: "card processor fixed" })
     expect((await api(`/alerts/triggered/${alert.id}/resolve`, { method: "POST", headers })).status).toBe(409)
     expect((await api(`/alerts/triggered/${alert.id}/acknowledge`, { method: "POST" })).status).toBe(401)
@@ -119,50 +134,103 @@ describe("alerting end to end", () => {
 
   test("a failing webhook is retried with backoff and every attempt is visible", async () => {
     receiver.failNext("/flaky", [500, 503])
-    const rule = await json(createRule(await admin(), {
-      name: "Flaky target", condition: "greater_than_or_equal", threshold: 1, time_window: 5, services: ["flaky"],
-      notification_channel: "webhook", notification_config: { url: `${receiver.url}/flaky` }, evaluation_interval: 1
-    }))
+    const rule = await json(
+      createRule(await admin(), {
+        name: "Flaky target",
+        condition: "greater_than_or_equal",
+        threshold: 1,
+        time_window: 5,
+        services: ["flaky"],
+        notification_channel: "webhook",
+        notification_config: { url: `${receiver.url}/flaky` },
+        evaluation_interval: 1
+      })
+    )
     await ingestErrors("flaky", 1)
-    const [alert] = await until(() => alertsOf(rule.id), (alerts) => alerts.length > 0)
-    const attempts = await until(async () => (await json(api(`/alerts/triggered/${alert.id}/notifications`))).attempts, (a: unknown[]) => a.length >= 3)
-    expect(attempts.map((a: any) => [a.attempt, a.outcome, a.http_status])).toEqual([[1, "failed", 500], [2, "failed", 503], [3, "delivered", 200]])
+    const [alert] = await until(
+      () => alertsOf(rule.id),
+      (alerts) => alerts.length > 0
+    )
+    const attempts = await until(
+      async () => (await json(api(`/alerts/triggered/${alert.id}/notifications`))).attempts,
+      (a: unknown[]) => a.length >= 3
+    )
+    expect(attempts.map((a: any) => [a.attempt, a.outcome, a.http_status])).toEqual([
+      [1, "failed", 500],
+      [2, "failed", 503],
+      [3, "delivered", 200]
+    ])
     expect(receiver.received("/flaky")).toHaveLength(3)
   })
 
   test("a hanging webhook target delays neither evaluation nor another channel", async () => {
     receiver.hang("/hang")
     const headers = await admin()
-    const hanging = await json(createRule(headers, {
-      name: "Hanging target", condition: "greater_than", threshold: 0, time_window: 5, services: ["stuck"],
-      notification_channel: "webhook", notification_config: { url: `${receiver.url}/hang` }, evaluation_interval: 1
-    }))
-    const slack = await json(createRule(headers, {
-      name: "Slack errors", condition: "greater_than", threshold: 0, time_window: 5, services: ["stuck"],
-      notification_channel: "slack", notification_config: { url: `${receiver.url}/slack` }, evaluation_interval: 1
-    }))
+    const hanging = await json(
+      createRule(headers, {
+        name: "Hanging target",
+        condition: "greater_than",
+        threshold: 0,
+        time_window: 5,
+        services: ["stuck"],
+        notification_channel: "webhook",
+        notification_config: { url: `${receiver.url}/hang` },
+        evaluation_interval: 1
+      })
+    )
+    const slack = await json(
+      createRule(headers, {
+        name: "Slack errors",
+        condition: "greater_than",
+        threshold: 0,
+        time_window: 5,
+        services: ["stuck"],
+        notification_channel: "slack",
+        notification_config: { url: `${receiver.url}/slack` },
+        evaluation_interval: 1
+      })
+    )
     await ingestErrors("stuck", 2)
-    const [message] = await until(() => receiver.received("/slack"), (d) => d.length > 0)
+    const [message] = await until(
+      () => receiver.received("/slack"),
+      (d) => d.length > 0
+    )
     expect(message!.json.text).toContain("[FIRING] Slack errors")
     expect(message!.json.blocks[0]).toMatchObject({ type: "header" })
     expect(receiver.received("/hang").length).toBeGreaterThan(0)
 
     // The hanging rule keeps being evaluated every second while its notification waits.
     const first = (await json(api(`/alerts/rules/${hanging.id}`))).last_evaluated_at
-    const later = await until(async () => (await json(api(`/alerts/rules/${hanging.id}`))).last_evaluated_at, (t) => t !== first, 5_000)
+    const later = await until(
+      async () => (await json(api(`/alerts/rules/${hanging.id}`))).last_evaluated_at,
+      (t) => t !== first,
+      5_000
+    )
     expect(later).not.toBe(first)
     expect(slack.id).not.toBe(hanging.id)
     reportFault({ fault: "webhook target hangs", outcome: "its rule still evaluated every second; the Slack rule's message delivered meanwhile" })
   })
 
   test("email notifications reach a real SMTP server", async () => {
-    const rule = await json(createRule(await admin(), {
-      name: "Mail me", condition: "greater_than", threshold: 2, time_window: 5, levels: ["error"], services: ["mailer"],
-      notification_channel: "email", notification_config: { to: ["oncall@example.com"] }, evaluation_interval: 1
-    }))
+    const rule = await json(
+      createRule(await admin(), {
+        name: "Mail me",
+        condition: "greater_than",
+        threshold: 2,
+        time_window: 5,
+        levels: ["error"],
+        services: ["mailer"],
+        notification_channel: "email",
+        notification_config: { to: ["oncall@example.com"] },
+        evaluation_interval: 1
+      })
+    )
     expect(rule.notification_config).toEqual({ to: ["oncall@example.com"] })
     await ingestErrors("mailer", 3)
-    const [mail] = await until(() => mails.filter((m) => m.to.includes("oncall@example.com")), (m) => m.length > 0)
+    const [mail] = await until(
+      () => mails.filter((m) => m.to.includes("oncall@example.com")),
+      (m) => m.length > 0
+    )
     expect(mail!.data).toContain("Subject: [FIRING] Mail me: 3 > 2 logs in 5 min")
     expect(mail!.data).toContain("From: LogFlow <alerts@logflow.test>")
   })
@@ -178,17 +246,39 @@ describe("alerting end to end", () => {
     expect(await problem({ ...base, time_window: -5 })).toEqual({ status: 400, message: expect.stringMatching(/^time_window:/) })
     expect(await problem({ ...base, condition: "about" })).toEqual({ status: 400, message: expect.stringMatching(/^condition:/) })
     expect(await problem({ ...base, notification_channel: "webhook" })).toEqual({ status: 400, message: expect.stringMatching(/^notification_config\.url:/) })
-    expect(await problem({ ...base, notification_channel: "webhook", notification_config: { url: "http://169.254.169.254/latest/meta-data" } }))
-      .toEqual({ status: 400, message: expect.stringContaining("private or loopback") })
-    expect(await problem({ ...base, notification_channel: "slack", notification_config: { url: "http://10.1.2.3/hook" } }))
-      .toEqual({ status: 400, message: expect.stringMatching(/^notification_config\.url: .*10\.1\.2\.3/) })
+    expect(await problem({ ...base, notification_channel: "webhook", notification_config: { url: "http://169.254.169.254/latest/meta-data" } })).toEqual({
+      status: 400,
+      message: expect.stringContaining("private or loopback")
+    })
+    expect(await problem({ ...base, notification_channel: "slack", notification_config: { url: "http://10.1.2.3/hook" } })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/^notification_config\.url: .*10\.1\.2\.3/)
+    })
     expect(await problem({ ...base, query: "status:[500 TO" })).toEqual({ status: 400, message: expect.stringMatching(/^query: syntax error at position \d+/) })
-    expect(await problem({ ...base, notification_channel: "email", notification_config: { to: ["not an address"] } }))
-      .toEqual({ status: 400, message: expect.stringMatching(/^notification_config\.to:/) })
+    expect(await problem({ ...base, notification_channel: "email", notification_config: { to: ["not an address"] } })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/^notification_config\.to:/)
+    })
     expect((await api("/alerts/rules", { method: "POST", body: JSON.stringify(base), headers: { "content-type": "application/json" } })).status).toBe(401)
 
-    const rule = await json(createRule(headers, { ...base, name: "Admin's rule", notification_channel: "webhook", notification_config: { url: `${receiver.url}/secret-path` }, is_active: false }))
-    expect((await api("/auth/register", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "mallory", email: "m@example.com", password: "mallory-password" }) })).status).toBe(201)
+    const rule = await json(
+      createRule(headers, {
+        ...base,
+        name: "Admin's rule",
+        notification_channel: "webhook",
+        notification_config: { url: `${receiver.url}/secret-path` },
+        is_active: false
+      })
+    )
+    expect(
+      (
+        await api("/auth/register", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "mallory", email: "m@example.com", password: "mallory-password" })
+        })
+      ).status
+    ).toBe(201)
     const mallory = await login("mallory", "mallory-password")
     expect((await api(`/alerts/rules/${rule.id}`, { method: "PUT", headers: mallory, body: JSON.stringify({ threshold: 1000 }) })).status).toBe(403)
     expect((await api(`/alerts/rules/${rule.id}`, { method: "DELETE", headers: mallory })).status).toBe(403)
@@ -207,7 +297,9 @@ describe("alerting end to end", () => {
 
     const snoozed = await json(api(`/alerts/rules/${rule.id}/snooze`, { method: "POST", headers, body: JSON.stringify({ minutes: 30 }) }))
     expect(Date.parse(snoozed.snoozed_until) - Date.now()).toBeGreaterThan(29 * 60_000)
-    expect((await api(`/alerts/rules/${rule.id}/snooze`, { method: "POST", headers, body: JSON.stringify({ until: "2000-01-01T00:00:00Z" }) })).status).toBe(400)
+    expect((await api(`/alerts/rules/${rule.id}/snooze`, { method: "POST", headers, body: JSON.stringify({ until: "2000-01-01T00:00:00Z" }) })).status).toBe(
+      400
+    )
     expect((await json(api(`/alerts/rules/${rule.id}/snooze`, { method: "DELETE", headers }))).snoozed_until).toBeNull()
 
     expect((await api(`/alerts/rules/${rule.id}`, { method: "DELETE", headers })).status).toBe(204)

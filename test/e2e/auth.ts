@@ -64,7 +64,9 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       [{ email: "not-an-email" }, "email"],
       [{ password: "short" }, "password"]
     ])("registration with %p is a 400 naming %p", async (override, field) => {
-      const response = await call("POST", "/api/v1/auth/register", { body: { username: "valid_name", email: "valid@example.com", password: "long-enough-1", ...override } })
+      const response = await call("POST", "/api/v1/auth/register", {
+        body: { username: "valid_name", email: "valid@example.com", password: "long-enough-1", ...override }
+      })
       expect(response.status).toBe(400)
       expect((await json(response)).message.startsWith(`${field}:`)).toBe(true)
     })
@@ -109,9 +111,9 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       const bad = {
         "signed with another key": signHs256({ sub, ver, exp: now + 600 }, "another-secret-another-secret-xx"),
         "alg none": unsignedToken({ sub, ver, exp: now + 600 }),
-        "expired": signHs256({ sub, ver, iat: now - 7200, exp: now - 3600 }, SECRET),
+        expired: signHs256({ sub, ver, iat: now - 7200, exp: now - 3600 }, SECRET),
         "tampered payload": `${token.split(".")[0]}.${Buffer.from(JSON.stringify({ sub: "someone-else", ver, exp: now + 600 })).toString("base64url")}.${token.split(".")[2]}`,
-        "garbage": "not.a.token"
+        garbage: "not.a.token"
       }
       for (const [what, forged] of Object.entries(bad)) {
         const response = await call("GET", "/api/v1/auth/me", { token: forged })
@@ -127,7 +129,9 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
     test("users are not admins: no user list, no changes to other accounts", async () => {
       const token = await login("alice")
       expect((await call("GET", "/api/v1/auth/users", { token })).status).toBe(403)
-      const carol = (await json(call("GET", "/api/v1/auth/users?limit=100", { token: await login("admin", "admin-password-1") }))).users.find((u: { username: string }) => u.username === "carol")
+      const carol = (await json(call("GET", "/api/v1/auth/users?limit=100", { token: await login("admin", "admin-password-1") }))).users.find(
+        (u: { username: string }) => u.username === "carol"
+      )
       expect((await call("PATCH", `/api/v1/auth/users/${carol.id}`, { token, body: { is_admin: true } })).status).toBe(403)
       expect((await call("DELETE", `/api/v1/auth/users/${carol.id}`, { token })).status).toBe(403)
     })
@@ -158,13 +162,18 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       const withoutCurrent = await call("PUT", "/api/v1/auth/me", { token: before, body: { password: "brand-new-pass" } })
       expect(withoutCurrent.status).toBe(400)
       expect((await json(withoutCurrent)).message).toContain("current_password")
-      const changed = await call("PUT", "/api/v1/auth/me", { token: before, body: { password: "brand-new-pass", current_password: "secure-pass-1", full_name: "Frank F." } })
+      const changed = await call("PUT", "/api/v1/auth/me", {
+        token: before,
+        body: { password: "brand-new-pass", current_password: "secure-pass-1", full_name: "Frank F." }
+      })
       expect(changed.status).toBe(200)
       expect((await json(changed)).full_name).toBe("Frank F.")
       expect((await call("GET", "/api/v1/auth/me", { token: before })).status).toBe(401)
       const fresh = await login("frank", "brand-new-pass")
       expect((await call("PUT", "/api/v1/auth/me", { token: fresh, body: { email: "thief@example.com" } })).status).toBe(400)
-      expect((await call("PUT", "/api/v1/auth/me", { token: fresh, body: { email: "frank2@example.com", current_password: "brand-new-pass" } })).status).toBe(200)
+      expect((await call("PUT", "/api/v1/auth/me", { token: fresh, body: { email: "frank2@example.com", current_password: "brand-new-pass" } })).status).toBe(
+        200
+      )
       expect((await call("GET", "/api/v1/auth/me", { token: await login("frank", "brand-new-pass") })).status).toBe(200)
     })
 

@@ -8,8 +8,9 @@ test("a saturated pipeline answers 503 with Retry-After, and everything it ackno
   })
   try {
     const body = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ service: "flood", message: `line ${i}` })).join("\n")
-    const responses = await Promise.all(Array.from({ length: 40 }, () =>
-      fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })))
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () => fetch(`${server.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }))
+    )
     const refused = responses.filter((r) => r.status === 503)
     const accepted = responses.filter((r) => r.status === 200)
     expect(refused.length).toBeGreaterThan(0)

@@ -19,7 +19,11 @@ const server = useServer(() => ({
 const chromiumPath = chromiumOrSkip()
 
 const ingest = async (records: unknown[]) => {
-  const response = await fetch(`${server().url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(records) })
+  const response = await fetch(`${server().url}/api/v1/logs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(records)
+  })
   expect(response.status).toBe(200)
 }
 
@@ -27,19 +31,20 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
   let browser: Browser
   let page: Page
   let problems: string[]
-  const at = (hash: string) => page.goto(`${server().url}/ui/#/${hash}`)
 
   beforeAll(async () => {
     if (isStale()) await buildUi()
     // Thirty checkout lines, one every two minutes over the last hour; half of them "declined".
     const now = Date.now()
-    await ingest(Array.from({ length: 30 }, (_, i) => ({
-      timestamp: new Date(now - i * 120_000 - 30_000).toISOString(),
-      service: "checkout",
-      level: i % 2 === 0 ? "error" : "info",
-      message: i % 2 === 0 ? `card declined for order ${1000 + i}` : `order ${1000 + i} paid`,
-      order: 1000 + i
-    })))
+    await ingest(
+      Array.from({ length: 30 }, (_, i) => ({
+        timestamp: new Date(now - i * 120_000 - 30_000).toISOString(),
+        service: "checkout",
+        level: i % 2 === 0 ? "error" : "info",
+        message: i % 2 === 0 ? `card declined for order ${1000 + i}` : `order ${1000 + i} paid`,
+        order: 1000 + i
+      }))
+    )
     browser = await launchChromium()
     ;({ page, problems } = await watchedPage(browser))
   })
@@ -89,7 +94,7 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await first.press("Enter")
     const detail = page.locator("tr.log-detail pre.json")
     await detail.waitFor()
-    expect(JSON.parse(await detail.textContent() ?? "")).toMatchObject({ service: "checkout", level: "ERROR", attributes: { order: 1000 } })
+    expect(JSON.parse((await detail.textContent()) ?? "")).toMatchObject({ service: "checkout", level: "ERROR", attributes: { order: 1000 } })
     await screenshot(page, "02-search")
   })
 
@@ -127,7 +132,7 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     // From an open line to everything its service logged in the same range.
     await page.getByRole("link", { name: "More from checkout" }).first().click()
     await page.locator("tr.log-row", { hasText: "paid" }).first().waitFor()
-    expect(await page.getByRole("searchbox", { name: "Search query" }).inputValue()).toBe("service:\"checkout\"")
+    expect(await page.getByRole("searchbox", { name: "Search query" }).inputValue()).toBe('service:"checkout"')
   })
 
   test("live tail shows a newly ingested line; pause holds lines until resume", async () => {

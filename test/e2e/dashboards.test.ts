@@ -6,7 +6,7 @@ import { disposeServer, startServer } from "../support/server-process.ts"
 const ROOT = join(import.meta.dir, "../..")
 
 test("every metric the Grafana dashboard plots is one LogFlow exports", async () => {
-  const dashboard = await Bun.file(join(ROOT, "grafana-dashboard.json")).json() as { panels: Array<{ targets: Array<{ expr: string }> }> }
+  const dashboard = (await Bun.file(join(ROOT, "grafana-dashboard.json")).json()) as { panels: Array<{ targets: Array<{ expr: string }> }> }
   const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\b[a-z_]+_(total|seconds|bytes|depth|size)(_bucket)?\b/g) ?? [])))
   const server = await startServer()
   try {

@@ -34,8 +34,8 @@ describe("hostile input", () => {
     ["/api/v1/logs/search?limit=-1", "limit"],
     ["/api/v1/logs/search?from=99999999999999999999", "from"],
     ["/api/v1/logs/search?to=9999999999999999", "to"],
-    ["/api/v1/logs/search?query=" + "(".repeat(100) + "a", "query"],
-    ["/api/v1/logs/search?query=" + "-".repeat(100) + "a", "query"],
+    [`/api/v1/logs/search?query=${"(".repeat(100)}a`, "query"],
+    [`/api/v1/logs/search?query=${"-".repeat(100)}a`, "query"],
     ["/api/v1/logs/..%2F..%2Fetc%2Fpasswd", "id"],
     ["/api/v1/logs/%00", "id"],
     ["/api/v1/metrics/timeseries?from=now-99999999d", "from"]
@@ -52,12 +52,12 @@ describe("hostile input", () => {
   })
 
   test("invalid UTF-8, deep nesting and binary garbage in ingest are per-line errors or 400s, never 500s", async () => {
-    const invalidUtf8 = Buffer.concat([Buffer.from("{\"service\":\"s\",\"message\":\""), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from("\"}\n")])
+    const invalidUtf8 = Buffer.concat([Buffer.from('{"service":"s","message":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}\n')])
     const bodies: Array<BodyInit> = [
       invalidUtf8,
       "[".repeat(200_000) + "]".repeat(200_000),
       new Uint8Array(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
-      JSON.stringify({ service: "s", message: "m", nested: JSON.parse("{\"a\":".repeat(100) + "1" + "}".repeat(100)) })
+      JSON.stringify({ service: "s", message: "m", nested: JSON.parse(`${'{"a":'.repeat(100)}1${"}".repeat(100)}`) })
     ]
     for (const body of bodies) {
       const response = await fetch(`${server().url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })

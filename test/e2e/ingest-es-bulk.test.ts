@@ -10,7 +10,7 @@ const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_INGEST: "true" } }))
 
 const bulk = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${server().url}${path}`, { method: "POST", headers: { "content-type": "application/x-ndjson", ...headers }, body })
-const ndjson = (...lines: ReadonlyArray<unknown>) => lines.map((l) => JSON.stringify(l)).join("\n") + "\n"
+const ndjson = (...lines: ReadonlyArray<unknown>) => `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`
 
 /** RFC 5424 lines as an application would hand them to syslog-ng (PRI 11 = user.err, 12 = user.warning, 14 = user.info). */
 const syslogLines = (app: string) => [
@@ -20,7 +20,10 @@ const syslogLines = (app: string) => [
 ]
 
 const expectSyslogRecords = async (service: string) => {
-  const logs = await eventually(() => searchLogs(server().url, { service }), (l) => l.length >= 3)
+  const logs = await eventually(
+    () => searchLogs(server().url, { service }),
+    (l) => l.length >= 3
+  )
   expect(logs.map((l) => [l.level, l.message, l.timestamp, l.host])).toEqual([
     ["INFO", "payment accepted", "2026-11-29T10:00:02.000Z", "web-3"],
     ["WARN", "retrying payment", "2026-11-29T10:00:01.000Z", "web-3"],
@@ -41,7 +44,8 @@ describe("Elasticsearch _bulk from syslog-ng's Elasticsearch and HTTP destinatio
     httpSourcePort = freePort()
     // elasticsearch-http() with its default document template (syslog-ng's RFC 5424 names) and
     // Basic auth carrying the API key; http() with an ECS document and the key in X-API-Key.
-    syslogNg = await startSyslogNg(`
+    syslogNg = await startSyslogNg(
+      `
 source s_es { network(ip("127.0.0.1") port(${esSourcePort}) transport("tcp") flags(syslog-protocol)); };
 source s_http { network(ip("127.0.0.1") port(${httpSourcePort}) transport("tcp") flags(syslog-protocol)); };
 destination d_es { elasticsearch-http(url("${server().url}/es/_bulk") index("syslog-ng") type("") user("shipper") password("${key}") batch-lines(10) batch-timeout(200)); };
@@ -51,7 +55,9 @@ destination d_http {
        body("{\\"create\\":{\\"_index\\":\\"ecs-logs\\"}}\\n$(format-json @timestamp=\${ISODATE} message=\${MSG} log.level=\${LEVEL} service.name=\${PROGRAM} host.name=\${HOST} process.pid=int(\${PID}) labels.env=prod)"));
 };
 log { source(s_es); destination(d_es); flags(flow-control); };
-log { source(s_http); destination(d_http); flags(flow-control); };`, httpSourcePort)
+log { source(s_http); destination(d_http); flags(flow-control); };`,
+      httpSourcePort
+    )
   })
   afterAll(async () => {
     await syslogNg?.stop()
@@ -98,7 +104,14 @@ describe("Elasticsearch _bulk from the official Elasticsearch JavaScript client"
 
   test("its bulk call reads per-item failures", async () => {
     const es = await client()
-    const response = await es.bulk({ operations: [{ index: { _index: "app" } }, { message: "fine", service: { name: "es-client-items" } }, { create: { _index: "app" } }, { "@timestamp": "not a date", message: "bad" }] })
+    const response = await es.bulk({
+      operations: [
+        { index: { _index: "app" } },
+        { message: "fine", service: { name: "es-client-items" } },
+        { create: { _index: "app" } },
+        { "@timestamp": "not a date", message: "bad" }
+      ]
+    })
     expect(response.errors).toBe(true)
     expect(response.items.map((item) => Object.values(item)[0]!.status)).toEqual([201, 400])
     expect(response.items[1]!.create!.error!.type).toBe("mapper_parsing_exception")
@@ -108,27 +121,48 @@ describe("Elasticsearch _bulk from the official Elasticsearch JavaScript client"
 describe("Elasticsearch _bulk semantics", () => {
   test("per-item results: stored items are 201, bad documents and unsupported actions fail alone", async () => {
     const key = await createIngestKey(server().url)
-    const response = await bulk("/es/web/_bulk", ndjson(
-      { index: {} },
-      { "@timestamp": "2026-11-29T11:00:00Z", message: "GET /cart 502", log: { level: "error" }, service: { name: "nginx-bulk" }, http: { response: { status_code: 502 } } },
-      { create: { _index: "other" } },
-      { message: "no level, no service, no time" },
-      { index: {} },
-      { "@timestamp": "yesterday-ish", message: "bad time" },
-      { update: { _id: "1" } },
-      { doc: { message: "x" } },
-      { delete: { _id: "1" } }
-    ), { "x-api-key": key })
+    const response = await bulk(
+      "/es/web/_bulk",
+      ndjson(
+        { index: {} },
+        {
+          "@timestamp": "2026-11-29T11:00:00Z",
+          message: "GET /cart 502",
+          log: { level: "error" },
+          service: { name: "nginx-bulk" },
+          http: { response: { status_code: 502 } }
+        },
+        { create: { _index: "other" } },
+        { message: "no level, no service, no time" },
+        { index: {} },
+        { "@timestamp": "yesterday-ish", message: "bad time" },
+        { update: { _id: "1" } },
+        { doc: { message: "x" } },
+        { delete: { _id: "1" } }
+      ),
+      { "x-api-key": key }
+    )
     expect(response.status).toBe(200)
     expect(response.headers.get("x-elastic-product")).toBe("Elasticsearch")
     const body = await json(response)
     expect(body.errors).toBe(true)
-    expect(body.items.map((i: Record<string, { status: number }>) => [Object.keys(i)[0], Object.values(i)[0]!.status])).toEqual([["index", 201], ["create", 201], ["index", 400], ["update", 400], ["delete", 400]])
+    expect(body.items.map((i: Record<string, { status: number }>) => [Object.keys(i)[0], Object.values(i)[0]!.status])).toEqual([
+      ["index", 201],
+      ["create", 201],
+      ["index", 400],
+      ["update", 400],
+      ["delete", 400]
+    ])
     expect(body.items[2].index.error.type).toBe("mapper_parsing_exception")
     expect(body.items[2].index.error.reason).toContain("@timestamp")
 
     const [stored] = await searchLogs(server().url, { service: "nginx-bulk" })
-    expect(stored).toMatchObject({ level: "ERROR", message: "GET /cart 502", timestamp: "2026-11-29T11:00:00.000Z", attributes: { "es.index": "web", "http.response.status_code": 502 } })
+    expect(stored).toMatchObject({
+      level: "ERROR",
+      message: "GET /cart 502",
+      timestamp: "2026-11-29T11:00:00.000Z",
+      attributes: { "es.index": "web", "http.response.status_code": 502 }
+    })
     expect(body.items[0].index._id).toBe(stored.id)
     // No service field: the index names the service.
     expect((await searchLogs(server().url, { service: "other" })).map((l) => [l.level, l.message])).toEqual([["INFO", "no level, no service, no time"]])
@@ -139,7 +173,8 @@ describe("Elasticsearch _bulk semantics", () => {
     const key = await createIngestKey(server().url)
     const id = "01KB0000000000000000000042"
     const body = ndjson({ create: { _index: "retry", _id: id } }, { message: "sent twice", service: { name: "bulk-retry" } })
-    for (let i = 0; i < 2; i++) expect((await json(bulk("/_bulk", body, { authorization: `ApiKey ${Buffer.from(`id:${key}`).toString("base64")}` }))).items[0].create._id).toBe(id)
+    for (let i = 0; i < 2; i++)
+      expect((await json(bulk("/_bulk", body, { authorization: `ApiKey ${Buffer.from(`id:${key}`).toString("base64")}` }))).items[0].create._id).toBe(id)
     expect((await searchLogs(server().url, { service: "bulk-retry" })).map((l) => l.id)).toEqual([id])
   })
 
@@ -161,10 +196,10 @@ describe("Elasticsearch _bulk semantics", () => {
     const one = ndjson({ index: {} }, { message: "x" })
     expect((await bulk("/_bulk", one)).status).toBe(401)
     expect((await bulk("/_bulk", one, { authorization: `Basic ${Buffer.from("elastic:changeme").toString("base64")}` })).status).toBe(401)
-    const malformed = await bulk("/_bulk", "{\"index\":{}\n{}\n", { "x-api-key": key })
+    const malformed = await bulk("/_bulk", '{"index":{}\n{}\n', { "x-api-key": key })
     expect(malformed.status).toBe(400)
     expect((await json(malformed)).message).toContain("action/metadata line [1]")
-    expect((await bulk("/_bulk", "{\"index\":{}}\n", { "x-api-key": key })).status).toBe(400)
+    expect((await bulk("/_bulk", '{"index":{}}\n', { "x-api-key": key })).status).toBe(400)
     expect((await bulk("/_bulk", "\n", { "x-api-key": key })).status).toBe(400)
   })
 })

@@ -25,7 +25,14 @@ const shipWithSdk = async (exporter: LogRecordExporter, service: string) => {
   })
   const logger = provider.getLogger("checkout.payments", "1.2.3")
   const inSpan = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED })
-  logger.emit({ severityNumber: SeverityNumber.ERROR, severityText: "ERROR", body: "payment failed for order 42", attributes: { "order.id": 42, "http.status_code": 502, retried: true }, timestamp: new Date("2026-11-29T10:00:00.123Z"), context: inSpan })
+  logger.emit({
+    severityNumber: SeverityNumber.ERROR,
+    severityText: "ERROR",
+    body: "payment failed for order 42",
+    attributes: { "order.id": 42, "http.status_code": 502, retried: true },
+    timestamp: new Date("2026-11-29T10:00:00.123Z"),
+    context: inSpan
+  })
   logger.emit({ severityNumber: SeverityNumber.WARN2, body: "slow card authorisation", timestamp: new Date("2026-11-29T10:00:01.000Z") })
   logger.emit({ severityText: "debug", body: { step: "tokenise", ok: true }, timestamp: new Date("2026-11-29T10:00:02.000Z") })
   await provider.forceFlush()
@@ -67,7 +74,10 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
 
   test("the SDK's protobuf exporter, gzip-compressed, ships the same records", async () => {
     const key = await createIngestKey(server().url)
-    await shipWithSdk(new OtlpProtoExporter({ url: `${server().url}/v1/logs`, headers: { authorization: `Bearer ${key}` }, compression: "gzip" as never }), "otlp-proto-checkout")
+    await shipWithSdk(
+      new OtlpProtoExporter({ url: `${server().url}/v1/logs`, headers: { authorization: `Bearer ${key}` }, compression: "gzip" as never }),
+      "otlp-proto-checkout"
+    )
     await expectShipped("otlp-proto-checkout")
   })
 
@@ -75,8 +85,14 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
     const key = await createIngestKey(server().url)
     const request = {
       resourceLogs: [
-        { resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-partial" } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: "1795946400000000000", severityNumber: 9, body: { stringValue: "kept" } }] }] },
-        { resource: { attributes: [{ key: "service.name", value: { stringValue: "x".repeat(200) } }] }, scopeLogs: [{ logRecords: [{ body: { stringValue: "refused" } }] }] }
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "otlp-partial" } }] },
+          scopeLogs: [{ logRecords: [{ timeUnixNano: "1795946400000000000", severityNumber: 9, body: { stringValue: "kept" } }] }]
+        },
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "x".repeat(200) } }] },
+          scopeLogs: [{ logRecords: [{ body: { stringValue: "refused" } }] }]
+        }
       ]
     }
     const response = await post(gzipSync(JSON.stringify(request)), { "content-type": "application/json", "content-encoding": "gzip", "x-api-key": key })
@@ -96,8 +112,13 @@ describe("OTLP/HTTP logs from the OpenTelemetry JS SDK", () => {
     // service.name is too long to store, one that is fine.
     const captured = new InMemoryLogRecordExporter()
     for (const service of ["x".repeat(200), "otlp-proto-partial"]) {
-      const provider = new LoggerProvider({ resource: resourceFromAttributes({ "service.name": service }), processors: [new SimpleLogRecordProcessor({ exporter: captured })] })
-      provider.getLogger("partial").emit({ severityNumber: SeverityNumber.INFO, body: `from ${service.slice(0, 20)}`, timestamp: new Date("2026-11-29T10:00:00Z") })
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ "service.name": service }),
+        processors: [new SimpleLogRecordProcessor({ exporter: captured })]
+      })
+      provider
+        .getLogger("partial")
+        .emit({ severityNumber: SeverityNumber.INFO, body: `from ${service.slice(0, 20)}`, timestamp: new Date("2026-11-29T10:00:00Z") })
       await provider.forceFlush()
     }
     const body = ProtobufLogsSerializer.serializeRequest([...captured.getFinishedLogRecords()])!

@@ -14,10 +14,12 @@ const BODIES = {
     path: "/v1/logs",
     contentType: "application/json",
     body: JSON.stringify({
-      resourceLogs: [{
-        resource: { attributes: [{ key: "service.name", value: { stringValue: "flood-otlp" } }] },
-        scopeLogs: [{ logRecords: Array.from({ length: RECORDS }, (_, i) => ({ timeUnixNano: nanos(i), body: { stringValue: `line ${i}` } })) }]
-      }]
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "flood-otlp" } }] },
+          scopeLogs: [{ logRecords: Array.from({ length: RECORDS }, (_, i) => ({ timeUnixNano: nanos(i), body: { stringValue: `line ${i}` } })) }]
+        }
+      ]
     })
   },
   bulk: {
@@ -32,13 +34,18 @@ const BODIES = {
   }
 } as const
 
-test.each(Object.keys(BODIES) as Array<keyof typeof BODIES>)("%s: a saturated pipeline answers 503 with Retry-After, and counts the records it could not take", async (protocol) => {
-  const { path, contentType, body } = BODIES[protocol]
-  const responses = await Promise.all(Array.from({ length: 40 }, () => fetch(`${server().url}${path}`, { method: "POST", headers: { "content-type": contentType }, body })))
-  const refused = responses.filter((r) => r.status === 503)
-  expect(refused.length).toBeGreaterThan(0)
-  expect(responses.some((r) => r.ok)).toBe(true)
-  expect(refused.every((r) => Number(r.headers.get("retry-after")) >= 1)).toBe(true)
-  expect((await json(refused[0]!)).error).toBe("pipeline_saturated")
-  expect(await counterValue(server().url, "ingest_records_total", { protocol, result: "failed" })).toBe(refused.length * RECORDS)
-})
+test.each(Object.keys(BODIES) as Array<keyof typeof BODIES>)(
+  "%s: a saturated pipeline answers 503 with Retry-After, and counts the records it could not take",
+  async (protocol) => {
+    const { path, contentType, body } = BODIES[protocol]
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, () => fetch(`${server().url}${path}`, { method: "POST", headers: { "content-type": contentType }, body }))
+    )
+    const refused = responses.filter((r) => r.status === 503)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(responses.some((r) => r.ok)).toBe(true)
+    expect(refused.every((r) => Number(r.headers.get("retry-after")) >= 1)).toBe(true)
+    expect((await json(refused[0]!)).error).toBe("pipeline_saturated")
+    expect(await counterValue(server().url, "ingest_records_total", { protocol, result: "failed" })).toBe(refused.length * RECORDS)
+  }
+)

@@ -10,12 +10,14 @@ const ndjson = (records: ReadonlyArray<Record<string, unknown>>) => records.map(
 
 describe("ingest and search through the running server", () => {
   test("accepted records are searchable as soon as ingest answers; a bad line is reported, not fatal", async () => {
-    const response = await ingest([
-      JSON.stringify({ service: "payment-service", level: "err", message: "card declined for order 1234", user_id: 7 }),
-      "{this is not json",
-      JSON.stringify({ service: "auth-service", level: "warning", message: "slow login", timestamp: "2026-11-30T10:00:00Z" }),
-      JSON.stringify({ message: "who sent this?" })
-    ].join("\n"))
+    const response = await ingest(
+      [
+        JSON.stringify({ service: "payment-service", level: "err", message: "card declined for order 1234", user_id: 7 }),
+        "{this is not json",
+        JSON.stringify({ service: "auth-service", level: "warning", message: "slow login", timestamp: "2026-11-30T10:00:00Z" }),
+        JSON.stringify({ message: "who sent this?" })
+      ].join("\n")
+    )
     expect(response.status).toBe(200)
     const body = await json(response)
     expect(body).toEqual({
@@ -52,7 +54,9 @@ describe("ingest and search through the running server", () => {
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: { logs: Array<{ message: string }>; next_cursor: string | null } = await json(get(`/api/v1/logs/search?service=pager&limit=8${cursor ? `&cursor=${cursor}` : ""}`))
+      const page: { logs: Array<{ message: string }>; next_cursor: string | null } = await json(
+        get(`/api/v1/logs/search?service=pager&limit=8${cursor ? `&cursor=${cursor}` : ""}`)
+      )
       seen.push(...page.logs.map((l) => l.message))
       cursor = page.next_cursor
     } while (cursor)
@@ -63,7 +67,13 @@ describe("ingest and search through the running server", () => {
 
   test("context, facets and histogram of a search", async () => {
     const base = Date.parse("2026-01-01T00:00:00Z")
-    const lines = Array.from({ length: 10 }, (_, i) => ({ service: "ctx", host: "h1", level: i % 3 === 0 ? "ERROR" : "INFO", message: `ctx line ${i}`, timestamp: base + i * 60_000 }))
+    const lines = Array.from({ length: 10 }, (_, i) => ({
+      service: "ctx",
+      host: "h1",
+      level: i % 3 === 0 ? "ERROR" : "INFO",
+      message: `ctx line ${i}`,
+      timestamp: base + i * 60_000
+    }))
     expect((await ingest(ndjson(lines))).status).toBe(200)
     const page = await json(get("/api/v1/logs/search?service=ctx&query=%225%22"))
     const context = await json(get(`/api/v1/logs/${page.logs[0].id}/context?before=2&after=2`))
@@ -72,7 +82,10 @@ describe("ingest and search through the running server", () => {
     expect(context.after.map((l: { message: string }) => l.message)).toEqual(["ctx line 6", "ctx line 7"])
 
     const facets = await json(get("/api/v1/logs/facets?service=ctx&fields=level"))
-    expect(facets.fields.level).toEqual([{ value: "INFO", count: 6 }, { value: "ERROR", count: 4 }])
+    expect(facets.fields.level).toEqual([
+      { value: "INFO", count: 6 },
+      { value: "ERROR", count: 4 }
+    ])
     expect((await get("/api/v1/logs/facets?fields=password")).status).toBe(400)
 
     const histogram = await json(get(`/api/v1/logs/histogram?service=ctx&from=${base}&to=${base + 9 * 60_000}&interval=5m`))
@@ -115,7 +128,7 @@ describe("ingest and search through the running server", () => {
   })
 
   test("a batch where every line is bad is a 400 listing each line", async () => {
-    const response = await ingest("[1, {\"service\": \"x\"}]", "application/json")
+    const response = await ingest('[1, {"service": "x"}]', "application/json")
     expect(response.status).toBe(400)
     const body = await json(response)
     expect(body).toMatchObject({ error: "invalid_input", accepted: 0, rejected: 2 })
@@ -133,7 +146,9 @@ describe("ingest and search through the running server", () => {
     const docs = await get("/docs")
     expect(docs.headers.get("content-type")).toContain("text/html")
     const spec = await json(get("/docs/json"))
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/api/v1/logs", "/api/v1/logs/search", "/api/v1/logs/recent", "/api/v1/logs/{id}", "/health"]))
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/logs", "/api/v1/logs/search", "/api/v1/logs/recent", "/api/v1/logs/{id}", "/health"])
+    )
     expect(spec.paths["/api/v1/logs/search"].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(["query", "service", "level", "from", "to", "limit", "cursor"])
     )

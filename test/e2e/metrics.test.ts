@@ -21,7 +21,8 @@ beforeAll(async () => {
 
 const get = (path: string, token?: string) => fetch(`${server().url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
 const adminToken = async () =>
-  (await json(fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))).access_token as string
+  (await json(fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })))
+    .access_token as string
 
 describe("metrics from rollups", () => {
   test("overview: totals, 15-minute levels, error rate and health per service, grouped top errors; cached", async () => {
@@ -80,7 +81,9 @@ describe("cache and rate-limit management", () => {
     expect(stats).toMatchObject({ backend: "memory" })
     expect(stats.hits).toBeGreaterThanOrEqual(1)
     expect((await fetch(`${server().url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE" })).status).toBe(401)
-    const cleared = await json(fetch(`${server().url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE", headers: { authorization: `Bearer ${await adminToken()}` } }))
+    const cleared = await json(
+      fetch(`${server().url}/api/v1/cache/clear?pattern=metrics:*`, { method: "DELETE", headers: { authorization: `Bearer ${await adminToken()}` } })
+    )
     expect(cleared.removed).toBeGreaterThanOrEqual(1)
     expect((await get("/api/v1/metrics/overview")).headers.get("x-cache")).toBe("MISS")
   })
@@ -92,9 +95,16 @@ describe("cache and rate-limit management", () => {
     expect(status.limits.search).toBe("50 per 1 minute")
     const client = status.clients.find((c: { name: string }) => c.name === "search")
     expect(client.used).toBeGreaterThanOrEqual(1)
-    const reset = await fetch(`${server().url}/api/v1/rate-limits/reset/${encodeURIComponent(client.client)}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })
+    const reset = await fetch(`${server().url}/api/v1/rate-limits/reset/${encodeURIComponent(client.client)}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${token}` }
+    })
     expect(reset.status).toBe(200)
-    expect((await json(get("/api/v1/rate-limits/status", token))).clients.find((c: { client: string; name: string }) => c.client === client.client && c.name === "search")).toBeUndefined()
+    expect(
+      (await json(get("/api/v1/rate-limits/status", token))).clients.find(
+        (c: { client: string; name: string }) => c.client === client.client && c.name === "search"
+      )
+    ).toBeUndefined()
     expect((await fetch(`${server().url}/api/v1/rate-limits/reset-all`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
     expect((await get("/api/v1/rate-limits/status")).status).toBe(401)
   })

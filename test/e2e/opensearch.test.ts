@@ -25,7 +25,9 @@ describe.skipIf(!opensearch)("LogFlow on OpenSearch", () => {
       { service: "checkout", level: "info", message: "order 78 shipped", "http.status_code": 200, user_id: 8 }
     ]
     const response = await fetch(`${server().url}/api/v1/logs`, {
-      method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.map((l) => JSON.stringify(l)).join("\n")
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: lines.map((l) => JSON.stringify(l)).join("\n")
     })
     expect(response.status).toBe(200)
     const found = await json(fetch(`${server().url}/api/v1/logs/search?query=${encodeURIComponent("declined http.status_code:>=400")}`))

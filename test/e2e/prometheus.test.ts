@@ -28,7 +28,11 @@ beforeAll(async () => {
   await fetch(`${server().url}/api/v1/logs/search?query=boom`)
   await fetch(`${server().url}/api/v1/metrics/overview`)
   await fetch(`${server().url}/api/v1/metrics/overview`)
-  await fetch(`${server().url}/api/v1/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "promuser", email: "p@example.com", password: "long-enough-1" }) })
+  await fetch(`${server().url}/api/v1/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "promuser", email: "p@example.com", password: "long-enough-1" })
+  })
   for (const password of ["wrong-1", "admin-password-1", "x", "y"]) {
     await fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password }) })
   }
@@ -120,19 +124,30 @@ describe("Prometheus metrics", () => {
     const dir = mkdtempSync(join(tmpdir(), "logflow-prometheus-"))
     const port = freePort()
     const target = new URL(server().url).host
-    writeFileSync(join(dir, "prometheus.yml"), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: logflow\n    static_configs:\n      - targets: ['${target}']\n`)
-    const proc = Bun.spawn([prometheus, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`], { stdout: "ignore", stderr: "ignore" })
+    writeFileSync(
+      join(dir, "prometheus.yml"),
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: logflow\n    static_configs:\n      - targets: ['${target}']\n`
+    )
+    const proc = Bun.spawn(
+      [prometheus, `--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdout: "ignore", stderr: "ignore" }
+    )
     try {
       let series: Array<{ metric: Record<string, string> }> = []
       for (let i = 0; i < 60 && series.length === 0; i++) {
         await Bun.sleep(500)
-        const answer = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=http_requests_total`).then((r) => r.json(), () => undefined) as { data?: { result: typeof series } } | undefined
+        const answer = (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=http_requests_total`).then(
+          (r) => r.json(),
+          () => undefined
+        )) as { data?: { result: typeof series } } | undefined
         series = answer?.data?.result ?? []
       }
       expect(series.length).toBeGreaterThan(0)
       expect(series.map((s) => s.metric.job)).toContain("logflow")
       expect(series.map((s) => s.metric.endpoint)).toContain("/api/v1/logs/search")
-      const durations = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=http_request_duration_seconds_count`).then((r) => r.json()) as { data: { result: typeof series } }
+      const durations = (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=http_request_duration_seconds_count`).then((r) => r.json())) as {
+        data: { result: typeof series }
+      }
       expect(durations.data.result.length).toBeGreaterThan(0)
       for (const s of durations.data.result) expect(Object.keys(s.metric).sort()).toEqual(["__name__", "endpoint", "instance", "job", "method"])
     } finally {

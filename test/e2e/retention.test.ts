@@ -7,7 +7,9 @@ describe("data lifecycle", () => {
   test("retention deletes expired logs, honours per-service overrides, and takes changes at once", async () => {
     const server = await startServer({ env: { ADMIN_PASSWORD: "admin-password-1", RETENTION_INTERVAL_MS: "1000", RETENTION_DAYS: "7" } })
     try {
-      const login = await json(fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))
+      const login = await json(
+        fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
+      )
       const admin = { authorization: `Bearer ${login.access_token}`, "content-type": "application/json" }
       const put = (body: unknown) => fetch(`${server.url}/api/v1/admin/config`, { method: "PUT", headers: admin, body: JSON.stringify(body) })
       expect((await put({ retention_by_service: { billing: 30 } })).status).toBe(200)

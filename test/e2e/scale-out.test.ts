@@ -20,7 +20,7 @@ const deployment = isolatedScaleOut(`e2e-${tag}`)
 
 const kafka = await useEngine("kafka")
 const elasticsearch = await useEngine("elasticsearch", deployment.dropIndex)
-const ready = kafka !== undefined && elasticsearch !== undefined && await postgresAvailable() && await redisAvailable()
+const ready = kafka !== undefined && elasticsearch !== undefined && (await postgresAvailable()) && (await redisAvailable())
 
 describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elasticsearch, PostgreSQL, Redis", () => {
   let dropDatabase = async () => {}
@@ -56,7 +56,15 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
 
   const ingest = async (batch: number, size: number) => {
     const lines = Array.from({ length: size }, (_, i) =>
-      JSON.stringify({ service: `svc-${i % 6}`, level: i % 10 === 0 ? "error" : "info", message: `order ${batch}-${i} shipped`, run: tag, batch, n: batch * 1000 + i }))
+      JSON.stringify({
+        service: `svc-${i % 6}`,
+        level: i % 10 === 0 ? "error" : "info",
+        message: `order ${batch}-${i} shipped`,
+        run: tag,
+        batch,
+        n: batch * 1000 + i
+      })
+    )
     const response = await fetch(`${api.url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines.join("\n") })
     const body = await response.json()
     expect({ status: response.status, accepted: body.accepted }).toEqual({ status: 200, accepted: size })
@@ -98,7 +106,9 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
     expect(overview.total_logs).toBe(120)
     expect(overview.levels).toMatchObject({ INFO: 108, ERROR: 12 })
     expect(overview.services.map((s: { service: string }) => s.service).sort()).toEqual(["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"])
-    const lag = await Promise.all(workers.map(async (w) => (await (await fetch(`${w.url}/metrics`)).text()).match(/^logflow_kafka_consumer_lag\{.*\} \d+$/gm) ?? []))
+    const lag = await Promise.all(
+      workers.map(async (w) => (await (await fetch(`${w.url}/metrics`)).text()).match(/^logflow_kafka_consumer_lag\{.*\} \d+$/gm) ?? [])
+    )
     // Four partitions between the two workers, one gauge each.
     expect(lag.flat().length).toBe(4)
   })
@@ -124,12 +134,23 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
   })
 
   test("the alerting process evaluates a rule created through the api against Elasticsearch and notifies", async () => {
-    const login = await json(fetch(`${api.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))
+    const login = await json(
+      fetch(`${api.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
+    )
     const headers = { authorization: `Bearer ${login.access_token}`, "content-type": "application/json" }
     const created = await fetch(`${api.url}/api/v1/alerts/rules`, {
-      method: "POST", headers, body: JSON.stringify({
-        name: `errors ${tag}`, condition: "greater_than", threshold: 2, time_window: 5, levels: ["error"], services: [`alerts-${tag}`],
-        notification_channel: "webhook", notification_config: { url: `${receiver.url}/scale-out` }, evaluation_interval: 1
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        name: `errors ${tag}`,
+        condition: "greater_than",
+        threshold: 2,
+        time_window: 5,
+        levels: ["error"],
+        services: [`alerts-${tag}`],
+        notification_channel: "webhook",
+        notification_config: { url: `${receiver.url}/scale-out` },
+        evaluation_interval: 1
       })
     })
     expect(created.status).toBe(201)

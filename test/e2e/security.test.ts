@@ -64,9 +64,13 @@ describe("production mode", () => {
       const newUser = JSON.stringify({ username: "walkin", email: "walkin@example.com", password: "long-enough-1" })
       const anonymous = await fetch(`${server.url}/api/v1/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: newUser })
       expect(anonymous.status).toBe(403)
-      const login = await json(fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "a-real-admin-password" }) }))
+      const login = await json(
+        fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "a-real-admin-password" }) })
+      )
       const byAdmin = await fetch(`${server.url}/api/v1/auth/register`, {
-        method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${login.access_token}` }, body: newUser
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${login.access_token}` },
+        body: newUser
       })
       expect(byAdmin.status).toBe(201)
       expect(server.output()).not.toContain("a-real-admin-password")

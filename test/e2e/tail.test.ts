@@ -36,7 +36,11 @@ describe("live tail", () => {
     expect(tail.response.headers.get("content-type")).toContain("text/event-stream")
     expect((await tail.next())?.event).toBe("ready")
     const sentAt = performance.now()
-    await ingest([{ service: "api", message: "quiet line" }, { service: "web", message: "boom elsewhere" }, { service: "api", level: "error", message: "boom here" }])
+    await ingest([
+      { service: "api", message: "quiet line" },
+      { service: "web", message: "boom elsewhere" },
+      { service: "api", level: "error", message: "boom here" }
+    ])
     const event = await tail.next()
     const latencyMs = performance.now() - sentAt
     expect(event).toMatchObject({ event: "log", data: { service: "api", level: "ERROR", message: "boom here" } })
@@ -86,7 +90,10 @@ describe("live tail over WebSocket", () => {
       return messages.find((m) => m.event === event)
     }
     expect(await waitFor("ready")).toBeDefined()
-    await ingest([{ service: "ws", message: "no match" }, { service: "ws", message: "wsboom over websocket" }])
+    await ingest([
+      { service: "ws", message: "no match" },
+      { service: "ws", message: "wsboom over websocket" }
+    ])
     expect((await waitFor("log"))?.data).toMatchObject({ service: "ws", message: "wsboom over websocket" })
     expect(messages.filter((m) => m.event === "log").length).toBe(1)
     socket.close()

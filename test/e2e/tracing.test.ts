@@ -16,7 +16,7 @@ const receiver = Bun.serve({
   port: receiverPort,
   async fetch(request) {
     if (new URL(request.url).pathname === "/v1/traces") {
-      const body = await request.json() as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> }
+      const body = (await request.json()) as { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> }
       for (const resource of body.resourceSpans ?? []) for (const scope of resource.scopeSpans ?? []) received.push(...(scope.spans ?? []))
     }
     return Response.json({})
@@ -70,8 +70,12 @@ describe("request ids and correlation", () => {
   })
 
   test("GET /api/v1/trace/debug is for admins and redacts secrets", async () => {
-    const login = await json(fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) }))
-    const debug = await json(get("/api/v1/trace/debug?x=1", { authorization: `Bearer ${login.access_token}`, "x-api-key": "lf_secret", "x-correlation-id": "dbg-1" }))
+    const login = await json(
+      fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
+    )
+    const debug = await json(
+      get("/api/v1/trace/debug?x=1", { authorization: `Bearer ${login.access_token}`, "x-api-key": "lf_secret", "x-correlation-id": "dbg-1" })
+    )
     expect(debug).toMatchObject({ method: "GET", path: "/api/v1/trace/debug", correlation_id: "dbg-1", query_params: { x: "1" }, user: "admin" })
     expect(debug.headers.authorization).toBe("[redacted]")
     expect(debug.headers["x-api-key"]).toBe("[redacted]")
@@ -88,11 +92,19 @@ describe("request ids and correlation", () => {
     expect(response.status).toBe(200)
     const logged = await json(response)
     const found = await json(get("/api/v1/logs/search?correlation_id=pay-777"))
-    expect(found.logs).toEqual([expect.objectContaining({
-      id: logged.id, service: "logflow", correlation_id: "pay-777", message: "trace event: payment_processed",
-      attributes: expect.objectContaining({ event: "payment_processed", amount: 99.99, status: "success" })
-    })])
-    const line = server().output().split("\n").find((l) => l.includes("trace event payment_processed"))
+    expect(found.logs).toEqual([
+      expect.objectContaining({
+        id: logged.id,
+        service: "logflow",
+        correlation_id: "pay-777",
+        message: "trace event: payment_processed",
+        attributes: expect.objectContaining({ event: "payment_processed", amount: 99.99, status: "success" })
+      })
+    ])
+    const line = server()
+      .output()
+      .split("\n")
+      .find((l) => l.includes("trace event payment_processed"))
     expect(JSON.parse(line!).annotations).toMatchObject({ request_id: logged.request_id, correlation_id: "pay-777", trace_id: logged.trace_id })
   })
 })

@@ -10,7 +10,10 @@ describe("transport security", () => {
     const configured = await startServer({ env: { CORS_ORIGINS: "https://console.example.com" } })
     try {
       const preflight = (url: string, origin: string) =>
-        fetch(`${url}/api/v1/logs/search`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } })
+        fetch(`${url}/api/v1/logs/search`, {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" }
+        })
       const allowed = await preflight(configured.url, "https://console.example.com")
       expect(allowed.headers.get("access-control-allow-origin")).toBe("https://console.example.com")
       expect(allowed.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization")
@@ -29,7 +32,10 @@ describe("transport security", () => {
     const dir = mkdtempSync(join(tmpdir(), "logflow-tls-"))
     const cert = join(dir, "cert.pem")
     const key = join(dir, "key.pem")
-    const made = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"], { stdout: "ignore", stderr: "pipe" })
+    const made = Bun.spawnSync(
+      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+      { stdout: "ignore", stderr: "pipe" }
+    )
     expect(made.exitCode).toBe(0)
     const server = await startServer({ env: { TLS_CERT_FILE: cert, TLS_KEY_FILE: key } })
     try {
@@ -37,7 +43,10 @@ describe("transport security", () => {
       const response = await fetch(`${server.url}/health`, { tls: { rejectUnauthorized: false } })
       expect(response.status).toBe(200)
       // Plain HTTP to the TLS port gets nothing useful.
-      const plain = await fetch(server.url.replace("https://", "http://") + "/health").then((r) => r.status, () => "refused")
+      const plain = await fetch(`${server.url.replace("https://", "http://")}/health`).then(
+        (r) => r.status,
+        () => "refused"
+      )
       expect(plain).not.toBe(200)
     } finally {
       await disposeServer(server)

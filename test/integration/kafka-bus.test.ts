@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Chunk, Context, Effect, Exit, Fiber, Layer, Queue, Scope, Stream } from "effect"
+import { Chunk, Context, Effect, Exit, Layer, Queue, Scope, Stream } from "effect"
 import { Kafka, logLevel } from "kafkajs"
-import { type KafkaBusConfig } from "../../src/adapters/log-bus/kafka/config.ts"
+import type { KafkaBusConfig } from "../../src/adapters/log-bus/kafka/config.ts"
 import { KafkaBusLive } from "../../src/adapters/log-bus/kafka/bus.ts"
 import { LogBus, type PartitionAssignment } from "../../src/ports/log-bus.ts"
 import { useEngine } from "../support/engines.ts"
@@ -88,7 +88,7 @@ describe.skipIf(!brokers)("Kafka bus (real broker)", () => {
       }
       // The ticker commits what was acked.
       const deadline = Date.now() + 10_000
-      while (await committedOffsets(topic, `${topic}-group`) < records.length && Date.now() < deadline) await Bun.sleep(200)
+      while ((await committedOffsets(topic, `${topic}-group`)) < records.length && Date.now() < deadline) await Bun.sleep(200)
       expect(await committedOffsets(topic, `${topic}-group`)).toBe(records.length)
     } finally {
       await close()
@@ -136,7 +136,13 @@ describe.skipIf(!brokers)("Kafka bus (real broker)", () => {
     const dlq = kafka.consumer({ groupId: `${topic}-dlq-reader` })
     try {
       await producer.connect()
-      await producer.send({ topic, messages: [{ key: "x", value: "{not json" }, { key: "x", value: JSON.stringify({ service: "x" }) }] })
+      await producer.send({
+        topic,
+        messages: [
+          { key: "x", value: "{not json" },
+          { key: "x", value: JSON.stringify({ service: "x" }) }
+        ]
+      })
       const good = makeRecord({ service: "x" })
       await Effect.runPromise(bus.publish([good]))
       expect((await receive(assigned, 1, true)).map((r) => r.id)).toEqual([good.id])

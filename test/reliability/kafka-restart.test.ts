@@ -25,47 +25,59 @@ const fetched = Bun.spawnSync(["bash", join(ROOT, "scripts/engines/fetch.sh"), "
 if (!fetched && process.env.CI) throw new Error("Kafka is required in CI: scripts/engines/fetch.sh kafka failed")
 if (!fetched) console.warn("skipping the Kafka restart test: Kafka could not be fetched")
 
-test.skipIf(!fetched)("a Kafka broker restart under load: no acknowledged record lost, none stored twice", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "logflow-kafka-restart-"))
-  const brokers = kafka("start", "--dir", dir)
-  let server: ServerProcess | undefined
-  try {
-    server = await startServer({
-      env: { KAFKA_BOOTSTRAP_SERVERS: brokers, KAFKA_PARTITIONS: "4", KAFKA_COMMIT_INTERVAL_MS: "200", INGEST_COMMIT_TIMEOUT_MS: "5000", RATE_LIMIT_ENABLED: "false" }
-    })
-    const load = startIngestLoad({ url: () => server!.url, service: "broker-restart", resend: true })
-    await load.untilAcknowledged(2_000)
+test.skipIf(!fetched)(
+  "a Kafka broker restart under load: no acknowledged record lost, none stored twice",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "logflow-kafka-restart-"))
+    const brokers = kafka("start", "--dir", dir)
+    let server: ServerProcess | undefined
+    try {
+      server = await startServer({
+        env: {
+          KAFKA_BOOTSTRAP_SERVERS: brokers,
+          KAFKA_PARTITIONS: "4",
+          KAFKA_COMMIT_INTERVAL_MS: "200",
+          INGEST_COMMIT_TIMEOUT_MS: "5000",
+          RATE_LIMIT_ENABLED: "false"
+        }
+      })
+      const load = startIngestLoad({ url: () => server!.url, service: "broker-restart", resend: true })
+      await load.untilAcknowledged(2_000)
 
-    kafka("stop", "--dir", dir)
-    await Bun.sleep(3_000)
-    kafka("start", "--dir", dir)
-    const restartedAt = load.acknowledged.length
-    await load.untilAcknowledged(restartedAt + 1_000)
-    await load.stop()
+      kafka("stop", "--dir", dir)
+      await Bun.sleep(3_000)
+      kafka("start", "--dir", dir)
+      const restartedAt = load.acknowledged.length
+      await load.untilAcknowledged(restartedAt + 1_000)
+      await load.stop()
 
-    // Acknowledged means on the broker; the store gets them once the consumers catch up.
-    let ids = await storedIds(server.url, "broker-restart")
-    for (let i = 0; i < 120 && new Set(ids).size < load.acknowledged.length; i++) {
-      await Bun.sleep(500)
-      ids = await storedIds(server.url, "broker-restart")
+      // Acknowledged means on the broker; the store gets them once the consumers catch up.
+      let ids = await storedIds(server.url, "broker-restart")
+      for (let i = 0; i < 120 && new Set(ids).size < load.acknowledged.length; i++) {
+        await Bun.sleep(500)
+        ids = await storedIds(server.url, "broker-restart")
+      }
+      const stored = new Set(ids)
+      const lost = load.acknowledged.filter((id) => !stored.has(id)).length
+      const duplicates = ids.length - stored.size
+      const refused = (load.statuses.get(503) ?? 0) + (load.statuses.get("error") ?? 0)
+      console.log(
+        `kafka restart: sent=${load.sent()} acknowledged=${load.acknowledged.length} stored=${ids.length} lost=${lost} duplicates=${duplicates} statuses=${JSON.stringify(Object.fromEntries(load.statuses))}`
+      )
+      reportFault({
+        fault: "Kafka broker restarted under load",
+        outcome: `${refused} requests refused while down, resent; ${lost} lost, ${duplicates} stored twice`,
+        sent: load.sent(),
+        acknowledged: load.acknowledged.length,
+        found: stored.size
+      })
+      expect(lost).toBe(0)
+      expect(duplicates).toBe(0)
+    } finally {
+      if (server) await disposeServer(server)
+      kafka("stop", "--dir", dir)
+      rmSync(dir, { recursive: true, force: true })
     }
-    const stored = new Set(ids)
-    const lost = load.acknowledged.filter((id) => !stored.has(id)).length
-    const duplicates = ids.length - stored.size
-    const refused = (load.statuses.get(503) ?? 0) + (load.statuses.get("error") ?? 0)
-    console.log(`kafka restart: sent=${load.sent()} acknowledged=${load.acknowledged.length} stored=${ids.length} lost=${lost} duplicates=${duplicates} statuses=${JSON.stringify(Object.fromEntries(load.statuses))}`)
-    reportFault({
-      fault: "Kafka broker restarted under load",
-      outcome: `${refused} requests refused while down, resent; ${lost} lost, ${duplicates} stored twice`,
-      sent: load.sent(),
-      acknowledged: load.acknowledged.length,
-      found: stored.size
-    })
-    expect(lost).toBe(0)
-    expect(duplicates).toBe(0)
-  } finally {
-    if (server) await disposeServer(server)
-    kafka("stop", "--dir", dir)
-    rmSync(dir, { recursive: true, force: true })
-  }
-}, 180_000)
+  },
+  180_000
+)

@@ -23,7 +23,13 @@ test("kill -9 mid-ingest loses no acknowledged record", async () => {
     const lost = load.acknowledged.filter((id) => !stored.has(id))
     console.log(`kill -9: sent=${load.sent()} acknowledged=${load.acknowledged.length} stored=${stored.size} lost=${lost.length}`)
     expect(lost).toEqual([])
-    reportFault({ fault: "kill -9 of the process mid-ingest", outcome: `restart on the same data; ${lost.length} acknowledged lost`, sent: load.sent(), acknowledged: load.acknowledged.length, found: load.acknowledged.length - lost.length })
+    reportFault({
+      fault: "kill -9 of the process mid-ingest",
+      outcome: `restart on the same data; ${lost.length} acknowledged lost`,
+      sent: load.sent(),
+      acknowledged: load.acknowledged.length,
+      found: load.acknowledged.length - lost.length
+    })
     expect(stored.size).toBeGreaterThanOrEqual(load.acknowledged.length)
   } finally {
     await stopServer(second)

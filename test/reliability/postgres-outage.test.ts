@@ -10,7 +10,8 @@ if (!privatePostgresAvailable()) {
   test("PostgreSQL unreachable: accounts answer 503 with a clear message, ingest and search keep working, and it recovers", async () => {
     const postgres = await startPrivatePostgres()
     const server = await startServer({ env: { DATABASE_URL: postgres.url, ADMIN_PASSWORD: "admin-password-1" } })
-    const login = () => fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
+    const login = () =>
+      fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
     try {
       expect((await login()).status).toBe(200)
       await postgres.stop()
@@ -36,7 +37,13 @@ if (!privatePostgresAvailable()) {
         if (status !== 200) await Bun.sleep(200)
       }
       expect(status).toBe(200)
-      reportFault({ fault: "PostgreSQL stopped and restarted", outcome: "logins 503 + Retry-After while down; ingest and search unaffected; logins back after restart", sent: 1, acknowledged: 1, found: 1 })
+      reportFault({
+        fault: "PostgreSQL stopped and restarted",
+        outcome: "logins 503 + Retry-After while down; ingest and search unaffected; logins back after restart",
+        sent: 1,
+        acknowledged: 1,
+        found: 1
+      })
     } finally {
       await stopServer(server)
       await postgres.stop()

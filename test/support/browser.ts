@@ -24,9 +24,14 @@ export const launchChromium = (): Promise<Browser> =>
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
       // Without these Chromium tries to reach Google's services, and fails noisily offline.
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync"
     ]
   })
 

@@ -48,7 +48,10 @@ export const useEngine = async (engine: Engine, cleanUp: (address: string) => Pr
   if (fetched.exitCode !== 0) return unavailable(`scripts/engines/fetch.sh ${engine} failed:\n${fetched.stderr.toString()}`)
   const dir = mkdtempSync(join(tmpdir(), `logflow-${engine}-`))
   // The script leaves the engine running detached once it answers; the file's end stops it.
-  const proc = Bun.spawn(["bash", join(ROOT, "scripts/engines", `${engine}.sh`), "start", "--port", String(freePort()), "--dir", dir], { stdout: "pipe", stderr: "pipe" })
+  const proc = Bun.spawn(["bash", join(ROOT, "scripts/engines", `${engine}.sh`), "start", "--port", String(freePort()), "--dir", dir], {
+    stdout: "pipe",
+    stderr: "pipe"
+  })
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()])
   if (code !== 0) {
     rmSync(dir, { recursive: true, force: true })

@@ -16,7 +16,12 @@ export interface ForegroundDaemon {
   readonly stop: () => Promise<void>
 }
 
-export const startForegroundDaemon = async (name: string, argv: (dir: string) => string[], readyPort: number, prepare: (dir: string) => void): Promise<ForegroundDaemon> => {
+export const startForegroundDaemon = async (
+  name: string,
+  argv: (dir: string) => string[],
+  readyPort: number,
+  prepare: (dir: string) => void
+): Promise<ForegroundDaemon> => {
   const dir = mkdtempSync(join(tmpdir(), `logflow-${name}-`))
   prepare(dir)
   const proc = Bun.spawn(argv(dir), { stdout: "pipe", stderr: "pipe" })
@@ -40,7 +45,13 @@ export const startForegroundDaemon = async (name: string, argv: (dir: string) =>
       await stop()
       throw new Error(`${name} exited with ${proc.exitCode}:\n${output}`)
     }
-    const open = await Bun.connect({ hostname: "127.0.0.1", port: readyPort, socket: { data() {} } }).then((s) => (s.end(), true), () => false)
+    const open = await Bun.connect({ hostname: "127.0.0.1", port: readyPort, socket: { data() {} } }).then(
+      (s) => {
+        s.end()
+        return true
+      },
+      () => false
+    )
     if (open) break
     if (Date.now() > deadline) {
       await stop()

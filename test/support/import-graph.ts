@@ -23,7 +23,10 @@ export const importGraph = (roots: ReadonlyArray<string>): Map<string, string[]>
   for (const file of roots.flatMap(sources)) {
     const info = ts.preProcessFile(readFileSync(join(ROOT, file), "utf8"), true, true)
     const targets = info.importedFiles.map((i) => i.fileName).filter((name) => name.startsWith(".") && /\.tsx?$/.test(name))
-    graph.set(file, targets.map((name) => normalize(join(dirname(file), name))))
+    graph.set(
+      file,
+      targets.map((name) => normalize(join(dirname(file), name)))
+    )
   }
   return graph
 }

@@ -40,8 +40,13 @@ export const startIngestLoad = (options: LoadOptions): IngestLoad => {
   let stopping = false
 
   const post = (body: string) =>
-    fetch(`${options.url()}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
-      .then(async (response) => (await response.arrayBuffer(), response.status), () => "error" as const)
+    fetch(`${options.url()}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body }).then(
+      async (response) => {
+        await response.arrayBuffer()
+        return response.status
+      },
+      () => "error" as const
+    )
 
   const writer = async (w: number) => {
     for (let batch = 0; !stopping; batch++) {
@@ -86,8 +91,9 @@ export const storedIds = async (url: string, service: string): Promise<string[]>
   const ids: string[] = []
   let cursor: string | null = null
   do {
-    const page: { logs: Array<{ id: string }>; next_cursor: string | null } =
-      await json(fetch(`${url}/api/v1/logs/search?service=${service}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`))
+    const page: { logs: Array<{ id: string }>; next_cursor: string | null } = await json(
+      fetch(`${url}/api/v1/logs/search?service=${service}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`)
+    )
     ids.push(...page.logs.map((l) => l.id))
     cursor = page.next_cursor
   } while (cursor)

@@ -2,12 +2,20 @@ import { json } from "./server-process.ts"
 
 /** Logs in as the development admin (admin / admin123) and creates an API key with the `ingest` scope. */
 export const createIngestKey = async (url: string): Promise<string> => {
-  const login = await json(fetch(`${url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: "admin123" }) }))
-  const created = await json(fetch(`${url}/api/v1/auth/api-keys`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${login.access_token}` },
-    body: JSON.stringify({ name: "shipper", scopes: ["ingest"] })
-  }))
+  const login = await json(
+    fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: "admin123" })
+    })
+  )
+  const created = await json(
+    fetch(`${url}/api/v1/auth/api-keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${login.access_token}` },
+      body: JSON.stringify({ name: "shipper", scopes: ["ingest"] })
+    })
+  )
   if (typeof created.key !== "string") throw new Error(`could not create an ingest key: ${JSON.stringify(created)}`)
   return created.key
 }

@@ -12,11 +12,9 @@ export const makeRecordingStore = () => {
   const control: { failWrites: boolean; beforeWrite: Effect.Effect<void> } = { failWrites: false, beforeWrite: Effect.void }
   const store = LogStore.of({
     index: (batch) =>
-      Effect.suspend(() => control.beforeWrite).pipe(Effect.andThen(
-        control.failWrites
-          ? Effect.fail(new StoreUnavailable({ reason: "disk full" }))
-          : Effect.sync(() => void batches.push(batch))
-      )),
+      Effect.suspend(() => control.beforeWrite).pipe(
+        Effect.andThen(control.failWrites ? Effect.fail(new StoreUnavailable({ reason: "disk full" })) : Effect.sync(() => void batches.push(batch)))
+      ),
     search: () => Effect.die("not used by actor tests"),
     counts: () => Effect.die("not used by actor tests"),
     series: () => Effect.die("not used by actor tests"),

@@ -30,7 +30,10 @@ export const uniquePrefix = () => `logflow-test:${Date.now().toString(36)}${Math
 export const startPrivateRedis = async (port = freePort()) => {
   let proc: Subprocess | undefined
   const start = async () => {
-    proc = Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdout: "ignore", stderr: "ignore" })
+    proc = Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdout: "ignore",
+      stderr: "ignore"
+    })
     const client = new Redis(port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     for (let i = 0; i < 100; i++) {
       try {

@@ -66,7 +66,10 @@ export const startServer = async (options: StartOptions = {}): Promise<ServerPro
     if (exitCode !== undefined) throw fail(`server exited with ${exitCode} before serving:\n${output}`)
     if (Date.now() > deadline) throw fail(`server did not serve /health within 20 s:\n${output}`)
     // Test certificates are self-signed.
-    const ready = await fetch(`${url}/health`, { tls: { rejectUnauthorized: false } }).then((r) => r.ok, () => false)
+    const ready = await fetch(`${url}/health`, { tls: { rejectUnauthorized: false } }).then(
+      (r) => r.ok,
+      () => false
+    )
     if (ready) break
     await Bun.sleep(50)
   }

@@ -14,7 +14,20 @@ export const syslogNgPath = Bun.which("syslog-ng") ?? (Bun.file("/usr/sbin/syslo
 export const startSyslogNg = (body: string, readyPort: number): Promise<ForegroundDaemon> =>
   startForegroundDaemon(
     "syslog-ng",
-    (dir) => [syslogNgPath!, "-F", "--no-caps", "--stderr", "-f", join(dir, "syslog-ng.conf"), "--persist-file", join(dir, "syslog-ng.persist"), "--pidfile", join(dir, "syslog-ng.pid"), "--control", join(dir, "syslog-ng.ctl")],
+    (dir) => [
+      syslogNgPath!,
+      "-F",
+      "--no-caps",
+      "--stderr",
+      "-f",
+      join(dir, "syslog-ng.conf"),
+      "--persist-file",
+      join(dir, "syslog-ng.persist"),
+      "--pidfile",
+      join(dir, "syslog-ng.pid"),
+      "--control",
+      join(dir, "syslog-ng.ctl")
+    ],
     readyPort,
     (dir) => writeFileSync(join(dir, "syslog-ng.conf"), `@version: 3.38\n@include "scl.conf"\noptions { stats-freq(0); keep-hostname(yes); };\n${body}\n`)
   )

@@ -17,8 +17,10 @@ export const ContextDialog = ({ log, onClose }: { log: LogJson; onClose: () => v
   useEffect(() => {
     dialog.current?.showModal()
     const controller = new AbortController()
-    api<ContextJson>(`/api/v1/logs/${encodeURIComponent(log.id)}/context?before=25&after=25`, { signal: controller.signal })
-      .then(setContext, (e) => isAbort(e) || setError(errorText(e)))
+    api<ContextJson>(`/api/v1/logs/${encodeURIComponent(log.id)}/context?before=25&after=25`, { signal: controller.signal }).then(
+      setContext,
+      (e) => isAbort(e) || setError(errorText(e))
+    )
     return () => controller.abort()
   }, [log.id])
   useEffect(() => anchor.current?.scrollIntoView({ block: "center" }), [context])
@@ -31,10 +33,19 @@ export const ContextDialog = ({ log, onClose }: { log: LogJson; onClose: () => v
   return (
     <dialog ref={dialog} class="context" aria-labelledby="context-title" onClose={onClose}>
       <header>
-        <h2 id="context-title">Context: {log.service}{log.host ? ` on ${log.host}` : ""}</h2>
-        <button type="button" class="close" onClick={() => dialog.current?.close()} aria-label="Close context">✕</button>
+        <h2 id="context-title">
+          Context: {log.service}
+          {log.host ? ` on ${log.host}` : ""}
+        </h2>
+        <button type="button" class="close" onClick={() => dialog.current?.close()} aria-label="Close context">
+          ✕
+        </button>
       </header>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {!context && !error && <p class="muted">Loading…</p>}
       {context && (
         <ol class="context-lines">

@@ -74,6 +74,7 @@ export const Histogram = ({ data, onZoom }: { data: HistogramData; onZoom: (from
         onPointerUp={onPointerUp}
         onPointerLeave={() => setHover(undefined)}
       >
+        <title>Matches per bucket over time</title>
         {data.buckets.map((b, i) => {
           const h = (b.count / max) * (HEIGHT - 4)
           return <rect key={b.timestamp} class={i === hover ? "bar hover" : "bar"} x={x(Date.parse(b.timestamp))} y={HEIGHT - h} width={barWidth} height={h} />
@@ -84,7 +85,9 @@ export const Histogram = ({ data, onZoom }: { data: HistogramData; onZoom: (from
       {/* Labels in HTML, not SVG: the chart stretches to the page width and would stretch text with it. */}
       <div class="ticks" aria-hidden="true">
         {ticks.map((t, i) => (
-          <span key={t} style={{ left: `${(x(t) / WIDTH) * 100}%` }} class={i === 0 ? "first" : i === ticks.length - 1 ? "last" : ""}>{formatTick(t, span)}</span>
+          <span key={t} style={{ left: `${(x(t) / WIDTH) * 100}%` }} class={i === 0 ? "first" : i === ticks.length - 1 ? "last" : ""}>
+            {formatTick(t, span)}
+          </span>
         ))}
       </div>
     </figure>

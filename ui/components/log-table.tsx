@@ -9,7 +9,12 @@ import { Level } from "./level.tsx"
  * Log lines, newest first. A row opens (click, Enter or Space) to show the whole record as
  * JSON and a button for the lines around it; rows are reachable with Tab.
  */
-export const LogTable = ({ logs, pattern, onContext, emptyText }: {
+export const LogTable = ({
+  logs,
+  pattern,
+  onContext,
+  emptyText
+}: {
   logs: ReadonlyArray<LogJson>
   pattern: RegExp | undefined
   onContext?: (log: LogJson) => void
@@ -26,7 +31,12 @@ export const LogTable = ({ logs, pattern, onContext, emptyText }: {
   return (
     <table class="logs">
       <thead>
-        <tr><th class="col-time">Time</th><th class="col-level">Level</th><th class="col-service">Service</th><th>Message</th></tr>
+        <tr>
+          <th class="col-time">Time</th>
+          <th class="col-level">Level</th>
+          <th class="col-service">Service</th>
+          <th>Message</th>
+        </tr>
       </thead>
       <tbody>
         {logs.map((log) => {
@@ -48,15 +58,24 @@ export const LogTable = ({ logs, pattern, onContext, emptyText }: {
               }}
             >
               <td class="col-time">{formatTime(log.timestamp)}</td>
-              <td class="col-level"><Level level={log.level} /></td>
+              <td class="col-level">
+                <Level level={log.level} />
+              </td>
               <td class="col-service">{log.service}</td>
-              <td class="col-message"><Highlighted text={firstLine} pattern={pattern} />{firstLine.length < log.message.length && <span class="more"> …</span>}</td>
+              <td class="col-message">
+                <Highlighted text={firstLine} pattern={pattern} />
+                {firstLine.length < log.message.length && <span class="more"> …</span>}
+              </td>
             </tr>,
             expanded && (
               <tr key={`${log.id}-detail`} class="log-detail">
                 <td colSpan={4}>
                   <div class="detail-actions">
-                    {onContext && <button type="button" onClick={() => onContext(log)}>Show context</button>}
+                    {onContext && (
+                      <button type="button" onClick={() => onContext(log)}>
+                        Show context
+                      </button>
+                    )}
                     <a href={`#/search?query=${encodeURIComponent(`service:"${log.service}"`)}`}>More from {log.service}</a>
                   </div>
                   <JsonView value={log} pattern={pattern} />

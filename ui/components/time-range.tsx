@@ -59,14 +59,22 @@ export const TimeRangePicker = ({ value, onChange }: { value: TimeRange; onChang
             } else onChange({ from: v, to: "now" })
           }}
         >
-          {PRESETS.map((p) => <option key={p.from} value={p.from}>{p.label}</option>)}
+          {PRESETS.map((p) => (
+            <option key={p.from} value={p.from}>
+              {p.label}
+            </option>
+          ))}
           <option value="custom">Custom range…</option>
         </select>
       </label>
       {custom && (
         <form class="custom-range" onSubmit={applyCustom}>
-          <label>From <input type="datetime-local" step="1" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
-          <label>To <input type="datetime-local" step="1" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
+          <label>
+            From <input type="datetime-local" step="1" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+          </label>
+          <label>
+            To <input type="datetime-local" step="1" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          </label>
           <button type="submit">Apply</button>
         </form>
       )}

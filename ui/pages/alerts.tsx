@@ -25,7 +25,9 @@ export const describeCondition = (r: Pick<Rule, "condition" | "threshold" | "tim
 const handled = (a: TriggeredAlert) =>
   a.status === "resolved"
     ? `${a.resolution ?? "resolved"}${a.resolved_by ? ` (${a.resolved_by})` : ""}`
-    : a.status === "acknowledged" ? `acknowledged by ${a.acknowledged_by ?? "?"}` : ""
+    : a.status === "acknowledged"
+      ? `acknowledged by ${a.acknowledged_by ?? "?"}`
+      : ""
 
 interface Refreshing {
   /** Changes whenever both lists should load again (every REFRESH_MS, or on demand). */
@@ -40,11 +42,13 @@ const Triggered = ({ tick, refresh }: Refreshing) => {
 
   useEffect(() => {
     const controller = new AbortController()
-    api<TriggeredPage>(`/api/v1/alerts/triggered${qs({ status, limit: 100 })}`, { signal: controller.signal })
-      .then((p) => {
+    api<TriggeredPage>(`/api/v1/alerts/triggered${qs({ status, limit: 100 })}`, { signal: controller.signal }).then(
+      (p) => {
         setPage(p)
         setError(undefined)
-      }, (e) => isAbort(e) || setError(errorText(e)))
+      },
+      (e) => isAbort(e) || setError(errorText(e))
+    )
     return () => controller.abort()
   }, [status, tick])
 
@@ -61,32 +65,66 @@ const Triggered = ({ tick, refresh }: Refreshing) => {
     <section aria-labelledby="triggered-title">
       <div class="section-head">
         <h2 id="triggered-title">Triggered alerts</h2>
-        <div role="group" aria-label="Show alerts" class="segmented">
+        <fieldset aria-label="Show alerts" class="segmented">
           {FILTERS.map((f) => (
-            <button key={f.label} type="button" aria-pressed={status === f.value} onClick={() => setStatus(f.value)}>{f.label}</button>
+            <button key={f.label} type="button" aria-pressed={status === f.value} onClick={() => setStatus(f.value)}>
+              {f.label}
+            </button>
           ))}
-          <button type="button" onClick={refresh}>Refresh</button>
-        </div>
+          <button type="button" onClick={refresh}>
+            Refresh
+          </button>
+        </fieldset>
       </div>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {page && page.alerts.length === 0 && <p class="empty">No {status || ""} alerts.</p>}
       {page && page.alerts.length > 0 && (
         <table class="alerts">
-          <thead><tr><th>Rule</th><th>Status</th><th class="num">Value</th><th>Condition</th><th>Triggered</th><th>Last seen</th><th>Handled</th><th>Actions</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Rule</th>
+              <th>Status</th>
+              <th class="num">Value</th>
+              <th>Condition</th>
+              <th>Triggered</th>
+              <th>Last seen</th>
+              <th>Handled</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
           <tbody>
             {page.alerts.map((a) => (
               <tr key={a.id} data-alert-id={a.id}>
                 <td>{a.rule_name}</td>
-                <td><span class={`alert-status status-${a.status}`}>{a.status}</span></td>
+                <td>
+                  <span class={`alert-status status-${a.status}`}>{a.status}</span>
+                </td>
                 <td class="num">{formatNumber(a.value, 2)}</td>
                 <td>{describeCondition(a)}</td>
                 <td class="col-time">{formatTime(a.triggered_at)}</td>
                 <td class="col-time">{formatTime(a.last_seen_at)}</td>
                 <td>{handled(a)}</td>
                 <td class="actions">
-                  {a.status === "firing" && <button type="button" onClick={() => act(a, "acknowledge")}>Acknowledge</button>}
-                  {a.status !== "resolved" && <button type="button" onClick={() => act(a, "resolve")}>Resolve</button>}
-                  <a href={href("search", { from: String(Date.parse(a.first_seen_at) - a.time_window * 60_000), to: String(Date.parse(a.last_seen_at) + 1000) })} title="All logs of the alert's window">Logs</a>
+                  {a.status === "firing" && (
+                    <button type="button" onClick={() => act(a, "acknowledge")}>
+                      Acknowledge
+                    </button>
+                  )}
+                  {a.status !== "resolved" && (
+                    <button type="button" onClick={() => act(a, "resolve")}>
+                      Resolve
+                    </button>
+                  )}
+                  <a
+                    href={href("search", { from: String(Date.parse(a.first_seen_at) - a.time_window * 60_000), to: String(Date.parse(a.last_seen_at) + 1000) })}
+                    title="All logs of the alert's window"
+                  >
+                    Logs
+                  </a>
                 </td>
               </tr>
             ))}
@@ -105,8 +143,10 @@ const Rules = ({ tick, refresh }: Refreshing) => {
 
   useEffect(() => {
     const controller = new AbortController()
-    api<ReadonlyArray<Rule>>(`/api/v1/alerts/rules${qs({ limit: 100 })}`, { signal: controller.signal })
-      .then(setRules, (e) => isAbort(e) || setError(errorText(e)))
+    api<ReadonlyArray<Rule>>(`/api/v1/alerts/rules${qs({ limit: 100 })}`, { signal: controller.signal }).then(
+      setRules,
+      (e) => isAbort(e) || setError(errorText(e))
+    )
     return () => controller.abort()
   }, [tick])
 
@@ -129,32 +169,70 @@ const Rules = ({ tick, refresh }: Refreshing) => {
     <section aria-labelledby="rules-title">
       <div class="section-head">
         <h2 id="rules-title">Rules</h2>
-        <a class="button primary" href={href("alerts/rules/new")}>New rule</a>
+        <a class="button primary" href={href("alerts/rules/new")}>
+          New rule
+        </a>
       </div>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {rules && rules.length === 0 && <p class="empty">No rules yet.</p>}
       {rules && rules.length > 0 && (
         <table class="rules">
-          <thead><tr><th>Name</th><th>Condition</th><th>Levels</th><th>Services</th><th>Query</th><th>Notify</th><th>Active</th><th>Last triggered</th><th class="num">Fired</th><th>Actions</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Condition</th>
+              <th>Levels</th>
+              <th>Services</th>
+              <th>Query</th>
+              <th>Notify</th>
+              <th>Active</th>
+              <th>Last triggered</th>
+              <th class="num">Fired</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
           <tbody>
             {rules.map((r) => (
               <tr key={r.id} data-rule-id={r.id}>
-                <td><a href={href(`alerts/rules/${encodeURIComponent(r.id)}`)}>{r.name}</a>{r.is_flapping && <span class="badge warn" title="State changes often">flapping</span>}</td>
+                <td>
+                  <a href={href(`alerts/rules/${encodeURIComponent(r.id)}`)}>{r.name}</a>
+                  {r.is_flapping && (
+                    <span class="badge warn" title="State changes often">
+                      flapping
+                    </span>
+                  )}
+                </td>
                 <td>{describeCondition(r)}</td>
                 <td>{r.levels.join(", ") || "any"}</td>
                 <td>{r.services.join(", ") || "any"}</td>
-                <td><code>{r.query ?? ""}</code></td>
+                <td>
+                  <code>{r.query ?? ""}</code>
+                </td>
                 <td>{r.notification_channel}</td>
                 <td>{r.is_active ? (snoozed(r) ? `snoozed until ${formatTime(r.snoozed_until!)}` : "yes") : "no"}</td>
                 <td class="col-time">{r.last_triggered_at ? formatTime(r.last_triggered_at) : "never"}</td>
                 <td class="num">{formatNumber(r.trigger_count)}</td>
                 <td class="actions">
                   <a href={href(`alerts/rules/${encodeURIComponent(r.id)}`)}>Edit</a>
-                  <button type="button" onClick={() => update(r, { is_active: !r.is_active })}>{r.is_active ? "Disable" : "Enable"}</button>
-                  {snoozed(r)
-                    ? <button type="button" onClick={() => update(r, "unsnooze")}>Unsnooze</button>
-                    : <button type="button" onClick={() => update(r, "snooze")} title="Keep recording alerts, notify nobody for an hour">Snooze 1 h</button>}
-                  <button type="button" class="danger" onClick={() => update(r, "delete")}>Delete</button>
+                  <button type="button" onClick={() => update(r, { is_active: !r.is_active })}>
+                    {r.is_active ? "Disable" : "Enable"}
+                  </button>
+                  {snoozed(r) ? (
+                    <button type="button" onClick={() => update(r, "unsnooze")}>
+                      Unsnooze
+                    </button>
+                  ) : (
+                    <button type="button" onClick={() => update(r, "snooze")} title="Keep recording alerts, notify nobody for an hour">
+                      Snooze 1 h
+                    </button>
+                  )}
+                  <button type="button" class="danger" onClick={() => update(r, "delete")}>
+                    Delete
+                  </button>
                 </td>
               </tr>
             ))}

@@ -26,10 +26,37 @@ export const LoginPage = () => {
     <main class="login">
       <form class="card" onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">LogFlow</h1>
-        <label>Username <input name="username" autoComplete="username" required autoFocus value={username} onInput={(e) => setUsername((e.target as HTMLInputElement).value)} /></label>
-        <label>Password <input name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} /></label>
-        {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" class="primary" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+        <label>
+          Username{" "}
+          <input
+            name="username"
+            autoComplete="username"
+            required
+            // biome-ignore lint/a11y/noAutofocus: the sign-in page has one thing to do
+            autoFocus
+            value={username}
+            onInput={(e) => setUsername((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label>
+          Password{" "}
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
       </form>
     </main>
   )

@@ -52,17 +52,22 @@ export const SearchPage = ({ route }: { route: Route }) => {
     Promise.all([
       api<Page>(`/api/v1/logs/search${qs({ ...params, limit: PAGE_SIZE })}`, { signal: controller.signal }),
       api<HistogramData>(`/api/v1/logs/histogram${qs(params)}`, { signal: controller.signal })
-    ]).then(([p, h]) => {
-      setPage(p)
-      setLogs(p.logs)
-      setHistogram(h)
-    }, (e) => {
-      if (isAbort(e)) return
-      setError(errorText(e))
-      setPage(undefined)
-      setLogs([])
-      setHistogram(undefined)
-    }).finally(() => controller.signal.aborted || setLoading(false))
+    ])
+      .then(
+        ([p, h]) => {
+          setPage(p)
+          setLogs(p.logs)
+          setHistogram(h)
+        },
+        (e) => {
+          if (isAbort(e)) return
+          setError(errorText(e))
+          setPage(undefined)
+          setLogs([])
+          setHistogram(undefined)
+        }
+      )
+      .finally(() => controller.signal.aborted || setLoading(false))
     return () => controller.abort()
   }, [query, range.from, range.to, run])
 
@@ -106,6 +111,7 @@ export const SearchPage = ({ route }: { route: Route }) => {
 
   return (
     <main class="search-page">
+      {/* biome-ignore lint/a11y/useSemanticElements: the <search> element is too new for the console's type definitions; the role says the same */}
       <form class="search-bar" role="search" onSubmit={submit}>
         <input
           ref={input}
@@ -115,20 +121,31 @@ export const SearchPage = ({ route }: { route: Route }) => {
           aria-keyshortcuts="/"
           placeholder={'Search: words, "phrases", service:api level:error, status:[500 TO 599], AND / OR / NOT   (press / to focus)'}
           value={draft}
+          // biome-ignore lint/a11y/noAutofocus: the query box is what this page is for; "/" focuses it again
           autoFocus
           spellcheck={false}
           onInput={(e) => setDraft((e.target as HTMLInputElement).value)}
         />
         <TimeRangePicker value={range} onChange={setRange} />
-        <button type="submit" class="primary">Search</button>
+        <button type="submit" class="primary">
+          Search
+        </button>
       </form>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {histogram && (
         <section class="histogram-panel">
           <Histogram data={histogram} onZoom={(from, to) => setRange({ from: String(from), to: String(to) })} />
           <div class="histogram-actions">
-            <span class="muted" data-testid="range-label">{describeRange(range)}</span>
-            <button type="button" onClick={zoomOut}>Zoom out</button>
+            <span class="muted" data-testid="range-label">
+              {describeRange(range)}
+            </span>
+            <button type="button" onClick={zoomOut}>
+              Zoom out
+            </button>
           </div>
         </section>
       )}
@@ -137,7 +154,11 @@ export const SearchPage = ({ route }: { route: Route }) => {
           {loading ? "Searching…" : page ? `${formatNumber(page.total)}${page.total_is_lower_bound ? "+" : ""} matches, newest first (${page.took_ms} ms)` : ""}
         </p>
         <LogTable logs={logs} pattern={pattern} onContext={setContext} emptyText={loading ? "" : "No logs match this search in this time range."} />
-        {page?.next_cursor && <button type="button" class="load-more" onClick={loadOlder}>Load older</button>}
+        {page?.next_cursor && (
+          <button type="button" class="load-more" onClick={loadOlder}>
+            Load older
+          </button>
+        )}
       </section>
       {context && <ContextDialog log={context} onClose={() => setContext(undefined)} />}
     </main>

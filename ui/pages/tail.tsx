@@ -44,11 +44,14 @@ export const TailPage = () => {
         if (pausedRef.current) setHeld((h) => [log, ...h].slice(0, KEEP))
         else setLines((l) => [log, ...l].slice(0, KEEP))
       }
-    }).then(() => controller.signal.aborted || setStatus("stopped"), (e) => {
-      if (isAbort(e)) return
-      setStatus("error")
-      setError(errorText(e))
-    })
+    }).then(
+      () => controller.signal.aborted || setStatus("stopped"),
+      (e) => {
+        if (isAbort(e)) return
+        setStatus("error")
+        setError(errorText(e))
+      }
+    )
     return () => controller.abort()
   }, [running, filter])
 
@@ -75,31 +78,56 @@ export const TailPage = () => {
 
   const pattern = useMemo(() => highlightPattern(filter.query), [filter.query])
   const field = (name: keyof typeof draft, label: string, placeholder: string) => (
-    <label>{label} <input name={name} value={draft[name]} placeholder={placeholder} spellcheck={false} onInput={(e) => setDraft({ ...draft, [name]: (e.target as HTMLInputElement).value })} /></label>
+    <label>
+      {label}{" "}
+      <input
+        name={name}
+        value={draft[name]}
+        placeholder={placeholder}
+        spellcheck={false}
+        onInput={(e) => setDraft({ ...draft, [name]: (e.target as HTMLInputElement).value })}
+      />
+    </label>
   )
 
   return (
     <main class="tail-page">
-      <form class="tail-bar" onSubmit={(e) => {
-        e.preventDefault()
-        setFilter({ ...draft })
-        setLines([])
-        setHeld([])
-        setMissed(0)
-        setRunning(true)
-      }}>
-        {field("query", "Query", "words, \"phrases\", field:value")}
+      <form
+        class="tail-bar"
+        onSubmit={(e) => {
+          e.preventDefault()
+          setFilter({ ...draft })
+          setLines([])
+          setHeld([])
+          setMissed(0)
+          setRunning(true)
+        }}
+      >
+        {field("query", "Query", 'words, "phrases", field:value')}
         {field("service", "Service", "any")}
         {field("level", "Level", "any, e.g. ERROR,FATAL")}
-        <button type="submit" class="primary">Apply</button>
-        <button type="button" onClick={togglePause} disabled={!running} aria-pressed={paused} aria-keyshortcuts="p">{paused ? `Resume${held.length ? ` (${formatNumber(held.length)} new)` : ""}` : "Pause"}</button>
-        <button type="button" onClick={() => setRunning(!running)}>{running ? "Stop" : "Start"}</button>
+        <button type="submit" class="primary">
+          Apply
+        </button>
+        <button type="button" onClick={togglePause} disabled={!running} aria-pressed={paused} aria-keyshortcuts="p">
+          {paused ? `Resume${held.length ? ` (${formatNumber(held.length)} new)` : ""}` : "Pause"}
+        </button>
+        <button type="button" onClick={() => setRunning(!running)}>
+          {running ? "Stop" : "Start"}
+        </button>
       </form>
       <p class="summary" aria-live="polite">
-        <span class={`status status-${status}`} data-testid="tail-status">{status}</span>
-        {" "}{formatNumber(lines.length)} {lines.length === 1 ? "line" : "lines"} shown{held.length > 0 && `, ${formatNumber(held.length)} held while paused`}{missed > 0 && `, ${formatNumber(missed)} missed (the browser fell behind)`}
+        <span class={`status status-${status}`} data-testid="tail-status">
+          {status}
+        </span>{" "}
+        {formatNumber(lines.length)} {lines.length === 1 ? "line" : "lines"} shown{held.length > 0 && `, ${formatNumber(held.length)} held while paused`}
+        {missed > 0 && `, ${formatNumber(missed)} missed (the browser fell behind)`}
       </p>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <LogTable logs={lines} pattern={pattern} emptyText={status === "live" ? "Waiting for matching logs…" : "No lines yet."} />
     </main>
   )

@@ -18,25 +18,29 @@ export const makeMemoryCache = (maxEntries: number) => {
 
   return Cache.of({
     get: (key) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => {
-        const entry = entries.get(key)
-        if (!entry || entry.expiresAt <= now) {
-          if (entry) remove(key)
-          misses++
-          return undefined
-        }
-        entries.delete(key)
-        entries.set(key, entry)
-        hits++
-        return entry.value
-      })),
+      Clock.currentTimeMillis.pipe(
+        Effect.map((now) => {
+          const entry = entries.get(key)
+          if (!entry || entry.expiresAt <= now) {
+            if (entry) remove(key)
+            misses++
+            return undefined
+          }
+          entries.delete(key)
+          entries.set(key, entry)
+          hits++
+          return entry.value
+        })
+      ),
     set: (key, value, ttlSeconds) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => {
-        remove(key)
-        entries.set(key, { value, expiresAt: now + ttlSeconds * 1000 })
-        bytes += value.length * 2
-        while (entries.size > maxEntries) remove(entries.keys().next().value!)
-      })),
+      Clock.currentTimeMillis.pipe(
+        Effect.map((now) => {
+          remove(key)
+          entries.set(key, { value, expiresAt: now + ttlSeconds * 1000 })
+          bytes += value.length * 2
+          while (entries.size > maxEntries) remove(entries.keys().next().value!)
+        })
+      ),
     clear: (pattern) =>
       Effect.sync(() => {
         const matcher = globToRegExp(pattern)

@@ -29,7 +29,7 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
         return text
       }, fallback.get(key)),
     set: (key, value, ttlSeconds) =>
-      orFallback(async () => void await redis.set(keyPrefix + key, value, "EX", ttlSeconds), fallback.set(key, value, ttlSeconds)),
+      orFallback(async () => void (await redis.set(keyPrefix + key, value, "EX", ttlSeconds)), fallback.set(key, value, ttlSeconds)),
     clear: (pattern) =>
       Effect.zipWith(
         orFallback(async () => {
@@ -40,7 +40,7 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
         fallback.clear(pattern),
         (a, b) => a + b
       ),
-    stats: Effect.gen(function*() {
+    stats: Effect.gen(function* () {
       const local = yield* fallback.stats
       if (!connection.isReady()) return { ...local, backend: "memory (redis unavailable)" }
       return yield* Effect.tryPromise(async () => {

@@ -21,10 +21,9 @@ export interface MemoryBusConfig {
 }
 
 export const makeMemoryBus = (config: MemoryBusConfig) =>
-  Effect.gen(function*() {
-    const queues = yield* Effect.forEach(
-      Array.from({ length: config.partitions }),
-      () => Effect.acquireRelease(Queue.bounded<Delivery>(config.partitionCapacity), Queue.shutdown)
+  Effect.gen(function* () {
+    const queues = yield* Effect.forEach(Array.from({ length: config.partitions }), () =>
+      Effect.acquireRelease(Queue.bounded<Delivery>(config.partitionCapacity), Queue.shutdown)
     )
     const retryAfterSeconds = Math.max(1, Math.ceil(Duration.toSeconds(config.enqueueTimeout)))
 
@@ -32,10 +31,11 @@ export const makeMemoryBus = (config: MemoryBusConfig) =>
 
     /** Waits (bounded) for room in partitions that were full; a shut-down partition fails at once. */
     const enqueue = (waiting: ReadonlyArray<readonly [Queue.Queue<Delivery>, Delivery]>) =>
-      Effect.forEach(waiting, ([queue, delivery]) =>
-        Queue.isShutdown(queue).pipe(Effect.flatMap((down) => down ? new PipelineClosed() : Queue.offer(queue, delivery))), { discard: true }).pipe(
-        Effect.timeoutFail({ duration: config.enqueueTimeout, onTimeout: saturated })
-      )
+      Effect.forEach(
+        waiting,
+        ([queue, delivery]) => Queue.isShutdown(queue).pipe(Effect.flatMap((down) => (down ? new PipelineClosed() : Queue.offer(queue, delivery)))),
+        { discard: true }
+      ).pipe(Effect.timeoutFail({ duration: config.enqueueTimeout, onTimeout: saturated }))
 
     const publish = (records: ReadonlyArray<LogRecord>): Effect.Effect<void, IngestError> => {
       if (records.length === 0) return Effect.void
@@ -44,7 +44,7 @@ export const makeMemoryBus = (config: MemoryBusConfig) =>
         for (const record of records) {
           const p = partitionOf(record.service, config.partitions)
           let group = byPartition.get(p)
-          if (!group) byPartition.set(p, group = [])
+          if (!group) byPartition.set(p, (group = []))
           group.push(record)
         }
         // Per request, not per partition: one timer for the commit, and one for room only when
@@ -58,9 +58,9 @@ export const makeMemoryBus = (config: MemoryBusConfig) =>
           if (!Queue.unsafeOffer(queues[p]!, delivery)) waiting.push([queues[p]!, delivery])
         }
         return (waiting.length === 0 ? Effect.void : enqueue(waiting)).pipe(
-          Effect.andThen(Effect.forEach(commits, Deferred.await, { discard: true }).pipe(
-            Effect.timeoutFail({ duration: config.commitTimeout, onTimeout: saturated })
-          ))
+          Effect.andThen(
+            Effect.forEach(commits, Deferred.await, { discard: true }).pipe(Effect.timeoutFail({ duration: config.commitTimeout, onTimeout: saturated }))
+          )
         )
       })
     }

@@ -13,12 +13,12 @@ const isUniqueViolation = (e: unknown) => {
   return error?.errno === "23505" || (typeof error?.code === "string" && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(error.code))
 }
 
-export const dialectOf = (url: string): Dialect => url.startsWith("sqlite:") ? "sqlite" : "postgres"
+export const dialectOf = (url: string): Dialect => (url.startsWith("sqlite:") ? "sqlite" : "postgres")
 
 /** Redacts the password of a database URL for logs and /health. */
 export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@")
 
-const describe = (e: unknown) => e instanceof Error ? e.message : String(e)
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /** Applies the migrations not yet applied, each in its own transaction; safe to run concurrently. */
 export const migrate = (sql: SQL, dialect: Dialect) =>
@@ -44,8 +44,8 @@ export const openMetaSql = (url: string): SQL => {
   if (dialect === "sqlite") mkdirSync(dirname(url.slice("sqlite://".length)), { recursive: true })
   return dialect === "sqlite"
     ? new SQL(url)
-    // Fail fast when PostgreSQL is down, so requests get a 503 instead of hanging.
-    : new SQL(url, { max: 10, connectionTimeout: 5, idleTimeout: 30 })
+    : // Fail fast when PostgreSQL is down, so requests get a 503 instead of hanging.
+      new SQL(url, { max: 10, connectionTimeout: 5, idleTimeout: 30 })
 }
 
 /** Counts queries and in-flight connections, when telemetry is on. */
@@ -55,7 +55,7 @@ export interface QueryObserver {
 }
 
 export const makeMetaDatabase = (url: string, observer?: QueryObserver) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const dialect = dialectOf(url)
     const sql = yield* Effect.acquireRelease(
       Effect.sync(() => openMetaSql(url)),
@@ -87,10 +87,9 @@ export const makeMetaDatabase = (url: string, observer?: QueryObserver) =>
             observer?.finished()
           }
         },
-        catch: (e) => isUniqueViolation(e) ? new UniqueViolation({ detail: describe(e) }) : new MetaStoreUnavailable({ reason: describe(e) })
+        catch: (e) => (isUniqueViolation(e) ? new UniqueViolation({ detail: describe(e) }) : new MetaStoreUnavailable({ reason: describe(e) }))
       })
-    const query = <A>(operation: string, statement: (sql: SQL) => Promise<A>) =>
-      run(operation, statement).pipe(Effect.catchTag("UniqueViolation", Effect.die))
+    const query = <A>(operation: string, statement: (sql: SQL) => Promise<A>) => run(operation, statement).pipe(Effect.catchTag("UniqueViolation", Effect.die))
 
     return MetaDatabase.of({
       dialect,
@@ -99,7 +98,7 @@ export const makeMetaDatabase = (url: string, observer?: QueryObserver) =>
       health: query("health", (sql) => sql`SELECT 1 AS ok`).pipe(
         Effect.as({ status: "healthy" as const, details: { engine: dialect } }),
         Effect.timeoutOption("3 seconds"),
-        Effect.map((result) => result._tag === "Some" ? result.value : { status: "unhealthy" as const, details: { engine: dialect, error: "timed out" } }),
+        Effect.map((result) => (result._tag === "Some" ? result.value : { status: "unhealthy" as const, details: { engine: dialect, error: "timed out" } })),
         // /health is public: the driver's text (hosts, users) stays out of it.
         Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: dialect, error: "unreachable" } }))
       )

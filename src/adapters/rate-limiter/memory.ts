@@ -17,27 +17,29 @@ export const makeMemoryRateLimiter = () => {
 
   return RateLimiter.of({
     hit: (name, client, { limit, windowSeconds }) =>
-      Clock.currentTimeMillis.pipe(Effect.map((now) => {
-        if (hits.size >= nextSweepAt) sweep(now)
-        const key = `${name}\u0000${client}`
-        const windowMs = windowSeconds * 1000
-        const entry = hits.get(key) ?? { name, client, windowMs, times: [] }
-        entry.times = entry.times.filter((t) => t > now - windowMs)
-        const allowed = entry.times.length < limit
-        if (allowed) entry.times.push(now)
-        hits.set(key, entry)
-        return {
-          allowed,
-          limit,
-          remaining: Math.max(0, limit - entry.times.length),
-          resetSeconds: Math.max(1, Math.ceil(((entry.times[0] ?? now) + windowMs - now) / 1000))
-        }
-      })),
-    usage: Clock.currentTimeMillis.pipe(Effect.map((now) =>
-      [...hits.values()]
-        .map((e) => ({ client: e.client, name: e.name, used: e.times.filter((t) => t > now - e.windowMs).length }))
-        .filter((u) => u.used > 0)
-    )),
+      Clock.currentTimeMillis.pipe(
+        Effect.map((now) => {
+          if (hits.size >= nextSweepAt) sweep(now)
+          const key = `${name}\u0000${client}`
+          const windowMs = windowSeconds * 1000
+          const entry = hits.get(key) ?? { name, client, windowMs, times: [] }
+          entry.times = entry.times.filter((t) => t > now - windowMs)
+          const allowed = entry.times.length < limit
+          if (allowed) entry.times.push(now)
+          hits.set(key, entry)
+          return {
+            allowed,
+            limit,
+            remaining: Math.max(0, limit - entry.times.length),
+            resetSeconds: Math.max(1, Math.ceil(((entry.times[0] ?? now) + windowMs - now) / 1000))
+          }
+        })
+      ),
+    usage: Clock.currentTimeMillis.pipe(
+      Effect.map((now) =>
+        [...hits.values()].map((e) => ({ client: e.client, name: e.name, used: e.times.filter((t) => t > now - e.windowMs).length })).filter((u) => u.used > 0)
+      )
+    ),
     reset: (client) =>
       Effect.sync(() => {
         let found = false

@@ -42,10 +42,25 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
 
   return RateLimiter.of({
     hit: (name, client, limit) =>
-      orFallback(async () => {
-        const [allowed, count, resetMs] = await redis.eval(HIT, 1, keyOf(name, limit.windowSeconds * 1000, client), limit.windowSeconds * 1000, limit.limit, Math.random().toString(36).slice(2)) as [number, number, number]
-        return { allowed: allowed === 1, limit: limit.limit, remaining: Math.max(0, limit.limit - count), resetSeconds: Math.max(1, Math.ceil(resetMs / 1000)) }
-      }, fallback.hit(name, client, limit)),
+      orFallback(
+        async () => {
+          const [allowed, count, resetMs] = (await redis.eval(
+            HIT,
+            1,
+            keyOf(name, limit.windowSeconds * 1000, client),
+            limit.windowSeconds * 1000,
+            limit.limit,
+            Math.random().toString(36).slice(2)
+          )) as [number, number, number]
+          return {
+            allowed: allowed === 1,
+            limit: limit.limit,
+            remaining: Math.max(0, limit.limit - count),
+            resetSeconds: Math.max(1, Math.ceil(resetMs / 1000))
+          }
+        },
+        fallback.hit(name, client, limit)
+      ),
     usage: orFallback(async () => {
       const keys = await scan(`${escapeGlob(keyPrefix)}*`)
       // Members older than the window stay until the key's next hit; count only the window.
@@ -69,6 +84,6 @@ export const makeRedisRateLimiter = (connection: RedisConnection["Type"], fallba
       const keys = await scan(`${escapeGlob(keyPrefix)}*`)
       if (keys.length) await redis.del(...keys)
     }, Effect.void).pipe(Effect.zipRight(fallback.resetAll)),
-    backend: () => connection.isReady() ? "redis" : "memory (redis unavailable)"
+    backend: () => (connection.isReady() ? "redis" : "memory (redis unavailable)")
   })
 }

@@ -57,7 +57,10 @@ const bearer = (headers: Record<string, string | undefined>) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization)
     if (match) return match[1]!
     const apiKey = apiKeyFromShipperScheme(authorization)
-    if (apiKey === undefined) throw new Unauthorized({ message: "Authorization header must be 'Bearer <token>' (or, for an API key, Basic with the key as password, or 'ApiKey <key>')" })
+    if (apiKey === undefined)
+      throw new Unauthorized({
+        message: "Authorization header must be 'Bearer <token>' (or, for an API key, Basic with the key as password, or 'ApiKey <key>')"
+      })
     return apiKey
   }
   return headers["x-api-key"]
@@ -65,7 +68,7 @@ const bearer = (headers: Record<string, string | undefined>) => {
 
 export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const userFromToken = (token: string, verify: Verify) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const claims = yield* Effect.promise(() => verify(token))
       if (!claims || typeof claims.sub !== "string" || typeof claims.ver !== "number") {
         telemetry.authAttempts.inc({ result: "invalid_token" })
@@ -73,7 +76,7 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
       }
       const { sub, ver } = claims as unknown as TokenClaims
       const user = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(sub)))
-      if (!user || !user.is_active || user.token_version !== ver) {
+      if (!user?.is_active || user.token_version !== ver) {
         telemetry.authAttempts.inc({ result: "revoked_token" })
         return yield* Effect.fail(new Unauthorized({ message: "invalid or expired token" }))
       }
@@ -82,54 +85,52 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
 
   const principalOf = (token: string, verify: Verify) =>
     looksLikeApiKey(token)
-      ? Effect.gen(function*() {
-        const key = Option.getOrUndefined(yield* Effect.flatMap(ApiKeys, (keys) => keys.authenticate(token)))
-        if (!key) {
-          telemetry.authAttempts.inc({ result: "invalid_api_key" })
-          return yield* Effect.fail(new Unauthorized({ message: "invalid, revoked or expired API key" }))
-        }
-        const owner = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(key.user_id)))
-        if (!owner || !owner.is_active) return yield* Effect.fail(new Unauthorized({ message: "the API key's owner is no longer active" }))
-        return { kind: "api_key", user: publicUser(owner), keyId: key.id, scopes: key.scopes } satisfies Principal
-      })
+      ? Effect.gen(function* () {
+          const key = Option.getOrUndefined(yield* Effect.flatMap(ApiKeys, (keys) => keys.authenticate(token)))
+          if (!key) {
+            telemetry.authAttempts.inc({ result: "invalid_api_key" })
+            return yield* Effect.fail(new Unauthorized({ message: "invalid, revoked or expired API key" }))
+          }
+          const owner = Option.getOrUndefined(yield* Effect.flatMap(Users, (users) => users.byId(key.user_id)))
+          if (!owner?.is_active) return yield* Effect.fail(new Unauthorized({ message: "the API key's owner is no longer active" }))
+          return { kind: "api_key", user: publicUser(owner), keyId: key.id, scopes: key.scopes } satisfies Principal
+        })
       : userFromToken(token, verify).pipe(Effect.map((user): Principal => ({ kind: "user", user: publicUser(user) })))
 
-  const required = (scope: ApiKeyScope) => scope === "ingest" ? config.requireAuthForIngest : config.requireAuthForRead
+  const required = (scope: ApiKeyScope) => (scope === "ingest" ? config.requireAuthForIngest : config.requireAuthForRead)
 
-  return new Elysia({ name: "auth" })
-    .use(jwt({ name: "jwt", secret: config.SECRET_KEY, alg: "HS256", exp: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` }))
-    .macro({
-      auth: (role: "user" | "admin") => ({
-        async resolve({ headers, jwt }): Promise<{ account: UserWithSecrets }> {
-          const token = bearer(headers)
-          if (token === undefined) throw new Unauthorized({ message: "authentication required: send 'Authorization: Bearer <token>'" })
-          if (looksLikeApiKey(token)) throw new Forbidden({ message: "API keys may only ingest and read logs; log in for this" })
-          const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-          if (role === "admin" && !account.is_admin) throw new Forbidden({ message: "administrator role required" })
-          return { account }
+  return new Elysia({ name: "auth" }).use(jwt({ name: "jwt", secret: config.SECRET_KEY, alg: "HS256", exp: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` })).macro({
+    auth: (role: "user" | "admin") => ({
+      async resolve({ headers, jwt }): Promise<{ account: UserWithSecrets }> {
+        const token = bearer(headers)
+        if (token === undefined) throw new Unauthorized({ message: "authentication required: send 'Authorization: Bearer <token>'" })
+        if (looksLikeApiKey(token)) throw new Forbidden({ message: "API keys may only ingest and read logs; log in for this" })
+        const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
+        if (role === "admin" && !account.is_admin) throw new Forbidden({ message: "administrator role required" })
+        return { account }
+      }
+    }),
+    registration: {
+      async resolve({ headers, jwt }) {
+        if (config.registrationEnabled) return
+        const closed = "self-registration is closed (REGISTRATION_ENABLED=false); an administrator can register users"
+        const token = bearer(headers)
+        if (token === undefined || looksLikeApiKey(token)) throw new Forbidden({ message: closed })
+        const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
+        if (!account.is_admin) throw new Forbidden({ message: closed })
+      }
+    },
+    access: (scope: ApiKeyScope) => ({
+      async resolve({ headers, jwt }): Promise<{ principal: Principal | undefined }> {
+        const token = bearer(headers)
+        if (token === undefined) {
+          if (required(scope)) throw new Unauthorized({ message: `authentication required to ${scope}: send a token or an API key` })
+          return { principal: undefined }
         }
-      }),
-      registration: {
-        async resolve({ headers, jwt }) {
-          if (config.registrationEnabled) return
-          const closed = "self-registration is closed (REGISTRATION_ENABLED=false); an administrator can register users"
-          const token = bearer(headers)
-          if (token === undefined || looksLikeApiKey(token)) throw new Forbidden({ message: closed })
-          const account = await run(userFromToken(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-          if (!account.is_admin) throw new Forbidden({ message: closed })
-        }
-      },
-      access: (scope: ApiKeyScope) => ({
-        async resolve({ headers, jwt }): Promise<{ principal: Principal | undefined }> {
-          const token = bearer(headers)
-          if (token === undefined) {
-            if (required(scope)) throw new Unauthorized({ message: `authentication required to ${scope}: send a token or an API key` })
-            return { principal: undefined }
-          }
-          const principal = await run(principalOf(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-          if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden({ message: `this API key lacks the '${scope}' scope` })
-          return { principal }
-        }
-      })
+        const principal = await run(principalOf(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
+        if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden({ message: `this API key lacks the '${scope}' scope` })
+        return { principal }
+      }
     })
+  })
 }

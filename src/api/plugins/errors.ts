@@ -27,7 +27,11 @@ export const isHttpFailure = (e: unknown): e is HttpFailure =>
 /** `limit: Too big: expected number to be <=1000` from Elysia's zod validation error. */
 const describeValidation = (error: { all?: ReadonlyArray<{ path?: unknown; message?: string }>; type?: string }) => {
   const issues = (error.all ?? []).map((issue) => {
-    const path = Array.isArray(issue.path) ? issue.path.join(".") : String(issue.path ?? "").replace(/^\//, "").replaceAll("/", ".")
+    const path = Array.isArray(issue.path)
+      ? issue.path.join(".")
+      : String(issue.path ?? "")
+          .replace(/^\//, "")
+          .replaceAll("/", ".")
     return { field: path || error.type || "request", message: issue.message ?? "is invalid" }
   })
   const first = issues[0]
@@ -47,32 +51,30 @@ export const errorBody = (requestId: string, code: string, message: string, deta
   request_id: requestId
 })
 
-export const errors = new Elysia({ name: "errors" })
-  .use(requestIds)
-  .onError({ as: "global" }, ({ code, error, set, request }) => {
-    const requestId = String(set.headers["x-request-id"] ?? "")
-    switch (code) {
-      case "VALIDATION": {
-        set.status = 400
-        const { message, details } = describeValidation(error as never)
-        return errorBody(requestId, "invalid_input", message, details)
-      }
-      case "NOT_FOUND":
-        set.status = 404
-        return errorBody(requestId, "not_found", `no route for ${request.method} ${new URL(request.url).pathname}`)
-      case "PARSE":
-        set.status = 400
-        return errorBody(requestId, "malformed_body", "the request body could not be parsed")
-      default:
-        if (isHttpFailure(error)) {
-          set.status = error.status
-          if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
-          Object.assign(set.headers, error.headers)
-          if (error.status >= 500) logServerError(requestId, error.message)
-          return errorBody(requestId, error.code, error.publicMessage ?? error.message, error.details)
-        }
-        set.status = 500
-        logServerError(requestId, `unhandled error: ${String(error)}`)
-        return errorBody(requestId, "internal_error", "internal server error")
+export const errors = new Elysia({ name: "errors" }).use(requestIds).onError({ as: "global" }, ({ code, error, set, request }) => {
+  const requestId = String(set.headers["x-request-id"] ?? "")
+  switch (code) {
+    case "VALIDATION": {
+      set.status = 400
+      const { message, details } = describeValidation(error as never)
+      return errorBody(requestId, "invalid_input", message, details)
     }
-  })
+    case "NOT_FOUND":
+      set.status = 404
+      return errorBody(requestId, "not_found", `no route for ${request.method} ${new URL(request.url).pathname}`)
+    case "PARSE":
+      set.status = 400
+      return errorBody(requestId, "malformed_body", "the request body could not be parsed")
+    default:
+      if (isHttpFailure(error)) {
+        set.status = error.status
+        if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
+        Object.assign(set.headers, error.headers)
+        if (error.status >= 500) logServerError(requestId, error.message)
+        return errorBody(requestId, error.code, error.publicMessage ?? error.message, error.details)
+      }
+      set.status = 500
+      logServerError(requestId, `unhandled error: ${String(error)}`)
+      return errorBody(requestId, "internal_error", "internal server error")
+  }
+})

@@ -45,28 +45,27 @@ interface Identified {
 
 export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
   const limits = limitsFrom(config)
-  return new Elysia({ name: "rate-limit" })
-    .macro({
-      rateLimit: (name: LimitName) => ({
-        async beforeHandle(context) {
-          if (!config.RATE_LIMIT_ENABLED) return
-          const { set, request, server } = context
-          const identified = context as unknown as Identified
-          const userId = identified.account?.id ?? identified.principal?.user.id
-          const client = userId !== undefined ? `user:${userId}` : `ip:${clientAddress(request, server, config.TRUST_PROXY)}`
-          const limit = limits[name]
-          const decision = await run(Effect.flatMap(RateLimiter, (limiter) => limiter.hit(name, client, limit)))
-          set.headers["ratelimit-limit"] = String(decision.limit)
-          set.headers["ratelimit-remaining"] = String(decision.remaining)
-          set.headers["ratelimit-reset"] = String(decision.resetSeconds)
-          if (!decision.allowed) {
-            telemetry.rateLimitExceeded.inc({ endpoint: (context as { route?: string }).route ?? name })
-            set.status = 429
-            set.headers["retry-after"] = String(decision.resetSeconds)
-            const message = `Rate limit exceeded: ${describeRate(limit)}`
-            return { error: message, message, request_id: String(set.headers["x-request-id"] ?? "") }
-          }
+  return new Elysia({ name: "rate-limit" }).macro({
+    rateLimit: (name: LimitName) => ({
+      async beforeHandle(context) {
+        if (!config.RATE_LIMIT_ENABLED) return
+        const { set, request, server } = context
+        const identified = context as unknown as Identified
+        const userId = identified.account?.id ?? identified.principal?.user.id
+        const client = userId !== undefined ? `user:${userId}` : `ip:${clientAddress(request, server, config.TRUST_PROXY)}`
+        const limit = limits[name]
+        const decision = await run(Effect.flatMap(RateLimiter, (limiter) => limiter.hit(name, client, limit)))
+        set.headers["ratelimit-limit"] = String(decision.limit)
+        set.headers["ratelimit-remaining"] = String(decision.remaining)
+        set.headers["ratelimit-reset"] = String(decision.resetSeconds)
+        if (!decision.allowed) {
+          telemetry.rateLimitExceeded.inc({ endpoint: (context as { route?: string }).route ?? name })
+          set.status = 429
+          set.headers["retry-after"] = String(decision.resetSeconds)
+          const message = `Rate limit exceeded: ${describeRate(limit)}`
+          return { error: message, message, request_id: String(set.headers["x-request-id"] ?? "") }
         }
-      })
+      }
     })
+  })
 }

@@ -18,7 +18,7 @@ export const requestIds = new Elysia({ name: "request-id" })
     const sampled = parent?.sampled ?? true
     set.headers["x-request-id"] = request_id
     set.headers["x-correlation-id"] = correlation_id
-    set.headers["traceparent"] = `00-${trace_id}-${span_id}-${sampled ? "01" : "00"}`
+    set.headers.traceparent = `00-${trace_id}-${span_id}-${sampled ? "01" : "00"}`
     requestScope.enterWith({ request_id, correlation_id, trace_id, span_id, sampled })
   })
   .as("global")

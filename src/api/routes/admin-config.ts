@@ -20,24 +20,36 @@ const ConfigUpdate = z.object({
 })
 
 export const adminConfigRoutes = (run: RunEffect<Retention | RetentionRunner | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
-  const view = Effect.map(Effect.flatMap(Retention, (r) => r.get), (settings) => ({
-    ...settings,
-    retention_interval_seconds: config.RETENTION_INTERVAL_MS / 1000,
-    disk_min_free_mb: config.DISK_MIN_FREE_MB
-  }))
+  const view = Effect.map(
+    Effect.flatMap(Retention, (r) => r.get),
+    (settings) => ({
+      ...settings,
+      retention_interval_seconds: config.RETENTION_INTERVAL_MS / 1000,
+      disk_min_free_mb: config.DISK_MIN_FREE_MB
+    })
+  )
   return new Elysia({ name: "routes/admin-config", prefix: "/api/v1/admin/config" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .get("", () => run(view), { auth: "admin", detail: { summary: "Retention and storage settings (admin)", tags: ["admin"] } })
-    .put("", ({ body, account }) =>
-      run(Effect.gen(function*() {
-        const retention = yield* Retention
-        const current = yield* retention.get
-        yield* retention.put({
-          retention_days: body.retention_days ?? current.retention_days,
-          retention_by_service: body.retention_by_service ?? current.retention_by_service
-        }, account.username)
-        yield* Effect.flatMap(RetentionRunner, (r) => r.runNow)
-        return yield* view
-      })), { auth: "admin", body: ConfigUpdate, detail: { summary: "Change retention; takes effect at once (admin)", tags: ["admin"] } })
+    .put(
+      "",
+      ({ body, account }) =>
+        run(
+          Effect.gen(function* () {
+            const retention = yield* Retention
+            const current = yield* retention.get
+            yield* retention.put(
+              {
+                retention_days: body.retention_days ?? current.retention_days,
+                retention_by_service: body.retention_by_service ?? current.retention_by_service
+              },
+              account.username
+            )
+            yield* Effect.flatMap(RetentionRunner, (r) => r.runNow)
+            return yield* view
+          })
+        ),
+      { auth: "admin", body: ConfigUpdate, detail: { summary: "Change retention; takes effect at once (admin)", tags: ["admin"] } }
+    )
 }

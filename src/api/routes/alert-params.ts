@@ -12,4 +12,5 @@ export const Page = {
 }
 
 /** The value, or NotFound naming `what`. */
-export const found = <A>(what: string) => Effect.flatMap(Option.match({ onNone: () => Effect.fail(new NotFound({ what })), onSome: (a: A) => Effect.succeed(a) }))
+export const found = <A>(what: string) =>
+  Effect.flatMap(Option.match({ onNone: () => Effect.fail(new NotFound({ what })), onSome: (a: A) => Effect.succeed(a) }))

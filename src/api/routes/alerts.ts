@@ -73,63 +73,127 @@ export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, teleme
     )
   /** The rule, when the account may change it: 404 if there is none, 403 if it is someone else's. */
   const ownRule = (id: string, account: UserWithSecrets) =>
-    Effect.filterOrFail(ruleById(id), (rule) => mayChange(rule, account), () => new Forbidden({ message: "only the rule's owner or an administrator may change it" }))
+    Effect.filterOrFail(
+      ruleById(id),
+      (rule) => mayChange(rule, account),
+      () => new Forbidden({ message: "only the rule's owner or an administrator may change it" })
+    )
 
   return new Elysia({ name: "routes/alert-rules", prefix: "/api/v1/alerts" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))
-    .post("/rules", async ({ body, account, set }) => {
-      const rule = await run(Effect.gen(function*() {
-        const valid = yield* validateRule({ ...RULE_DEFAULTS, ...body }, checks, yield* Clock.currentTimeMillis)
-        const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.create(account.id, valid))
-        yield* rulesChanged
-        return rule
-      }))
-      set.status = 201
-      return ruleView(rule, account)
-    }, { auth: "user", rateLimit: "default", body: NewRuleBody, detail: { summary: "Create an alert rule", tags: ["alerts"] } })
-    .get("/rules", ({ query, principal }) =>
-      run(Effect.flatMap(AlertRules, (rules) => rules.list({
-        ...(query.is_active === undefined ? {} : { isActive: query.is_active === "true" }),
-        limit: query.limit,
-        offset: query.offset
-      }))).then((rules) => rules.map((rule) => ruleView(rule, principal?.user))), {
-      access: "read", rateLimit: "default", query: RuleListQuery, detail: { summary: "List alert rules", tags: ["alerts"] }
-    })
+    .post(
+      "/rules",
+      async ({ body, account, set }) => {
+        const rule = await run(
+          Effect.gen(function* () {
+            const valid = yield* validateRule({ ...RULE_DEFAULTS, ...body }, checks, yield* Clock.currentTimeMillis)
+            const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.create(account.id, valid))
+            yield* rulesChanged
+            return rule
+          })
+        )
+        set.status = 201
+        return ruleView(rule, account)
+      },
+      { auth: "user", rateLimit: "default", body: NewRuleBody, detail: { summary: "Create an alert rule", tags: ["alerts"] } }
+    )
+    .get(
+      "/rules",
+      ({ query, principal }) =>
+        run(
+          Effect.flatMap(AlertRules, (rules) =>
+            rules.list({
+              ...(query.is_active === undefined ? {} : { isActive: query.is_active === "true" }),
+              limit: query.limit,
+              offset: query.offset
+            })
+          )
+        ).then((rules) => rules.map((rule) => ruleView(rule, principal?.user))),
+      {
+        access: "read",
+        rateLimit: "default",
+        query: RuleListQuery,
+        detail: { summary: "List alert rules", tags: ["alerts"] }
+      }
+    )
     .get("/rules/:id", ({ params, principal }) => run(ruleById(params.id)).then((rule) => ruleView(rule, principal?.user)), {
-      access: "read", rateLimit: "default", params: IdParam, detail: { summary: "One alert rule", tags: ["alerts"] }
+      access: "read",
+      rateLimit: "default",
+      params: IdParam,
+      detail: { summary: "One alert rule", tags: ["alerts"] }
     })
-    .put("/rules/:id", ({ params, body, account }) =>
-      run(Effect.gen(function*() {
-        const current = yield* ownRule(params.id, account)
-        const valid = yield* validateRule({ ...fieldsOf(current), ...body }, checks, yield* Clock.currentTimeMillis)
-        const updated = yield* Effect.flatMap(AlertRules, (rules) => rules.update(params.id, valid)).pipe(found<AlertRuleWithSecret>(`alert rule ${params.id}`))
-        yield* rulesChanged
-        return ruleView(updated, account)
-      })), { auth: "user", rateLimit: "default", params: IdParam, body: RuleChangesBody, detail: { summary: "Change an alert rule (owner or admin); its evaluator restarts", tags: ["alerts"] } })
-    .delete("/rules/:id", async ({ params, account, set }) => {
-      await run(Effect.gen(function*() {
-        yield* ownRule(params.id, account)
-        yield* Effect.flatMap(AlertRules, (rules) => rules.delete(params.id))
-        yield* rulesChanged
-      }))
-      set.status = 204
-    }, { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "Delete an alert rule and its history (owner or admin)", tags: ["alerts"] } })
-    .post("/rules/:id/snooze", ({ params, body, account }) =>
-      run(Effect.gen(function*() {
-        yield* ownRule(params.id, account)
-        const now = yield* Clock.currentTimeMillis
-        const until = body.minutes !== undefined ? now + body.minutes * 60_000 : yield* timeParam("to", body.until, now)
-        if (until === undefined) return yield* new InvalidInput({ field: "until", reason: "give 'until' (a time) or 'minutes'" })
-        if (until <= now) return yield* new InvalidInput({ field: "until", reason: "must be in the future" })
-        const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, new Date(until).toISOString())).pipe(found<AlertRuleWithSecret>(`alert rule ${params.id}`))
-        return ruleView(rule, account)
-      })), { auth: "user", rateLimit: "default", params: IdParam, body: Snooze, detail: { summary: "Snooze a rule: it keeps recording alerts but notifies nobody until then", tags: ["alerts"] } })
-    .delete("/rules/:id/snooze", ({ params, account }) =>
-      run(Effect.gen(function*() {
-        yield* ownRule(params.id, account)
-        const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, null)).pipe(found<AlertRuleWithSecret>(`alert rule ${params.id}`))
-        return ruleView(rule, account)
-      })), { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "End a rule's snooze", tags: ["alerts"] } })
+    .put(
+      "/rules/:id",
+      ({ params, body, account }) =>
+        run(
+          Effect.gen(function* () {
+            const current = yield* ownRule(params.id, account)
+            const valid = yield* validateRule({ ...fieldsOf(current), ...body }, checks, yield* Clock.currentTimeMillis)
+            const updated = yield* Effect.flatMap(AlertRules, (rules) => rules.update(params.id, valid)).pipe(
+              found<AlertRuleWithSecret>(`alert rule ${params.id}`)
+            )
+            yield* rulesChanged
+            return ruleView(updated, account)
+          })
+        ),
+      {
+        auth: "user",
+        rateLimit: "default",
+        params: IdParam,
+        body: RuleChangesBody,
+        detail: { summary: "Change an alert rule (owner or admin); its evaluator restarts", tags: ["alerts"] }
+      }
+    )
+    .delete(
+      "/rules/:id",
+      async ({ params, account, set }) => {
+        await run(
+          Effect.gen(function* () {
+            yield* ownRule(params.id, account)
+            yield* Effect.flatMap(AlertRules, (rules) => rules.delete(params.id))
+            yield* rulesChanged
+          })
+        )
+        set.status = 204
+      },
+      { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "Delete an alert rule and its history (owner or admin)", tags: ["alerts"] } }
+    )
+    .post(
+      "/rules/:id/snooze",
+      ({ params, body, account }) =>
+        run(
+          Effect.gen(function* () {
+            yield* ownRule(params.id, account)
+            const now = yield* Clock.currentTimeMillis
+            const until = body.minutes !== undefined ? now + body.minutes * 60_000 : yield* timeParam("to", body.until, now)
+            if (until === undefined) return yield* new InvalidInput({ field: "until", reason: "give 'until' (a time) or 'minutes'" })
+            if (until <= now) return yield* new InvalidInput({ field: "until", reason: "must be in the future" })
+            const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, new Date(until).toISOString())).pipe(
+              found<AlertRuleWithSecret>(`alert rule ${params.id}`)
+            )
+            return ruleView(rule, account)
+          })
+        ),
+      {
+        auth: "user",
+        rateLimit: "default",
+        params: IdParam,
+        body: Snooze,
+        detail: { summary: "Snooze a rule: it keeps recording alerts but notifies nobody until then", tags: ["alerts"] }
+      }
+    )
+    .delete(
+      "/rules/:id/snooze",
+      ({ params, account }) =>
+        run(
+          Effect.gen(function* () {
+            yield* ownRule(params.id, account)
+            const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, null)).pipe(found<AlertRuleWithSecret>(`alert rule ${params.id}`))
+            return ruleView(rule, account)
+          })
+        ),
+      { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "End a rule's snooze", tags: ["alerts"] } }
+    )
 }

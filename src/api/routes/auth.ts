@@ -36,7 +36,10 @@ const ProfileUpdate = z.object({
 })
 const NewApiKey = z.object({
   name: z.string().min(1).max(100),
-  scopes: z.array(z.enum(API_KEY_SCOPES as ["ingest", "read"])).min(1).default(["ingest"]),
+  scopes: z
+    .array(z.enum(API_KEY_SCOPES as ["ingest", "read"]))
+    .min(1)
+    .default(["ingest"]),
   expires_in_days: z.number().int().min(1).max(3650).optional()
 })
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), offset: z.coerce.number().int().min(0).max(1_000_000).default(0) })
@@ -50,31 +53,41 @@ export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: 
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))
-    .post("/register", async ({ body, set }) => {
-      const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.register(body)))
-      telemetry.usersRegistered.inc()
-      set.status = 201
-      return user
-    }, {
-      body: Registration,
-      registration: true,
-      rateLimit: "register",
-      detail: { summary: "Register a new user (when registration is closed, an administrator's token is required)", tags: ["auth"] }
-    })
-    .post("/login", async ({ body, jwt }) => {
-      const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.login(body.username, body.password)).pipe(
-        Effect.tapBoth({
-          onFailure: (e) => Effect.sync(() => telemetry.authAttempts.inc({ result: e instanceof InvalidCredentials ? "invalid_credentials" : "error" })),
-          onSuccess: () => Effect.sync(() => telemetry.authAttempts.inc({ result: "success" }))
-        })
-      ))
-      const access_token = await jwt.sign({ sub: user.id, ver: user.token_version })
-      return { access_token, token_type: "bearer", expires_in: config.ACCESS_TOKEN_EXPIRE_MINUTES * 60 }
-    }, {
-      body: Login,
-      rateLimit: "login",
-      detail: { summary: "Log in (OAuth2 password form or JSON) and get an access token", tags: ["auth"] }
-    })
+    .post(
+      "/register",
+      async ({ body, set }) => {
+        const user = await run(Effect.flatMap(Accounts, (accounts) => accounts.register(body)))
+        telemetry.usersRegistered.inc()
+        set.status = 201
+        return user
+      },
+      {
+        body: Registration,
+        registration: true,
+        rateLimit: "register",
+        detail: { summary: "Register a new user (when registration is closed, an administrator's token is required)", tags: ["auth"] }
+      }
+    )
+    .post(
+      "/login",
+      async ({ body, jwt }) => {
+        const user = await run(
+          Effect.flatMap(Accounts, (accounts) => accounts.login(body.username, body.password)).pipe(
+            Effect.tapBoth({
+              onFailure: (e) => Effect.sync(() => telemetry.authAttempts.inc({ result: e instanceof InvalidCredentials ? "invalid_credentials" : "error" })),
+              onSuccess: () => Effect.sync(() => telemetry.authAttempts.inc({ result: "success" }))
+            })
+          )
+        )
+        const access_token = await jwt.sign({ sub: user.id, ver: user.token_version })
+        return { access_token, token_type: "bearer", expires_in: config.ACCESS_TOKEN_EXPIRE_MINUTES * 60 }
+      },
+      {
+        body: Login,
+        rateLimit: "login",
+        detail: { summary: "Log in (OAuth2 password form or JSON) and get an access token", tags: ["auth"] }
+      }
+    )
     .get("/me", ({ account }) => publicUser(account), { auth: "user", rateLimit: "default", detail: { summary: "The current user", tags: ["auth"] } })
     .put("/me", ({ account, body }) => run(Effect.flatMap(Accounts, (accounts) => accounts.updateProfile(account, body))), {
       auth: "user",
@@ -88,29 +101,47 @@ export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: 
       rateLimit: "user_list",
       detail: { summary: "List users (admin)", tags: ["auth"] }
     })
-    .patch("/users/:id", ({ params, body }) =>
-      run(Effect.gen(function*() {
-        const updated = yield* Effect.flatMap(Users, (users) => users.update(params.id, body))
-        if (Option.isNone(updated)) return yield* new NotFound({ what: `user ${params.id}` })
-        return publicUser(updated.value)
-      })), { auth: "admin", params: IdParam, body: AdminUserChange, detail: { summary: "Activate, deactivate, promote or demote a user (admin)", tags: ["auth"] } })
-    .delete("/users/:id", async ({ params, set }) => {
-      const deleted = await run(Effect.flatMap(Users, (users) => users.delete(params.id)))
-      if (!deleted) throw new NotFound({ what: `user ${params.id}` })
-      set.status = 204
-    }, { auth: "admin", params: IdParam, detail: { summary: "Delete a user and their API keys (admin)", tags: ["auth"] } })
-    .post("/api-keys", async ({ account, body, set }) => {
-      const expiresAt = body.expires_in_days === undefined ? null : new Date(Date.now() + body.expires_in_days * 86_400_000).toISOString()
-      const { key, secret } = await run(Effect.flatMap(ApiKeys, (keys) => keys.create(account.id, body.name, body.scopes, expiresAt)))
-      set.status = 201
-      return { ...key, key: secret }
-    }, { auth: "user", body: NewApiKey, detail: { summary: "Create an API key (the key is shown only in this response)", tags: ["auth"] } })
+    .patch(
+      "/users/:id",
+      ({ params, body }) =>
+        run(
+          Effect.gen(function* () {
+            const updated = yield* Effect.flatMap(Users, (users) => users.update(params.id, body))
+            if (Option.isNone(updated)) return yield* new NotFound({ what: `user ${params.id}` })
+            return publicUser(updated.value)
+          })
+        ),
+      { auth: "admin", params: IdParam, body: AdminUserChange, detail: { summary: "Activate, deactivate, promote or demote a user (admin)", tags: ["auth"] } }
+    )
+    .delete(
+      "/users/:id",
+      async ({ params, set }) => {
+        const deleted = await run(Effect.flatMap(Users, (users) => users.delete(params.id)))
+        if (!deleted) throw new NotFound({ what: `user ${params.id}` })
+        set.status = 204
+      },
+      { auth: "admin", params: IdParam, detail: { summary: "Delete a user and their API keys (admin)", tags: ["auth"] } }
+    )
+    .post(
+      "/api-keys",
+      async ({ account, body, set }) => {
+        const expiresAt = body.expires_in_days === undefined ? null : new Date(Date.now() + body.expires_in_days * 86_400_000).toISOString()
+        const { key, secret } = await run(Effect.flatMap(ApiKeys, (keys) => keys.create(account.id, body.name, body.scopes, expiresAt)))
+        set.status = 201
+        return { ...key, key: secret }
+      },
+      { auth: "user", body: NewApiKey, detail: { summary: "Create an API key (the key is shown only in this response)", tags: ["auth"] } }
+    )
     .get("/api-keys", ({ account }) => run(Effect.flatMap(ApiKeys, (keys) => keys.list(account.id))), {
       auth: "user",
       detail: { summary: "Your API keys (without the keys themselves)", tags: ["auth"] }
     })
-    .delete("/api-keys/:id", async ({ account, params, set }) => {
-      const revoked = await run(Effect.flatMap(ApiKeys, (keys) => keys.revoke(account.id, params.id)))
-      if (!revoked) throw new NotFound({ what: `API key ${params.id}` })
-      set.status = 204
-    }, { auth: "user", params: IdParam, detail: { summary: "Revoke one of your API keys", tags: ["auth"] } })
+    .delete(
+      "/api-keys/:id",
+      async ({ account, params, set }) => {
+        const revoked = await run(Effect.flatMap(ApiKeys, (keys) => keys.revoke(account.id, params.id)))
+        if (!revoked) throw new NotFound({ what: `API key ${params.id}` })
+        set.status = 204
+      },
+      { auth: "user", params: IdParam, detail: { summary: "Revoke one of your API keys", tags: ["auth"] } }
+    )

@@ -20,9 +20,9 @@ const recordSchema = z.toJSONSchema(IngestRecord) as Record<string, unknown>
 export const ingestDocs: DocumentDecoration = {
   summary: "Ingest logs",
   description:
-    "Accepts one JSON record, a JSON array of records, or NDJSON (application/x-ndjson). Answers after the accepted records are committed to the store. "
-    + "Malformed lines are rejected one by one and reported in `errors` ({line, message}); the rest are accepted. "
-    + "413 above the body limit; 503 with Retry-After when the pipeline is saturated.",
+    "Accepts one JSON record, a JSON array of records, or NDJSON (application/x-ndjson). Answers after the accepted records are committed to the store. " +
+    "Malformed lines are rejected one by one and reported in `errors` ({line, message}); the rest are accepted. " +
+    "413 above the body limit; 503 with Retry-After when the pipeline is saturated.",
   tags: ["logs"],
   requestBody: {
     required: true,
@@ -42,6 +42,7 @@ export const ingestDocs: DocumentDecoration = {
 
 export const searchDocs: DocumentDecoration = {
   summary: "Search logs, newest first",
-  description: "Returns `{total, total_is_lower_bound, logs, next_cursor, took_ms}`. Pass `next_cursor` as `cursor` for the next page; paging is stable under concurrent ingest.",
+  description:
+    "Returns `{total, total_is_lower_bound, logs, next_cursor, took_ms}`. Pass `next_cursor` as `cursor` for the next page; paging is stable under concurrent ingest.",
   tags: ["logs"]
 }

@@ -22,7 +22,7 @@ import { searchDocs } from "./logs-docs.ts"
 /** Log search, recent, facets, histogram, context and lookup by id (ingest: src/ingest/native/route.ts). */
 
 export const SearchParams = z.object({
-  query: z.string().max(4096).optional().describe("Full text: words, \"exact phrases\", prefix*, AND / OR / NOT, -word, parentheses"),
+  query: z.string().max(4096).optional().describe('Full text: words, "exact phrases", prefix*, AND / OR / NOT, -word, parentheses'),
   service: z.string().max(4096).optional().describe("One service or several, comma-separated"),
   level: z.string().max(256).optional().describe("One level or several, comma-separated (TRACE DEBUG INFO WARN ERROR FATAL)"),
   from: z.string().max(64).optional().describe("Oldest event time: ISO-8601, epoch ms, or relative like now-15m"),
@@ -47,18 +47,17 @@ const HistogramParams = SearchParams.omit({ limit: true, cursor: true }).extend(
   interval: z.enum(["auto", ...Object.keys(HISTOGRAM_INTERVALS)] as ["auto", ...Array<keyof typeof HISTOGRAM_INTERVALS>]).default("auto")
 })
 /** The smallest listed interval giving at most about 60 buckets over the range. */
-const autoBucket = (rangeMs: number) =>
-  Object.values(HISTOGRAM_INTERVALS).find((ms) => rangeMs / ms <= 60) ?? HISTOGRAM_INTERVALS["1d"]
+const autoBucket = (rangeMs: number) => Object.values(HISTOGRAM_INTERVALS).find((ms) => rangeMs / ms <= 60) ?? HISTOGRAM_INTERVALS["1d"]
 
 /** Validates the query parameters into a SearchRequest; errors name the parameter. */
 export const toSearchRequest = (params: SearchParams, now: number): Effect.Effect<SearchRequest, InvalidInput> =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const levels = yield* levelsParam(params.level)
     const from = yield* timeParam("from", params.from, now)
     const to = yield* timeParam("to", params.to, now)
     if (from !== undefined && to !== undefined && from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
     const text = params.query === undefined ? undefined : yield* textQueryParam("query", params.query, now)
-    let cursor
+    let cursor: ReturnType<typeof decodeCursor> | undefined
     if (params.cursor !== undefined) {
       cursor = decodeCursor(params.cursor)
       if (!cursor) return yield* new InvalidInput({ field: "cursor", reason: "is not a cursor returned by this API" })
@@ -87,7 +86,7 @@ const pageJson = (page: SearchPage, tookMs: number) => ({
 
 /** Top values of the requested fields among the newest FACET_SCAN_LIMIT matches. */
 const facets = (query: z.infer<typeof FacetParams>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const request = yield* toSearchRequest({ ...query, limit: 1 }, Date.now())
     const fields = commaList(query.fields) as FacetField[]
     const unknown = fields.find((f) => !FACET_FIELDS.includes(f))
@@ -98,17 +97,19 @@ const facets = (query: z.infer<typeof FacetParams>) =>
 
 /** Matches per bucket over the range (default: the last hour), empty buckets included. */
 const histogram = (query: z.infer<typeof HistogramParams>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const now = Date.now()
     const request = yield* toSearchRequest({ ...query, limit: 1 }, now)
     const to = request.to ?? now
     const from = request.from ?? to - 3_600_000
     const bucketMs = query.interval === "auto" ? autoBucket(to - from) : HISTOGRAM_INTERVALS[query.interval]
-    if ((to - from) / bucketMs > 2000) return yield* new InvalidInput({ field: "interval", reason: "more than 2000 buckets; widen the interval or narrow the range" })
+    if ((to - from) / bucketMs > 2000)
+      return yield* new InvalidInput({ field: "interval", reason: "more than 2000 buckets; widen the interval or narrow the range" })
     const counts = yield* Effect.flatMap(LogStore, (store) => store.histogram({ ...request, from, to }, bucketMs))
     const byBucket = new Map(counts.map((c) => [c.bucket, c.count]))
     const buckets = []
-    for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs) buckets.push({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
+    for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs)
+      buckets.push({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
     return { interval_ms: bucketMs, from: new Date(from).toISOString(), to: new Date(to).toISOString(), buckets }
   })
 
@@ -117,7 +118,7 @@ const validId = (id: string) =>
 
 /** The lines around a record from the same service (and host). */
 const context = (id: string, linesBefore: number, linesAfter: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* validId(id)
     const found = yield* Effect.flatMap(LogStore, (store) => store.context(id, linesBefore, linesAfter))
     if (Option.isNone(found)) return yield* new NotFound({ what: `log ${id}` })
@@ -126,7 +127,7 @@ const context = (id: string, linesBefore: number, linesAfter: number) =>
   })
 
 const recordById = (id: string) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     yield* validId(id)
     const store = yield* LogStore
     const found = yield* store.get(id)
@@ -136,7 +137,7 @@ const recordById = (id: string) =>
 
 export const logRoutes = (run: RunEffect<LogStore | Users | ApiKeys | RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
   const search = (params: SearchParams) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const started = performance.now()
       const request = yield* toSearchRequest(params, Date.now())
       const page = yield* Effect.flatMap(LogStore, (store) => store.search(request))
@@ -173,6 +174,10 @@ export const logRoutes = (run: RunEffect<LogStore | Users | ApiKeys | RateLimite
       rateLimit: "lookup",
       detail: { summary: "The lines around a record from the same service (and host)", tags: ["logs"] }
     })
-    .get("/:id", ({ params }) => run(recordById(params.id)), { params: z.object({ id: z.string().max(64) }), access: "read", rateLimit: "lookup", detail: { summary: "One log record by id", tags: ["logs"] } })
+    .get("/:id", ({ params }) => run(recordById(params.id)), {
+      params: z.object({ id: z.string().max(64) }),
+      access: "read",
+      rateLimit: "lookup",
+      detail: { summary: "One log record by id", tags: ["logs"] }
+    })
 }
-

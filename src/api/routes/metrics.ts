@@ -16,7 +16,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import { makeResponseCache } from "../response-cache.ts"
-import { type TelemetryInstruments } from "../../ports/telemetry.ts"
+import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { cacheKeyPrefix } from "../../telemetry/prometheus.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
@@ -26,7 +26,10 @@ import type { RunEffect } from "../run-effect.ts"
 export const CACHE_TTL_SECONDS = { overview: 30, service: 60, system: 45, timeseries: 120 } as const
 
 const TimeseriesParams = z.object({
-  interval: z.enum(Object.keys(INTERVALS) as [Interval, ...Interval[]]).default("5m").describe("Bucket width"),
+  interval: z
+    .enum(Object.keys(INTERVALS) as [Interval, ...Interval[]])
+    .default("5m")
+    .describe("Bucket width"),
   from: z.string().max(64).optional().describe("Start: ISO-8601, epoch ms or now-<n><s|m|h|d|w>; default 60 buckets before `to`"),
   to: z.string().max(64).optional().describe("End, same forms; default now"),
   service: z.string().max(4096).optional().describe("One service or several, comma-separated"),
@@ -35,13 +38,16 @@ const TimeseriesParams = z.object({
 type TimeseriesParams = z.infer<typeof TimeseriesParams>
 
 const resolveTimeseries = (params: TimeseriesParams, now: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const bucketMs = INTERVALS[params.interval] * 60_000
     const to = (yield* timeParam("to", params.to, now)) ?? now
     const from = (yield* timeParam("from", params.from, now)) ?? to - 59 * bucketMs
     if (from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
     if ((to - from) / bucketMs > MAX_BUCKETS) {
-      return yield* new InvalidInput({ field: "interval", reason: `the range holds more than ${MAX_BUCKETS} ${params.interval} buckets; widen the interval or narrow the range` })
+      return yield* new InvalidInput({
+        field: "interval",
+        reason: `the range holds more than ${MAX_BUCKETS} ${params.interval} buckets; widen the interval or narrow the range`
+      })
     }
     const levels = yield* levelsParam(params.level)
     const services = commaList(params.service)
@@ -51,15 +57,24 @@ const resolveTimeseries = (params: TimeseriesParams, now: number) =>
 /** The cache key: the parameters as given (relative times stay relative), normalised and sorted. */
 const timeseriesKey = (params: TimeseriesParams) =>
   `metrics:timeseries:${new URLSearchParams([
-    ["from", params.from ?? ""], ["interval", params.interval], ["level", commaList(params.level).map((l) => parseLevel(l) ?? l).join(",")],
-    ["service", commaList(params.service).join(",")], ["to", params.to ?? ""]
+    ["from", params.from ?? ""],
+    ["interval", params.interval],
+    [
+      "level",
+      commaList(params.level)
+        .map((l) => parseLevel(l) ?? l)
+        .join(",")
+    ],
+    ["service", commaList(params.service).join(",")],
+    ["to", params.to ?? ""]
   ])}`
 
 type Services = LogStore | Pipeline | ActorRegistry | Cache | Users | ApiKeys | RateLimiter
 
 export const metricsRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
   const cached = makeResponseCache(run, config.CACHE_ENABLED, (key, hit) =>
-    (hit ? telemetry.cacheHits : telemetry.cacheMisses).inc({ cache_key_prefix: cacheKeyPrefix(key) }))
+    (hit ? telemetry.cacheHits : telemetry.cacheMisses).inc({ cache_key_prefix: cacheKeyPrefix(key) })
+  )
   return new Elysia({ name: "routes/metrics", prefix: "/api/v1/metrics" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
@@ -69,24 +84,29 @@ export const metricsRoutes = (run: RunEffect<Services>, config: Config, telemetr
       rateLimit: "metrics",
       detail: { summary: "Totals, rates over 1/5/15 minutes, levels, error rate and health per service, top errors (cached 30 s)", tags: ["metrics"] }
     })
-    .get("/service/:name", ({ params }) =>
-      cached(`metrics:service:${params.name}`, CACHE_TTL_SECONDS.service, () => run(serviceMetrics(params.name, Date.now()))), {
-      params: z.object({ name: z.string().min(1).max(128) }),
-      access: "read",
-      rateLimit: "metrics",
-      detail: { summary: "One service's counts, rates, error rate, health and top errors; 404 for a service never seen (cached 60 s)", tags: ["metrics"] }
-    })
+    .get(
+      "/service/:name",
+      ({ params }) => cached(`metrics:service:${params.name}`, CACHE_TTL_SECONDS.service, () => run(serviceMetrics(params.name, Date.now()))),
+      {
+        params: z.object({ name: z.string().min(1).max(128) }),
+        access: "read",
+        rateLimit: "metrics",
+        detail: { summary: "One service's counts, rates, error rate, health and top errors; 404 for a service never seen (cached 60 s)", tags: ["metrics"] }
+      }
+    )
     .get("/system", () => cached("metrics:system", CACHE_TTL_SECONDS.system, () => run(systemMetrics(Date.now()))), {
       access: "read",
       rateLimit: "metrics",
       detail: { summary: "Ingest rate, queue depths, indexer batches and latency, store size, process memory and CPU (cached 45 s)", tags: ["metrics"] }
     })
-    .get("/timeseries", ({ query }) =>
-      cached(timeseriesKey(query), CACHE_TTL_SECONDS.timeseries, () =>
-        run(Effect.flatMap(resolveTimeseries(query, Date.now()), timeseries))), {
-      query: TimeseriesParams,
-      access: "read",
-      rateLimit: "metrics",
-      detail: { summary: "Log counts per bucket (by level), gaps zero-filled (cached 120 s)", tags: ["metrics"] }
-    })
+    .get(
+      "/timeseries",
+      ({ query }) => cached(timeseriesKey(query), CACHE_TTL_SECONDS.timeseries, () => run(Effect.flatMap(resolveTimeseries(query, Date.now()), timeseries))),
+      {
+        query: TimeseriesParams,
+        access: "read",
+        rateLimit: "metrics",
+        detail: { summary: "Log counts per bucket (by level), gaps zero-filled (cached 120 s)", tags: ["metrics"] }
+      }
+    )
 }

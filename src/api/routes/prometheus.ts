@@ -11,12 +11,14 @@ const sameSecret = (given: string, expected: string) =>
 
 /** `GET /metrics` in Prometheus text format; behind `Authorization: Bearer $METRICS_TOKEN` when that is set. */
 export const prometheusRoutes = (telemetry: TelemetryInstruments, config: Config) =>
-  new Elysia({ name: "routes/prometheus" })
-    .use(errors)
-    .get("/metrics", async ({ headers, set }) => {
+  new Elysia({ name: "routes/prometheus" }).use(errors).get(
+    "/metrics",
+    async ({ headers, set }) => {
       if (config.METRICS_TOKEN !== undefined && !sameSecret(headers.authorization ?? "", `Bearer ${config.METRICS_TOKEN}`)) {
         throw new Unauthorized({ message: "this /metrics needs 'Authorization: Bearer <METRICS_TOKEN>'" })
       }
       set.headers["content-type"] = telemetry.registry.contentType
       return telemetry.registry.metrics()
-    }, { detail: { summary: "Prometheus metrics (text exposition format)", tags: ["system"] } })
+    },
+    { detail: { summary: "Prometheus metrics (text exposition format)", tags: ["system"] } }
+  )

@@ -18,7 +18,7 @@ import { consolePage, prefersHtml } from "./ui.ts"
 
 const startedAt = Date.now()
 
-const health = Effect.gen(function*() {
+const health = Effect.gen(function* () {
   const store = yield* LogStore
   const bus = yield* LogBus
   const registry = yield* ActorRegistry
@@ -26,9 +26,11 @@ const health = Effect.gen(function*() {
   const busHealth = yield* bus.health
   const databaseHealth = yield* Effect.flatMap(MetaDatabase, (db) => db.health)
   // Redis is optional and never fatal: when it is down, cache and limits run in process.
-  const redis = Option.map(yield* Effect.serviceOption(RedisStatus), (c) => c.isReady() ? "healthy" : "unhealthy")
+  const redis = Option.map(yield* Effect.serviceOption(RedisStatus), (c) => (c.isReady() ? "healthy" : "unhealthy"))
   const actors = registry.all().map(actorSummary)
-  const alerting = yield* Effect.serviceOption(AlertEngine).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status })))
+  const alerting = yield* Effect.serviceOption(AlertEngine).pipe(
+    Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status }))
+  )
   const healthy = storeHealth.status === "healthy" && busHealth.status === "healthy" && databaseHealth.status === "healthy"
   // The seed's per-engine entries: Elasticsearch (or OpenSearch) by cluster colour, Kafka by reachability.
   const engines = {
@@ -61,19 +63,27 @@ const health = Effect.gen(function*() {
 export const systemRoutes = (run: RunEffect<LogStore | LogBus | ActorRegistry | MetaDatabase | RateLimiter>, config: Config, telemetry: TelemetryInstruments) =>
   new Elysia({ name: "routes/system" })
     .use(rateLimitPlugin(run, config, telemetry))
-    .get("/", ({ request, set }) => {
-      // A browser asking for a page gets the web console; API clients keep this JSON.
-      set.headers.vary = "Accept"
-      if (prefersHtml(request)) return consolePage()
-      return {
-        name: "LogFlow",
-        version: VERSION,
-        description: "Log aggregation and analysis",
-        links: { console: "/ui/", docs: "/docs", health: "/health", ingest: "/api/v1/logs", search: "/api/v1/logs/search", recent: "/api/v1/logs/recent" }
-      }
-    }, { rateLimit: "default", detail: { summary: "What this server is and where to go", tags: ["system"] } })
-    .get("/health", async ({ set }) => {
-      const report = await run(health)
-      if (report.status !== "healthy") set.status = 503
-      return report
-    }, { detail: { summary: "Health of LogFlow and the components it uses", tags: ["system"] } })
+    .get(
+      "/",
+      ({ request, set }) => {
+        // A browser asking for a page gets the web console; API clients keep this JSON.
+        set.headers.vary = "Accept"
+        if (prefersHtml(request)) return consolePage()
+        return {
+          name: "LogFlow",
+          version: VERSION,
+          description: "Log aggregation and analysis",
+          links: { console: "/ui/", docs: "/docs", health: "/health", ingest: "/api/v1/logs", search: "/api/v1/logs/search", recent: "/api/v1/logs/recent" }
+        }
+      },
+      { rateLimit: "default", detail: { summary: "What this server is and where to go", tags: ["system"] } }
+    )
+    .get(
+      "/health",
+      async ({ set }) => {
+        const report = await run(health)
+        if (report.status !== "healthy") set.status = 503
+        return report
+      },
+      { detail: { summary: "Health of LogFlow and the components it uses", tags: ["system"] } }
+    )

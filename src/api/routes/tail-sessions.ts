@@ -28,7 +28,9 @@ export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number)
 
   const start = async (query: z.infer<typeof TailParams>, client: string) => {
     const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now()))
-    const hub = await run(Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process")))))
+    const hub = await run(
+      Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process"))))
+    )
     if ((open.get(client) ?? 0) >= maxPerClient) throw new TooManyTails({ max: maxPerClient })
     open.set(client, (open.get(client) ?? 0) + 1)
     const scope = await run(Scope.make())

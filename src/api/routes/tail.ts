@@ -21,78 +21,84 @@ import { makeTailSessions, TailParams } from "./tail-sessions.ts"
 
 export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT)
-  const clientOf = (principal: Principal | undefined, address: string) => principal ? `user:${principal.user.id}` : `ip:${address}`
+  const clientOf = (principal: Principal | undefined, address: string) => (principal ? `user:${principal.user.id}` : `ip:${address}`)
   const sockets = new Map<string, { closed: boolean }>()
 
-  return new Elysia({ name: "routes/tail" })
-    .use(errors)
-    .use(authPlugin(run, config, telemetry))
-    .get("/api/v1/logs/tail", async function*({ query, principal, request, server }) {
-      const tail = await sessions.start(query, clientOf(principal, clientAddress(request, server, config.TRUST_PROXY)))
-      try {
-        yield sse({ event: "ready", data: { buffer: config.TAIL_SUBSCRIBER_BUFFER } })
-        for (;;) {
-          const next = await tail.next()
-          if (next === undefined) {
-            yield sse({ event: "heartbeat", data: {} })
-            continue
-          }
-          if (next.missed > 0) yield sse({ event: "missed", data: { missed: next.missed } })
-          for (const record of next.records) yield sse({ event: "log", id: record.id, data: toJson(record) })
-        }
-      } finally {
-        await tail.close()
-      }
-    }, {
-      query: TailParams,
-      access: "read",
-      detail: { summary: "Live tail (Server-Sent Events): matching records within a second of ingest", tags: ["logs"] }
-    })
-    // The same over WebSocket: one JSON message per event, {event, data}.
-    .ws("/api/v1/logs/tail/ws", {
-      query: TailParams,
-      access: "read",
-      async open(ws) {
-        const { query, principal, request } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined; request: Request }
-        const send = (event: string, data: unknown) => ws.send(JSON.stringify({ event, data }))
-        // Registered before any await, so a client that leaves early is still noticed.
-        const state = { closed: false }
-        sockets.set(ws.id, state)
-        let tail
-        try {
-          const address = config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress
-          tail = await sessions.start(query, clientOf(principal, address))
-        } catch (e) {
-          const status = (e as { status?: number }).status ?? 500
-          send("error", { message: status < 500 ? (e as Error).message : "the live tail could not start" })
-          ws.close(1008, "refused")
-          sockets.delete(ws.id)
-          return
-        }
-        try {
-          if (!state.closed) send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
-          while (!state.closed) {
-            const next = await tail.next()
-            if (state.closed) break
-            if (next === undefined) {
-              send("heartbeat", {})
-              continue
+  return (
+    new Elysia({ name: "routes/tail" })
+      .use(errors)
+      .use(authPlugin(run, config, telemetry))
+      .get(
+        "/api/v1/logs/tail",
+        async function* ({ query, principal, request, server }) {
+          const tail = await sessions.start(query, clientOf(principal, clientAddress(request, server, config.TRUST_PROXY)))
+          try {
+            yield sse({ event: "ready", data: { buffer: config.TAIL_SUBSCRIBER_BUFFER } })
+            for (;;) {
+              const next = await tail.next()
+              if (next === undefined) {
+                yield sse({ event: "heartbeat", data: {} })
+                continue
+              }
+              if (next.missed > 0) yield sse({ event: "missed", data: { missed: next.missed } })
+              for (const record of next.records) yield sse({ event: "log", id: record.id, data: toJson(record) })
             }
-            if (next.missed > 0) send("missed", { missed: next.missed })
-            for (const record of next.records) send("log", toJson(record))
+          } finally {
+            await tail.close()
           }
-        } catch (e) {
-          if (!state.closed) throw e
-        } finally {
-          sockets.delete(ws.id)
-          await tail.close()
+        },
+        {
+          query: TailParams,
+          access: "read",
+          detail: { summary: "Live tail (Server-Sent Events): matching records within a second of ingest", tags: ["logs"] }
         }
-      },
-      close(ws) {
-        // open() sees this, stops and gives the tail's place back.
-        const state = sockets.get(ws.id)
-        if (state) state.closed = true
-      },
-      message() {}
-    })
+      )
+      // The same over WebSocket: one JSON message per event, {event, data}.
+      .ws("/api/v1/logs/tail/ws", {
+        query: TailParams,
+        access: "read",
+        async open(ws) {
+          const { query, principal, request } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined; request: Request }
+          const send = (event: string, data: unknown) => ws.send(JSON.stringify({ event, data }))
+          // Registered before any await, so a client that leaves early is still noticed.
+          const state = { closed: false }
+          sockets.set(ws.id, state)
+          let tail: Awaited<ReturnType<typeof sessions.start>>
+          try {
+            const address = config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress
+            tail = await sessions.start(query, clientOf(principal, address))
+          } catch (e) {
+            const status = (e as { status?: number }).status ?? 500
+            send("error", { message: status < 500 ? (e as Error).message : "the live tail could not start" })
+            ws.close(1008, "refused")
+            sockets.delete(ws.id)
+            return
+          }
+          try {
+            if (!state.closed) send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
+            while (!state.closed) {
+              const next = await tail.next()
+              if (state.closed) break
+              if (next === undefined) {
+                send("heartbeat", {})
+                continue
+              }
+              if (next.missed > 0) send("missed", { missed: next.missed })
+              for (const record of next.records) send("log", toJson(record))
+            }
+          } catch (e) {
+            if (!state.closed) throw e
+          } finally {
+            sockets.delete(ws.id)
+            await tail.close()
+          }
+        },
+        close(ws) {
+          // open() sees this, stops and gives the tail's place back.
+          const state = sockets.get(ws.id)
+          if (state) state.closed = true
+        },
+        message() {}
+      })
+  )
 }

@@ -18,7 +18,7 @@ import type { RunEffect } from "../run-effect.ts"
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"])
 
 /** Every request has ids (the request-id plugin is global), so their absence is a bug. */
-const currentIds = Effect.flatMap(FiberRef.get(CurrentRequest), (ids) => ids ? Effect.succeed(ids) : Effect.dieMessage("no request context"))
+const currentIds = Effect.flatMap(FiberRef.get(CurrentRequest), (ids) => (ids ? Effect.succeed(ids) : Effect.dieMessage("no request context")))
 
 const TraceEvent = z.object({
   event: z.string().min(1).max(200).describe("What happened, e.g. payment_processed"),
@@ -30,43 +30,64 @@ export const traceRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Co
   new Elysia({ name: "routes/trace", prefix: "/api/v1/trace" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
-    .get("/context", () =>
-      run(Effect.map(currentIds, (ids) => ({
-        request_id: ids.request_id,
-        correlation_id: ids.correlation_id,
-        trace_id: ids.trace_id,
-        span_id: ids.span_id,
-        timestamp: new Date().toISOString()
-      }))), { detail: { summary: "This request's ids", tags: ["trace"] } })
-    .get("/debug", ({ request, query, account }) =>
-      run(Effect.map(currentIds, (ids) => ({
-        request_id: ids.request_id,
-        correlation_id: ids.correlation_id,
-        trace_id: ids.trace_id,
-        method: request.method,
-        path: new URL(request.url).pathname,
-        headers: Object.fromEntries([...request.headers].map(([name, value]) => [name, SECRET_HEADERS.has(name) ? "[redacted]" : value])),
-        query_params: query,
-        timestamp: new Date().toISOString(),
-        user: account.username
-      }))), { auth: "admin", detail: { summary: "This request as the server saw it, secrets redacted (admin)", tags: ["trace"] } })
-    .post("/log", ({ body }) =>
-      run(Effect.gen(function*() {
-        const ids = yield* currentIds
-        const result = normalise({
-          service: "logflow",
-          level: body.level ?? "INFO",
-          message: `trace event: ${body.event}`,
-          correlation_id: ids.correlation_id,
-          trace_id: ids.trace_id,
-          attributes: { event: body.event, request_id: ids.request_id, ...body.details }
-        }, Date.now())
-        if (!result.ok) return yield* new InvalidInput({ field: "details", reason: result.error })
-        yield* Effect.flatMap(LogBus, (bus) => bus.publish([result.record]))
-        yield* Effect.logInfo(`trace event ${body.event}`)
-        return { logged: true, id: result.record.id, request_id: ids.request_id, correlation_id: ids.correlation_id, trace_id: ids.trace_id }
-      })), {
-      body: TraceEvent,
-      access: "ingest",
-      detail: { summary: "Record a custom trace event as a log of service 'logflow', searchable by correlation_id", tags: ["trace"] }
-    })
+    .get(
+      "/context",
+      () =>
+        run(
+          Effect.map(currentIds, (ids) => ({
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
+            trace_id: ids.trace_id,
+            span_id: ids.span_id,
+            timestamp: new Date().toISOString()
+          }))
+        ),
+      { detail: { summary: "This request's ids", tags: ["trace"] } }
+    )
+    .get(
+      "/debug",
+      ({ request, query, account }) =>
+        run(
+          Effect.map(currentIds, (ids) => ({
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
+            trace_id: ids.trace_id,
+            method: request.method,
+            path: new URL(request.url).pathname,
+            headers: Object.fromEntries([...request.headers].map(([name, value]) => [name, SECRET_HEADERS.has(name) ? "[redacted]" : value])),
+            query_params: query,
+            timestamp: new Date().toISOString(),
+            user: account.username
+          }))
+        ),
+      { auth: "admin", detail: { summary: "This request as the server saw it, secrets redacted (admin)", tags: ["trace"] } }
+    )
+    .post(
+      "/log",
+      ({ body }) =>
+        run(
+          Effect.gen(function* () {
+            const ids = yield* currentIds
+            const result = normalise(
+              {
+                service: "logflow",
+                level: body.level ?? "INFO",
+                message: `trace event: ${body.event}`,
+                correlation_id: ids.correlation_id,
+                trace_id: ids.trace_id,
+                attributes: { event: body.event, request_id: ids.request_id, ...body.details }
+              },
+              Date.now()
+            )
+            if (!result.ok) return yield* new InvalidInput({ field: "details", reason: result.error })
+            yield* Effect.flatMap(LogBus, (bus) => bus.publish([result.record]))
+            yield* Effect.logInfo(`trace event ${body.event}`)
+            return { logged: true, id: result.record.id, request_id: ids.request_id, correlation_id: ids.correlation_id, trace_id: ids.trace_id }
+          })
+        ),
+      {
+        body: TraceEvent,
+        access: "ingest",
+        detail: { summary: "Record a custom trace event as a log of service 'logflow', searchable by correlation_id", tags: ["trace"] }
+      }
+    )

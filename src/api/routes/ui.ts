@@ -45,7 +45,8 @@ export const prefersHtml = (request: Request) => {
 const PAGE_HEADERS = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-cache",
-  "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   vary: "Accept"
@@ -53,7 +54,7 @@ const PAGE_HEADERS = {
 
 const ASSET_CACHE = "public, max-age=31536000, immutable"
 
-const listBuild = () => existsSync(UI_DIST) ? new Set(readdirSync(UI_DIST).filter((name) => name !== "index.html")) : new Set<string>()
+const listBuild = () => (existsSync(UI_DIST) ? new Set(readdirSync(UI_DIST).filter((name) => name !== "index.html")) : new Set<string>())
 
 export const consolePage = async () => {
   const index = Bun.file(join(UI_DIST, "index.html"))

@@ -84,7 +84,8 @@ const toRecord = (source: unknown, index: string, id: string | undefined, fields
   let timestamp: number | undefined
   if (rawTimestamp !== undefined) {
     timestamp = parseTimestamp(rawTimestamp)
-    if (timestamp === undefined) return mapperError(`failed to parse field [${fields.timestamp[0]}]: ${JSON.stringify(rawTimestamp).slice(0, 60)} is not an ISO-8601 date or epoch number`)
+    if (timestamp === undefined)
+      return mapperError(`failed to parse field [${fields.timestamp[0]}]: ${JSON.stringify(rawTimestamp).slice(0, 60)} is not an ISO-8601 date or epoch number`)
   }
   // A level we do not know (say a custom "audit") is kept as an attribute instead of refusing the document.
   const levelField = peek(flat, fields.level)
@@ -98,17 +99,20 @@ const toRecord = (source: unknown, index: string, id: string | undefined, fields
   const attributes: Record<string, unknown> = { "es.index": index }
   if (id !== undefined && ulidTime(id) === undefined) attributes["es.id"] = id
   for (const [key, value] of flat) attributes[key] = value
-  const result = normalise({
-    ...(id !== undefined && ulidTime(id) !== undefined ? { id } : {}),
-    service: typeof service === "string" && service !== "" ? service : index,
-    message: message === undefined ? JSON.stringify(source) : typeof message === "string" ? message : JSON.stringify(message),
-    ...(level ? { level } : {}),
-    ...(timestamp !== undefined ? { timestamp } : {}),
-    ...(typeof host === "string" && host !== "" ? { host } : {}),
-    ...(typeof traceId === "string" ? { trace_id: traceId } : {}),
-    ...(typeof spanId === "string" ? { span_id: spanId } : {}),
-    attributes
-  }, receivedAt)
+  const result = normalise(
+    {
+      ...(id !== undefined && ulidTime(id) !== undefined ? { id } : {}),
+      service: typeof service === "string" && service !== "" ? service : index,
+      message: message === undefined ? JSON.stringify(source) : typeof message === "string" ? message : JSON.stringify(message),
+      ...(level ? { level } : {}),
+      ...(timestamp !== undefined ? { timestamp } : {}),
+      ...(typeof host === "string" && host !== "" ? { host } : {}),
+      ...(typeof traceId === "string" ? { trace_id: traceId } : {}),
+      ...(typeof spanId === "string" ? { span_id: spanId } : {}),
+      attributes
+    },
+    receivedAt
+  )
   return result.ok ? result.record : mapperError(result.error)
 }
 
@@ -147,7 +151,7 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
     const action = keys[0] as BulkAction
     const meta = (actionLine as Record<string, unknown>)[action]
     const metadata = isObj(meta) ? meta : {}
-    const index = typeof metadata._index === "string" && metadata._index !== "" ? metadata._index : defaultIndex ?? "logs"
+    const index = typeof metadata._index === "string" && metadata._index !== "" ? metadata._index : (defaultIndex ?? "logs")
     const id = typeof metadata._id === "string" && metadata._id !== "" ? metadata._id : undefined
     if (action === "delete") {
       items.push({ action, index, id, error: { type: "illegal_argument_exception", reason: "delete is not supported: logs are append-only" } })
@@ -156,7 +160,12 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
     const sourceLine = iterator.next()
     if (sourceLine.done) throw new MalformedBulk({ message: `the ${action} action on line [${lineNumber}] has no source line` })
     if (action === "update") {
-      items.push({ action, index, id, error: { type: "illegal_argument_exception", reason: "update is not supported: logs are append-only; use index or create" } })
+      items.push({
+        action,
+        index,
+        id,
+        error: { type: "illegal_argument_exception", reason: "update is not supported: logs are append-only; use index or create" }
+      })
       continue
     }
     let source: unknown
@@ -173,8 +182,18 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
 }
 
 /** `ES_FIELD_*` settings (comma-separated candidates) as a field map. */
-export const bulkFieldMap = (settings: { ES_FIELD_TIMESTAMP: string; ES_FIELD_MESSAGE: string; ES_FIELD_LEVEL: string; ES_FIELD_SERVICE: string; ES_FIELD_HOST: string }): BulkFieldMap => {
-  const split = (v: string) => v.split(",").map((s) => s.trim()).filter((s) => s !== "")
+export const bulkFieldMap = (settings: {
+  ES_FIELD_TIMESTAMP: string
+  ES_FIELD_MESSAGE: string
+  ES_FIELD_LEVEL: string
+  ES_FIELD_SERVICE: string
+  ES_FIELD_HOST: string
+}): BulkFieldMap => {
+  const split = (v: string) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
   return {
     timestamp: split(settings.ES_FIELD_TIMESTAMP),
     message: split(settings.ES_FIELD_MESSAGE),

@@ -48,10 +48,29 @@ const clusterInfo = (version: string) => ({
   tagline: "You Know, for Search"
 })
 
-const license = { license: { status: "active", uid: "logflow", type: "basic", issue_date: BUILD_DATE, issue_date_in_millis: Date.parse(BUILD_DATE), max_nodes: 1000, issued_to: CLUSTER, issuer: "logflow", start_date_in_millis: -1 } }
+const license = {
+  license: {
+    status: "active",
+    uid: "logflow",
+    type: "basic",
+    issue_date: BUILD_DATE,
+    issue_date_in_millis: Date.parse(BUILD_DATE),
+    max_nodes: 1000,
+    issued_to: CLUSTER,
+    issuer: "logflow",
+    start_date_in_millis: -1
+  }
+}
 
 /** Settings that shippers create at start-up and that LogFlow does not need. */
-const PROBED_RESOURCES = ["/_index_template/:name", "/_template/:name", "/_component_template/:name", "/_ilm/policy/:name", "/_ingest/pipeline/:name", "/_data_stream/:name"]
+const PROBED_RESOURCES = [
+  "/_index_template/:name",
+  "/_template/:name",
+  "/_component_template/:name",
+  "/_ilm/policy/:name",
+  "/_ingest/pipeline/:name",
+  "/_data_stream/:name"
+]
 
 const itemResult = (item: BulkItem, seqNo: number) => {
   if (item.error) return { [item.action]: { _index: item.index, _id: item.id ?? null, status: 400, error: { ...item.error, index: item.index } } }
@@ -78,7 +97,7 @@ const bulkHandler = (run: RunEffect<Services>, config: Config, telemetry: Teleme
     const started = performance.now()
     checkDiskSpace()
     const body = new TextDecoder().decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
-    let items
+    let items: ReturnType<typeof decodeBulk>
     try {
       items = decodeBulk(body, params?.index, fields, Date.now())
     } catch (e) {
@@ -98,7 +117,8 @@ const bulkHandler = (run: RunEffect<Services>, config: Config, telemetry: Teleme
 
 const bulkDocs = {
   summary: "Elasticsearch-compatible bulk ingest (index and create actions)",
-  description: "NDJSON action/source pairs as Elasticsearch's `_bulk` takes them. Fields are mapped by ES_FIELD_* (ECS names by default). Answers with per-item results after the stored items are committed.",
+  description:
+    "NDJSON action/source pairs as Elasticsearch's `_bulk` takes them. Fields are mapped by ES_FIELD_* (ECS names by default). Answers with per-item results after the stored items are committed.",
   tags: ["logs"]
 }
 
@@ -125,7 +145,9 @@ export const esCompatRoutes = (run: RunEffect<Services>, config: Config, telemet
     .onAfterHandle(({ set }) => {
       set.headers["x-elastic-product"] = "Elasticsearch"
     })
-    .get("/", () => clusterInfo(config.ES_COMPAT_VERSION), { detail: { summary: "Elasticsearch-style cluster information, for shippers' version checks", tags: ["system"] } })
+    .get("/", () => clusterInfo(config.ES_COMPAT_VERSION), {
+      detail: { summary: "Elasticsearch-style cluster information, for shippers' version checks", tags: ["system"] }
+    })
     .get("", () => clusterInfo(config.ES_COMPAT_VERSION), hide)
     .head("/", () => "", hide)
     .head("", () => "", hide)
@@ -133,11 +155,13 @@ export const esCompatRoutes = (run: RunEffect<Services>, config: Config, telemet
     .get("/_xpack", () => ({ build: {}, license: { uid: "logflow", type: "basic", mode: "basic", status: "active" }, features: {} }), hide)
     .get("/_cluster/health", () => ({ cluster_name: CLUSTER, status: "green", timed_out: false, number_of_nodes: 1, number_of_data_nodes: 1 }), hide)
   // Some outputs check for (or create) their index before writing; every index "exists".
-  app.head("/:index", () => "", hide)
+  app
+    .head("/:index", () => "", hide)
     .get("/:index", ({ params }) => ({ [(params as { index: string }).index]: { aliases: {}, mappings: {}, settings: {} } }), hide)
     .put("/:index", ({ params }) => ({ acknowledged: true, shards_acknowledged: true, index: (params as { index: string }).index }), { ...hide, parse: "none" })
   for (const path of PROBED_RESOURCES) {
-    app.get(path, ({ params }) => ({ [(params as { name: string }).name]: {} }), hide)
+    app
+      .get(path, ({ params }) => ({ [(params as { name: string }).name]: {} }), hide)
       .head(path, () => "", hide)
       .put(path, () => ({ acknowledged: true }), { ...hide, parse: "none" })
       .post(path, () => ({ acknowledged: true }), { ...hide, parse: "none" })

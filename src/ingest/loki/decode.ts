@@ -69,7 +69,8 @@ export const lokiToRecords = (body: unknown, receivedAt: number): LokiBatch => {
     values.forEach((entry: unknown, j: number) => {
       line++
       const path = `streams[${i}].values[${j}]`
-      if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) return reject(path, "must be [\"<unix epoch in nanoseconds>\", \"<log line>\"] with optional structured metadata")
+      if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3)
+        return reject(path, 'must be ["<unix epoch in nanoseconds>", "<log line>"] with optional structured metadata')
       const timestamp = nanosToMillis(entry[0])
       if (timestamp === undefined) return reject(path, "timestamp must be a string of nanoseconds since the epoch")
       if (typeof entry[1] !== "string") return reject(path, "the log line must be a string")
@@ -78,16 +79,19 @@ export const lokiToRecords = (body: unknown, receivedAt: number): LokiBatch => {
       const spanId = metadata.span_id
       delete metadata.trace_id
       delete metadata.span_id
-      const result = normalise({
-        service: service?.[1] ?? "unknown_service",
-        message: entry[1],
-        timestamp,
-        ...(level ? { level } : {}),
-        ...(host ? { host: host[1] } : {}),
-        ...(typeof traceId === "string" ? { trace_id: traceId } : {}),
-        ...(typeof spanId === "string" ? { span_id: spanId } : {}),
-        attributes: { ...labelAttributes, ...metadata }
-      }, receivedAt)
+      const result = normalise(
+        {
+          service: service?.[1] ?? "unknown_service",
+          message: entry[1],
+          timestamp,
+          ...(level ? { level } : {}),
+          ...(host ? { host: host[1] } : {}),
+          ...(typeof traceId === "string" ? { trace_id: traceId } : {}),
+          ...(typeof spanId === "string" ? { span_id: spanId } : {}),
+          attributes: { ...labelAttributes, ...metadata }
+        },
+        receivedAt
+      )
       if (result.ok) records.push(result.record)
       else reject(path, result.error)
     })

@@ -17,13 +17,13 @@ const types = (() => {
   const root = new Root().define("logproto")
   root.add(new Type("Timestamp").add(new Field("seconds", 1, "int64")).add(new Field("nanos", 2, "int32")))
   root.add(new Type("LabelPairAdapter").add(new Field("name", 1, "string")).add(new Field("value", 2, "string")))
-  root.add(new Type("EntryAdapter")
-    .add(new Field("timestamp", 1, "Timestamp"))
-    .add(new Field("line", 2, "string"))
-    .add(new Field("structuredMetadata", 3, "LabelPairAdapter", "repeated")))
-  root.add(new Type("StreamAdapter")
-    .add(new Field("labels", 1, "string"))
-    .add(new Field("entries", 2, "EntryAdapter", "repeated")))
+  root.add(
+    new Type("EntryAdapter")
+      .add(new Field("timestamp", 1, "Timestamp"))
+      .add(new Field("line", 2, "string"))
+      .add(new Field("structuredMetadata", 3, "LabelPairAdapter", "repeated"))
+  )
+  root.add(new Type("StreamAdapter").add(new Field("labels", 1, "string")).add(new Field("entries", 2, "EntryAdapter", "repeated")))
   root.add(new Type("PushRequest").add(new Field("streams", 1, "StreamAdapter", "repeated")))
   return { pushRequest: root.lookupType("PushRequest") }
 })()
@@ -54,7 +54,8 @@ const snappyLength = (bytes: Uint8Array): number => {
 export const parseLabelSet = (text: string): Record<string, string> => {
   const labels: Record<string, string> = {}
   const trimmed = text.trim()
-  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) throw new MalformedLoki({ message: `stream labels ${JSON.stringify(text.slice(0, 60))} are not a {name="value", …} set` })
+  if (!trimmed.startsWith("{") || !trimmed.endsWith("}"))
+    throw new MalformedLoki({ message: `stream labels ${JSON.stringify(text.slice(0, 60))} are not a {name="value", …} set` })
   const pattern = /\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y
   const inner = trimmed.slice(1, -1)
   pattern.lastIndex = 0
@@ -70,7 +71,11 @@ export const parseLabelSet = (text: string): Record<string, string> => {
 interface DecodedPush {
   readonly streams?: ReadonlyArray<{
     readonly labels?: string
-    readonly entries?: ReadonlyArray<{ readonly timestamp?: { seconds?: string; nanos?: number }; readonly line?: string; readonly structuredMetadata?: ReadonlyArray<{ name?: string; value?: string }> }>
+    readonly entries?: ReadonlyArray<{
+      readonly timestamp?: { seconds?: string; nanos?: number }
+      readonly line?: string
+      readonly structuredMetadata?: ReadonlyArray<{ name?: string; value?: string }>
+    }>
   }>
 }
 
@@ -78,7 +83,7 @@ interface DecodedPush {
 export const decodeLokiProtobuf = (body: Uint8Array, maxBytes: number): unknown => {
   const length = snappyLength(body)
   if (length > maxBytes) throw new PayloadTooLargeAfterInflate({ maxBytes })
-  let message
+  let message: ReturnType<typeof types.pushRequest.decode>
   try {
     message = types.pushRequest.decode(uncompressSync(Buffer.from(body.buffer, body.byteOffset, body.byteLength), { asBuffer: true }) as Buffer)
   } catch (e) {

@@ -27,47 +27,51 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
   return new Elysia({ name: "routes/loki" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
-    .post("/loki/api/v1/push", async ({ request, set }) => {
-      checkDiskSpace()
-      const contentType = request.headers.get("content-type") ?? "application/json"
-      const protobuf = /^application\/(x-)?protobuf\b/i.test(contentType)
-      if (!protobuf && !/^application\/json\b/i.test(contentType)) {
-        throw new UnsupportedMediaType({ message: "content-type: must be application/json or application/x-protobuf (snappy-compressed)" })
-      }
-      const body = await readBody(request, config.INGEST_MAX_BODY_BYTES)
-      let batch
-      try {
-        let parsed: unknown
-        if (protobuf) parsed = decodeLokiProtobuf(body, config.INGEST_MAX_BODY_BYTES)
-        else {
-          try {
-            parsed = JSON.parse(new TextDecoder().decode(body))
-          } catch (e) {
-            throw new MalformedLoki({ message: `is not valid JSON: ${(e as Error).message}` })
-          }
+    .post(
+      "/loki/api/v1/push",
+      async ({ request, set }) => {
+        checkDiskSpace()
+        const contentType = request.headers.get("content-type") ?? "application/json"
+        const protobuf = /^application\/(x-)?protobuf\b/i.test(contentType)
+        if (!protobuf && !/^application\/json\b/i.test(contentType)) {
+          throw new UnsupportedMediaType({ message: "content-type: must be application/json or application/x-protobuf (snappy-compressed)" })
         }
-        batch = lokiToRecords(parsed, Date.now())
-      } catch (e) {
-        if (e instanceof MalformedLoki) throw new InvalidInput({ field: "body", reason: e.message })
-        throw e
+        const body = await readBody(request, config.INGEST_MAX_BODY_BYTES)
+        let batch: ReturnType<typeof lokiToRecords>
+        try {
+          let parsed: unknown
+          if (protobuf) parsed = decodeLokiProtobuf(body, config.INGEST_MAX_BODY_BYTES)
+          else {
+            try {
+              parsed = JSON.parse(new TextDecoder().decode(body))
+            } catch (e) {
+              throw new MalformedLoki({ message: `is not valid JSON: ${(e as Error).message}` })
+            }
+          }
+          batch = lokiToRecords(parsed, Date.now())
+        } catch (e) {
+          if (e instanceof MalformedLoki) throw new InvalidInput({ field: "body", reason: e.message })
+          throw e
+        }
+        if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no log entries" })
+        await publishRecords(run, telemetry, "loki", batch.records, batch.rejected)
+        if (batch.rejected === 0) {
+          set.status = 204
+          return
+        }
+        const result = { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
+        if (batch.records.length > 0) return result
+        set.status = 400
+        const first = batch.errors[0]!
+        return { ...errorBody(String(set.headers["x-request-id"] ?? ""), "invalid_input", `${first.path}: ${first.message}`), ...result }
+      },
+      {
+        parse: "none",
+        access: "ingest",
+        detail: {
+          summary: "Loki push API (JSON or snappy protobuf): stream labels become service, level, host and attributes",
+          tags: ["logs"]
+        }
       }
-      if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no log entries" })
-      await publishRecords(run, telemetry, "loki", batch.records, batch.rejected)
-      if (batch.rejected === 0) {
-        set.status = 204
-        return
-      }
-      const result = { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
-      if (batch.records.length > 0) return result
-      set.status = 400
-      const first = batch.errors[0]!
-      return { ...errorBody(String(set.headers["x-request-id"] ?? ""), "invalid_input", `${first.path}: ${first.message}`), ...result }
-    }, {
-      parse: "none",
-      access: "ingest",
-      detail: {
-        summary: "Loki push API (JSON or snappy protobuf): stream labels become service, level, host and attributes",
-        tags: ["logs"]
-      }
-    })
+    )
 }

@@ -25,26 +25,35 @@ export const nativeIngestRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, con
   return new Elysia({ name: "routes/ingest-native", prefix: "/api/v1/logs" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
-    .post("", async ({ request, set }) => {
-      checkDiskSpace()
-      const body = decoder.decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
-      if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
-      let batch
-      try {
-        batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now())
-      } catch (e) {
-        if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
-        throw e
-      }
-      if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no records" })
-      if (batch.records.length === 0) {
-        telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
-        set.status = 400
-        const first = batch.errors[0]!
-        const requestId = String(set.headers["x-request-id"] ?? "")
-        return { ...errorBody(requestId, "invalid_input", `line ${first.line}: ${first.message}`), accepted: 0, rejected: batch.rejected, errors: batch.errors }
-      }
-      await publishRecords(run, telemetry, "json", batch.records, batch.rejected)
-      return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
-    }, { parse: "none", access: "ingest", detail: ingestDocs })
+    .post(
+      "",
+      async ({ request, set }) => {
+        checkDiskSpace()
+        const body = decoder.decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
+        if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
+        let batch: ReturnType<typeof decodeIngestBody>
+        try {
+          batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now())
+        } catch (e) {
+          if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
+          throw e
+        }
+        if (batch.records.length === 0 && batch.rejected === 0) throw new InvalidInput({ field: "body", reason: "holds no records" })
+        if (batch.records.length === 0) {
+          telemetry.ingestRecords.inc({ protocol: "json", result: "rejected" }, batch.rejected)
+          set.status = 400
+          const first = batch.errors[0]!
+          const requestId = String(set.headers["x-request-id"] ?? "")
+          return {
+            ...errorBody(requestId, "invalid_input", `line ${first.line}: ${first.message}`),
+            accepted: 0,
+            rejected: batch.rejected,
+            errors: batch.errors
+          }
+        }
+        await publishRecords(run, telemetry, "json", batch.records, batch.rejected)
+        return { accepted: batch.records.length, rejected: batch.rejected, errors: batch.errors }
+      },
+      { parse: "none", access: "ingest", detail: ingestDocs }
+    )
 }

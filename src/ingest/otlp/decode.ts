@@ -47,7 +47,7 @@ export class MalformedOtlp extends Data.TaggedError("MalformedOtlp")<{ readonly 
 /** The protobuf request as the plain object OTLP/JSON would have given. */
 export const decodeOtlpProtobuf = (bytes: Uint8Array): unknown => {
   const { request } = protoTypes()
-  let message
+  let message: ReturnType<typeof request.decode>
   try {
     message = request.decode(bytes)
   } catch (e) {

@@ -3,7 +3,15 @@ import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput } from "../../domain/errors.ts"
-import { decodeOtlpJson, decodeOtlpProtobuf, encodeOtlpResponseProtobuf, encodeOtlpStatusProtobuf, MalformedOtlp, otlpToRecords, type OtlpResponse } from "./decode.ts"
+import {
+  decodeOtlpJson,
+  decodeOtlpProtobuf,
+  encodeOtlpResponseProtobuf,
+  encodeOtlpStatusProtobuf,
+  MalformedOtlp,
+  otlpToRecords,
+  type OtlpResponse
+} from "./decode.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
 import { writeLogLine } from "../../log-line.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
@@ -35,7 +43,7 @@ export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
   const exportLogs = async (request: Request, protobuf: boolean): Promise<OtlpResponse> => {
     checkDiskSpace()
     const body = await readBody(request, config.INGEST_MAX_BODY_BYTES)
-    let batch
+    let batch: ReturnType<typeof otlpToRecords>
     try {
       const decoded = protobuf ? decodeOtlpProtobuf(body) : decodeOtlpJson(new TextDecoder().decode(body))
       batch = otlpToRecords(decoded, Date.now())
@@ -44,40 +52,51 @@ export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
       throw e
     }
     await publishRecords(run, telemetry, "otlp", batch.records, batch.rejected)
-    return batch.rejected === 0 ? {} : {
-      partialSuccess: {
-        rejectedLogRecords: batch.rejected,
-        errorMessage: batch.errors.slice(0, REASONS_IN_MESSAGE).map((e) => `${e.path}: ${e.message}`).join("; ")
-      }
-    }
+    return batch.rejected === 0
+      ? {}
+      : {
+          partialSuccess: {
+            rejectedLogRecords: batch.rejected,
+            errorMessage: batch.errors
+              .slice(0, REASONS_IN_MESSAGE)
+              .map((e) => `${e.path}: ${e.message}`)
+              .join("; ")
+          }
+        }
   }
 
   return new Elysia({ name: "routes/otlp" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
-    .post("/v1/logs", async ({ request, set }) => {
-      const contentType = request.headers.get("content-type") ?? ""
-      const protobuf = PROTOBUF.test(contentType)
-      if (!protobuf && !JSON_TYPE.test(contentType)) throw new UnsupportedMediaType({ message: "content-type: must be application/json or application/x-protobuf" })
-      if (!protobuf) return exportLogs(request, false)
-      set.headers["content-type"] = "application/x-protobuf"
-      try {
-        return encodeOtlpResponseProtobuf(await exportLogs(request, true))
-      } catch (e) {
-        if (!isHttpFailure(e)) throw e
-        if (e.status >= 500) writeLogLine("ERROR", e.message, { request_id: String(set.headers["x-request-id"] ?? "") })
-        set.status = e.status
-        if (e.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(e.retryAfterSeconds)
-        Object.assign(set.headers, e.headers)
-        return encodeOtlpStatusProtobuf(e.status, e.publicMessage ?? e.message)
+    .post(
+      "/v1/logs",
+      async ({ request, set }) => {
+        const contentType = request.headers.get("content-type") ?? ""
+        const protobuf = PROTOBUF.test(contentType)
+        if (!protobuf && !JSON_TYPE.test(contentType))
+          throw new UnsupportedMediaType({ message: "content-type: must be application/json or application/x-protobuf" })
+        if (!protobuf) return exportLogs(request, false)
+        set.headers["content-type"] = "application/x-protobuf"
+        try {
+          return encodeOtlpResponseProtobuf(await exportLogs(request, true))
+        } catch (e) {
+          if (!isHttpFailure(e)) throw e
+          if (e.status >= 500) writeLogLine("ERROR", e.message, { request_id: String(set.headers["x-request-id"] ?? "") })
+          set.status = e.status
+          if (e.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(e.retryAfterSeconds)
+          Object.assign(set.headers, e.headers)
+          return encodeOtlpStatusProtobuf(e.status, e.publicMessage ?? e.message)
+        }
+      },
+      {
+        parse: "none",
+        access: "ingest",
+        detail: {
+          summary: "OpenTelemetry logs over OTLP/HTTP (JSON or protobuf, optionally gzip)",
+          description:
+            "An ExportLogsServiceRequest. Resource `service.name` becomes the service, severity the level, the body the message; resource and scope attributes are kept as `resource.*` and `scope.*`. Answers an ExportLogsServiceResponse after the records are committed, with `partialSuccess` counting records that were rejected.",
+          tags: ["logs"]
+        }
       }
-    }, {
-      parse: "none",
-      access: "ingest",
-      detail: {
-        summary: "OpenTelemetry logs over OTLP/HTTP (JSON or protobuf, optionally gzip)",
-        description: "An ExportLogsServiceRequest. Resource `service.name` becomes the service, severity the level, the body the message; resource and scope attributes are kept as `resource.*` and `scope.*`. Answers an ExportLogsServiceResponse after the records are committed, with `partialSuccess` counting records that were rejected.",
-        tags: ["logs"]
-      }
-    })
+    )
 }

@@ -33,7 +33,7 @@ export interface SyslogListenerConfig {
 }
 
 export const makeSyslogListeners = (config: SyslogListenerConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const telemetry = yield* Telemetry
     const count = (result: "rejected" | "dropped", n: number) => {
       if (n > 0) telemetry.ingestRecords.inc({ protocol: "syslog", result }, n)
@@ -57,7 +57,9 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
     })
 
     if (config.authRequiredElsewhere) {
-      yield* Effect.logWarning(`syslog listeners take unauthenticated messages (syslog has no credentials) while HTTP ingest requires them; bind SYSLOG_HOST (${config.host}) to a network you trust`)
+      yield* Effect.logWarning(
+        `syslog listeners take unauthenticated messages (syslog has no credentials) while HTTP ingest requires them; bind SYSLOG_HOST (${config.host}) to a network you trust`
+      )
     }
     if (config.udpPort !== undefined) {
       // A datagram that finds the buffer full is dropped and counted.
@@ -76,11 +78,13 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
 export const SyslogListenersLive = (config: Config) =>
   config.SYSLOG_UDP_PORT === undefined && config.SYSLOG_TCP_PORT === undefined
     ? Layer.empty
-    : Layer.scopedDiscard(makeSyslogListeners({
-      host: config.SYSLOG_HOST,
-      udpPort: config.SYSLOG_UDP_PORT,
-      tcpPort: config.SYSLOG_TCP_PORT,
-      maxMessageBytes: config.SYSLOG_MAX_MESSAGE_BYTES,
-      bufferRecords: config.SYSLOG_BUFFER_RECORDS,
-      authRequiredElsewhere: config.requireAuthForIngest
-    }))
+    : Layer.scopedDiscard(
+        makeSyslogListeners({
+          host: config.SYSLOG_HOST,
+          udpPort: config.SYSLOG_UDP_PORT,
+          tcpPort: config.SYSLOG_TCP_PORT,
+          maxMessageBytes: config.SYSLOG_MAX_MESSAGE_BYTES,
+          bufferRecords: config.SYSLOG_BUFFER_RECORDS,
+          authRequiredElsewhere: config.requireAuthForIngest
+        })
+      )

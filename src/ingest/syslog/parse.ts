@@ -12,7 +12,32 @@ import type { Level } from "../../domain/log-record.ts"
  * structured data as `syslog.sd.<SD-ID>.<PARAM-NAME>`.
  */
 
-const FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"]
+const FACILITIES = [
+  "kern",
+  "user",
+  "mail",
+  "daemon",
+  "auth",
+  "syslog",
+  "lpr",
+  "news",
+  "uucp",
+  "cron",
+  "authpriv",
+  "ftp",
+  "ntp",
+  "security",
+  "console",
+  "solaris-cron",
+  "local0",
+  "local1",
+  "local2",
+  "local3",
+  "local4",
+  "local5",
+  "local6",
+  "local7"
+]
 const SEVERITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
 const LEVELS: ReadonlyArray<Level> = ["FATAL", "FATAL", "FATAL", "ERROR", "WARN", "INFO", "INFO", "DEBUG"]
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -52,13 +77,13 @@ const parseStructuredData = (text: string, start: number, into: Record<string, s
     while (text[i] === " ") {
       i++
       const eq = text.indexOf("=", i)
-      if (eq === -1 || text[eq + 1] !== "\"") return -1
+      if (eq === -1 || text[eq + 1] !== '"') return -1
       const name = text.slice(i, eq)
       let value = ""
       let j = eq + 2
-      for (; j < text.length && text[j] !== "\""; j++) {
+      for (; j < text.length && text[j] !== '"'; j++) {
         // Inside a value, \" \\ and \] are escapes; any other backslash is kept (RFC 5424 §6.3.3).
-        if (text[j] === "\\" && (text[j + 1] === "\"" || text[j + 1] === "\\" || text[j + 1] === "]")) j++
+        if (text[j] === "\\" && (text[j + 1] === '"' || text[j + 1] === "\\" || text[j + 1] === "]")) j++
         value += text[j]
       }
       if (j >= text.length) return -1

@@ -57,28 +57,30 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
   }
 
   const listen = (host: string, port: number, maxMessageBytes: number, buffer: IngestBuffer) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const listener = yield* Effect.acquireRelease(
-        Effect.sync(() => Bun.listen<Connection>({
-          hostname: host,
-          port,
-          socket: {
-            open(socket) {
-              socket.data = { framer: new SyslogFramer(maxMessageBytes), peer: socket.remoteAddress, pending: [], socket }
-            },
-            data(socket, chunk) {
-              accept(buffer, socket.data, socket.data.framer.push(chunk))
-            },
-            close(socket) {
-              // Records still pending are delivered by the buffer; there is no socket to resume any more.
-              socket.data.socket = undefined
-              if (socket.data.pending.length === 0) paused.delete(socket.data)
-            },
-            error(_socket, error) {
-              Effect.runFork(Effect.logWarning(`syslog: TCP connection failed: ${error.message}`))
+        Effect.sync(() =>
+          Bun.listen<Connection>({
+            hostname: host,
+            port,
+            socket: {
+              open(socket) {
+                socket.data = { framer: new SyslogFramer(maxMessageBytes), peer: socket.remoteAddress, pending: [], socket }
+              },
+              data(socket, chunk) {
+                accept(buffer, socket.data, socket.data.framer.push(chunk))
+              },
+              close(socket) {
+                // Records still pending are delivered by the buffer; there is no socket to resume any more.
+                socket.data.socket = undefined
+                if (socket.data.pending.length === 0) paused.delete(socket.data)
+              },
+              error(_socket, error) {
+                Effect.runFork(Effect.logWarning(`syslog: TCP connection failed: ${error.message}`))
+              }
             }
-          }
-        })),
+          })
+        ),
         (l) => Effect.sync(() => l.stop(true))
       )
       yield* Effect.logInfo(`syslog listening on tcp://${host}:${listener.port}`)

@@ -5,18 +5,20 @@ import { Effect } from "effect"
  * `accept` never waits; a datagram longer than `maxMessageBytes` is truncated there.
  */
 export const listenUdp = (host: string, port: number, maxMessageBytes: number, accept: (text: string, peer: string) => void) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const decoder = new TextDecoder()
     const socket = yield* Effect.acquireRelease(
-      Effect.promise(() => Bun.udpSocket({
-        hostname: host,
-        port,
-        socket: {
-          data(_socket, datagram, _port, address) {
-            accept(decoder.decode(datagram.subarray(0, maxMessageBytes)), address)
+      Effect.promise(() =>
+        Bun.udpSocket({
+          hostname: host,
+          port,
+          socket: {
+            data(_socket, datagram, _port, address) {
+              accept(decoder.decode(datagram.subarray(0, maxMessageBytes)), address)
+            }
           }
-        }
-      })),
+        })
+      ),
       (s) => Effect.sync(() => s.close())
     )
     yield* Effect.logInfo(`syslog listening on udp://${host}:${socket.port}`)

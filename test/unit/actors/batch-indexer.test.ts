@@ -11,7 +11,7 @@ import { makeRecordingStore } from "../../support/recording-store.ts"
 
 /** A delivery of `n` records whose settlement the test can observe. */
 const delivery = (n: number) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const settled = yield* Deferred.make<void, IngestError>()
     const d: Delivery = {
       records: Array.from({ length: n }, () => makeRecord()),
@@ -21,26 +21,34 @@ const delivery = (n: number) =>
     return { delivery: d, settled }
   })
 
-const startIndexer = (store: ReturnType<typeof makeRecordingStore>, batchSize: number, listeners: Array<ReturnType<typeof spawn<ReadonlyArray<LogRecord>, never>>> = [], writesInFlight = 2) =>
-  Effect.gen(function*() {
+const startIndexer = (
+  store: ReturnType<typeof makeRecordingStore>,
+  batchSize: number,
+  listeners: Array<ReturnType<typeof spawn<ReadonlyArray<LogRecord>, never>>> = [],
+  writesInFlight = 2
+) =>
+  Effect.gen(function* () {
     const committed = yield* Effect.all(listeners)
-    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, writesInFlight, committed, onFlush: () => {} }).pipe(Effect.provide(store.layer))
+    const indexer = yield* makeBatchIndexer({ batchSize, flushInterval: "1 second", capacity: 16, writesInFlight, committed, onFlush: () => {} }).pipe(
+      Effect.provide(store.layer)
+    )
     return { indexer, committed }
   })
 
 describe("batching indexer", () => {
   effectTest("flushes as soon as the batch holds N records, without waiting for the timer", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const { indexer } = yield* startIndexer(store, 5)
       const deliveries = yield* Effect.all([delivery(2), delivery(2), delivery(1)])
       yield* Effect.forEach(deliveries, (d) => indexer.send(d.delivery))
       yield* Effect.forEach(deliveries, (d) => Deferred.await(d.settled))
       expect(store.batches.map((b) => b.length)).toEqual([5])
-    }))
+    })
+  )
 
   effectTest("flushes a partial batch T ms after its first record arrived", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const { indexer } = yield* startIndexer(store, 1000)
       const d = yield* delivery(3)
@@ -50,10 +58,11 @@ describe("batching indexer", () => {
       yield* TestClock.adjust("1 millis")
       yield* Deferred.await(d.settled)
       expect(store.batches.map((b) => b.length)).toEqual([3])
-    }))
+    })
+  )
 
   effectTest("acknowledges a delivery only after its batch is written", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const { indexer } = yield* startIndexer(store, 1000)
       const d = yield* delivery(1)
@@ -63,20 +72,24 @@ describe("batching indexer", () => {
       yield* TestClock.adjust("1 second")
       yield* Deferred.await(d.settled)
       expect(store.batches.length).toBe(1)
-    }))
+    })
+  )
 
   effectTest("writes the next batch while one is still being written, and answers them in order", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const gate = yield* Deferred.make<void>()
       let writes = 0
-      store.control.beforeWrite = Effect.suspend(() => ++writes === 1 ? Deferred.await(gate) : Effect.void)
+      store.control.beforeWrite = Effect.suspend(() => (++writes === 1 ? Deferred.await(gate) : Effect.void))
       const { indexer } = yield* startIndexer(store, 1)
       const [first, second] = yield* Effect.all([delivery(1), delivery(1)])
       yield* indexer.send(first!.delivery)
       yield* indexer.send(second!.delivery)
       // The second batch is written while the first write still waits…
-      yield* waitUntil(Effect.sync(() => store.batches.length), (n) => n === 1)
+      yield* waitUntil(
+        Effect.sync(() => store.batches.length),
+        (n) => n === 1
+      )
       expect(store.batches[0]).toEqual(second!.delivery.records)
       // …but it is not acknowledged before the first.
       expect(yield* Deferred.isDone(second!.settled)).toBe(false)
@@ -84,10 +97,11 @@ describe("batching indexer", () => {
       yield* Deferred.await(first!.settled)
       yield* Deferred.await(second!.settled)
       expect(store.batches.length).toBe(2)
-    }))
+    })
+  )
 
   effectTest("a failed write rejects its deliveries instead of acknowledging them", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       store.control.failWrites = true
       const { indexer } = yield* startIndexer(store, 1)
@@ -96,10 +110,11 @@ describe("batching indexer", () => {
       const outcome = yield* Deferred.await(d.settled).pipe(Effect.either)
       expect(outcome._tag).toBe("Left")
       expect(indexer.stats.failures).toBe(1)
-    }))
+    })
+  )
 
   effectTest("always flushes what it holds when it is shut down", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const scope = yield* Scope.make()
       const { indexer } = yield* startIndexer(store, 1000).pipe(Scope.extend(scope))
@@ -109,19 +124,27 @@ describe("batching indexer", () => {
       yield* Scope.close(scope, Exit.void)
       expect(store.batches.flat().length).toBe(5)
       for (const d of deliveries) expect(yield* Deferred.isDone(d.settled)).toBe(true)
-    }))
+    })
+  )
 
   effectTest("passes committed records on to its listeners", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const received: LogRecord[] = []
       const listener = spawn<ReadonlyArray<LogRecord>, never>({ name: "listener", kind: "test", capacity: 4 }, (mailbox) => ({
-        run: mailbox.take.pipe(Effect.map((records) => received.push(...records)), Effect.forever)
+        run: mailbox.take.pipe(
+          Effect.map((records) => received.push(...records)),
+          Effect.forever
+        )
       }))
       const { indexer } = yield* startIndexer(store, 2, [listener])
       const d = yield* delivery(2)
       yield* indexer.send(d.delivery)
-      yield* waitUntil(Effect.sync(() => received.length), (n) => n === 2)
+      yield* waitUntil(
+        Effect.sync(() => received.length),
+        (n) => n === 2
+      )
       expect(received).toEqual([...d.delivery.records])
-    }))
+    })
+  )
 })

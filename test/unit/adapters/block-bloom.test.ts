@@ -4,10 +4,12 @@ import { encodeColumns } from "../../../src/adapters/log-store/sqlite/block-code
 import { makeRecord } from "../../support/records.ts"
 
 describe("block Bloom filter of trace and correlation ids", () => {
-  const records = Array.from({ length: 2_000 }, (_, i) => makeRecord({
-    trace_id: crypto.randomUUID().replaceAll("-", ""),
-    ...(i % 4 === 0 ? { correlation_id: `order-${i}` } : {})
-  }))
+  const records = Array.from({ length: 2_000 }, (_, i) =>
+    makeRecord({
+      trace_id: crypto.randomUUID().replaceAll("-", ""),
+      ...(i % 4 === 0 ? { correlation_id: `order-${i}` } : {})
+    })
+  )
   const columns = encodeColumns(records)
   const bloom = refBloom({ trace_id: columns.refs.trace_id, correlation_id: columns.refs.correlation_id }, columns.count)
 

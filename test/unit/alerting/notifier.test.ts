@@ -24,36 +24,62 @@ afterAll(() => {
 
 test("a full notifier replaces a rule's pending notification with its newer one, and evaluators never wait", async () => {
   const config = loadConfig({ ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", ALERT_WEBHOOK_TIMEOUT_MS: "500", DATA_DIR: dir })
-  const layer = Layer.mergeAll(UsersLive, AlertRulesLive, TriggeredAlertsLive, NotificationLogLive).pipe(Layer.provideMerge(MetaDatabaseLive(`sqlite://${join(dir, "meta.db")}`)))
+  const layer = Layer.mergeAll(UsersLive, AlertRulesLive, TriggeredAlertsLive, NotificationLogLive).pipe(
+    Layer.provideMerge(MetaDatabaseLive(`sqlite://${join(dir, "meta.db")}`))
+  )
   receiver.hang("/a")
 
-  await Effect.runPromise(Effect.gen(function*() {
-    const owner = yield* Effect.flatMap(Users, (u) => u.create({ username: "owner", email: "o@example.com", full_name: null, password_hash: "x", is_admin: false }))
-    const ruleFor = (name: string, path: string) => Effect.flatMap(AlertRules, (rules) => rules.create(owner.id, {
-      ...RULE_DEFAULTS, name, condition: "greater_than", threshold: 1, time_window: 5, notification_channel: "webhook", notification_config: { url: `${receiver.url}${path}` }
-    }))
-    const [a, b] = [yield* ruleFor("A", "/a"), yield* ruleFor("B", "/b")]
-    const observation = { value: 2, sampleLogIds: [], at: new Date().toISOString() }
-    const [alertA, alertB] = [yield* Effect.flatMap(TriggeredAlerts, (t) => t.open(a, observation)), yield* Effect.flatMap(TriggeredAlerts, (t) => t.open(b, observation))]
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const owner = yield* Effect.flatMap(Users, (u) =>
+        u.create({ username: "owner", email: "o@example.com", full_name: null, password_hash: "x", is_admin: false })
+      )
+      const ruleFor = (name: string, path: string) =>
+        Effect.flatMap(AlertRules, (rules) =>
+          rules.create(owner.id, {
+            ...RULE_DEFAULTS,
+            name,
+            condition: "greater_than",
+            threshold: 1,
+            time_window: 5,
+            notification_channel: "webhook",
+            notification_config: { url: `${receiver.url}${path}` }
+          })
+        )
+      const [a, b] = [yield* ruleFor("A", "/a"), yield* ruleFor("B", "/b")]
+      const observation = { value: 2, sampleLogIds: [], at: new Date().toISOString() }
+      const [alertA, alertB] = [
+        yield* Effect.flatMap(TriggeredAlerts, (t) => t.open(a, observation)),
+        yield* Effect.flatMap(TriggeredAlerts, (t) => t.open(b, observation))
+      ]
 
-    const notifier = yield* spawnNotifier("webhook", makeSenders(config).webhook!, { capacity: 2, maxAttempts: 1, retryBase: "10 millis", attemptTimeout: "2 seconds" })
-    const at = new Date().toISOString()
-    yield* notifier.send({ event: "firing", rule: a, alert: alertA, at })
-    // The first delivery is under way (and hangs); these queue up behind it without blocking the sender.
-    yield* Effect.promise(() => Bun.sleep(50))
-    const started = Date.now()
-    yield* notifier.send({ event: "repeat", rule: a, alert: alertA, at })
-    yield* notifier.send({ event: "firing", rule: b, alert: alertB, at })
-    yield* notifier.send({ event: "resolved", rule: a, alert: alertA, at }) // full: replaces A's pending "repeat"
-    expect(Date.now() - started).toBeLessThan(50)
-    expect(notifier.pending()).toBe(2)
+      const notifier = yield* spawnNotifier("webhook", makeSenders(config).webhook!, {
+        capacity: 2,
+        maxAttempts: 1,
+        retryBase: "10 millis",
+        attemptTimeout: "2 seconds"
+      })
+      const at = new Date().toISOString()
+      yield* notifier.send({ event: "firing", rule: a, alert: alertA, at })
+      // The first delivery is under way (and hangs); these queue up behind it without blocking the sender.
+      yield* Effect.promise(() => Bun.sleep(50))
+      const started = Date.now()
+      yield* notifier.send({ event: "repeat", rule: a, alert: alertA, at })
+      yield* notifier.send({ event: "firing", rule: b, alert: alertB, at })
+      yield* notifier.send({ event: "resolved", rule: a, alert: alertA, at }) // full: replaces A's pending "repeat"
+      expect(Date.now() - started).toBeLessThan(50)
+      expect(notifier.pending()).toBe(2)
 
-    yield* Effect.promise(async () => {
-      for (let i = 0; i < 100 && receiver.received("/b").length === 0; i++) await Bun.sleep(50)
-    })
-    expect(receiver.received("/a").map((d) => d.json.event)).toEqual(["alert.firing", "alert.resolved"])
-    expect(receiver.received("/b").map((d) => d.json.event)).toEqual(["alert.firing"])
-    const attempts = yield* Effect.flatMap(NotificationLog, (log) => log.forAlert(alertA.id))
-    expect(attempts.map((x) => [x.event, x.outcome, x.error])).toEqual([["firing", "gave_up", "timed out"], ["resolved", "gave_up", "timed out"]])
-  }).pipe(Effect.provide(layer), Effect.scoped))
+      yield* Effect.promise(async () => {
+        for (let i = 0; i < 100 && receiver.received("/b").length === 0; i++) await Bun.sleep(50)
+      })
+      expect(receiver.received("/a").map((d) => d.json.event)).toEqual(["alert.firing", "alert.resolved"])
+      expect(receiver.received("/b").map((d) => d.json.event)).toEqual(["alert.firing"])
+      const attempts = yield* Effect.flatMap(NotificationLog, (log) => log.forAlert(alertA.id))
+      expect(attempts.map((x) => [x.event, x.outcome, x.error])).toEqual([
+        ["firing", "gave_up", "timed out"],
+        ["resolved", "gave_up", "timed out"]
+      ])
+    }).pipe(Effect.provide(layer), Effect.scoped)
+  )
 })

@@ -3,10 +3,26 @@ import { isPublicAddress, parseAllowList, refusedTarget } from "../../../src/ale
 
 describe("webhook target guard", () => {
   test.each([
-    ["127.0.0.1", false], ["10.20.30.40", false], ["172.16.0.1", false], ["172.31.255.255", false], ["192.168.1.1", false],
-    ["169.254.169.254", false], ["100.64.0.1", false], ["0.0.0.0", false], ["224.0.0.1", false],
-    ["::1", false], ["::", false], ["fd00::1", false], ["fe80::1", false], ["::ffff:127.0.0.1", false], ["::ffff:10.0.0.1", false],
-    ["8.8.8.8", true], ["172.32.0.1", true], ["93.184.216.34", true], ["2606:4700:4700::1111", true], ["::ffff:8.8.8.8", true]
+    ["127.0.0.1", false],
+    ["10.20.30.40", false],
+    ["172.16.0.1", false],
+    ["172.31.255.255", false],
+    ["192.168.1.1", false],
+    ["169.254.169.254", false],
+    ["100.64.0.1", false],
+    ["0.0.0.0", false],
+    ["224.0.0.1", false],
+    ["::1", false],
+    ["::", false],
+    ["fd00::1", false],
+    ["fe80::1", false],
+    ["::ffff:127.0.0.1", false],
+    ["::ffff:10.0.0.1", false],
+    ["8.8.8.8", true],
+    ["172.32.0.1", true],
+    ["93.184.216.34", true],
+    ["2606:4700:4700::1111", true],
+    ["::ffff:8.8.8.8", true]
   ])("%s is public: %p", (address, expected) => {
     expect(isPublicAddress(address)).toBe(expected)
   })

@@ -38,7 +38,10 @@ describe("console files", () => {
     const html = await (await get("/ui/")).text()
     const script = /src="(\/ui\/[^"]+\.js)"/.exec(html)![1]!
     const stylesheet = /href="(\/ui\/[^"]+\.css)"/.exec(html)![1]!
-    for (const [path, type] of [[script, "text/javascript"], [stylesheet, "text/css"]] as const) {
+    for (const [path, type] of [
+      [script, "text/javascript"],
+      [stylesheet, "text/css"]
+    ] as const) {
       const response = await get(path)
       expect(response.status).toBe(200)
       expect(response.headers.get("content-type")).toContain(type)

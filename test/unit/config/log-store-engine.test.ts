@@ -8,9 +8,9 @@ describe("configuration: which log store", () => {
   })
 
   test("Elasticsearch and OpenSearch at once is refused: there is one log store", () => {
-    expect(() => loadConfig({ ELASTICSEARCH_HOSTS: "http://127.0.0.1:9200", OPENSEARCH_HOSTS: "http://127.0.0.1:9201" }))
-      .toThrow(ConfigError)
-    expect(() => loadConfig({ ELASTICSEARCH_HOSTS: "http://127.0.0.1:9200", OPENSEARCH_HOSTS: "http://127.0.0.1:9201" }))
-      .toThrow(/OPENSEARCH_HOSTS: set ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS/)
+    expect(() => loadConfig({ ELASTICSEARCH_HOSTS: "http://127.0.0.1:9200", OPENSEARCH_HOSTS: "http://127.0.0.1:9201" })).toThrow(ConfigError)
+    expect(() => loadConfig({ ELASTICSEARCH_HOSTS: "http://127.0.0.1:9200", OPENSEARCH_HOSTS: "http://127.0.0.1:9201" })).toThrow(
+      /OPENSEARCH_HOSTS: set ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS/
+    )
   })
 })

@@ -9,14 +9,29 @@ describe("live-tail matcher", () => {
   const matches = (query: string, extra = {}) => recordMatcher({ text: parseTextQuery(query)!, ...extra })(record)
 
   test.each([
-    ["timeout", true], ["TIMEOUT", true], ["time", false], ["time*", true], ["\"connection timeout\"", true],
-    ["\"timeout connection\"", false], ["timeout AND primary", true], ["timeout -primary", false],
-    ["missing OR timeout", true], ["NOT (missing OR other)", true], ["db-primary", true], ["db-secondary", false]
+    ["timeout", true],
+    ["TIMEOUT", true],
+    ["time", false],
+    ["time*", true],
+    ['"connection timeout"', true],
+    ['"timeout connection"', false],
+    ["timeout AND primary", true],
+    ["timeout -primary", false],
+    ["missing OR timeout", true],
+    ["NOT (missing OR other)", true],
+    ["db-primary", true],
+    ["db-secondary", false]
   ])("%p matches: %p", (query, expected) => expect(matches(query)).toBe(expected))
 
   test.each([
-    ["service:payments", true], ["service:pay*", true], ["level:error", true], ["status:[500 TO 599]", true],
-    ["status:<500", false], ["user_id:42", true], ["region:eu*", false], ["timeout service:auth", false]
+    ["service:payments", true],
+    ["service:pay*", true],
+    ["level:error", true],
+    ["status:[500 TO 599]", true],
+    ["status:<500", false],
+    ["user_id:42", true],
+    ["region:eu*", false],
+    ["timeout service:auth", false]
   ])("field query %p matches: %p", (query, expected) => {
     const withAttributes = makeRecord({ ...record, attributes: { status: 502, user_id: "42" } })
     expect(recordMatcher({ text: parseTextQuery(query)! })(withAttributes)).toBe(expected)
@@ -27,7 +42,7 @@ describe("live-tail matcher", () => {
     expect(globMatches("*ment*", "payments")).toBe(true)
     expect(globMatches("pay?", "payx")).toBe(false) // only * is a wildcard
     const started = performance.now()
-    expect(globMatches("*a".repeat(30) + "!", "a".repeat(5000))).toBe(false)
+    expect(globMatches(`${"*a".repeat(30)}!`, "a".repeat(5000))).toBe(false)
     expect(performance.now() - started).toBeLessThan(1000)
   })
 

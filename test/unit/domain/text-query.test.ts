@@ -5,9 +5,12 @@ import { parseTime } from "../../../src/domain/search-request.ts"
 
 describe("text query syntax", () => {
   test("adjacent words mean AND; phrases stay whole", () => {
-    expect(parseTextQuery("db \"connection reset\"")).toEqual({
+    expect(parseTextQuery('db "connection reset"')).toEqual({
       kind: "and",
-      children: [{ kind: "term", value: "db", prefix: false }, { kind: "phrase", value: "connection reset" }]
+      children: [
+        { kind: "term", value: "db", prefix: false },
+        { kind: "phrase", value: "connection reset" }
+      ]
     })
   })
 
@@ -15,13 +18,25 @@ describe("text query syntax", () => {
     expect(parseTextQuery("a b OR -c")).toEqual({
       kind: "or",
       children: [
-        { kind: "and", children: [{ kind: "term", value: "a", prefix: false }, { kind: "term", value: "b", prefix: false }] },
+        {
+          kind: "and",
+          children: [
+            { kind: "term", value: "a", prefix: false },
+            { kind: "term", value: "b", prefix: false }
+          ]
+        },
         { kind: "not", child: { kind: "term", value: "c", prefix: false } }
       ]
     })
     expect(parseTextQuery("NOT (a OR pay*)")).toEqual({
       kind: "not",
-      child: { kind: "or", children: [{ kind: "term", value: "a", prefix: false }, { kind: "term", value: "pay", prefix: true }] }
+      child: {
+        kind: "or",
+        children: [
+          { kind: "term", value: "a", prefix: false },
+          { kind: "term", value: "pay", prefix: true }
+        ]
+      }
     })
   })
 
@@ -29,13 +44,16 @@ describe("text query syntax", () => {
     expect(parseTextQuery("service:api")).toEqual({ kind: "field", field: "service", op: "eq", value: "api" })
     expect(parseTextQuery("user_id:42")).toEqual({ kind: "field", field: "attributes.user_id", op: "eq", value: "42" })
     expect(parseTextQuery("attributes.user_id:42")).toEqual({ kind: "field", field: "attributes.user_id", op: "eq", value: "42" })
-    expect(parseTextQuery("host:\"web 1\"")).toEqual({ kind: "field", field: "host", op: "eq", value: "web 1" })
+    expect(parseTextQuery('host:"web 1"')).toEqual({ kind: "field", field: "host", op: "eq", value: "web 1" })
     expect(parseTextQuery("service:pay*")).toEqual({ kind: "field", field: "service", op: "wildcard", value: "pay*" })
     expect(parseTextQuery("status:[500 TO 599]")).toEqual({ kind: "field", field: "attributes.status", op: "range", value: "500", to: "599" })
     expect(parseTextQuery("duration_ms:>=1000")).toEqual({ kind: "field", field: "attributes.duration_ms", op: "gte", value: "1000" })
     expect(parseTextQuery("timeout -level:debug")).toEqual({
       kind: "and",
-      children: [{ kind: "term", value: "timeout", prefix: false }, { kind: "not", child: { kind: "field", field: "level", op: "eq", value: "debug" } }]
+      children: [
+        { kind: "term", value: "timeout", prefix: false },
+        { kind: "not", child: { kind: "field", field: "level", op: "eq", value: "debug" } }
+      ]
     })
     expect(checkFieldQueries(parseTextQuery("level:>=warn"), Date.now())).toContain("not a range")
     expect(checkFieldQueries(parseTextQuery("level:warning"), Date.now())).toBeUndefined()
@@ -50,14 +68,14 @@ describe("text query syntax", () => {
 
   test("NOT NOT cancels out; too deep or too long a query is refused", () => {
     expect(parseTextQuery("NOT -a")).toEqual({ kind: "term", value: "a", prefix: false })
-    expect(() => parseTextQuery("-".repeat(40) + "a")).toThrow(/nested NOTs/)
-    expect(() => parseTextQuery("(".repeat(40) + "a" + ")".repeat(40))).toThrow(/nested/)
+    expect(() => parseTextQuery(`${"-".repeat(40)}a`)).toThrow(/nested NOTs/)
+    expect(() => parseTextQuery(`${"(".repeat(40)}a${")".repeat(40)}`)).toThrow(/nested/)
     expect(() => parseTextQuery(Array.from({ length: 300 }, (_, i) => `w${i}`).join(" "))).toThrow(/at most 256/)
   })
 
   test.each([
     ["(timeout", 8, "')'"],
-    ["\"unclosed", 9, "closing quote"],
+    ['"unclosed', 9, "closing quote"],
     ["a OR", 4, "a word"],
     ["a )", 2, "AND, OR or the end"]
   ])("%p is a syntax error at position %p expecting %p", (query, position, expected) => {

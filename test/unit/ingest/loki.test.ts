@@ -6,7 +6,7 @@ const NOW = Date.parse("2026-11-30T12:00:00Z")
 
 describe("Loki push decoding", () => {
   test("label sets in Prometheus text form, escapes included", () => {
-    expect(parseLabelSet(`{level="error", app="api",msg="say \\"hi\\"\\n"}`)).toEqual({ level: "error", app: "api", msg: "say \"hi\"\n" })
+    expect(parseLabelSet(`{level="error", app="api",msg="say \\"hi\\"\\n"}`)).toEqual({ level: "error", app: "api", msg: 'say "hi"\n' })
     expect(parseLabelSet("{}")).toEqual({})
     expect(() => parseLabelSet("app=api")).toThrow("are not a")
     expect(() => parseLabelSet(`{app="api" env="x"}`)).toThrow("are not a")

@@ -5,7 +5,10 @@ const NOW = Date.parse("2026-11-30T12:00:00Z")
 
 describe("syslog parsing", () => {
   test("RFC 5424 with structured data (escapes included), a BOM and every header field", () => {
-    const record = parseSyslog(`<165>1 2026-11-30T10:15:03.123+01:00 mymachine.example.com evntslog 8710 ID47 [exampleSDID@32473 iut="3" eventSource="Appli\\"cation\\]"][meta seq="9"] \uFEFFAn application event log entry`, NOW)
+    const record = parseSyslog(
+      `<165>1 2026-11-30T10:15:03.123+01:00 mymachine.example.com evntslog 8710 ID47 [exampleSDID@32473 iut="3" eventSource="Appli\\"cation\\]"][meta seq="9"] \uFEFFAn application event log entry`,
+      NOW
+    )
     expect(record).toEqual({
       service: "evntslog",
       message: "An application event log entry",
@@ -19,14 +22,19 @@ describe("syslog parsing", () => {
         "syslog.procid": "8710",
         "syslog.msgid": "ID47",
         "syslog.sd.exampleSDID@32473.iut": "3",
-        "syslog.sd.exampleSDID@32473.eventSource": "Appli\"cation]",
+        "syslog.sd.exampleSDID@32473.eventSource": 'Appli"cation]',
         "syslog.sd.meta.seq": "9"
       }
     })
   })
 
   test("RFC 5424 with nil values keeps what is there", () => {
-    expect(parseSyslog("<11>1 - - - - - -", NOW)).toEqual({ service: "syslog", message: "", level: "ERROR", attributes: { "syslog.facility": "user", "syslog.severity": "err", "syslog.version": 1 } })
+    expect(parseSyslog("<11>1 - - - - - -", NOW)).toEqual({
+      service: "syslog",
+      message: "",
+      level: "ERROR",
+      attributes: { "syslog.facility": "user", "syslog.severity": "err", "syslog.version": 1 }
+    })
   })
 
   test("RFC 3164: BSD date without a year, hostname, tag with pid", () => {

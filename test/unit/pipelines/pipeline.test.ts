@@ -12,7 +12,7 @@ import { makeRecordingStore } from "../../support/recording-store.ts"
 const config = loadConfig({ BUS_PARTITIONS: "2", BUS_PARTITION_CAPACITY: "1", INDEXER_MAILBOX: "1", INDEXER_BATCH_SIZE: "1", INDEXER_FLUSH_MS: "10" })
 
 const start = (store: ReturnType<typeof makeRecordingStore>) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const bus = yield* makeMemoryBus({ partitions: 2, partitionCapacity: 1, enqueueTimeout: "1 second", commitTimeout: "1 minute" })
     const pipeline = yield* buildPipeline(ALL_IN_ONE, config).pipe(Effect.provide(Layer.merge(store.layer, Layer.succeed(LogBus, bus))))
     return { bus, pipeline }
@@ -20,16 +20,22 @@ const start = (store: ReturnType<typeof makeRecordingStore>) =>
 
 describe("embedded pipeline", () => {
   effectTest("publish completes only once the records are in the store", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const { bus } = yield* start(store)
       const records = [makeRecord({ service: "a" }), makeRecord({ service: "b" }), makeRecord({ service: "c" })]
       yield* bus.publish(records)
-      expect(store.batches.flat().map((r) => r.id).sort()).toEqual(records.map((r) => r.id).sort())
-    }))
+      expect(
+        store.batches
+          .flat()
+          .map((r) => r.id)
+          .sort()
+      ).toEqual(records.map((r) => r.id).sort())
+    })
+  )
 
   effectTest("a slow store backs up to publishers, who get PipelineSaturated after the bounded wait", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const open = yield* Deferred.make<void>()
       store.control.beforeWrite = Deferred.await(open)
@@ -37,7 +43,10 @@ describe("embedded pipeline", () => {
 
       // Fill the indexer (writing), its mailbox and the partition, one delivery each.
       const inFlight = yield* Effect.forEach([1, 2, 3, 4, 5, 6], () => Effect.fork(bus.publish([makeRecord({ service: "same" })])))
-      yield* waitUntil(Effect.forEach(inFlight, (f) => f.status), (statuses) => statuses.every((s) => s._tag === "Suspended"))
+      yield* waitUntil(
+        Effect.forEach(inFlight, (f) => f.status),
+        (statuses) => statuses.every((s) => s._tag === "Suspended")
+      )
       const late = yield* Effect.fork(bus.publish([makeRecord({ service: "same" })]).pipe(Effect.either))
       yield* TestClock.adjust("1 second")
       const outcome = yield* Fiber.join(late)
@@ -49,10 +58,11 @@ describe("embedded pipeline", () => {
       const acked = settled.filter((s) => s._tag === "Right").length
       expect(store.batches.flat().length).toBe(acked)
       expect(acked).toBeGreaterThanOrEqual(3)
-    }))
+    })
+  )
 
   effectTest("live-tail subscribers receive committed records that match their filter", () =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const store = makeRecordingStore()
       const { bus, pipeline } = yield* start(store)
       const subscription = yield* pipeline.tail!.subscribe((r) => r.level === "ERROR")
@@ -60,5 +70,6 @@ describe("embedded pipeline", () => {
       const { records, missed } = yield* subscription.next
       expect(records.map((r) => r.message)).toEqual(["boom"])
       expect(missed).toBe(0)
-    }))
+    })
+  )
 })

@@ -5,7 +5,7 @@ const marked = (query: string, text: string) => [...text.matchAll(highlightPatte
 
 describe("the console marks what a query matched in a message", () => {
   test("free words and phrases, not field conditions, operators or negated words", () => {
-    expect(highlightTerms("declined service:checkout AND \"order 12\" NOT refund -retry level:\"ERROR\"")).toEqual([
+    expect(highlightTerms('declined service:checkout AND "order 12" NOT refund -retry level:"ERROR"')).toEqual([
       { text: "declined", prefix: false },
       { text: "order 12", prefix: false }
     ])
@@ -14,7 +14,7 @@ describe("the console marks what a query matched in a message", () => {
   test("whole words only, case-insensitive; a trailing * marks words starting with the prefix", () => {
     expect(marked("time", "Timeout after time-out, TIME")).toEqual(["time", "TIME"])
     expect(marked("time*", "Timeout after time-out")).toEqual(["Timeout", "time"])
-    expect(marked("\"card  declined\"", "card declined for card")).toEqual(["card declined"])
+    expect(marked('"card  declined"', "card declined for card")).toEqual(["card declined"])
   })
 
   test("characters that mean something to a regular expression are taken literally", () => {

@@ -38,25 +38,27 @@ export const topicPartitionCount = (kafka: Kafka, config: KafkaBusConfig) =>
 
 /** The brokers' health, through one admin connection kept open (so /health does not open one per call). */
 export const brokerHealth = (kafka: Kafka, config: KafkaBusConfig) =>
-  Effect.gen(function*() {
-  const admin = yield* Effect.acquireRelease(
-    Effect.promise(async () => {
-      const a = kafka.admin()
-      await a.connect().catch(() => undefined)
-      return a
-    }),
-    (a) => Effect.promise(() => a.disconnect())
-  )
-  return Effect.tryPromise(() => admin.describeCluster().catch(async () => {
-    // Not connected (the brokers were down at start, or went away): try again.
-    await admin.connect()
-    return admin.describeCluster()
-  })).pipe(
-    Effect.timeout("3 seconds"),
-    Effect.map((cluster) => ({
-      status: "healthy" as const,
-      details: { engine: "kafka", brokers: cluster.brokers.length, topic: config.topic, group: config.groupId }
-    })),
-    Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", error: "brokers unreachable" } }))
-  )
+  Effect.gen(function* () {
+    const admin = yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const a = kafka.admin()
+        await a.connect().catch(() => undefined)
+        return a
+      }),
+      (a) => Effect.promise(() => a.disconnect())
+    )
+    return Effect.tryPromise(() =>
+      admin.describeCluster().catch(async () => {
+        // Not connected (the brokers were down at start, or went away): try again.
+        await admin.connect()
+        return admin.describeCluster()
+      })
+    ).pipe(
+      Effect.timeout("3 seconds"),
+      Effect.map((cluster) => ({
+        status: "healthy" as const,
+        details: { engine: "kafka", brokers: cluster.brokers.length, topic: config.topic, group: config.groupId }
+      })),
+      Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", error: "brokers unreachable" } }))
+    )
   })

@@ -23,15 +23,15 @@ export const makeBatchHandler = (
   run: <A>(effect: Effect.Effect<A>) => Promise<A>
 ) => {
   const sendToDeadLetters = async (partition: number, poison: ReadonlyArray<Poison>) => {
-      await producer.send({
-        topic: config.deadLetterTopic,
-        acks: -1,
-        messages: poison.map((m) => ({
-          value: m.value,
-          headers: { reason: m.reason, source_topic: config.topic, source_partition: String(partition), source_offset: m.offset }
-        }))
-      })
-      await run(Effect.logWarning(`${poison.length} poison message(s) sent to ${config.deadLetterTopic}`, poison[0]!.reason))
+    await producer.send({
+      topic: config.deadLetterTopic,
+      acks: -1,
+      messages: poison.map((m) => ({
+        value: m.value,
+        headers: { reason: m.reason, source_topic: config.topic, source_partition: String(partition), source_offset: m.offset }
+      }))
+    })
+    await run(Effect.logWarning(`${poison.length} poison message(s) sent to ${config.deadLetterTopic}`, poison[0]!.reason))
   }
 
   return async ({ batch, heartbeat, pause, resolveOffset, isRunning, isStale }: EachBatchPayload) => {
@@ -50,11 +50,12 @@ export const makeBatchHandler = (
     const delivery: Delivery = {
       records,
       ack: Effect.sync(() => state.offsets.stored(handle)),
-      reject: () => Effect.sync(() => {
-        // Not stored: read the partition again from this batch (the store skips what it has).
-        const from = state.offsets.failed(handle)
-        if (from !== undefined && owned.get(batch.partition) === state) consumer.seek({ topic: config.topic, partition: batch.partition, offset: from })
-      })
+      reject: () =>
+        Effect.sync(() => {
+          // Not stored: read the partition again from this batch (the store skips what it has).
+          const from = state.offsets.failed(handle)
+          if (from !== undefined && owned.get(batch.partition) === state) consumer.seek({ topic: config.topic, partition: batch.partition, offset: from })
+        })
     }
     if (records.length === 0) {
       state.offsets.stored(handle)

@@ -20,7 +20,7 @@ import { encodeRecord } from "./records.ts"
 const retryAfterSeconds = 5
 
 export const makeKafkaBus = (config: KafkaBusConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const busScope = yield* Effect.scope
     const kafka = new Kafka({
       clientId: config.clientId,
@@ -44,19 +44,20 @@ export const makeKafkaBus = (config: KafkaBusConfig) =>
       records.length === 0
         ? Effect.void
         : Effect.tryPromise({
-          try: () => producer.send({
-            topic: config.topic,
-            acks: -1,
-            timeout: Duration.toMillis(config.publishTimeout),
-            messages: records.map((r) => ({ key: r.service, value: encodeRecord(r) }))
-          }),
-          catch: () => new PipelineSaturated({ retryAfterSeconds })
-        }).pipe(
-          Effect.timeoutFail({ duration: config.publishTimeout, onTimeout: () => new PipelineSaturated({ retryAfterSeconds }) }),
-          Effect.tapError((e) => Effect.logWarning("publish to Kafka failed", e)),
-          Effect.asVoid,
-          Effect.withSpan("KafkaBus.publish", { attributes: { "logflow.records": records.length } })
-        )
+            try: () =>
+              producer.send({
+                topic: config.topic,
+                acks: -1,
+                timeout: Duration.toMillis(config.publishTimeout),
+                messages: records.map((r) => ({ key: r.service, value: encodeRecord(r) }))
+              }),
+            catch: () => new PipelineSaturated({ retryAfterSeconds })
+          }).pipe(
+            Effect.timeoutFail({ duration: config.publishTimeout, onTimeout: () => new PipelineSaturated({ retryAfterSeconds }) }),
+            Effect.tapError((e) => Effect.logWarning("publish to Kafka failed", e)),
+            Effect.asVoid,
+            Effect.withSpan("KafkaBus.publish", { attributes: { "logflow.records": records.length } })
+          )
 
     const partitionCount = yield* topicPartitionCount(kafka, config)
     const health = yield* brokerHealth(kafka, config)

@@ -10,7 +10,8 @@ import { decodeRecord } from "./records.ts"
  * offset and never commits, so it takes no partitions from the workers and leaves no offsets.
  */
 export const followTopic = (kafka: Kafka, config: KafkaBusConfig): Stream.Stream<ReadonlyArray<LogRecord>> =>
-  Stream.asyncScoped<ReadonlyArray<LogRecord>>((emit) =>
+  Stream.asyncScoped<ReadonlyArray<LogRecord>>(
+    (emit) =>
       Effect.acquireRelease(
         Effect.promise(async () => {
           const follower = kafka.consumer({ groupId: `${config.groupId}-follow-${crypto.randomUUID()}`, allowAutoTopicCreation: false })
@@ -27,6 +28,6 @@ export const followTopic = (kafka: Kafka, config: KafkaBusConfig): Stream.Stream
         }),
         (follower) => Effect.promise(() => follower.disconnect())
       ),
-      // Live tail may lose lines, never slow anything down: the oldest batches give way.
-      { bufferSize: 64, strategy: "sliding" }
-    )
+    // Live tail may lose lines, never slow anything down: the oldest batches give way.
+    { bufferSize: 64, strategy: "sliding" }
+  )

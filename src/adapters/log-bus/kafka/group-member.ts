@@ -15,7 +15,7 @@ import { makeOwnedPartitions, type OwnedPartition } from "./owned-partitions.ts"
  * consumer lag per partition.
  */
 export const joinConsumerGroup = (kafka: Kafka, producer: Producer, config: KafkaBusConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const run = Runtime.runPromise(yield* Effect.runtime<never>())
     const out = yield* Queue.unbounded<PartitionAssignment>()
     const { owned, assign } = makeOwnedPartitions(out, config.partitionBuffer)
@@ -63,10 +63,7 @@ export const joinConsumerGroup = (kafka: Kafka, producer: Producer, config: Kafk
         })
     )
 
-    yield* Effect.promise(() => commit(owned.keys())).pipe(
-      Effect.repeat(Schedule.spaced(config.commitInterval)),
-      Effect.forkScoped
-    )
+    yield* Effect.promise(() => commit(owned.keys())).pipe(Effect.repeat(Schedule.spaced(config.commitInterval)), Effect.forkScoped)
 
     const telemetry = yield* Effect.serviceOption(Telemetry)
     if (Option.isSome(telemetry)) exportConsumerLag(telemetry.value.registry, config.topic, owned)

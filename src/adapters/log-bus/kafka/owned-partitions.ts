@@ -31,7 +31,13 @@ export const makeOwnedPartitions = (out: Queue.Queue<PartitionAssignment>, parti
       const queue = Effect.runSync(Queue.bounded<Delivery>(partitionBuffer))
       const revoked = Effect.runSync(Deferred.make<void>())
       const assignment: PartitionAssignment = { partition: p, queue, revoked: Deferred.await(revoked) }
-      owned.set(p, { assignment, queue, revoke: () => Effect.runSync(Deferred.succeed(revoked, undefined)), offsets: new PartitionOffsets(), highWatermark: 0n })
+      owned.set(p, {
+        assignment,
+        queue,
+        revoke: () => Effect.runSync(Deferred.succeed(revoked, undefined)),
+        offsets: new PartitionOffsets(),
+        highWatermark: 0n
+      })
       Queue.unsafeOffer(out, assignment)
     }
   }

@@ -25,7 +25,7 @@ export const decodeRecord = (value: Buffer | null): LogRecord | string => {
   if (!Number.isSafeInteger(r.timestamp)) return "timestamp: not epoch milliseconds"
   if (!Number.isSafeInteger(r.received_at)) return "received_at: not epoch milliseconds"
   if (typeof r.service !== "string" || r.service.length === 0) return "service: missing"
-  if (!(LEVELS as ReadonlyArray<unknown>).includes(r.level)) return "level: not one of " + LEVELS.join(", ")
+  if (!(LEVELS as ReadonlyArray<unknown>).includes(r.level)) return `level: not one of ${LEVELS.join(", ")}`
   if (typeof r.message !== "string") return "message: missing"
   for (const key of OPTIONAL) if (r[key] !== undefined && typeof r[key] !== "string") return `${key}: not text`
   if (typeof r.attributes !== "object" || r.attributes === null || Array.isArray(r.attributes)) return "attributes: not an object"

@@ -1,5 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch"
-import { Duration, Effect, Schedule } from "effect"
+import { type Duration, Effect, Schedule } from "effect"
 import { StoreUnavailable } from "../../../domain/errors.ts"
 import { fingerprint, isError } from "../../../domain/fingerprint.ts"
 import { isNumeric } from "../../../domain/field-query.ts"
@@ -54,7 +54,10 @@ export const toDocument = (r: LogRecord, dialect: Dialect = ELASTICSEARCH_DIALEC
 }
 
 class Retryable {
-  constructor(readonly records: ReadonlyArray<LogRecord>, readonly reason: string) {}
+  constructor(
+    readonly records: ReadonlyArray<LogRecord>,
+    readonly reason: string
+  ) {}
 }
 
 const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof Error ? e.message : String(e) })
@@ -63,7 +66,7 @@ const reasonOf = (item: estypes.BulkResponseItem) => `${item.error?.type ?? "err
 
 export const bulkIndex = (engine: DocumentEngine, options: BulkOptions, batch: ReadonlyArray<LogRecord>) => {
   const attempt = (records: ReadonlyArray<LogRecord>): Effect.Effect<void, Retryable | StoreUnavailable> =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const operations = records.flatMap((r) => [{ create: { _index: dailyIndex(options.index, r.timestamp), _id: r.id } }, toDocument(r, engine.dialect)])
       const response = yield* Effect.tryPromise({
         try: () => engine.bulk(operations, options.refresh),
@@ -80,17 +83,21 @@ export const bulkIndex = (engine: DocumentEngine, options: BulkOptions, batch: R
         else dead.push({ record: records[i]!, item })
       })
       if (dead.length > 0) yield* deadLetter(dead)
-      if (retry.length > 0) return yield* Effect.fail(new Retryable(retry, reasonOf(response.items.find((e) => e.create!.status === 429 || e.create!.status >= 500)!.create!)))
+      if (retry.length > 0)
+        return yield* Effect.fail(new Retryable(retry, reasonOf(response.items.find((e) => e.create!.status === 429 || e.create!.status >= 500)!.create!)))
     })
 
   const deadLetter = (dead: ReadonlyArray<{ record: LogRecord; item: estypes.BulkResponseItem }>) =>
     Effect.tryPromise({
       try: async () => {
         const at = Date.now()
-        const response = await engine.bulk(dead.flatMap(({ record, item }) => [
-          { index: { _index: deadLetterIndex(options.index), _id: record.id } },
-          { id: record.id, reason: reasonOf(item), status: item.status, at, record }
-        ]), options.refresh)
+        const response = await engine.bulk(
+          dead.flatMap(({ record, item }) => [
+            { index: { _index: deadLetterIndex(options.index), _id: record.id } },
+            { id: record.id, reason: reasonOf(item), status: item.status, at, record }
+          ]),
+          options.refresh
+        )
         if (response.errors) throw new Error("the dead-letter index refused records")
         for (const { record, item } of dead) options.onDeadLetter?.(record, reasonOf(item))
       },
@@ -100,14 +107,16 @@ export const bulkIndex = (engine: DocumentEngine, options: BulkOptions, batch: R
   // Only what failed is sent again.
   let pending = batch
   return Effect.suspend(() => attempt(pending)).pipe(
-    Effect.tapError((e) => Effect.sync(() => {
-      if (e instanceof Retryable) pending = e.records
-    })),
+    Effect.tapError((e) =>
+      Effect.sync(() => {
+        if (e instanceof Retryable) pending = e.records
+      })
+    ),
     Effect.retry({
       while: (e) => e instanceof Retryable,
       schedule: Schedule.exponential(options.retryBase).pipe(Schedule.intersect(Schedule.recurs(options.retries)))
     }),
-    Effect.mapError((e) => e instanceof Retryable ? new StoreUnavailable({ reason: `bulk write kept failing: ${e.reason}` }) : e),
+    Effect.mapError((e) => (e instanceof Retryable ? new StoreUnavailable({ reason: `bulk write kept failing: ${e.reason}` }) : e)),
     Effect.withSpan(engine.dialect.engine === "elasticsearch" ? "Elasticsearch.bulk" : "OpenSearch.bulk", { attributes: { "logflow.records": batch.length } })
   )
 }

@@ -8,16 +8,16 @@ export const elasticsearchEngine = (options: { hosts: ReadonlyArray<string>; req
   const client = new Client({ nodes: [...options.hosts], Connection: HttpConnection, requestTimeout: options.requestTimeoutMs, maxRetries: 2 })
   return {
     dialect: ELASTICSEARCH_DIALECT,
-    putIndexTemplate: async (template) => void await client.indices.putIndexTemplate(template),
+    putIndexTemplate: async (template) => void (await client.indices.putIndexTemplate(template)),
     indexExists: (index) => client.indices.exists({ index }),
-    createIndex: async (index, body) => void await client.indices.create({ index, ...body }),
+    createIndex: async (index, body) => void (await client.indices.create({ index, ...body })),
     search: (index, body) => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }),
     bulk: (operations, refresh) => client.bulk({ operations: [...operations] as any, refresh: bulkRefresh(refresh) }),
     listIndices: async (pattern) =>
-      (await client.cat.indices({ index: pattern, format: "json", h: ["index"] })).flatMap((i) => i.index === undefined ? [] : [i.index]),
-    refresh: async (index) => void await client.indices.refresh({ index }),
+      (await client.cat.indices({ index: pattern, format: "json", h: ["index"] })).flatMap((i) => (i.index === undefined ? [] : [i.index])),
+    refresh: async (index) => void (await client.indices.refresh({ index })),
     count: async (index, query) => (await client.count({ index, ...(query ? { query } : {}) })).count,
-    deleteIndex: async (index) => void await client.indices.delete({ index }),
+    deleteIndex: async (index) => void (await client.indices.delete({ index })),
     clusterHealth: () => client.cluster.health({ timeout: "2s" }),
     isShardUnavailable: (e) => e instanceof errors.ResponseError && e.statusCode === 503,
     close: () => client.close()

@@ -29,4 +29,4 @@ export interface DocumentEngine {
 }
 
 /** `refresh` as both bulk APIs take it. */
-export const bulkRefresh = (refresh: "true" | "false" | "wait_for") => refresh === "wait_for" ? "wait_for" as const : refresh === "true"
+export const bulkRefresh = (refresh: "true" | "false" | "wait_for") => (refresh === "wait_for" ? ("wait_for" as const) : refresh === "true")

@@ -12,16 +12,18 @@ export const opensearchEngine = (options: { hosts: ReadonlyArray<string>; reques
   const api = client as any
   return {
     dialect: OPENSEARCH_DIALECT,
-    putIndexTemplate: async ({ name, ...body }) => void await api.indices.putIndexTemplate({ name, body }),
+    putIndexTemplate: async ({ name, ...body }) => void (await api.indices.putIndexTemplate({ name, body })),
     indexExists: async (index) => (await client.indices.exists({ index })).body === true,
-    createIndex: async (index, body) => void await api.indices.create({ index, body }),
+    createIndex: async (index, body) => void (await api.indices.create({ index, body })),
     search: async (index, body) => (await api.search({ index, ignore_unavailable: true, allow_no_indices: true, body })).body,
     bulk: async (operations, refresh) => (await api.bulk({ body: [...operations], refresh: bulkRefresh(refresh) })).body,
     listIndices: async (pattern) =>
-      ((await api.cat.indices({ index: pattern, format: "json", h: "index" })).body as Array<{ index?: string }>).flatMap((i) => i.index === undefined ? [] : [i.index]),
-    refresh: async (index) => void await client.indices.refresh({ index }),
+      ((await api.cat.indices({ index: pattern, format: "json", h: "index" })).body as Array<{ index?: string }>).flatMap((i) =>
+        i.index === undefined ? [] : [i.index]
+      ),
+    refresh: async (index) => void (await client.indices.refresh({ index })),
     count: async (index, query) => (await api.count({ index, ...(query ? { body: { query } } : {}) })).body.count,
-    deleteIndex: async (index) => void await client.indices.delete({ index }),
+    deleteIndex: async (index) => void (await client.indices.delete({ index })),
     clusterHealth: async () => (await api.cluster.health({ timeout: "2s" })).body,
     isShardUnavailable: (e) => e instanceof errors.ResponseError && e.statusCode === 503,
     close: () => client.close()

@@ -79,14 +79,12 @@ const fieldQuery = (q: FieldQuery, now: number, dialect: Dialect): Query => {
 export const textQuery = (q: TextQuery, now: number, dialect: Dialect = ELASTICSEARCH_DIALECT): Query => {
   switch (q.kind) {
     case "term":
-      return q.prefix
-        ? { match_phrase_prefix: { message: { query: q.value, max_expansions: 1000 } } }
-        : { match_phrase: { message: q.value } }
+      return q.prefix ? { match_phrase_prefix: { message: { query: q.value, max_expansions: 1000 } } } : { match_phrase: { message: q.value } }
     case "phrase":
       return { match_phrase: { message: q.value } }
     case "and": {
       const positive = q.children.filter((c) => c.kind !== "not").map((c) => textQuery(c, now, dialect))
-      const negative = q.children.flatMap((c) => c.kind === "not" ? [textQuery(c.child, now, dialect)] : [])
+      const negative = q.children.flatMap((c) => (c.kind === "not" ? [textQuery(c.child, now, dialect)] : []))
       return { bool: { filter: positive, must_not: negative } }
     }
     case "or":
@@ -99,7 +97,10 @@ export const textQuery = (q: TextQuery, now: number, dialect: Dialect = ELASTICS
   }
 }
 
-export const serviceAndLevel = (filter: { readonly services?: ReadonlyArray<string> | undefined; readonly levels?: ReadonlyArray<string> | undefined }): Query[] => [
+export const serviceAndLevel = (filter: {
+  readonly services?: ReadonlyArray<string> | undefined
+  readonly levels?: ReadonlyArray<string> | undefined
+}): Query[] => [
   ...(filter.services?.length ? [{ terms: { service: [...filter.services] } }] : []),
   ...(filter.levels?.length ? [{ terms: { level: [...filter.levels] } }] : [])
 ]
@@ -110,7 +111,9 @@ export const compileSearch = (request: Omit<SearchRequest, "limit" | "cursor">, 
   if (request.correlation_id !== undefined) filter.push({ term: { correlation_id: request.correlation_id } })
   if (request.trace_id !== undefined) filter.push({ term: { trace_id: request.trace_id } })
   if (request.from !== undefined || request.to !== undefined) {
-    filter.push({ range: { timestamp: { ...(request.from !== undefined ? { gte: request.from } : {}), ...(request.to !== undefined ? { lte: request.to } : {}) } } })
+    filter.push({
+      range: { timestamp: { ...(request.from !== undefined ? { gte: request.from } : {}), ...(request.to !== undefined ? { lte: request.to } : {}) } }
+    })
   }
   if (request.text) filter.push(textQuery(request.text, now, dialect))
   return { bool: { filter } }

@@ -29,19 +29,21 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
       track_total_hits: countCap + 1,
       _source: RECORD_FIELDS,
       ...(request.cursor ? { search_after: [request.cursor.timestamp, request.cursor.tiebreak] } : {})
-    }).pipe(Effect.map((response) => {
-      const hits = response.hits.hits
-      const hasMore = hits.length > request.limit
-      const page = hits.slice(0, request.limit)
-      const total = typeof response.hits.total === "number" ? response.hits.total : response.hits.total?.value ?? 0
-      const last = page.at(-1)?._source
-      return {
-        logs: page.map((h) => toRecord(h._source!)),
-        total: Math.min(total, countCap),
-        total_is_lower_bound: total > countCap,
-        ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: Number(last.timestamp), tiebreak: last.id }) } : {})
-      }
-    }))
+    }).pipe(
+      Effect.map((response) => {
+        const hits = response.hits.hits
+        const hasMore = hits.length > request.limit
+        const page = hits.slice(0, request.limit)
+        const total = typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0)
+        const last = page.at(-1)?._source
+        return {
+          logs: page.map((h) => toRecord(h._source!)),
+          total: Math.min(total, countCap),
+          total_is_lower_bound: total > countCap,
+          ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: Number(last.timestamp), tiebreak: last.id }) } : {})
+        }
+      })
+    )
 
   const findById = (id: string) =>
     search({ size: 1, query: { term: { id } }, _source: RECORD_FIELDS }).pipe(
@@ -50,7 +52,7 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
 
   /** The lines logged just before and after a record by the same service (and host, if it has one). */
   const context = (id: string, before: number, after: number) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const anchor = yield* findById(id)
       if (Option.isNone(anchor)) return Option.none()
       const a = anchor.value
@@ -60,8 +62,8 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
         size === 0
           ? Effect.succeed([] as LogRecord[])
           : search({ query, sort, size, search_after: [a.timestamp, a.id], _source: RECORD_FIELDS }).pipe(
-            Effect.map((r) => r.hits.hits.map((h) => toRecord(h._source!)))
-          )
+              Effect.map((r) => r.hits.hits.map((h) => toRecord(h._source!)))
+            )
       const older = yield* around(NEWEST_FIRST, before)
       const newer = yield* around(OLDEST_FIRST, after)
       return Option.some({ before: older.reverse(), record: a, after: newer })
@@ -69,11 +71,11 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
 
   /** Top values of some fields among the newest `scanLimit` matches (at most MAX_SAMPLE). */
   const facets = (request: Filter, fields: ReadonlyArray<FacetField>, top: number, scanLimit: number) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const limit = Math.min(scanLimit, MAX_SAMPLE)
       const matches = compileSearch(request, Date.now(), dialect)
       const counted = yield* search({ size: 0, query: matches, track_total_hits: limit })
-      const total = typeof counted.hits.total === "number" ? counted.hits.total : counted.hits.total?.value ?? 0
+      const total = typeof counted.hits.total === "number" ? counted.hits.total : (counted.hits.total?.value ?? 0)
       let sample = matches
       if (total >= limit) {
         // Only the newest `limit` matches: those at or after the limit-th newest one.
@@ -82,20 +84,26 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
         if (last) {
           sample = {
             bool: {
-              filter: [matches, {
-                bool: {
-                  should: [
-                    { range: { timestamp: { gt: Number(last.timestamp) } } },
-                    { bool: { filter: [{ term: { timestamp: Number(last.timestamp) } }, { range: { id: { gte: last.id } } }] } }
-                  ],
-                  minimum_should_match: 1
+              filter: [
+                matches,
+                {
+                  bool: {
+                    should: [
+                      { range: { timestamp: { gt: Number(last.timestamp) } } },
+                      { bool: { filter: [{ term: { timestamp: Number(last.timestamp) } }, { range: { id: { gte: last.id } } }] } }
+                    ],
+                    minimum_should_match: 1
+                  }
                 }
-              }]
+              ]
             }
           }
         }
       }
-      const aggs = yield* aggregate(sample, Object.fromEntries(fields.map((f) => [f, { terms: { field: f, size: top, order: [{ _count: "desc" as const }, { _key: "asc" as const }] } }])))
+      const aggs = yield* aggregate(
+        sample,
+        Object.fromEntries(fields.map((f) => [f, { terms: { field: f, size: top, order: [{ _count: "desc" as const }, { _key: "asc" as const }] } }]))
+      )
       const result: Record<string, Array<{ value: string; count: number }>> = {}
       for (const f of fields) result[f] = buckets(aggs[f]).map((b) => ({ value: String(b.key), count: b.doc_count }))
       const scanned = Math.min(total, limit)
@@ -103,9 +111,9 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
     })
 
   const histogram = (request: Filter, bucketMs: number) =>
-    aggregate(compileSearch(request, Date.now(), dialect), { buckets: { date_histogram: { field: "timestamp", fixed_interval: `${bucketMs}ms`, min_doc_count: 1 } } }).pipe(
-      Effect.map((aggs) => buckets(aggs.buckets).map((b) => ({ bucket: Number(b.key), count: b.doc_count })))
-    )
+    aggregate(compileSearch(request, Date.now(), dialect), {
+      buckets: { date_histogram: { field: "timestamp", fixed_interval: `${bucketMs}ms`, min_doc_count: 1 } }
+    }).pipe(Effect.map((aggs) => buckets(aggs.buckets).map((b) => ({ bucket: Number(b.key), count: b.doc_count }))))
 
   return { search: searchPage, get: findById, context, facets, histogram }
 }

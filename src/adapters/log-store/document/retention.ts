@@ -54,14 +54,19 @@ export const makeExpire = (
     })
 
   const deleteOldest = (rule: ExpiryRule, limit: number) =>
-    Effect.gen(function*() {
+    Effect.gen(function* () {
       const found = yield* search({ query: expiredQuery(rule), sort: OLDEST_FIRST, size: limit, _source: false, track_total_hits: false })
       const hits = found.hits.hits
       if (hits.length === 0) return 0
-      const response = yield* call(() => engine.bulk(hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })), options.refresh))
+      const response = yield* call(() =>
+        engine.bulk(
+          hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })),
+          options.refresh
+        )
+      )
       return response.items.filter((i) => i.delete && (i.delete.status < 300 || i.delete.status === 404)).length
     })
 
   return (rule: ExpiryRule, limit: number) =>
-    Effect.flatMap(dropExpiredDays(rule), (dropped) => dropped > 0 ? Effect.succeed(dropped) : deleteOldest(rule, limit))
+    Effect.flatMap(dropExpiredDays(rule), (dropped) => (dropped > 0 ? Effect.succeed(dropped) : deleteOldest(rule, limit)))
 }

@@ -9,15 +9,21 @@ export const installIndices = async (
   engine: DocumentEngine,
   config: { readonly index: string; readonly shards: number; readonly replicas: number; readonly fieldLimit: number; readonly maxResultWindow: number }
 ) => {
-  await engine.putIndexTemplate(logsTemplate({
-    index: config.index, shards: config.shards, replicas: config.replicas, fieldLimit: config.fieldLimit, maxResultWindow: config.maxResultWindow, dialect: engine.dialect
-  }))
+  await engine.putIndexTemplate(
+    logsTemplate({
+      index: config.index,
+      shards: config.shards,
+      replicas: config.replicas,
+      fieldLimit: config.fieldLimit,
+      maxResultWindow: config.maxResultWindow,
+      dialect: engine.dialect
+    })
+  )
   const dlq = deadLetterIndex(config.index)
   if (!(await engine.indexExists(dlq))) {
-    await engine.createIndex(dlq, { mappings: deadLetterMappings, settings: { number_of_shards: 1, number_of_replicas: config.replicas } })
-      .catch((e) => {
-        // Another process created it first.
-        if (!String(e?.message).includes("resource_already_exists")) throw e
-      })
+    await engine.createIndex(dlq, { mappings: deadLetterMappings, settings: { number_of_shards: 1, number_of_replicas: config.replicas } }).catch((e) => {
+      // Another process created it first.
+      if (!String(e?.message).includes("resource_already_exists")) throw e
+    })
   }
 }

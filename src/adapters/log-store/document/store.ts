@@ -1,4 +1,3 @@
-import type { estypes } from "@elastic/elasticsearch"
 import { Duration, Effect, Schedule } from "effect"
 import { StoreUnavailable } from "../../../domain/errors.ts"
 import type { LogRecord } from "../../../domain/log-record.ts"
@@ -42,21 +41,23 @@ const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof 
  * created a moment ago by another process may have no started shard yet (503): retried
  * briefly rather than failing the request.
  */
-const searchAlias = (engine: DocumentEngine, index: string): SearchAlias => (request) =>
-  Effect.tryPromise({
-    try: () => engine.search<Source>(index, request),
-    catch: (e) => e
-  }).pipe(
-    Effect.retry({
-      while: engine.isShardUnavailable,
-      schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(6)))
-    }),
-    Effect.mapError(unavailable)
-  )
+const searchAlias =
+  (engine: DocumentEngine, index: string): SearchAlias =>
+  (request) =>
+    Effect.tryPromise({
+      try: () => engine.search<Source>(index, request),
+      catch: (e) => e
+    }).pipe(
+      Effect.retry({
+        while: engine.isShardUnavailable,
+        schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(6)))
+      }),
+      Effect.mapError(unavailable)
+    )
 
 /** The store on the engine `connect` opens (closed with the scope). */
 export const makeDocumentStore = (connect: () => DocumentEngine, config: DocumentStoreConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const engine = yield* Effect.acquireRelease(Effect.sync(connect), (engine) => Effect.promise(() => engine.close()))
     const name = engine.dialect.engine
     yield* Effect.tryPromise({ try: () => installIndices(engine, { ...config, maxResultWindow: MAX_SAMPLE }), catch: unavailable })
@@ -70,19 +71,23 @@ export const makeDocumentStore = (connect: () => DocumentEngine, config: Documen
       index: (batch) =>
         batch.length === 0
           ? Effect.void
-          : bulkIndex(engine, {
-            index: config.index,
-            refresh: config.refresh,
-            retries: 5,
-            retryBase: Duration.millis(100),
-            ...(config.onDeadLetter ? { onDeadLetter: config.onDeadLetter } : {})
-          }, batch),
+          : bulkIndex(
+              engine,
+              {
+                index: config.index,
+                refresh: config.refresh,
+                retries: 5,
+                retryBase: Duration.millis(100),
+                ...(config.onDeadLetter ? { onDeadLetter: config.onDeadLetter } : {})
+              },
+              batch
+            ),
       ...records,
       ...metricsQueries(aggregate),
       expire: makeExpire(engine, { index: config.index, refresh: config.refresh }, search),
       health: Effect.tryPromise({ try: () => engine.clusterHealth(), catch: unavailable }).pipe(
         Effect.map((h) => ({
-          status: h.status === "red" ? "unhealthy" as const : "healthy" as const,
+          status: h.status === "red" ? ("unhealthy" as const) : ("healthy" as const),
           details: { engine: name, cluster_status: h.status, nodes: h.number_of_nodes, index: config.index }
         })),
         Effect.catchAll((e) => Effect.succeed({ status: "unhealthy" as const, details: { engine: name, cluster_status: "unreachable", error: e.reason } }))

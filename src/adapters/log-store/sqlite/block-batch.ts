@@ -18,7 +18,7 @@ export const batchColumns = (batch: ReadonlyArray<LogRecord>): BlockColumns[] =>
   const byService = new Map<string, LogRecord[]>()
   for (const r of batch) {
     let group = byService.get(r.service)
-    if (!group) byService.set(r.service, group = [])
+    if (!group) byService.set(r.service, (group = []))
     group.push(r)
   }
   const blocks: BlockColumns[] = []
@@ -28,4 +28,3 @@ export const batchColumns = (batch: ReadonlyArray<LogRecord>): BlockColumns[] =>
   }
   return blocks
 }
-

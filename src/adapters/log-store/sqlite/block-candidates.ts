@@ -44,7 +44,7 @@ export const makeCandidateBlocks = (db: Database): CandidateBlocks => {
     const sql = `SELECT block, service, count, min_ts, max_ts, levels${bloom} FROM blocks
       ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${order === "newest" ? "max_ts DESC, block DESC" : "min_ts ASC, block ASC"}`
     let statement = statements.get(sql)
-    if (!statement) statements.set(sql, statement = db.prepare(sql))
+    if (!statement) statements.set(sql, (statement = db.prepare(sql)))
     return statement.iterate(...params)
   }
 }

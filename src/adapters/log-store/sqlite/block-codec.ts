@@ -1,7 +1,7 @@
 import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../../domain/log-record.ts"
 import { fold, isAscii } from "../../../domain/words.ts"
 import { refBloom } from "./block-bloom.ts"
-import { aligned, allText, bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
+import { aligned, bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -74,7 +74,6 @@ export interface BlockHead {
   readonly level: Uint8Array
 }
 
-
 export const decodeHead = (bytes: Uint8Array): BlockHead => {
   const blob = aligned(bytes, 8)
   const count = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true)
@@ -95,9 +94,7 @@ export const decodeHead = (bytes: Uint8Array): BlockHead => {
  * candidate that its columns then rule out. Hosts have one; trace and correlation ids had
  * them up to schema 3, and have a Bloom filter per block since (block-bloom.ts).
  */
-export const fieldToken = (field: "host", value: string) =>
-  `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
-
+export const fieldToken = (field: "host", value: string) => `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
 
 const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | undefined>): EncodedAttribute => {
   if (column.every((v) => v === undefined || typeof v === "number")) {
@@ -113,7 +110,7 @@ const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | und
     if (v === undefined) continue
     if (v !== last) {
       let k = dictionary.get(v)
-      if (k === undefined) dictionary.set(v, k = dictionary.size + 1)
+      if (k === undefined) dictionary.set(v, (k = dictionary.size + 1))
       last = v
       lastIndex = k
     }
@@ -148,17 +145,17 @@ export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: Arr
     levels |= 1 << code
     if (r.host !== undefined) {
       let h = hosts.get(r.host)
-      if (h === undefined) hosts.set(r.host, h = hosts.size + 1)
+      if (h === undefined) hosts.set(r.host, (h = hosts.size + 1))
       host[i] = h
     }
     for (const key in r.attributes) {
       let column = attributes.get(key)
-      if (!column) attributes.set(key, column = new Array<AttributeValue | undefined>(n))
+      if (!column) attributes.set(key, (column = new Array<AttributeValue | undefined>(n)))
       column[i] = r.attributes[key]!
     }
   }
 
-  const refColumn = (field: RefField) => records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null
+  const refColumn = (field: RefField) => (records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null)
   return {
     service: records[0]!.service,
     count: n,
@@ -205,8 +202,7 @@ export const indexBlock = (block: BlockColumns): EncodedBlock => {
 }
 
 /** Encodes records of one service in time order, as stored. */
-export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock =>
-  indexBlock(encodeColumns(records, positions))
+export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock => indexBlock(encodeColumns(records, positions))
 
 /** One attribute column as stored: a value per record, undefined where the record lacks it. */
 export interface AttributeColumn {
@@ -227,7 +223,7 @@ export const decodeAttribute = (numbers: Uint8Array | null, dictionary: string |
   }
   const values = JSON.parse(dictionary ?? "[]") as AttributeValue[]
   const index = u32(indexes ?? new Uint8Array(0))
-  return { at: (i) => index[i] ? values[index[i]! - 1] : undefined, dictionary: { values, indexes: index } }
+  return { at: (i) => (index[i] ? values[index[i]! - 1] : undefined), dictionary: { values, indexes: index } }
 }
 
 export const NO_ATTRIBUTE: AttributeColumn = { at: () => undefined }
@@ -276,7 +272,7 @@ export const recordAt = (block: BlockContent, i: number): LogRecord => {
 /** A block's columns as the parts its records are rebuilt from (recordAt). */
 export const contentOf = (block: BlockColumns): BlockContent => {
   const messages = decodeText(block.messages.text, block.messages.ends)
-  const text = (column: TextColumn | null) => column === null ? null : decodeText(column.text, column.ends)
+  const text = (column: TextColumn | null) => (column === null ? null : decodeText(column.text, column.ends))
   return {
     service: block.service,
     head: decodeHead(block.head),

@@ -40,23 +40,23 @@ const rowwise = (verdict: BlockFilter["verdict"], test: (block: LoadedBlock) => 
 
 const constant = (verdict: Verdict): BlockFilter => ({
   verdict: () => verdict,
-  rows: (_, active) => verdict === ALL ? active.slice() : new Uint8Array(active.length)
+  rows: (_, active) => (verdict === ALL ? active.slice() : new Uint8Array(active.length))
 })
 
 const some = (): Verdict => SOME
 
 /** A condition on the block's one service: decided for the whole block. */
 const serviceFilter = (matches: (service: string) => boolean): BlockFilter => ({
-  verdict: (s) => matches(s.service) ? ALL : NONE,
-  rows: (block, active) => matches(block.summary.service) ? active.slice() : new Uint8Array(active.length)
+  verdict: (s) => (matches(s.service) ? ALL : NONE),
+  rows: (block, active) => (matches(block.summary.service) ? active.slice() : new Uint8Array(active.length))
 })
 
 /** A condition on levels: decided for a block whose levels (a bit mask in its summary) all agree. */
 const levelFilter = (matches: (level: string) => boolean): BlockFilter => {
   const table = LEVELS.map((l) => matches(l))
-  const matching = table.reduce((mask, yes, code) => yes ? mask | (1 << code) : mask, 0)
+  const matching = table.reduce((mask, yes, code) => (yes ? mask | (1 << code) : mask), 0)
   return rowwise(
-    (s) => (s.levels & matching) === 0 ? NONE : (s.levels & ~matching) === 0 ? ALL : SOME,
+    (s) => ((s.levels & matching) === 0 ? NONE : (s.levels & ~matching) === 0 ? ALL : SOME),
     (block) => (i) => table[block.head.level[i]!]!
   )
 }
@@ -64,9 +64,8 @@ const levelFilter = (matches: (level: string) => boolean): BlockFilter => {
 /** A condition on event time, decided for a block whose time span lies wholly inside or outside it. */
 const timeFilter = (matches: (ts: number) => boolean, bounds: { low: number; high: number } | undefined): BlockFilter =>
   rowwise(
-    (s) => bounds === undefined ? SOME
-      : s.max_ts < bounds.low || s.min_ts > bounds.high ? NONE
-      : s.min_ts >= bounds.low && s.max_ts <= bounds.high ? ALL : SOME,
+    (s) =>
+      bounds === undefined ? SOME : s.max_ts < bounds.low || s.min_ts > bounds.high ? NONE : s.min_ts >= bounds.low && s.max_ts <= bounds.high ? ALL : SOME,
     (block) => (i) => matches(block.head.ts[i]!)
   )
 
@@ -101,24 +100,24 @@ const REF_FIELDS: ReadonlySet<string> = new Set<RefField>(["trace_id", "span_id"
  * correlation id, a block whose Bloom filter lacks it is ruled out from its summary.
  */
 const refFilter = (field: RefField, matches: (value: AttributeValue | undefined) => boolean, exactly?: string): BlockFilter =>
-  rowwise(
-    exactly === undefined || field === "span_id" ? some : (s) => !s.ref_bloom || bloomMayHold(s.ref_bloom, field, exactly) ? SOME : NONE,
-    (block) => {
-      const column = block.ref(field)
-      return (i) => matches(column(i))
-    }
-  )
+  rowwise(exactly === undefined || field === "span_id" ? some : (s) => (!s.ref_bloom || bloomMayHold(s.ref_bloom, field, exactly) ? SOME : NONE), (block) => {
+    const column = block.ref(field)
+    return (i) => matches(column(i))
+  })
 
 /** The exact text a field query asks for, when it asks for exactly one (a number may also match as a number: "01" for 1). */
-const exactText = (q: FieldQuery) => q.op === "eq" && !isNumeric(q.value) ? q.value : undefined
+const exactText = (q: FieldQuery) => (q.op === "eq" && !isNumeric(q.value) ? q.value : undefined)
 
 /** Whether a search's filter decides on blocks by their Bloom filters, which the summaries it walks must then carry. */
 export const usesRefBloom = (request: Filterable): boolean => {
   const asks = (q: TextQuery): boolean =>
-    q.kind === "field" ? (q.field === "trace_id" || q.field === "correlation_id") && exactText(q) !== undefined
-      : q.kind === "and" || q.kind === "or" ? q.children.some(asks)
-      : q.kind === "not" ? asks(q.child)
-      : false
+    q.kind === "field"
+      ? (q.field === "trace_id" || q.field === "correlation_id") && exactText(q) !== undefined
+      : q.kind === "and" || q.kind === "or"
+        ? q.children.some(asks)
+        : q.kind === "not"
+          ? asks(q.child)
+          : false
   return request.trace_id !== undefined || request.correlation_id !== undefined || (request.text !== undefined && asks(request.text))
 }
 

@@ -25,7 +25,7 @@ export const idSpans = (ids: ReadonlyArray<string>): IdSpan[] => {
     if (span === undefined || !id.startsWith(span.bucket)) {
       const bucket = bucketOf(id)
       span = spans.get(bucket)
-      if (!span) spans.set(bucket, span = { bucket, min: id, max: id })
+      if (!span) spans.set(bucket, (span = { bucket, min: id, max: id }))
     }
     if (id < span.min) span.min = id
     else if (id > span.max) span.max = id
@@ -35,9 +35,7 @@ export const idSpans = (ids: ReadonlyArray<string>): IdSpan[] => {
 
 /** The blocks that may hold an id from `low` to `high` (both of one bucket). */
 export const makeIdLookup = (db: Database) => {
-  const mayHold = db.query<{ block: number }, [string, string, string]>(
-    "SELECT block FROM block_ids WHERE bucket = ?1 AND max_id >= ?2 AND min_id <= ?3"
-  )
+  const mayHold = db.query<{ block: number }, [string, string, string]>("SELECT block FROM block_ids WHERE bucket = ?1 AND max_id >= ?2 AND min_id <= ?3")
   return (low: string, high: string): number[] => mayHold.all(bucketOf(low), low, high).map((row) => row.block)
 }
 

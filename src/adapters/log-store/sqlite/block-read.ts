@@ -1,7 +1,18 @@
 import type { Database } from "bun:sqlite"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
 import { allText, decodeText, textAt, type TextValues } from "./block-text.ts"
-import { decodeAttribute, decodeEnds, decodeHead, decodeReceivedAt, NO_ATTRIBUTE, recordAt, type AttributeColumn, type BlockContent, type BlockHead, type RefField } from "./block-codec.ts"
+import {
+  decodeAttribute,
+  decodeEnds,
+  decodeHead,
+  decodeReceivedAt,
+  NO_ATTRIBUTE,
+  recordAt,
+  type AttributeColumn,
+  type BlockContent,
+  type BlockHead,
+  type RefField
+} from "./block-codec.ts"
 import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {
@@ -34,21 +45,25 @@ export class LoadedBlock {
   private readonly attributeColumns = new Map<string, AttributeColumn>()
   private allColumns: BlockContent | undefined
 
-  constructor(readonly summary: BlockSummary, readonly head: BlockHead, private readonly reader: BlockReader) {}
+  constructor(
+    readonly summary: BlockSummary,
+    readonly head: BlockHead,
+    private readonly reader: BlockReader
+  ) {}
 
   get count() {
     return this.head.count
   }
 
   hosts(): ReadonlyArray<string> {
-    return this.hostList ??= JSON.parse(this.reader.hosts.get(this.summary.block)!.hosts) as string[]
+    return (this.hostList ??= JSON.parse(this.reader.hosts.get(this.summary.block)!.hosts) as string[])
   }
 
   /** Ids, receive times and trace, span and correlation ids. */
   private rows() {
     if (!this.data) {
       const row = this.reader.data.get(this.summary.block)!
-      const text = (ends: Uint8Array | null, values: string | null) => ends === null || values === null ? null : decodeText(values, ends)
+      const text = (ends: Uint8Array | null, values: string | null) => (ends === null || values === null ? null : decodeText(values, ends))
       this.data = {
         ids: decodeText(row.ids, row.id_ends),
         receivedAt: decodeReceivedAt(row.received_at),
@@ -109,7 +124,7 @@ export class LoadedBlock {
     let column = this.attributeColumns.get(key)
     if (!column) {
       const row = this.reader.attribute.get(this.summary.block, key)
-      this.attributeColumns.set(key, column = row ? decodeAttribute(row.numbers, row.dictionary, row.indexes) : NO_ATTRIBUTE)
+      this.attributeColumns.set(key, (column = row ? decodeAttribute(row.numbers, row.dictionary, row.indexes) : NO_ATTRIBUTE))
     }
     return column
   }
@@ -117,7 +132,9 @@ export class LoadedBlock {
   /** Every column, for rebuilding records. */
   content(): BlockContent {
     if (!this.allColumns) {
-      const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row.numbers, row.dictionary, row.indexes)] as const)
+      const attributes = this.reader.attributes
+        .all(this.summary.block)
+        .map((row) => [row.key, decodeAttribute(row.numbers, row.dictionary, row.indexes)] as const)
       this.allColumns = { ...this.rows(), service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), attributes }
     }
     return this.allColumns

@@ -58,7 +58,15 @@ interface Source {
  * can change: the page is full and no further block is newer than its oldest hit, and
  * counting ended.
  */
-const newestMatches = (source: Source, request: Filterable, limit: number, before: { ts: number; seq: number } | undefined, countCap: number, countUntil: number, now: number) => {
+const newestMatches = (
+  source: Source,
+  request: Filterable,
+  limit: number,
+  before: { ts: number; seq: number } | undefined,
+  countCap: number,
+  countUntil: number,
+  now: number
+) => {
   const filter = compileFilter(request, now)
   let hits: Hit[] = []
   let count = 0
@@ -72,7 +80,8 @@ const newestMatches = (source: Source, request: Filterable, limit: number, befor
     const verdict = filter.verdict(summary)
     if (verdict === NONE) continue
     // Once the page is full, a record must be newer than its oldest hit to enter it.
-    const oldestHit = hits.length >= limit ? (trim(), hits[limit - 1]!) : undefined
+    if (hits.length >= limit) trim()
+    const oldestHit = hits.length >= limit ? hits[limit - 1]! : undefined
     const floor = oldestHit?.ts ?? -Infinity
     // Blocks come newest first (by newest record, then by number, which orders their seqs),
     // so once a block cannot enter the page, none after it can.
@@ -116,7 +125,8 @@ const oldestMatches = (source: Source, request: Filterable, limit: number, after
     if (hits.length > limit) hits = hits.slice(0, limit)
   }
   for (const summary of source.candidates({ ...request, from: Math.max(request.from ?? after.ts, after.ts) }, "oldest", now)) {
-    const newestHit = hits.length >= limit ? (trim(), hits[limit - 1]!) : undefined
+    if (hits.length >= limit) trim()
+    const newestHit = hits.length >= limit ? hits[limit - 1]! : undefined
     const ceiling = newestHit?.ts ?? Infinity
     if (newestHit !== undefined && (summary.min_ts > ceiling || (summary.min_ts === ceiling && summary.block * BLOCK_CAPACITY > newestHit.seq))) break
     if (filter.verdict(summary) === NONE) continue

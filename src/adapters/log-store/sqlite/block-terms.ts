@@ -23,7 +23,7 @@ const all = (parts: ReadonlyArray<string | undefined>): string | undefined => {
 
 const wordsOf = (text: string, prefix: boolean) => {
   const ws = words(text)
-  return all(ws.map((w, i) => INDEXABLE.test(w) ? `"${w}"${prefix && ws.length === 1 && i === 0 ? "*" : ""}` : undefined))
+  return all(ws.map((w, i) => (INDEXABLE.test(w) ? `"${w}"${prefix && ws.length === 1 && i === 0 ? "*" : ""}` : undefined)))
 }
 
 const termsOf = (q: TextQuery): string | undefined => {

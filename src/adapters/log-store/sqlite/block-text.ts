@@ -4,7 +4,7 @@
  */
 
 /** Typed views need aligned offsets: a blob that does not start on a multiple of `bytes` is copied. */
-export const aligned = (blob: Uint8Array, bytes: number) => blob.byteOffset % bytes === 0 ? blob : blob.slice()
+export const aligned = (blob: Uint8Array, bytes: number) => (blob.byteOffset % bytes === 0 ? blob : blob.slice())
 export const u32 = (blob: Uint8Array) => {
   const a = aligned(blob, 4)
   return new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4)

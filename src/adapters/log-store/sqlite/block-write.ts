@@ -30,9 +30,22 @@ const makeBlockWriter = (db: Database) => {
 
   const putParts = (block: number, b: EncodedBlock, spans: ReadonlyArray<IdSpan>) => {
     const { trace_id, span_id, correlation_id } = b.refs
-    putData.run(block, b.searchEnds, b.searchText, b.messages.ends, b.messages.text, b.ids.ends, b.ids.text, b.receivedAt,
-      trace_id?.ends ?? null, trace_id?.text ?? null, span_id?.ends ?? null, span_id?.text ?? null,
-      correlation_id?.ends ?? null, correlation_id?.text ?? null)
+    putData.run(
+      block,
+      b.searchEnds,
+      b.searchText,
+      b.messages.ends,
+      b.messages.text,
+      b.ids.ends,
+      b.ids.text,
+      b.receivedAt,
+      trace_id?.ends ?? null,
+      trace_id?.text ?? null,
+      span_id?.ends ?? null,
+      span_id?.text ?? null,
+      correlation_id?.ends ?? null,
+      correlation_id?.text ?? null
+    )
     for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)
     insertTerms.run(block, b.terms)
     putBloom.run(block, b.refBloom)
@@ -174,7 +187,11 @@ export const makeExpirer = (db: Database) => {
         if (block.head.ts[i]! < rule.cutoff && gone < room) gone++
         else keep.push(i)
       }
-      blocks.rewrite(summary.block, keep.map((i) => block.record(i)), keep.map((i) => block.head.position[i]!))
+      blocks.rewrite(
+        summary.block,
+        keep.map((i) => block.record(i)),
+        keep.map((i) => block.head.position[i]!)
+      )
       deleted += gone
     }
     return deleted
@@ -206,16 +223,21 @@ const completeOldBlocks = (db: Database) => {
     `SELECT block, count, ids, id_ends, trace_ids, trace_id_ends, correlation_ids, correlation_id_ends
      FROM block_data JOIN blocks USING (block) WHERE block > ? ORDER BY block LIMIT 1000`
   )
-  const column = (text: string | null, ends: Uint8Array | null) => text === null || ends === null ? null : { text, ends }
+  const column = (text: string | null, ends: Uint8Array | null) => (text === null || ends === null ? null : { text, ends })
   const step = db.transaction(() => {
     const rows = next.all(lastDone.get()!.block ?? 0)
     for (const row of rows) {
-      putBloom.run(row.block, refBloom({ trace_id: column(row.trace_ids, row.trace_id_ends), correlation_id: column(row.correlation_ids, row.correlation_id_ends) }, row.count))
+      putBloom.run(
+        row.block,
+        refBloom({ trace_id: column(row.trace_ids, row.trace_id_ends), correlation_id: column(row.correlation_ids, row.correlation_id_ends) }, row.count)
+      )
       ids.add(row.block, idSpans(allText(decodeText(row.ids, row.id_ends))))
     }
     return rows.length
   })
-  while (step() > 0) { /* next 1,000 */ }
+  while (step() > 0) {
+    /* next 1,000 */
+  }
 }
 
 interface OldBlockRow {
@@ -249,7 +271,9 @@ const moveLegacyRecords = (db: Database) => {
     if (rows.length > 0) forget.run(rows.at(-1)!.seq)
     return rows.length
   })
-  while (move() > 0) { /* next 10,000 */ }
+  while (move() > 0) {
+    /* next 10,000 */
+  }
   db.transaction(() => {
     db.run("DROP TABLE IF EXISTS logs_fts")
     db.run("DROP TABLE logs")
@@ -279,7 +303,7 @@ const legacyRecord = (row: LegacyRow): LogRecord => {
     service: row.service,
     level: row.level as Level,
     message: row.message,
-    attributes: row.attributes ? JSON.parse(row.attributes) as Attributes : {}
+    attributes: row.attributes ? (JSON.parse(row.attributes) as Attributes) : {}
   }
   if (row.host !== null) record.host = row.host
   if (row.trace_id !== null) record.trace_id = row.trace_id

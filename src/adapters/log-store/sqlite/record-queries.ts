@@ -35,8 +35,7 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
     }
   }
 
-  const get = (id: string): Option.Option<LogRecord> =>
-    Option.fromNullable(reader.find(id)).pipe(Option.map(({ block, index }) => block.record(index)))
+  const get = (id: string): Option.Option<LogRecord> => Option.fromNullable(reader.find(id)).pipe(Option.map(({ block, index }) => block.record(index)))
 
   /** The lines logged just before and after a record by the same service (and host, if it has one). */
   const context = (id: string, before: number, after: number): Option.Option<RecordContext> => {
@@ -79,7 +78,8 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
     })
     const result: Record<string, Array<{ value: string; count: number }>> = {}
     for (const [field, counts] of tallies) {
-      result[field] = [...counts].map(([value, count]) => ({ value, count }))
+      result[field] = [...counts]
+        .map(([value, count]) => ({ value, count }))
         .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
         .slice(0, top)
     }

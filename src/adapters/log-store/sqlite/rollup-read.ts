@@ -23,14 +23,15 @@ export const makeRollupQueries = (db: Database) => {
   const statements = new Map<string, Statement<any, any>>()
   const cached = <T>(sql: string): Statement<T, any> => {
     let statement = statements.get(sql)
-    if (!statement) statements.set(sql, statement = db.prepare(sql))
+    if (!statement) statements.set(sql, (statement = db.prepare(sql)))
     return statement as Statement<T, any>
   }
 
   const counts = (filter: RollupFilter) => {
     const where = rollupWhere(filter)
-    return cached<LevelCount>(`SELECT service, level, sum(count) AS count, sum(bytes) AS bytes FROM rollup_minute WHERE ${where.sql} GROUP BY service, level`)
-      .all(...where.params)
+    return cached<LevelCount>(
+      `SELECT service, level, sum(count) AS count, sum(bytes) AS bytes FROM rollup_minute WHERE ${where.sql} GROUP BY service, level`
+    ).all(...where.params)
   }
 
   const series = (filter: RollupFilter, bucketMinutes: number) => {

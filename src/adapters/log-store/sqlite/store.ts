@@ -20,9 +20,8 @@ const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof 
 
 /** The connection searches read through, closed with the store. */
 const openReader = (config: SqliteStoreConfig) =>
-  Effect.acquireRelease(
-    Effect.try({ try: () => openDatabase(config), catch: unavailable }),
-    (db) => Effect.sync(() => {
+  Effect.acquireRelease(Effect.try({ try: () => openDatabase(config), catch: unavailable }), (db) =>
+    Effect.sync(() => {
       db.run("PRAGMA optimize")
       db.close()
     })
@@ -30,7 +29,7 @@ const openReader = (config: SqliteStoreConfig) =>
 
 /** The writer thread, open, and the checkpointer thread beside it; both stopped with the store. */
 const startWriter = (config: SqliteStoreConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const writer = yield* Effect.acquireRelease(
       Effect.sync(() => new SqliteWriterThread(config)),
       (writer) => Effect.promise(() => writer.close())
@@ -48,7 +47,7 @@ const startWriter = (config: SqliteStoreConfig) =>
   })
 
 export const makeSqliteStore = (config: SqliteStoreConfig) =>
-  Effect.gen(function*() {
+  Effect.gen(function* () {
     const db = yield* openReader(config)
     const writer = yield* startWriter(config)
     const records = makeRecordQueries(db, config)
@@ -69,9 +68,7 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
       expire: (rule, limit) => Effect.tryPromise({ try: () => writer.expire(rule, limit), catch: unavailable }),
       health: Effect.sync(() => {
         try {
-          const { bytes } = db.query<{ bytes: number }, []>(
-            "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
-          ).get()!
+          const { bytes } = db.query<{ bytes: number }, []>("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()").get()!
           return { status: "healthy" as const, details: { engine: "sqlite", bytes } }
         } catch {
           return { status: "unhealthy" as const, details: { engine: "sqlite", error: "unreadable" } }

@@ -11,4 +11,6 @@ export type WriterRequest =
   | { readonly seq: number; readonly type: "close" }
 
 /** `count` answers an expire request: how many records were deleted. */
-export type WriterReply = { readonly seq: number; readonly ok: true; readonly count?: number } | { readonly seq: number; readonly ok: false; readonly error: string }
+export type WriterReply =
+  | { readonly seq: number; readonly ok: true; readonly count?: number }
+  | { readonly seq: number; readonly ok: false; readonly error: string }

@@ -4,7 +4,7 @@ import { batchColumns } from "./block-batch.ts"
 import type { SqliteStoreConfig } from "./open.ts"
 import type { WriterReply, WriterRequest } from "./writer-protocol.ts"
 
-type Request = WriterRequest extends infer R ? R extends { seq: number } ? Omit<R, "seq"> : never : never
+type Request = WriterRequest extends infer R ? (R extends { seq: number } ? Omit<R, "seq"> : never) : never
 
 /**
  * The main thread's handle on the writer thread. Requests are answered in order; if the

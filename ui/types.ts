@@ -1,4 +1,4 @@
-/** The API's JSON shapes the console reads (see the README's API table). */
+/** The API's JSON shapes the console reads (see docs/api.md). */
 
 export interface LogJson {
   readonly id: string

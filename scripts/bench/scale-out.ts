@@ -25,7 +25,7 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
   const engine = process.env.ELASTICSEARCH_HOSTS ? "Elasticsearch" : "OpenSearch"
   const hosts = process.env.ELASTICSEARCH_HOSTS ?? process.env.OPENSEARCH_HOSTS
   if (!kafka || !hosts) {
-    console.error("set KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS (README: Scale out shows how to start them)")
+    console.error("set KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS (docs/operations.md: Scale out shows how to start them)")
     process.exit(2)
   }
   const node = hosts.split(",")[0]!.replace(/\/$/, "")

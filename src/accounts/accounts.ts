@@ -1,7 +1,7 @@
 import { Context, Data, Effect, Layer, Option } from "effect"
 import type { MetaStoreUnavailable } from "../domain/errors.ts"
 import type { Config } from "../config.ts"
-import { DEFAULT_ADMIN_PASSWORD } from "../config.ts"
+import { DEFAULT_ADMIN_PASSWORD } from "./settings.ts"
 import { makePasswords } from "./passwords.ts"
 import { publicUser, type User, type UserWithSecrets } from "./user.ts"
 import { Users, type UserChanges, UserTaken } from "./users.ts"

@@ -1,6 +1,6 @@
 import type { Level } from "./log-record.ts"
 
-/** Alert rules and triggered alerts as the API shows them (the seed's fields, plus lifecycle). */
+/** Alert rules and triggered alerts as the API shows them (the rule's fields, plus its lifecycle). */
 
 export const CONDITIONS = ["greater_than", "less_than", "equals", "greater_than_or_equal", "less_than_or_equal"] as const
 export type Condition = (typeof CONDITIONS)[number]

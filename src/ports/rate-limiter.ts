@@ -38,7 +38,7 @@ export class RateLimiter extends Context.Tag("RateLimiter")<
   }
 >() {}
 
-/** Parses the seed's `N/minute` notation. */
+/** Parses the `N/second`, `N/minute`, `N/hour` notation of the RATE_LIMIT_* settings. */
 export const parseRate = (text: string): RateLimit => {
   const [count, unit] = text.split("/")
   return { limit: Number(count), windowSeconds: unit === "second" ? 1 : unit === "minute" ? 60 : 3600 }

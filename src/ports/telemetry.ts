@@ -3,10 +3,10 @@ import type { Counter, Gauge, Histogram, Registry } from "prom-client"
 import type { ActorRegistry } from "./actor-registry.ts"
 
 /**
- * Every metric LogFlow exports, defined once (src/telemetry/prometheus.ts makes them). The
- * seed's names and labels are kept; the store's query metrics are named for the store in use
- * (`sqlite_queries_total`, `elasticsearch_queries_total`). Labels only ever take bounded values:
- * route templates, limit names, levels, services (which users choose, as in the seed).
+ * Every metric LogFlow exports, defined once (src/telemetry/prometheus.ts makes them). Names and
+ * labels are a contract with users' dashboards; the store's query metrics are named for the
+ * store in use (`sqlite_queries_total`, `elasticsearch_queries_total`). Labels only ever take
+ * bounded values: route templates, limit names, levels, services (which users choose).
  */
 export interface TelemetryInstruments {
   readonly registry: Registry

@@ -48,7 +48,7 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
     databaseConnections: new Gauge({ name: "database_connections", help: "Account database connections in use", registers }),
     authAttempts: new Counter({ name: "auth_attempts_total", help: "Login and token checks by outcome", labelNames: ["result"] as const, registers }),
     usersRegistered: new Counter({ name: "users_registered_total", help: "Users registered", registers }),
-    // The seed's alert metrics, plus notification outcomes per channel.
+    // The alert metrics, plus notification outcomes per channel.
     alertsTriggered: new Counter({ name: "alerts_triggered_total", help: "Alerts that started firing", labelNames: ["rule_name"] as const, registers }),
     alertsChecked: new Counter({ name: "alerts_checked_total", help: "Alert rule evaluations", registers }),
     alertNotifications: new Counter({

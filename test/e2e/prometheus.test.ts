@@ -23,7 +23,7 @@ const scrape = async (): Promise<Map<string, Family>> => {
 const labelSets = (family: Family | undefined) => (family?.metrics ?? []).map((m) => m.labels ?? {})
 
 beforeAll(async () => {
-  // Traffic that touches every seed metric we can drive today.
+  // Traffic that touches every documented metric we can drive.
   await fetch(`${server().url}/api/v1/logs`, { method: "POST", body: JSON.stringify([{ service: "checkout", level: "ERROR", message: "boom" }, { nope: 1 }]) })
   await fetch(`${server().url}/api/v1/logs/search?query=boom`)
   await fetch(`${server().url}/api/v1/metrics/overview`)
@@ -40,7 +40,7 @@ beforeAll(async () => {
 })
 
 describe("Prometheus metrics", () => {
-  test("every seed metric family is exported with its labels", async () => {
+  test("every documented metric family is exported with its labels", async () => {
     const families = await scrape()
     const expectLabels = (name: string, type: string, labels: string[]) => {
       const family = families.get(name)
@@ -65,7 +65,7 @@ describe("Prometheus metrics", () => {
     expectLabels("users_registered_total", "COUNTER", [])
     expectLabels("rate_limit_exceeded_total", "COUNTER", ["endpoint"])
     expectLabels("ingest_records_total", "COUNTER", ["protocol", "result"])
-    // Declared with their seed names and labels; the alert engine will increment them.
+    // Declared with their documented names and labels.
     expect(families.get("alerts_checked_total")?.type).toBe("COUNTER")
     const text = await (await fetch(`${server().url}/metrics`)).text()
     expect(text).toContain("# TYPE alerts_triggered_total counter")

@@ -7,7 +7,7 @@ import { ulid } from "../../src/domain/ulid.ts"
  * generated records often (a query over words no record holds proves little). Used by the
  * store equivalence test, which asks every LogStore the same queries over the same records.
  *
- * What is kept out on purpose, because the engines legitimately differ there (see the README,
+ * What is kept out on purpose, because the engines legitimately differ there (see docs/api.md,
  * "Where the stores differ"):
  * - Punctuation inside a word. SQLite's FTS5 (`unicode61`) splits at every character that is
  *   not a letter or digit; Elasticsearch's and OpenSearch's `standard` analyzer splits by

@@ -6,7 +6,7 @@ import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
 /**
- * Per-endpoint rate limits (the seed's table, each configurable): routes declare
+ * Per-endpoint rate limits (one per kind of endpoint, each configurable): routes declare
  * `rateLimit: "<name>"`. The key is the user when the request is authenticated, else the
  * client address. Every limited response carries RateLimit-Limit/Remaining/Reset; a refused
  * one is a 429 with Retry-After and `{"error": "Rate limit exceeded: 50 per 1 minute"}`.

@@ -13,7 +13,7 @@ import { limitsFrom, rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
-/** The seed's Cache Management and Rate Limit Management endpoints. */
+/** Cache and rate-limit management endpoints (admins only). */
 export const adminStateRoutes = (run: RunEffect<Cache | RateLimiter | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const limits = limitsFrom(config)
   return new Elysia({ name: "routes/admin-state" })

@@ -14,7 +14,7 @@ import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
 
-/** Accounts, tokens and API keys: the seed's Authentication section plus API keys for shippers. */
+/** Accounts, tokens and API keys: registration, login, profile, user administration, and API keys for shippers. */
 
 const Username = z.string().regex(/^[A-Za-z0-9_.-]{3,64}$/, "3-64 letters, digits, '_', '.' or '-'")
 const Password = z.string().min(8, "at least 8 characters").max(128, "at most 128 characters")

@@ -21,7 +21,7 @@ import { cacheKeyPrefix } from "../../telemetry/prometheus.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 
-/** The seed's Metrics & Analytics endpoints, cached with the seed's TTLs. */
+/** The metrics and analytics endpoints, each response cached for its endpoint's TTL. */
 
 export const CACHE_TTL_SECONDS = { overview: 30, service: 60, system: 45, timeseries: 120 } as const
 

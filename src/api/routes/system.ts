@@ -14,7 +14,7 @@ import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { consolePage, prefersHtml } from "./ui.ts"
 
-/** `GET /` (what this is and where to go) and `GET /health` (the seed's shape, embedded components). */
+/** `GET /` (what this is and where to go) and `GET /health` (overall status and one entry per component). */
 
 const startedAt = Date.now()
 
@@ -32,7 +32,7 @@ const health = Effect.gen(function* () {
     Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status }))
   )
   const healthy = storeHealth.status === "healthy" && busHealth.status === "healthy" && databaseHealth.status === "healthy"
-  // The seed's per-engine entries: Elasticsearch (or OpenSearch) by cluster colour, Kafka by reachability.
+  // One entry per external engine: Elasticsearch (or OpenSearch) by cluster colour, Kafka by reachability.
   const engines = {
     ...(storeHealth.details?.engine === "elasticsearch" ? { elasticsearch: String(storeHealth.details.cluster_status) } : {}),
     ...(storeHealth.details?.engine === "opensearch" ? { opensearch: String(storeHealth.details.cluster_status) } : {}),

@@ -13,7 +13,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import type { RunEffect } from "../run-effect.ts"
 
-/** The seed's Request Tracing endpoints. */
+/** The request-tracing endpoints: the logs of one trace or correlation id. */
 
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"])
 

@@ -3,7 +3,7 @@ import { LogStore } from "../../../ports/log-store.ts"
 import { type DocumentStoreConfig, makeDocumentStore } from "./store.ts"
 import { elasticsearchEngine } from "./elasticsearch-engine.ts"
 
-/** The LogStore on Elasticsearch 9 (see document-store.ts). */
+/** The LogStore on Elasticsearch 9 (see store.ts). */
 
 export type ElasticsearchStoreConfig = DocumentStoreConfig
 

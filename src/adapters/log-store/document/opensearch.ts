@@ -4,10 +4,10 @@ import { type DocumentStoreConfig, makeDocumentStore } from "./store.ts"
 import { opensearchEngine } from "./opensearch-engine.ts"
 
 /**
- * The LogStore on OpenSearch 3: the same store as on Elasticsearch (document-store.ts), through
+ * The LogStore on OpenSearch 3: the same store as on Elasticsearch (store.ts), through
  * the OpenSearch client. Differences: attribute keys are escaped in field names (no
  * `subobjects: false`), and past the field limit a record goes to the dead letters (no
- * `ignore_dynamic_beyond_limit`); see elasticsearch-template.ts.
+ * `ignore_dynamic_beyond_limit`); see template.ts.
  */
 
 export type OpenSearchStoreConfig = DocumentStoreConfig

@@ -6,7 +6,7 @@ import { Database } from "bun:sqlite"
  * `intervalMs`, so that the writer's commits do not stop for a checkpoint (the copy and its
  * fsync took about a fifth of the writer's time). PASSIVE never blocks the writer or readers;
  * what it cannot copy yet, it copies next time. The writer still checkpoints by itself should
- * the log grow past its own, larger threshold (sqlite-open.ts).
+ * the log grow past its own, larger threshold (open.ts).
  */
 declare const self: Worker
 

@@ -118,7 +118,7 @@ const V3 = [
 /**
  * Version 4: records are found by id through rows per block and id bucket (block-ids.ts)
  * instead of a row per record, and trace and correlation ids through a Bloom filter per block
- * (block-bloom.ts) instead of full-text tokens; completeOldBlocks (block-write.ts) fills both
+ * (block-bloom.ts) instead of full-text tokens; completeOldBlocks (upgrade.ts) fills both
  * in for the blocks of version 3.
  */
 const V4 = [

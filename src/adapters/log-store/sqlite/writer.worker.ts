@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 import type { BlockColumns } from "./block-codec.ts"
 import { openDatabase, type SqliteStoreConfig } from "./open.ts"
-import { completeUpgrade, makeBatchWriter, makeExpirer } from "./block-write.ts"
+import { makeBatchWriter, makeExpirer } from "./block-write.ts"
+import { completeUpgrade } from "./upgrade.ts"
 import type { WriterReply, WriterRequest } from "./writer-protocol.ts"
 
 /**

@@ -1,0 +1,11 @@
+import { z } from "zod"
+import { int, settingsSection } from "../../../settings.ts"
+
+export const sqliteSettings = settingsSection("Embedded log store", "The SQLite log store in DATA_DIR (when no Elasticsearch or OpenSearch is set).", {
+  SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL").describe("`NORMAL` survives a killed process; `FULL` also survives power loss, slower."),
+  SEARCH_COUNT_BUDGET_MS: int(1, 60_000)
+    .default(50)
+    .describe(
+      "Embedded store: a search counts its matches for at most this long, then `total` is a lower bound (its page is always complete), and facets tally at most this long a sample; so both stay quick however thinly their matches are spread over a large store."
+    )
+})

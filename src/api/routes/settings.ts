@@ -1,0 +1,11 @@
+import { int, settingsSection } from "../../settings.ts"
+
+export const tailSettings = settingsSection("Live tail", "The live-tail stream (`/api/v1/logs/tail`).", {
+  TAIL_HUB_CAPACITY: int(1, 100_000)
+    .default(1_000)
+    .describe("Committed batches the live-tail hub holds for its subscribers; when full, the oldest batch is dropped (counted)."),
+  TAIL_SUBSCRIBER_BUFFER: int(1, 1_000_000)
+    .default(10_000)
+    .describe("Records one live-tail subscriber may fall behind by; beyond it, newer records are not queued for it and are reported to it as missed."),
+  TAIL_MAX_PER_CLIENT: int(1, 1_000).default(5).describe("Live tails one user (or address) may hold open at once.")
+})

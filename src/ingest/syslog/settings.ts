@@ -1,0 +1,14 @@
+import { z } from "zod"
+import { int, MiB, settingsSection } from "../../settings.ts"
+
+export const syslogSettings = settingsSection("Syslog", "The syslog listeners; each is off unless its port is set.", {
+  SYSLOG_HOST: z.string().min(1).default("0.0.0.0").describe("Address the syslog listeners bind to."),
+  SYSLOG_UDP_PORT: int(0, 65535).optional().describe("Syslog over UDP (RFC 5424 and RFC 3164, one message per datagram); off when unset."),
+  SYSLOG_TCP_PORT: int(0, 65535).optional().describe("Syslog over TCP (octet-counted or newline-delimited frames); off when unset."),
+  SYSLOG_MAX_MESSAGE_BYTES: int(480, 16 * MiB)
+    .default(64 * 1024)
+    .describe("Longest syslog message (TCP frame or UDP datagram); longer TCP frames are cut there."),
+  SYSLOG_BUFFER_RECORDS: int(1, 10_000_000)
+    .default(100_000)
+    .describe("Syslog records waiting for the pipeline; near it TCP senders are paused (TCP backpressure), at it UDP messages are dropped (counted).")
+})

@@ -77,60 +77,59 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
     }),
     /** Reads actor statistics and process figures at scrape time. */
     collectFrom: (actors: ActorRegistry["Type"]) => {
-      const actorLabels = ["actor", "kind"] as const
-      const pulled = (name: string, help: string, read: (a: ReturnType<ActorRegistry["Type"]["all"]>[number]) => number) =>
-        new Gauge({
-          name,
-          help,
-          labelNames: actorLabels,
-          registers,
-          collect() {
-            this.reset()
-            for (const a of actors.all()) this.set({ actor: a.name, kind: a.kind }, read(a))
-          }
-        })
-      pulled("logflow_actor_mailbox_depth", "Messages waiting in an actor's mailbox", (a) => a.depth())
-      pulled("logflow_actor_mailbox_capacity", "Capacity of an actor's mailbox", (a) => a.capacity)
-      pulled("logflow_actor_messages_handled", "Messages an actor has handled since start", (a) => a.handled)
-      pulled("logflow_actor_failures", "Defects an actor has had since start", (a) => a.failures)
-      pulled("logflow_actor_restarts", "Times an actor was restarted since start", (a) => a.restarts)
-      pulled("logflow_actor_dropped", "Messages an actor's mailbox dropped since start", (a) => a.dropped)
-      new Gauge({
-        name: "process_resident_memory_bytes",
-        help: "Resident memory size in bytes",
-        registers,
-        collect() {
-          this.set(process.memoryUsage().rss)
-        }
-      })
-      new Gauge({
-        name: "process_heap_used_bytes",
-        help: "JavaScript heap in use, in bytes",
-        registers,
-        collect() {
-          this.set(process.memoryUsage().heapUsed)
-        }
-      })
-      new Gauge({
-        name: "process_start_time_seconds",
-        help: "Start time of the process since the epoch, in seconds",
-        registers,
-        collect() {
-          this.set(startTime)
-        }
-      })
-      new Counter({
-        name: "process_cpu_seconds_total",
-        help: "User and system CPU time spent, in seconds",
-        registers,
-        collect() {
-          const usage = process.cpuUsage()
-          this.reset()
-          this.inc((usage.user + usage.system) / 1e6)
-        }
-      })
+      registerActorGauges(registers, actors)
+      registerProcessGauges(registers, startTime)
     }
   }
+}
+
+type Registers = ReadonlyArray<Registry>
+
+/** Each actor's mailbox and counters, labelled by actor and kind. */
+const registerActorGauges = (registers: Registers, actors: ActorRegistry["Type"]) => {
+  const pulled = (name: string, help: string, read: (a: ReturnType<ActorRegistry["Type"]["all"]>[number]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["actor", "kind"] as const,
+      registers: [...registers],
+      collect() {
+        this.reset()
+        for (const a of actors.all()) this.set({ actor: a.name, kind: a.kind }, read(a))
+      }
+    })
+  pulled("logflow_actor_mailbox_depth", "Messages waiting in an actor's mailbox", (a) => a.depth())
+  pulled("logflow_actor_mailbox_capacity", "Capacity of an actor's mailbox", (a) => a.capacity)
+  pulled("logflow_actor_messages_handled", "Messages an actor has handled since start", (a) => a.handled)
+  pulled("logflow_actor_failures", "Defects an actor has had since start", (a) => a.failures)
+  pulled("logflow_actor_restarts", "Times an actor was restarted since start", (a) => a.restarts)
+  pulled("logflow_actor_dropped", "Messages an actor's mailbox dropped since start", (a) => a.dropped)
+}
+
+/** The standard process figures Prometheus users expect. */
+const registerProcessGauges = (registers: Registers, startTime: number) => {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [...registers],
+      collect() {
+        this.set(read())
+      }
+    })
+  gauge("process_resident_memory_bytes", "Resident memory size in bytes", () => process.memoryUsage().rss)
+  gauge("process_heap_used_bytes", "JavaScript heap in use, in bytes", () => process.memoryUsage().heapUsed)
+  gauge("process_start_time_seconds", "Start time of the process since the epoch, in seconds", () => startTime)
+  new Counter({
+    name: "process_cpu_seconds_total",
+    help: "User and system CPU time spent, in seconds",
+    registers: [...registers],
+    collect() {
+      const usage = process.cpuUsage()
+      this.reset()
+      this.inc((usage.user + usage.system) / 1e6)
+    }
+  })
 }
 
 export const TelemetryLive = (storeEngine: string) => Layer.sync(Telemetry, () => makeTelemetry(storeEngine))

@@ -62,11 +62,13 @@ const fieldsOf = (rule: AlertRuleWithSecret): RuleFields => ({
   cooldown: rule.cooldown
 })
 
-/** Alert rules: create, list, read, change, delete, snooze (changes by the owner or an admin). */
-export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
+type RuleBody = z.infer<typeof NewRuleBody>
+type RuleChanges = z.infer<typeof RuleChangesBody>
+
+/** What each route does, as effects; the owner or an admin may change a rule, anyone with read access see it. */
+const ruleActions = (config: Config) => {
   const checks: RuleChecks = { allowList: parseAllowList(config.ALERT_WEBHOOK_ALLOWED_HOSTS), emailConfigured: config.SMTP_HOST !== undefined }
   const rulesChanged = Effect.flatMap(AlertEngine, (engine) => engine.rulesChanged)
-
   const ruleById = (id: string) =>
     Effect.flatMap(AlertRules, (rules) => rules.byId(id)).pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.fail(new NotFound({ what: `alert rule ${id}` })), onSome: Effect.succeed }))
@@ -78,7 +80,53 @@ export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, teleme
       (rule) => mayChange(rule, account),
       () => new Forbidden({ message: "only the rule's owner or an administrator may change it" })
     )
+  const snoozeUntil = (id: string, until: string | null) =>
+    Effect.flatMap(AlertRules, (rules) => rules.snooze(id, until)).pipe(found<AlertRuleWithSecret>(`alert rule ${id}`))
 
+  return {
+    create: (body: RuleBody, account: UserWithSecrets) =>
+      Effect.gen(function* () {
+        const valid = yield* validateRule({ ...RULE_DEFAULTS, ...body }, checks, yield* Clock.currentTimeMillis)
+        const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.create(account.id, valid))
+        yield* rulesChanged
+        return rule
+      }),
+    list: (query: z.infer<typeof RuleListQuery>) =>
+      Effect.flatMap(AlertRules, (rules) =>
+        rules.list({ ...(query.is_active === undefined ? {} : { isActive: query.is_active === "true" }), limit: query.limit, offset: query.offset })
+      ),
+    read: ruleById,
+    update: (id: string, body: RuleChanges, account: UserWithSecrets) =>
+      Effect.gen(function* () {
+        const current = yield* ownRule(id, account)
+        const valid = yield* validateRule({ ...fieldsOf(current), ...body }, checks, yield* Clock.currentTimeMillis)
+        const updated = yield* Effect.flatMap(AlertRules, (rules) => rules.update(id, valid)).pipe(found<AlertRuleWithSecret>(`alert rule ${id}`))
+        yield* rulesChanged
+        return updated
+      }),
+    remove: (id: string, account: UserWithSecrets) =>
+      Effect.gen(function* () {
+        yield* ownRule(id, account)
+        yield* Effect.flatMap(AlertRules, (rules) => rules.delete(id))
+        yield* rulesChanged
+      }),
+    snooze: (id: string, body: z.infer<typeof Snooze>, account: UserWithSecrets) =>
+      Effect.gen(function* () {
+        yield* ownRule(id, account)
+        const now = yield* Clock.currentTimeMillis
+        const until = body.minutes !== undefined ? now + body.minutes * 60_000 : yield* timeParam("to", body.until, now)
+        if (until === undefined) return yield* new InvalidInput({ field: "until", reason: "give 'until' (a time) or 'minutes'" })
+        if (until <= now) return yield* new InvalidInput({ field: "until", reason: "must be in the future" })
+        return yield* snoozeUntil(id, new Date(until).toISOString())
+      }),
+    unsnooze: (id: string, account: UserWithSecrets) => Effect.zipRight(ownRule(id, account), snoozeUntil(id, null))
+  }
+}
+
+/** Alert rules: create, list, read, change, delete, snooze (changes by the owner or an admin). */
+export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
+  const rules = ruleActions(config)
+  const detail = (summary: string) => ({ summary, tags: ["alerts"] })
   return new Elysia({ name: "routes/alert-rules", prefix: "/api/v1/alerts" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
@@ -86,114 +134,50 @@ export const alertRuleRoutes = (run: RunEffect<Services>, config: Config, teleme
     .post(
       "/rules",
       async ({ body, account, set }) => {
-        const rule = await run(
-          Effect.gen(function* () {
-            const valid = yield* validateRule({ ...RULE_DEFAULTS, ...body }, checks, yield* Clock.currentTimeMillis)
-            const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.create(account.id, valid))
-            yield* rulesChanged
-            return rule
-          })
-        )
+        const rule = await run(rules.create(body, account))
         set.status = 201
         return ruleView(rule, account)
       },
-      { auth: "user", rateLimit: "default", body: NewRuleBody, detail: { summary: "Create an alert rule", tags: ["alerts"] } }
+      { auth: "user", rateLimit: "default", body: NewRuleBody, detail: detail("Create an alert rule") }
     )
-    .get(
-      "/rules",
-      ({ query, principal }) =>
-        run(
-          Effect.flatMap(AlertRules, (rules) =>
-            rules.list({
-              ...(query.is_active === undefined ? {} : { isActive: query.is_active === "true" }),
-              limit: query.limit,
-              offset: query.offset
-            })
-          )
-        ).then((rules) => rules.map((rule) => ruleView(rule, principal?.user))),
-      {
-        access: "read",
-        rateLimit: "default",
-        query: RuleListQuery,
-        detail: { summary: "List alert rules", tags: ["alerts"] }
-      }
-    )
-    .get("/rules/:id", ({ params, principal }) => run(ruleById(params.id)).then((rule) => ruleView(rule, principal?.user)), {
+    .get("/rules", ({ query, principal }) => run(rules.list(query)).then((list) => list.map((rule) => ruleView(rule, principal?.user))), {
+      access: "read",
+      rateLimit: "default",
+      query: RuleListQuery,
+      detail: detail("List alert rules")
+    })
+    .get("/rules/:id", ({ params, principal }) => run(rules.read(params.id)).then((rule) => ruleView(rule, principal?.user)), {
       access: "read",
       rateLimit: "default",
       params: IdParam,
-      detail: { summary: "One alert rule", tags: ["alerts"] }
+      detail: detail("One alert rule")
     })
-    .put(
-      "/rules/:id",
-      ({ params, body, account }) =>
-        run(
-          Effect.gen(function* () {
-            const current = yield* ownRule(params.id, account)
-            const valid = yield* validateRule({ ...fieldsOf(current), ...body }, checks, yield* Clock.currentTimeMillis)
-            const updated = yield* Effect.flatMap(AlertRules, (rules) => rules.update(params.id, valid)).pipe(
-              found<AlertRuleWithSecret>(`alert rule ${params.id}`)
-            )
-            yield* rulesChanged
-            return ruleView(updated, account)
-          })
-        ),
-      {
-        auth: "user",
-        rateLimit: "default",
-        params: IdParam,
-        body: RuleChangesBody,
-        detail: { summary: "Change an alert rule (owner or admin); its evaluator restarts", tags: ["alerts"] }
-      }
-    )
+    .put("/rules/:id", ({ params, body, account }) => run(rules.update(params.id, body, account)).then((rule) => ruleView(rule, account)), {
+      auth: "user",
+      rateLimit: "default",
+      params: IdParam,
+      body: RuleChangesBody,
+      detail: detail("Change an alert rule (owner or admin); its evaluator restarts")
+    })
     .delete(
       "/rules/:id",
       async ({ params, account, set }) => {
-        await run(
-          Effect.gen(function* () {
-            yield* ownRule(params.id, account)
-            yield* Effect.flatMap(AlertRules, (rules) => rules.delete(params.id))
-            yield* rulesChanged
-          })
-        )
+        await run(rules.remove(params.id, account))
         set.status = 204
       },
-      { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "Delete an alert rule and its history (owner or admin)", tags: ["alerts"] } }
+      { auth: "user", rateLimit: "default", params: IdParam, detail: detail("Delete an alert rule and its history (owner or admin)") }
     )
-    .post(
-      "/rules/:id/snooze",
-      ({ params, body, account }) =>
-        run(
-          Effect.gen(function* () {
-            yield* ownRule(params.id, account)
-            const now = yield* Clock.currentTimeMillis
-            const until = body.minutes !== undefined ? now + body.minutes * 60_000 : yield* timeParam("to", body.until, now)
-            if (until === undefined) return yield* new InvalidInput({ field: "until", reason: "give 'until' (a time) or 'minutes'" })
-            if (until <= now) return yield* new InvalidInput({ field: "until", reason: "must be in the future" })
-            const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, new Date(until).toISOString())).pipe(
-              found<AlertRuleWithSecret>(`alert rule ${params.id}`)
-            )
-            return ruleView(rule, account)
-          })
-        ),
-      {
-        auth: "user",
-        rateLimit: "default",
-        params: IdParam,
-        body: Snooze,
-        detail: { summary: "Snooze a rule: it keeps recording alerts but notifies nobody until then", tags: ["alerts"] }
-      }
-    )
-    .delete(
-      "/rules/:id/snooze",
-      ({ params, account }) =>
-        run(
-          Effect.gen(function* () {
-            yield* ownRule(params.id, account)
-            const rule = yield* Effect.flatMap(AlertRules, (rules) => rules.snooze(params.id, null)).pipe(found<AlertRuleWithSecret>(`alert rule ${params.id}`))
-            return ruleView(rule, account)
-          })
-        ),
-      { auth: "user", rateLimit: "default", params: IdParam, detail: { summary: "End a rule's snooze", tags: ["alerts"] } }
-    )
+    .post("/rules/:id/snooze", ({ params, body, account }) => run(rules.snooze(params.id, body, account)).then((rule) => ruleView(rule, account)), {
+      auth: "user",
+      rateLimit: "default",
+      params: IdParam,
+      body: Snooze,
+      detail: detail("Snooze a rule: it keeps recording alerts but notifies nobody until then")
+    })
+    .delete("/rules/:id/snooze", ({ params, account }) => run(rules.unsnooze(params.id, account)).then((rule) => ruleView(rule, account)), {
+      auth: "user",
+      rateLimit: "default",
+      params: IdParam,
+      detail: detail("End a rule's snooze")
+    })
 }

@@ -48,8 +48,13 @@ const AdminUserChange = z.object({ is_active: z.boolean().optional(), is_admin: 
 
 type Services = Accounts | Users | ApiKeys | RateLimiter
 
+/** Accounts and API keys under /api/v1/auth. */
 export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) =>
-  new Elysia({ name: "routes/auth", prefix: "/api/v1/auth" })
+  new Elysia({ name: "routes/auth" }).use(ownAccountRoutes(run, config, telemetry)).use(userAndKeyRoutes(run, config, telemetry))
+
+/** Registration, login and one's own profile. */
+const ownAccountRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) =>
+  new Elysia({ name: "routes/auth/account", prefix: "/api/v1/auth" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))
@@ -95,6 +100,13 @@ export const authRoutes = (run: RunEffect<Services>, config: Config, telemetry: 
       rateLimit: "profile_update",
       detail: { summary: "Update your profile; a new password or email needs current_password; a new password revokes older tokens", tags: ["auth"] }
     })
+
+/** User administration (admins) and one's own API keys. */
+const userAndKeyRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) =>
+  new Elysia({ name: "routes/auth/users-and-keys", prefix: "/api/v1/auth" })
+    .use(errors)
+    .use(authPlugin(run, config, telemetry))
+    .use(rateLimitPlugin(run, config, telemetry))
     .get("/users", async ({ query }) => ({ ...(await run(Effect.flatMap(Users, (users) => users.list(query)))), limit: query.limit, offset: query.offset }), {
       auth: "admin",
       query: Page,

@@ -21,7 +21,7 @@ import { makeTailSessions, TailParams } from "./tail-sessions.ts"
 
 export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT)
-  const clientOf = (principal: Principal | undefined, address: string) => (principal ? `user:${principal.user.id}` : `ip:${address}`)
+  const clientOf: ClientOf = (principal, address) => (principal ? `user:${principal.user.id}` : `ip:${address}`)
   const sockets = new Map<string, { closed: boolean }>()
 
   return (
@@ -57,42 +57,7 @@ export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: C
       .ws("/api/v1/logs/tail/ws", {
         query: TailParams,
         access: "read",
-        async open(ws) {
-          const { query, principal, request } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined; request: Request }
-          const send = (event: string, data: unknown) => ws.send(JSON.stringify({ event, data }))
-          // Registered before any await, so a client that leaves early is still noticed.
-          const state = { closed: false }
-          sockets.set(ws.id, state)
-          let tail: Awaited<ReturnType<typeof sessions.start>>
-          try {
-            const address = config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress
-            tail = await sessions.start(query, clientOf(principal, address))
-          } catch (e) {
-            const status = (e as { status?: number }).status ?? 500
-            send("error", { message: status < 500 ? (e as Error).message : "the live tail could not start" })
-            ws.close(1008, "refused")
-            sockets.delete(ws.id)
-            return
-          }
-          try {
-            if (!state.closed) send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
-            while (!state.closed) {
-              const next = await tail.next()
-              if (state.closed) break
-              if (next === undefined) {
-                send("heartbeat", {})
-                continue
-              }
-              if (next.missed > 0) send("missed", { missed: next.missed })
-              for (const record of next.records) send("log", toJson(record))
-            }
-          } catch (e) {
-            if (!state.closed) throw e
-          } finally {
-            sockets.delete(ws.id)
-            await tail.close()
-          }
-        },
+        open: openSocketTail(sessions, config, clientOf, sockets),
         close(ws) {
           // open() sees this, stops and gives the tail's place back.
           const state = sockets.get(ws.id)
@@ -101,4 +66,53 @@ export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: C
         message() {}
       })
   )
+}
+
+type TailSessions = ReturnType<typeof makeTailSessions>
+type ClientOf = (principal: Principal | undefined, address: string) => string
+/** What the WebSocket handler uses of Elysia's socket. */
+interface TailSocket {
+  readonly id: string
+  readonly data: unknown
+  readonly remoteAddress: string
+  send(message: string): unknown
+  close(code?: number, reason?: string): unknown
+}
+
+/** A WebSocket tail: one JSON message per event, {event, data}, until the socket closes. */
+const openSocketTail = (sessions: TailSessions, config: Config, clientOf: ClientOf, sockets: Map<string, { closed: boolean }>) => async (ws: TailSocket) => {
+  const { query, principal, request } = ws.data as unknown as { query: z.infer<typeof TailParams>; principal: Principal | undefined; request: Request }
+  const send = (event: string, data: unknown) => ws.send(JSON.stringify({ event, data }))
+  // Registered before any await, so a client that leaves early is still noticed.
+  const state = { closed: false }
+  sockets.set(ws.id, state)
+  let tail: Awaited<ReturnType<typeof sessions.start>>
+  try {
+    const address = config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress
+    tail = await sessions.start(query, clientOf(principal, address))
+  } catch (e) {
+    const status = (e as { status?: number }).status ?? 500
+    send("error", { message: status < 500 ? (e as Error).message : "the live tail could not start" })
+    ws.close(1008, "refused")
+    sockets.delete(ws.id)
+    return
+  }
+  try {
+    if (!state.closed) send("ready", { buffer: config.TAIL_SUBSCRIBER_BUFFER })
+    while (!state.closed) {
+      const next = await tail.next()
+      if (state.closed) break
+      if (next === undefined) {
+        send("heartbeat", {})
+        continue
+      }
+      if (next.missed > 0) send("missed", { missed: next.missed })
+      for (const record of next.records) send("log", toJson(record))
+    }
+  } catch (e) {
+    if (!state.closed) throw e
+  } finally {
+    sockets.delete(ws.id)
+    await tail.close()
+  }
 }

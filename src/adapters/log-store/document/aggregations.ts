@@ -26,36 +26,10 @@ const minuteRange = (filter: RollupFilter) => ({
 
 const rollupQuery = (filter: RollupFilter) => ({ bool: { filter: [minuteRange(filter), ...serviceAndLevel(filter)] } })
 
-export const metricsQueries = (aggregate: Aggregate): Pick<LogStore["Type"], "counts" | "series" | "topErrors" | "allTime"> => ({
-  counts: (filter) =>
-    aggregate(rollupQuery(filter), {
-      services: {
-        terms: { field: "service", size: 10_000 },
-        aggs: { levels: { terms: { field: "level", size: 10 }, aggs: { bytes: { sum: { field: "bytes" } } } } }
-      }
-    }).pipe(
-      Effect.map((aggs) =>
-        buckets(aggs.services).flatMap((s) =>
-          buckets(s.levels).map((l): LevelCount => ({ service: String(s.key), level: String(l.key) as Level, count: l.doc_count, bytes: l.bytes.value ?? 0 }))
-        )
-      )
-    ),
-
-  series: (filter, bucketMinutes) =>
-    aggregate(rollupQuery(filter), {
-      buckets: {
-        date_histogram: { field: "timestamp", fixed_interval: `${bucketMinutes}m`, min_doc_count: 1 },
-        aggs: { levels: { terms: { field: "level", size: 10, order: { _key: "asc" } } } }
-      }
-    }).pipe(
-      Effect.map((aggs) =>
-        buckets(aggs.buckets).flatMap((b) =>
-          buckets(b.levels).map((l): SeriesPoint => ({ bucket: Number(b.key), level: String(l.key) as Level, count: l.doc_count }))
-        )
-      )
-    ),
-
-  topErrors: (filter, limit) =>
+/** The most frequent error fingerprints per service, each with its newest message. */
+const topErrors =
+  (aggregate: Aggregate): LogStore["Type"]["topErrors"] =>
+  (filter, limit) =>
     // Fingerprints are of errors only: a level filter does not apply.
     aggregate(
       { bool: { filter: [minuteRange(filter), ...serviceAndLevel({ services: filter.services }), { exists: { field: "fingerprint" } }] } },
@@ -87,7 +61,38 @@ export const metricsQueries = (aggregate: Aggregate): Pick<LogStore["Type"], "co
           .sort((x, y) => y.count - x.count || y.last_seen - x.last_seen)
           .slice(0, limit)
       )
+    )
+
+export const metricsQueries = (aggregate: Aggregate): Pick<LogStore["Type"], "counts" | "series" | "topErrors" | "allTime"> => ({
+  counts: (filter) =>
+    aggregate(rollupQuery(filter), {
+      services: {
+        terms: { field: "service", size: 10_000 },
+        aggs: { levels: { terms: { field: "level", size: 10 }, aggs: { bytes: { sum: { field: "bytes" } } } } }
+      }
+    }).pipe(
+      Effect.map((aggs) =>
+        buckets(aggs.services).flatMap((s) =>
+          buckets(s.levels).map((l): LevelCount => ({ service: String(s.key), level: String(l.key) as Level, count: l.doc_count, bytes: l.bytes.value ?? 0 }))
+        )
+      )
     ),
+
+  series: (filter, bucketMinutes) =>
+    aggregate(rollupQuery(filter), {
+      buckets: {
+        date_histogram: { field: "timestamp", fixed_interval: `${bucketMinutes}m`, min_doc_count: 1 },
+        aggs: { levels: { terms: { field: "level", size: 10, order: { _key: "asc" } } } }
+      }
+    }).pipe(
+      Effect.map((aggs) =>
+        buckets(aggs.buckets).flatMap((b) =>
+          buckets(b.levels).map((l): SeriesPoint => ({ bucket: Number(b.key), level: String(l.key) as Level, count: l.doc_count }))
+        )
+      )
+    ),
+
+  topErrors: topErrors(aggregate),
 
   allTime: (service) =>
     aggregate(service === undefined ? { match_all: {} } : { term: { service } }, {

@@ -20,6 +20,41 @@ export const MAX_SAMPLE = 200_000
 type Filter = Omit<SearchRequest, "limit" | "cursor">
 export type SearchAlias = (request: Omit<estypes.SearchRequest, "index">) => Effect.Effect<estypes.SearchResponse<Source>, StoreUnavailable>
 
+const hitTotal = (response: estypes.SearchResponse<Source>) =>
+  typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0)
+
+/** One page of a search asked for `limit + 1` hits: the extra one says whether there is a next page. */
+const pageOf = (response: estypes.SearchResponse<Source>, limit: number, countCap: number) => {
+  const hits = response.hits.hits
+  const page = hits.slice(0, limit)
+  const total = hitTotal(response)
+  const last = page.at(-1)?._source
+  return {
+    logs: page.map((h) => toRecord(h._source!)),
+    total: Math.min(total, countCap),
+    total_is_lower_bound: total > countCap,
+    ...(hits.length > limit && last ? { next_cursor: encodeCursor({ timestamp: Number(last.timestamp), tiebreak: last.id }) } : {})
+  }
+}
+
+/** The matches at or after one record in newest-first order (time, then id, as the sort). */
+const atOrAfter = (matches: estypes.QueryDslQueryContainer, edge: Pick<Source, "timestamp" | "id">): estypes.QueryDslQueryContainer => ({
+  bool: {
+    filter: [
+      matches,
+      {
+        bool: {
+          should: [
+            { range: { timestamp: { gt: Number(edge.timestamp) } } },
+            { bool: { filter: [{ term: { timestamp: Number(edge.timestamp) } }, { range: { id: { gte: edge.id } } }] } }
+          ],
+          minimum_should_match: 1
+        }
+      }
+    ]
+  }
+})
+
 export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dialect: Dialect, countCap: number) => {
   const searchPage = (request: SearchRequest) =>
     search({
@@ -29,21 +64,7 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
       track_total_hits: countCap + 1,
       _source: RECORD_FIELDS,
       ...(request.cursor ? { search_after: [request.cursor.timestamp, request.cursor.tiebreak] } : {})
-    }).pipe(
-      Effect.map((response) => {
-        const hits = response.hits.hits
-        const hasMore = hits.length > request.limit
-        const page = hits.slice(0, request.limit)
-        const total = typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0)
-        const last = page.at(-1)?._source
-        return {
-          logs: page.map((h) => toRecord(h._source!)),
-          total: Math.min(total, countCap),
-          total_is_lower_bound: total > countCap,
-          ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: Number(last.timestamp), tiebreak: last.id }) } : {})
-        }
-      })
-    )
+    }).pipe(Effect.map((response) => pageOf(response, request.limit, countCap)))
 
   const findById = (id: string) =>
     search({ size: 1, query: { term: { id } }, _source: RECORD_FIELDS }).pipe(
@@ -75,30 +96,13 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
       const limit = Math.min(scanLimit, MAX_SAMPLE)
       const matches = compileSearch(request, Date.now(), dialect)
       const counted = yield* search({ size: 0, query: matches, track_total_hits: limit })
-      const total = typeof counted.hits.total === "number" ? counted.hits.total : (counted.hits.total?.value ?? 0)
+      const total = hitTotal(counted)
       let sample = matches
       if (total >= limit) {
         // Only the newest `limit` matches: those at or after the limit-th newest one.
         const edge = yield* search({ query: matches, sort: NEWEST_FIRST, from: limit - 1, size: 1, _source: ["id", "timestamp"], track_total_hits: false })
         const last = edge.hits.hits[0]?._source
-        if (last) {
-          sample = {
-            bool: {
-              filter: [
-                matches,
-                {
-                  bool: {
-                    should: [
-                      { range: { timestamp: { gt: Number(last.timestamp) } } },
-                      { bool: { filter: [{ term: { timestamp: Number(last.timestamp) } }, { range: { id: { gte: last.id } } }] } }
-                    ],
-                    minimum_should_match: 1
-                  }
-                }
-              ]
-            }
-          }
-        }
+        if (last) sample = atOrAfter(matches, last)
       }
       const aggs = yield* aggregate(
         sample,

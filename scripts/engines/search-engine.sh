@@ -79,11 +79,9 @@ YML
   env "${prefix}_PATH_CONF=$work/config" "${prefix}_JAVA_HOME=$java_home" "${prefix}_TMPDIR=$work/tmp" \
     "${run[@]}" "$home/bin/$engine" -d -p "$work/pid" > "$dir/start.out" 2>&1 || {
       echo "$engine: failed to start:" >&2; cat "$dir/start.out" >&2; tail -n 30 "$work/logs/"*.log >&2 2>/dev/null || true; exit 1; }
-  if [ "$work" != "$dir" ]; then
-    # The daemon may write its pid file a moment after the launcher has returned.
-    for _ in $(seq 1 100); do [ -s "$work/pid" ] && break; sleep 0.1; done
-    cp "$work/pid" "$dir/pid"
-  fi
+  # A link, not a copy: the engine writes its pid file during its start-up, after the launcher
+  # has returned (seconds later on a busy machine), and `stop` must find it from DIR.
+  [ "$work" = "$dir" ] || ln -sfn "$work/pid" "$dir/pid"
   local url="http://127.0.0.1:$port"
   for _ in $(seq 1 240); do
     if curl -fsS "$url/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then echo "$url"; return 0; fi

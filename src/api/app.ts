@@ -1,5 +1,4 @@
 import { cors } from "@elysiajs/cors"
-import { openapi } from "@elysiajs/openapi"
 import { Elysia } from "elysia"
 import type { ActorRegistry } from "../ports/actor-registry.ts"
 import type { Accounts } from "../accounts/accounts.ts"
@@ -18,9 +17,9 @@ import type { AlertEngine } from "../ports/alert-engine.ts"
 import type { AlertRules } from "../alerting/rules.ts"
 import type { TriggeredAlerts } from "../alerting/triggered.ts"
 import type { NotificationLog } from "../ports/notification-log.ts"
-import { VERSION } from "../version.ts"
 import type { TelemetryInstruments } from "../ports/telemetry.ts"
 import { errors } from "./plugins/errors.ts"
+import { apiDocs } from "./routes/api-docs.ts"
 import { httpMetrics } from "./plugins/http-metrics.ts"
 import { queryLists } from "./plugins/query-lists.ts"
 import { prometheusRoutes } from "./routes/prometheus.ts"
@@ -82,26 +81,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(queryLists)
     .use(httpMetrics(telemetry))
     .use(corsFor(config.CORS_ORIGINS))
-    .use(
-      openapi({
-        path: "/docs",
-        documentation: {
-          info: { title: "LogFlow", version: VERSION, description: "Log aggregation and analysis: ingest, search, metrics, alerts." },
-          tags: [
-            { name: "logs", description: "Ingest and search" },
-            { name: "auth", description: "Accounts, tokens and API keys" },
-            { name: "metrics", description: "Analytics from live rollups" },
-            { name: "alerts", description: "Alert rules, triggered alerts and their notifications" },
-            { name: "cache", description: "Response cache" },
-            { name: "rate limits", description: "Per-client request limits" },
-            { name: "trace", description: "Request ids, correlation and trace context" },
-            { name: "admin", description: "Run-time settings" },
-            { name: "system", description: "Health and discovery" }
-          ],
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
-        }
-      })
-    )
+    .use(apiDocs())
     .use(systemRoutes(run, config, telemetry))
     .use(prometheusRoutes(telemetry, config))
     .use(authRoutes(run, config, telemetry))

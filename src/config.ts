@@ -83,6 +83,12 @@ export type Config = z.infer<typeof schema> & {
   readonly publicUrl: string
 }
 
+/**
+ * Fewer distinct characters than this in 32 or more is a pattern, not a secret (`aaaa…`,
+ * `abab…`); a random hex string of 32 characters has about 14.
+ */
+const MIN_SECRET_SYMBOLS = 10
+
 /** The environment does not make a valid configuration; `message` names each variable and what it expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
 
@@ -107,7 +113,11 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     const missing = [
       ...(c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32
         ? ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"]
-        : []),
+        : new Set(c.SECRET_KEY).size < MIN_SECRET_SYMBOLS
+          ? [
+              `  SECRET_KEY: too predictable (${new Set(c.SECRET_KEY).size} distinct characters, at least ${MIN_SECRET_SYMBOLS}); use a random one (openssl rand -hex 32)`
+            ]
+          : []),
       ...(c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD
         ? ["  ADMIN_PASSWORD: set the first admin's password (not the default)"]
         : [])

@@ -93,7 +93,16 @@ export const AccountsLive = (config: Config) =>
             return publicUser(Option.getOrElse(updated, () => user))
           }),
         ensureAdmin: Effect.gen(function* () {
-          if (Option.isSome(yield* users.byUsername(config.ADMIN_USERNAME))) return
+          const existing = yield* users.byUsername(config.ADMIN_USERNAME)
+          if (Option.isSome(existing)) {
+            // A data directory first started in development keeps the development password;
+            // production (which requires its own ADMIN_PASSWORD) must not leave it usable.
+            if (config.LOGFLOW_ENV === "production" && (yield* Effect.promise(() => passwords.verify(DEFAULT_ADMIN_PASSWORD, existing.value.password_hash)))) {
+              yield* users.update(existing.value.id, { password_hash: yield* hash(config.adminPassword) })
+              yield* Effect.logWarning(`admin '${config.ADMIN_USERNAME}' still had the development password; ADMIN_PASSWORD is its password now`)
+            }
+            return
+          }
           if (config.adminPassword === DEFAULT_ADMIN_PASSWORD) {
             yield* Effect.logWarning(`created admin '${config.ADMIN_USERNAME}' with the default password; set ADMIN_PASSWORD (required in production)`)
           }

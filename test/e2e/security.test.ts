@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test"
-import { disposeServer, json, startServer, useServer } from "../support/server-process.ts"
+import { disposeServer, json, startServer, stopServer, useServer } from "../support/server-process.ts"
 
 const ROOT = `${import.meta.dir}/../..`
+/** A secret production accepts (random hex, as `openssl rand -hex 32` makes). */
+const SECRET_KEY = "9f2c41d07be85a3361e4c0fd9a7b52e8c3d61f0a4b9e27d58c16f3a0e4b7d29c"
 
 describe("brute force", () => {
   const server = useServer()
@@ -47,14 +49,40 @@ describe("production mode", () => {
     expect(stderr).not.toContain("ADMIN_PASSWORD")
   })
 
+  test("refuses a long SECRET_KEY that is a pattern, not a secret", async () => {
+    for (const pattern of ["x".repeat(40), "ab".repeat(20), "0123456789".slice(0, 9).repeat(5)]) {
+      const [code, stderr] = await start({ SECRET_KEY: pattern, ADMIN_PASSWORD: "a-real-admin-password" })
+      expect([pattern, code]).toEqual([pattern, 2])
+      expect(stderr).toContain("SECRET_KEY: too predictable")
+    }
+  })
+
+  test("a data directory first run in development does not keep the development admin password in production", async () => {
+    const development = await startServer()
+    await stopServer(development)
+    const production = await startServer({
+      dataDir: development.dataDir,
+      env: { LOGFLOW_ENV: "production", SECRET_KEY, ADMIN_PASSWORD: "a-real-admin-password" }
+    })
+    try {
+      const login = (password: string) =>
+        fetch(`${production.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password }) }).then((r) => r.status)
+      expect(await login("admin123")).toBe(401)
+      expect(await login("a-real-admin-password")).toBe(200)
+      expect(production.output()).toContain("still had the development password")
+    } finally {
+      await disposeServer(production)
+    }
+  })
+
   test("refuses to start with the default admin password, naming ADMIN_PASSWORD", async () => {
-    const [code, stderr] = await start({ SECRET_KEY: "x".repeat(40), ADMIN_PASSWORD: "admin123" })
+    const [code, stderr] = await start({ SECRET_KEY, ADMIN_PASSWORD: "admin123" })
     expect(code).toBe(2)
     expect(stderr).toContain("ADMIN_PASSWORD")
   })
 
   test("with its own secrets it starts, and ingest and reads then need credentials", async () => {
-    const server = await startServer({ env: { LOGFLOW_ENV: "production", SECRET_KEY: "s".repeat(40), ADMIN_PASSWORD: "a-real-admin-password" } })
+    const server = await startServer({ env: { LOGFLOW_ENV: "production", SECRET_KEY, ADMIN_PASSWORD: "a-real-admin-password" } })
     try {
       const ingest = await fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "s", message: "m" }) })
       expect(ingest.status).toBe(401)

@@ -70,7 +70,9 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
   const userFromToken = (token: string, verify: Verify) =>
     Effect.gen(function* () {
       const claims = yield* Effect.promise(() => verify(token))
-      if (!claims || typeof claims.sub !== "string" || typeof claims.ver !== "number") {
+      // LogFlow signs every token with an expiry; one without (signed with a leaked key, or by
+      // hand) would never expire, so it is not a LogFlow token.
+      if (!claims || typeof claims.sub !== "string" || typeof claims.ver !== "number" || typeof claims.exp !== "number") {
         telemetry.authAttempts.inc({ result: "invalid_token" })
         return yield* Effect.fail(new Unauthorized({ message: "invalid or expired token" }))
       }

@@ -45,7 +45,7 @@ export class LogBus extends Context.Tag("LogBus")<
   }
 >() {}
 
-/** FNV-1a, so the same service always lands on the same partition, in every process. */
+/** The in-process bus's partition of a service (FNV-1a: stable across restarts). Kafka partitions by the record key, the service, with its own hash. */
 export const partitionOf = (service: string, partitions: number): number => {
   let hash = 0x811c9dc5
   for (let i = 0; i < service.length; i++) {

@@ -69,16 +69,31 @@ describe("request ids and correlation", () => {
     expect(response.headers.get("traceparent")).toContain(context.trace_id)
   })
 
-  test("GET /api/v1/trace/debug is for admins and redacts secrets", async () => {
+  test("GET /api/v1/trace/debug is for admins, shows values of known headers only, and withholds credential-like parameters", async () => {
     const login = await json(
       fetch(`${server().url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
     )
     const debug = await json(
-      get("/api/v1/trace/debug?x=1", { authorization: `Bearer ${login.access_token}`, "x-api-key": "lf_secret", "x-correlation-id": "dbg-1" })
+      get("/api/v1/trace/debug?x=1&password=hunter2&api_key=k-123&accessToken=t-456", {
+        authorization: `Bearer ${login.access_token}`,
+        "x-api-key": "lf_secret",
+        "x-auth-token": "custom-secret",
+        "x-correlation-id": "dbg-1",
+        "user-agent": "debug-test"
+      })
     )
-    expect(debug).toMatchObject({ method: "GET", path: "/api/v1/trace/debug", correlation_id: "dbg-1", query_params: { x: "1" }, user: "admin" })
+    expect(debug).toMatchObject({
+      method: "GET",
+      path: "/api/v1/trace/debug",
+      correlation_id: "dbg-1",
+      query_params: { x: "1", password: "[redacted]", api_key: "[redacted]", accessToken: "[redacted]" },
+      user: "admin"
+    })
     expect(debug.headers.authorization).toBe("[redacted]")
     expect(debug.headers["x-api-key"]).toBe("[redacted]")
+    expect(debug.headers["x-auth-token"]).toBe("[redacted]")
+    expect(debug.headers["user-agent"]).toBe("debug-test")
+    for (const secret of ["hunter2", "k-123", "t-456", "custom-secret", "lf_secret"]) expect(JSON.stringify(debug)).not.toContain(secret)
     expect(JSON.stringify(debug)).not.toContain(login.access_token)
     expect((await get("/api/v1/trace/debug")).status).toBe(401)
   })

@@ -1,6 +1,7 @@
 import { parseIsoUtc } from "./iso-time.ts"
 import { parseLevel } from "./level.ts"
 import type { Attributes, Level, LogRecord } from "./log-record.ts"
+import { nestsDeeperThan } from "./json-depth.ts"
 import { MAX_TIME } from "./search-request.ts"
 import { ulid, ulidTime } from "./ulid.ts"
 
@@ -16,7 +17,9 @@ export const LIMITS = {
   idFieldLength: 256,
   attributeCount: 256,
   attributeKeyLength: 256,
-  attributeDepth: 8
+  attributeDepth: 8,
+  /** Arrays (and a non-text message) are kept as JSON text; this bounds their nesting. */
+  jsonDepth: 32
 } as const
 
 export type Normalised = { readonly ok: true; readonly record: LogRecord } | { readonly ok: false; readonly error: string }
@@ -68,14 +71,25 @@ export const parseTimestamp = (value: unknown): number | undefined => {
 }
 
 /** Flattens nested objects into dotted keys; arrays become JSON text; nulls are dropped. */
+/** JSON text of a value from a parsed body, or an error when it nests too deep to keep. */
+const jsonText = (value: unknown, what: string): string | { error: string } =>
+  nestsDeeperThan(value, LIMITS.jsonDepth) ? { error: `${what} is nested deeper than ${LIMITS.jsonDepth} levels` } : JSON.stringify(value)
+
+/** A short, safe description of a value for an error message. */
+const preview = (value: unknown) =>
+  value !== null && typeof value === "object" ? (Array.isArray(value) ? "an array" : "an object") : JSON.stringify(value)?.slice(0, 40)
+
 const flattenInto = (target: Attributes, prefix: string, value: unknown, depth: number): string | undefined => {
   if (value === null || value === undefined) return undefined
   if (typeof value === "string" || typeof value === "boolean") target[prefix] = value
   else if (typeof value === "number") {
     if (!Number.isFinite(value)) return `attribute '${prefix}' must be a finite number`
     target[prefix] = value
-  } else if (Array.isArray(value)) target[prefix] = JSON.stringify(value)
-  else if (isPlainObject(value)) {
+  } else if (Array.isArray(value)) {
+    const text = jsonText(value, `attribute '${prefix}'`)
+    if (typeof text !== "string") return text.error
+    target[prefix] = text
+  } else if (isPlainObject(value)) {
     if (depth >= LIMITS.attributeDepth) return `attribute '${prefix}' is nested deeper than ${LIMITS.attributeDepth} levels`
     for (const key in value) {
       const error = flattenInto(target, prefix === "" ? key : `${prefix}.${key}`, value[key], depth + 1)
@@ -108,7 +122,8 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
   const messageKey = firstPresent(input, ALIASES.message)
   if (messageKey === undefined) return fail("'message' is required")
   const rawMessage = input[messageKey]
-  const message = typeof rawMessage === "string" ? rawMessage : JSON.stringify(rawMessage)
+  const message = typeof rawMessage === "string" ? rawMessage : jsonText(rawMessage, `'${messageKey}'`)
+  if (typeof message !== "string") return fail(message.error)
   if (message.length > LIMITS.messageLength) return fail(`'${messageKey}' is longer than ${LIMITS.messageLength} characters`)
 
   let level: Level = "INFO"
@@ -116,8 +131,7 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
   if (levelKey !== undefined) {
     const raw = input[levelKey]
     const parsed = typeof raw === "string" ? parseLevel(raw) : undefined
-    if (!parsed)
-      return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${JSON.stringify(raw).slice(0, 40)}`)
+    if (!parsed) return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${preview(raw)}`)
     level = parsed
   }
 

@@ -68,6 +68,38 @@ describe("hostile input", () => {
     expect((await json(fetch(`${server().url}/api/v1/logs/search?service=s`))).total).toBeGreaterThanOrEqual(1)
   })
 
+  test("a record nested tens of thousands of levels deep is rejected alone; the good lines beside it are stored", async () => {
+    const deepArray = `${"[".repeat(50_000)}${"]".repeat(50_000)}`
+    const good = (n: number) => JSON.stringify({ service: "deep-nesting", message: `good line ${n}` })
+    const deep = [`{"service":"deep-nesting","message":"m","x":${deepArray}}`, `{"service":"deep-nesting","message":${deepArray}}`]
+    const post = (contentType: string, body: string) =>
+      fetch(`${server().url}/api/v1/logs`, { method: "POST", headers: { "content-type": contentType }, body }).then(async (r) => [r.status, await r.json()])
+
+    const [ndjsonStatus, ndjson] = await post("application/x-ndjson", [good(1), ...deep, good(2)].join("\n"))
+    expect(ndjsonStatus).toBe(200)
+    expect(ndjson).toMatchObject({ accepted: 2, rejected: 2 })
+    expect(ndjson.errors.map((e: { line: number; message: string }) => [e.line, e.message])).toEqual([
+      [2, "attribute 'x' is nested deeper than 32 levels"],
+      [3, "'message' is nested deeper than 32 levels"]
+    ])
+    const [arrayStatus, array] = await post("application/json", `[${good(3)},${deep[0]}]`)
+    expect([arrayStatus, array.accepted, array.rejected]).toEqual([200, 1, 1])
+
+    const bulk = [`{"index":{"_index":"deep"}}`, deep[0], `{"index":{"_index":"deep"}}`, good(4), ""].join("\n")
+    const bulkResponse = await fetch(`${server().url}/es/_bulk`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: bulk })
+    expect(bulkResponse.status).toBe(200)
+    const items = (await bulkResponse.json()).items.map((i: { index: { status: number; error?: { reason: string } } }) => [
+      i.index.status,
+      i.index.error?.reason
+    ])
+    expect(items).toEqual([
+      [400, "the document is nested deeper than 32 levels"],
+      [201, undefined]
+    ])
+    const stored = await json(fetch(`${server().url}/api/v1/logs/search?service=deep-nesting&limit=10`))
+    expect(stored.logs.map((l: { message: string }) => l.message).sort()).toEqual(["good line 1", "good line 2", "good line 3", "good line 4"])
+  })
+
   test("tampered tokens are refused and the server keeps serving", async () => {
     for (const token of ["e30.e30.", "a.b.c", "x".repeat(10_000), "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9."]) {
       expect((await fetch(`${server().url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)

@@ -1,7 +1,8 @@
 import { Data } from "effect"
 import { parseLevel } from "../../domain/level.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
-import { normalise, parseTimestamp } from "../../domain/normalise.ts"
+import { nestsDeeperThan } from "../../domain/json-depth.ts"
+import { LIMITS, normalise, parseTimestamp } from "../../domain/normalise.ts"
 import { ulidTime } from "../../domain/ulid.ts"
 
 /**
@@ -79,6 +80,7 @@ const mapperError = (reason: string): BulkError => ({ type: "mapper_parsing_exce
 
 const toRecord = (source: unknown, index: string, id: string | undefined, fields: BulkFieldMap, receivedAt: number): LogRecord | BulkError => {
   if (!isObj(source)) return mapperError("the document must be a JSON object")
+  if (nestsDeeperThan(source, LIMITS.jsonDepth)) return mapperError(`the document is nested deeper than ${LIMITS.jsonDepth} levels`)
   const flat = flatten(source)
   const rawTimestamp = take(flat, fields.timestamp)
   let timestamp: number | undefined

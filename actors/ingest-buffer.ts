@@ -20,6 +20,9 @@ const PUBLISH_BATCH = 2_000
 /** Batches in flight at once (records of one sender may then be stored out of order, as over UDP). */
 const PUBLISHERS = 4
 
+/** What a record costs the buffer: its message, plus a rough allowance for the rest of it. */
+const recordBytes = (record: LogRecord) => record.message.length + 256
+
 const retrySchedule = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
 export const makeIngestBuffer = (config: IngestBufferConfig) =>
@@ -44,6 +47,7 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
         })
       )
 
+    let bytes = 0
     const actor = yield* spawn<LogRecord, never>(
       { name: config.name, kind: "ingest-buffer", capacity: config.capacity, whenFull: "dropNewest" },
       (mailbox, stats) => ({
@@ -53,6 +57,7 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
               Effect.flatMap((chunk) =>
                 publish(Chunk.toReadonlyArray(chunk), true).pipe(
                   Effect.andThen(() => {
+                    for (const record of chunk) bytes -= recordBytes(record)
                     stats.handled += chunk.length
                     config.onRoom()
                   })
@@ -70,9 +75,15 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
       })
     )
     return {
-      offer: (record) => actor.mailbox.unsafeOffer(record),
+      offer: (record) => {
+        const size = recordBytes(record)
+        if (bytes + size > config.maxBytes || !actor.mailbox.unsafeOffer(record)) return false
+        bytes += size
+        return true
+      },
       depth: actor.stats.depth,
       capacity: actor.stats.capacity,
+      fill: () => Math.max(actor.stats.depth() / actor.stats.capacity, bytes / config.maxBytes),
       dropped: () => void actor.stats.dropped++
     } satisfies IngestBuffer
   })

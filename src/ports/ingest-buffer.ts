@@ -15,6 +15,8 @@ export interface IngestBufferConfig {
   readonly protocol: string
   /** Records it holds before offers are refused. */
   readonly capacity: number
+  /** Bytes of messages it holds before offers are refused, whichever bound comes first. */
+  readonly maxBytes: number
   /** Called after each published batch, when the buffer has room again. */
   readonly onRoom: () => void
   /** Records the listener holds outside the buffer (paused senders'), which shutdown still publishes. */
@@ -27,6 +29,8 @@ export interface IngestBuffer {
   /** Records waiting now. */
   readonly depth: () => number
   readonly capacity: number
+  /** How full it is, 0 to 1: the larger of its records' and its bytes' share of their bounds. */
+  readonly fill: () => number
   /** Counts a record the listener had to drop (in the buffer actor's `dropped`). */
   readonly dropped: () => void
 }

@@ -27,6 +27,8 @@ export interface TelemetryInstruments {
   readonly alertsChecked: Counter
   readonly alertNotifications: Counter<"channel" | "outcome">
   readonly rateLimitExceeded: Counter<"endpoint">
+  /** Syslog TCP connections LogFlow closed itself, by reason (`limit`, `source_limit`, `idle`). */
+  readonly syslogConnectionsClosed: Counter<"reason">
   readonly batchSize: Histogram
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */

@@ -57,6 +57,12 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       labelNames: ["channel", "outcome"] as const,
       registers
     }),
+    syslogConnectionsClosed: new Counter({
+      name: "syslog_connections_closed_total",
+      help: "Syslog TCP connections closed by LogFlow, by reason",
+      labelNames: ["reason"] as const,
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

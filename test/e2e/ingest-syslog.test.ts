@@ -190,3 +190,85 @@ describe("syslog under load", () => {
     expect(page.map((l) => l.message)).toEqual(["line 19999"])
   })
 })
+
+describe("syslog TCP limits", () => {
+  const tcp = freePort()
+  const limited = useServer(() => ({
+    env: { SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(tcp), SYSLOG_TCP_MAX_PER_SOURCE: "3", SYSLOG_TCP_IDLE_TIMEOUT_MS: "1000" }
+  }))
+  /** A client connection that records when the server closes it. */
+  const connect = async () => {
+    const state = { closed: false }
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port: tcp, socket: { data() {}, close: () => void (state.closed = true) } })
+    return { socket, state }
+  }
+  const closedBy = (reason: string) => counterValue(limited().url, "syslog_connections_closed_total", { reason })
+
+  test("connections beyond the per-source limit are closed at once, and counted", async () => {
+    const first = await Promise.all([connect(), connect(), connect()])
+    const extra = await connect()
+    await eventually(
+      async () => extra.state.closed,
+      (closed) => closed
+    )
+    expect(await closedBy("source_limit")).toBe(1)
+    expect(first.map((c) => c.state.closed)).toEqual([false, false, false])
+    // The admitted ones still deliver.
+    first[0]!.socket.write("<14>1 2026-11-29T10:00:00Z web-1 limits - - - still served\n")
+    await eventually(
+      () => searchLogs(limited().url, { service: "limits" }),
+      (logs) => logs.length === 1
+    )
+    for (const c of first) c.socket.end()
+  })
+
+  test("a silent connection is closed after the idle timeout; one that keeps sending is not", async () => {
+    const before = await closedBy("idle")
+    const silent = await connect()
+    const talking = await connect()
+    for (let i = 0; i < 6 && !silent.state.closed; i++) {
+      talking.socket.write(`<14>1 2026-11-29T10:00:00Z web-1 idle - - - beat ${i}\n`)
+      await Bun.sleep(400)
+    }
+    await eventually(
+      async () => silent.state.closed,
+      (closed) => closed
+    )
+    expect(talking.state.closed).toBe(false)
+    expect(await closedBy("idle")).toBeGreaterThanOrEqual(before + 1)
+    talking.socket.end()
+  })
+})
+
+describe("syslog buffer bounded in bytes", () => {
+  const tcp = freePort()
+  // Room for 100,000 records, but only 1 MiB of them: long messages hit the byte bound first.
+  const bounded = useServer(() => ({
+    env: { SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(tcp), SYSLOG_BUFFER_BYTES: String(1024 * 1024), SYSLOG_MAX_MESSAGE_BYTES: String(64 * 1024) }
+  }))
+
+  test("an endless line without a newline is cut into bounded messages, its sender is paused, and memory stays bounded", async () => {
+    const rss = async () => {
+      const line = (await (await fetch(`${bounded().url}/metrics`)).text()).split("\n").find((l) => l.startsWith("process_resident_memory_bytes "))
+      return Number(line?.split(" ")[1])
+    }
+    const start = await rss()
+    let peak = start
+    const sampling = setInterval(async () => (peak = Math.max(peak, await rss())), 200)
+    let drained: (() => void) | undefined
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port: tcp, socket: { data() {}, drain: () => drained?.() } })
+    const chunk = new TextEncoder().encode("a".repeat(1024 * 1024))
+    // 200 MiB of one line: without a byte bound the buffer would hold up to 100,000 × 64 KiB.
+    for (let sent = 0; sent < 200; sent++) {
+      let rest = chunk
+      while (rest.byteLength > 0) {
+        rest = rest.subarray(Math.max(0, socket.write(rest)))
+        if (rest.byteLength > 0) await new Promise<void>((resolve) => (drained = resolve))
+      }
+    }
+    socket.end()
+    clearInterval(sampling)
+    expect(peak - start).toBeLessThan(256 * 1024 * 1024)
+    expect(await counterValue(bounded().url, "ingest_records_total", { protocol: "syslog", result: "dropped" })).toBe(0)
+  }, 120_000)
+})

@@ -5,7 +5,7 @@ import { normalise } from "../../domain/normalise.ts"
 import { type IngestBuffer, IngestBuffers } from "../../ports/ingest-buffer.ts"
 import { Telemetry } from "../../ports/telemetry.ts"
 import { parseSyslog } from "./parse.ts"
-import { makeTcpIntake } from "./tcp.ts"
+import { makeTcpIntake, type TcpLimits } from "./tcp.ts"
 import { listenUdp } from "./udp.ts"
 
 /**
@@ -26,8 +26,11 @@ export interface SyslogListenerConfig {
   readonly tcpPort: number | undefined
   /** Longest message; longer TCP frames are cut (see SyslogFramer), longer datagrams truncated. */
   readonly maxMessageBytes: number
-  /** Records the buffer holds before new ones are dropped. */
+  /** Records, and bytes of messages, the buffer holds before new ones are refused. */
   readonly bufferRecords: number
+  readonly bufferBytes: number
+  /** Connections at once (in all, and from one address), and how long one may stay silent. */
+  readonly tcp: Omit<TcpLimits, "maxMessageBytes">
   /** Whether HTTP ingest requires credentials: syslog carries none, so say so at start-up. */
   readonly authRequiredElsewhere: boolean
 }
@@ -47,11 +50,12 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
       return undefined
     }
 
-    const tcp = makeTcpIntake(toRecord)
+    const tcp = makeTcpIntake(toRecord, (reason) => telemetry.syslogConnectionsClosed.inc({ reason }))
     const buffer: IngestBuffer = yield* (yield* IngestBuffers).make({
       name: "syslog-ingest",
       protocol: "syslog",
       capacity: config.bufferRecords,
+      maxBytes: config.bufferBytes,
       onRoom: () => tcp.refill(buffer),
       heldOutside: tcp.takeHeld
     })
@@ -71,7 +75,7 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
         }
       })
     }
-    if (config.tcpPort !== undefined) yield* tcp.listen(config.host, config.tcpPort, config.maxMessageBytes, buffer)
+    if (config.tcpPort !== undefined) yield* tcp.listen(config.host, config.tcpPort, { ...config.tcp, maxMessageBytes: config.maxMessageBytes }, buffer)
   }).pipe(Effect.annotateLogs({ module: "syslog" }))
 
 /** The listeners as a layer: nothing at all unless SYSLOG_UDP_PORT or SYSLOG_TCP_PORT is set. */
@@ -85,6 +89,12 @@ export const SyslogListenersLive = (config: Config) =>
           tcpPort: config.SYSLOG_TCP_PORT,
           maxMessageBytes: config.SYSLOG_MAX_MESSAGE_BYTES,
           bufferRecords: config.SYSLOG_BUFFER_RECORDS,
+          bufferBytes: config.SYSLOG_BUFFER_BYTES,
+          tcp: {
+            maxConnections: config.SYSLOG_TCP_MAX_CONNECTIONS,
+            maxPerSource: config.SYSLOG_TCP_MAX_PER_SOURCE,
+            idleTimeoutMs: config.SYSLOG_TCP_IDLE_TIMEOUT_MS
+          },
           authRequiredElsewhere: config.requireAuthForIngest
         })
       )

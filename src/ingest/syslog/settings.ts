@@ -10,5 +10,13 @@ export const syslogSettings = settingsSection("Syslog", "The syslog listeners; e
     .describe("Longest syslog message (TCP frame or UDP datagram); longer TCP frames are cut there."),
   SYSLOG_BUFFER_RECORDS: int(1, 10_000_000)
     .default(100_000)
-    .describe("Syslog records waiting for the pipeline; near it TCP senders are paused (TCP backpressure), at it UDP messages are dropped (counted).")
+    .describe("Syslog records waiting for the pipeline; near it TCP senders are paused (TCP backpressure), at it UDP messages are dropped (counted)."),
+  SYSLOG_BUFFER_BYTES: int(MiB, 16 * 1024 * MiB)
+    .default(64 * MiB)
+    .describe("The same bound in bytes of messages, whichever is reached first: many long messages cannot take the memory that many short ones may."),
+  SYSLOG_TCP_MAX_CONNECTIONS: int(1, 1_000_000).default(1_024).describe("Open syslog TCP connections at once; further ones are closed at once (counted)."),
+  SYSLOG_TCP_MAX_PER_SOURCE: int(1, 1_000_000)
+    .default(64)
+    .describe("Open syslog TCP connections from one address at once; further ones are closed at once (counted)."),
+  SYSLOG_TCP_IDLE_TIMEOUT_MS: int(1_000, 86_400_000).default(300_000).describe("A syslog TCP connection that sends nothing for this long is closed (counted).")
 })

@@ -8,7 +8,16 @@ import { SyslogFramer } from "./parse.ts"
  * buffer is HIGH_WATER full, a connection stops being read (the sender sees TCP backpressure,
  * as rsyslog and syslog-ng expect) and its records wait in order in `pending`, until the buffer
  * is back under LOW_WATER and `pending` has moved in; so nothing a TCP sender sent is dropped.
+ * What one sender can hold is bounded: a frame by `maxMessageBytes` (SyslogFramer), its
+ * connections by `maxPerSource` (and all by `maxConnections`), an idle one by `idleTimeoutMs`.
  */
+
+export interface TcpLimits {
+  readonly maxMessageBytes: number
+  readonly maxConnections: number
+  readonly maxPerSource: number
+  readonly idleTimeoutMs: number
+}
 
 /** Buffer fill (fraction of capacity) at which TCP reading pauses, and below which it resumes. */
 const HIGH_WATER = 0.8
@@ -18,11 +27,34 @@ interface Connection {
   readonly framer: SyslogFramer
   readonly peer: string
   readonly pending: LogRecord[]
-  socket: { pause(): void; resume(): void } | undefined
+  socket: { pause(): void; resume(): void; end(): void } | undefined
+  /** When it last sent anything (ms). */
+  lastData: number
 }
 
-export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecord | undefined) => {
+export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecord | undefined, closed: (reason: "limit" | "source_limit" | "idle") => void) => {
   const paused = new Set<Connection>()
+  const perSource = new Map<string, number>()
+  let open = 0
+
+  /** Takes a new connection if the limits allow it; the caller closes it otherwise. */
+  const admit = (peer: string, limits: TcpLimits) => {
+    const fromPeer = perSource.get(peer) ?? 0
+    const refusal = open >= limits.maxConnections ? "limit" : fromPeer >= limits.maxPerSource ? "source_limit" : undefined
+    if (refusal !== undefined) {
+      closed(refusal)
+      return false
+    }
+    open++
+    perSource.set(peer, fromPeer + 1)
+    return true
+  }
+  const release = (peer: string) => {
+    open--
+    const left = (perSource.get(peer) ?? 1) - 1
+    if (left === 0) perSource.delete(peer)
+    else perSource.set(peer, left)
+  }
 
   /** Moves paused connections' records into the buffer; resumes those emptied once it is below LOW_WATER. */
   const refill = (buffer: IngestBuffer) => {
@@ -31,7 +63,7 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
       while (moved < connection.pending.length && buffer.offer(connection.pending[moved]!)) moved++
       connection.pending.splice(0, moved)
       if (connection.pending.length > 0) return
-      if (buffer.depth() > buffer.capacity * LOW_WATER) return
+      if (buffer.fill() > LOW_WATER) return
       connection.socket?.resume()
       paused.delete(connection)
     }
@@ -50,14 +82,31 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
       if (record === undefined) continue
       if (connection.pending.length > 0 || !buffer.offer(record)) connection.pending.push(record)
     }
-    if (!paused.has(connection) && (connection.pending.length > 0 || buffer.depth() >= buffer.capacity * HIGH_WATER)) {
+    if (!paused.has(connection) && (connection.pending.length > 0 || buffer.fill() >= HIGH_WATER)) {
       connection.socket?.pause()
       paused.add(connection)
     }
   }
 
-  const listen = (host: string, port: number, maxMessageBytes: number, buffer: IngestBuffer) =>
+  /** Closes connections silent for `idleMs`, except those we paused (they wait for us). */
+  const closeIdle = (connections: ReadonlySet<Connection>, idleMs: number) => {
+    const silentSince = Date.now() - idleMs
+    for (const connection of connections) {
+      if (connection.lastData >= silentSince || paused.has(connection)) continue
+      closed("idle")
+      connection.socket?.end()
+    }
+  }
+
+  const listen = (host: string, port: number, limits: TcpLimits, buffer: IngestBuffer) =>
     Effect.gen(function* () {
+      // Our own sweep, not Bun's socket timeout: that one neither restarts on data nor fires
+      // sooner than its few-second tick.
+      const connections = new Set<Connection>()
+      yield* Effect.acquireRelease(
+        Effect.sync(() => setInterval(() => closeIdle(connections, limits.idleTimeoutMs), Math.min(1_000, limits.idleTimeoutMs / 4))),
+        (timer) => Effect.sync(() => clearInterval(timer))
+      )
       const listener = yield* Effect.acquireRelease(
         Effect.sync(() =>
           Bun.listen<Connection>({
@@ -65,12 +114,23 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
             port,
             socket: {
               open(socket) {
-                socket.data = { framer: new SyslogFramer(maxMessageBytes), peer: socket.remoteAddress, pending: [], socket }
+                if (!admit(socket.remoteAddress, limits)) {
+                  socket.end()
+                  return
+                }
+                socket.data = { framer: new SyslogFramer(limits.maxMessageBytes), peer: socket.remoteAddress, pending: [], socket, lastData: Date.now() }
+                connections.add(socket.data)
               },
               data(socket, chunk) {
+                if (!socket.data) return
+                socket.data.lastData = Date.now()
                 accept(buffer, socket.data, socket.data.framer.push(chunk))
               },
               close(socket) {
+                // A connection refused in open() has no data and was never counted.
+                if (!socket.data) return
+                release(socket.data.peer)
+                connections.delete(socket.data)
                 // Records still pending are delivered by the buffer; there is no socket to resume any more.
                 socket.data.socket = undefined
                 if (socket.data.pending.length === 0) paused.delete(socket.data)

@@ -81,8 +81,6 @@ export const makeIngestBuffer = (config: IngestBufferConfig) =>
         bytes += size
         return true
       },
-      depth: actor.stats.depth,
-      capacity: actor.stats.capacity,
       fill: () => Math.max(actor.stats.depth() / actor.stats.capacity, bytes / config.maxBytes),
       dropped: () => void actor.stats.dropped++
     } satisfies IngestBuffer

@@ -89,6 +89,15 @@ export type Config = z.infer<typeof schema> & {
  */
 const MIN_SECRET_SYMBOLS = 10
 
+/** Why production refuses a SECRET_KEY, if it does. */
+const secretKeyProblems = (key: string): string[] => {
+  if (key === DEFAULT_SECRET_KEY || key.length < 32) return ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"]
+  const symbols = new Set(key).size
+  if (symbols < MIN_SECRET_SYMBOLS)
+    return [`  SECRET_KEY: too predictable (${symbols} distinct characters, at least ${MIN_SECRET_SYMBOLS}); use a random one (openssl rand -hex 32)`]
+  return []
+}
+
 /** The environment does not make a valid configuration; `message` names each variable and what it expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
 
@@ -111,13 +120,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const production = c.LOGFLOW_ENV === "production"
   if (production) {
     const missing = [
-      ...(c.SECRET_KEY === DEFAULT_SECRET_KEY || c.SECRET_KEY.length < 32
-        ? ["  SECRET_KEY: set a random secret of at least 32 characters (openssl rand -hex 32)"]
-        : new Set(c.SECRET_KEY).size < MIN_SECRET_SYMBOLS
-          ? [
-              `  SECRET_KEY: too predictable (${new Set(c.SECRET_KEY).size} distinct characters, at least ${MIN_SECRET_SYMBOLS}); use a random one (openssl rand -hex 32)`
-            ]
-          : []),
+      ...secretKeyProblems(c.SECRET_KEY),
       ...(c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD
         ? ["  ADMIN_PASSWORD: set the first admin's password (not the default)"]
         : [])

@@ -26,9 +26,6 @@ export interface IngestBufferConfig {
 export interface IngestBuffer {
   /** Takes the record when there is room; false when the buffer is full. */
   readonly offer: (record: LogRecord) => boolean
-  /** Records waiting now. */
-  readonly depth: () => number
-  readonly capacity: number
   /** How full it is, 0 to 1: the larger of its records' and its bytes' share of their bounds. */
   readonly fill: () => number
   /** Counts a record the listener had to drop (in the buffer actor's `dropped`). */

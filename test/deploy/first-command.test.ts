@@ -21,8 +21,8 @@ const repositoryFiles = async () => {
   return (await new Response(list.stdout).text()).split("\0").filter(Boolean)
 }
 
-const run = async (cmd: string[], env: Record<string, string> = {}) => {
-  const proc = Bun.spawn(cmd, { cwd: copy, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" })
+const run = async (cmd: string[]) => {
+  const proc = Bun.spawn(cmd, { cwd: copy, stdout: "pipe", stderr: "pipe" })
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   return { code, output: out + err }
 }

@@ -3,7 +3,9 @@ import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { openapi } from "@elysiajs/openapi"
 import { Elysia } from "elysia"
+import { NotFound } from "../../domain/errors.ts"
 import { VERSION } from "../../version.ts"
+import { errors } from "../plugins/errors.ts"
 
 /**
  * The API reference at `/docs` (Swagger UI) and its OpenAPI document at `/docs/json`. Swagger UI
@@ -37,6 +39,7 @@ const withDefaultResponses = (document: OpenApiDocument) => {
 
 export const apiDocs = () =>
   new Elysia({ name: "routes/api-docs" })
+    .use(errors)
     // Before the plugin, and local: it sees the documents of the docs routes only.
     .onAfterHandle(({ path, response }) => (path === "/docs/json" ? withDefaultResponses(response as OpenApiDocument) : undefined))
     .use(
@@ -72,12 +75,9 @@ export const apiDocs = () =>
     )
     .get(
       "/docs/assets/:version/:file",
-      ({ params, set }) => {
+      ({ params }) => {
         const asset = params.version === ASSET_VERSION ? assets.get(params.file) : undefined
-        if (!asset) {
-          set.status = 404
-          return { error: "not_found", message: `no such file: ${params.file}` }
-        }
+        if (!asset) throw new NotFound({ what: `API docs file ${params.file}` })
         return new Response(asset.body, { headers: { "content-type": asset.type, "cache-control": "public, max-age=31536000, immutable" } })
       },
       { detail: { hide: true } }

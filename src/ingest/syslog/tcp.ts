@@ -34,26 +34,25 @@ interface Connection {
 
 export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecord | undefined, closed: (reason: "limit" | "source_limit" | "idle") => void) => {
   const paused = new Set<Connection>()
+  const connections = new Set<Connection>()
   const perSource = new Map<string, number>()
-  let open = 0
 
   /** Takes a new connection if the limits allow it; the caller closes it otherwise. */
   const admit = (peer: string, limits: TcpLimits) => {
     const fromPeer = perSource.get(peer) ?? 0
-    const refusal = open >= limits.maxConnections ? "limit" : fromPeer >= limits.maxPerSource ? "source_limit" : undefined
+    const refusal = connections.size >= limits.maxConnections ? "limit" : fromPeer >= limits.maxPerSource ? "source_limit" : undefined
     if (refusal !== undefined) {
       closed(refusal)
       return false
     }
-    open++
     perSource.set(peer, fromPeer + 1)
     return true
   }
-  const release = (peer: string) => {
-    open--
-    const left = (perSource.get(peer) ?? 1) - 1
-    if (left === 0) perSource.delete(peer)
-    else perSource.set(peer, left)
+  const release = (connection: Connection) => {
+    connections.delete(connection)
+    const left = (perSource.get(connection.peer) ?? 1) - 1
+    if (left === 0) perSource.delete(connection.peer)
+    else perSource.set(connection.peer, left)
   }
 
   /** Moves paused connections' records into the buffer; resumes those emptied once it is below LOW_WATER. */
@@ -89,7 +88,7 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
   }
 
   /** Closes connections silent for `idleMs`, except those we paused (they wait for us). */
-  const closeIdle = (connections: ReadonlySet<Connection>, idleMs: number) => {
+  const closeIdle = (idleMs: number) => {
     const silentSince = Date.now() - idleMs
     for (const connection of connections) {
       if (connection.lastData >= silentSince || paused.has(connection)) continue
@@ -102,9 +101,8 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
     Effect.gen(function* () {
       // Our own sweep, not Bun's socket timeout: that one neither restarts on data nor fires
       // sooner than its few-second tick.
-      const connections = new Set<Connection>()
       yield* Effect.acquireRelease(
-        Effect.sync(() => setInterval(() => closeIdle(connections, limits.idleTimeoutMs), Math.min(1_000, limits.idleTimeoutMs / 4))),
+        Effect.sync(() => setInterval(() => closeIdle(limits.idleTimeoutMs), Math.min(1_000, limits.idleTimeoutMs / 4))),
         (timer) => Effect.sync(() => clearInterval(timer))
       )
       const listener = yield* Effect.acquireRelease(
@@ -129,8 +127,7 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
               close(socket) {
                 // A connection refused in open() has no data and was never counted.
                 if (!socket.data) return
-                release(socket.data.peer)
-                connections.delete(socket.data)
+                release(socket.data)
                 // Records still pending are delivered by the buffer; there is no socket to resume any more.
                 socket.data.socket = undefined
                 if (socket.data.pending.length === 0) paused.delete(socket.data)

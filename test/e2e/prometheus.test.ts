@@ -158,3 +158,15 @@ describe("Prometheus metrics", () => {
     }
   }, 60_000)
 })
+
+describe("/metrics behind METRICS_TOKEN", () => {
+  const guarded = useServer(() => ({ env: { METRICS_TOKEN: "scrape-token-0123456789" } }))
+
+  test("a scrape without the token, or with another, is a 401; with it, the exposition", async () => {
+    expect((await fetch(`${guarded().url}/metrics`)).status).toBe(401)
+    expect((await fetch(`${guarded().url}/metrics`, { headers: { authorization: "Bearer wrong-token" } })).status).toBe(401)
+    const scraped = await fetch(`${guarded().url}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } })
+    expect(scraped.status).toBe(200)
+    expect(await scraped.text()).toContain("# TYPE http_requests_total counter")
+  })
+})

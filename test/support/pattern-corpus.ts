@@ -29,7 +29,7 @@ export const TEMPLATES: ReadonlyArray<(r: () => number) => string> = [
   (r) => `Rate limit approaching for client ${hex(8, r)}: ${int(80, 99, r)} of 100 requests`,
   (r) => `Database connection timeout after ${int(3000, 30000, r)}ms host=db-${int(1, 3, r)}`,
   (r) => `Payment gateway returned 502 for transaction TX-${hex(6, r)}`,
-  (r) => "Failed to publish event order.created: broker unavailable",
+  () => "Failed to publish event order.created: broker unavailable",
   (r) => `Upstream timeout calling inventory-service after ${int(1000, 10000, r)}ms`,
   // Written for this test, with noisier variables.
   (r) => `session ${uuid(r)} expired after ${int(1, 59, r)}m idle`,

@@ -23,7 +23,7 @@ export class TooManyTails extends Data.TaggedError("TooManyTails")<{ readonly ma
   }
 }
 
-export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number) => {
+export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number, matchBytes: number) => {
   const open = new Map<string, number>()
 
   const start = async (query: z.infer<typeof TailParams>, client: string) => {
@@ -34,7 +34,7 @@ export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number)
     if ((open.get(client) ?? 0) >= maxPerClient) throw new TooManyTails({ max: maxPerClient })
     open.set(client, (open.get(client) ?? 0) + 1)
     const scope = await run(Scope.make())
-    const subscription = await run(hub.subscribe(recordMatcher(filter)).pipe(Scope.extend(scope)))
+    const subscription = await run(hub.subscribe(recordMatcher(filter, matchBytes)).pipe(Scope.extend(scope)))
     return {
       /** The next records (or undefined after 15 s of silence). */
       next: async () => Option.getOrUndefined(await run(subscription.next.pipe(Effect.timeoutOption("15 seconds")))),

@@ -20,7 +20,7 @@ import { makeTailSessions, TailParams } from "./tail-sessions.ts"
  */
 
 export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
-  const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT)
+  const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT, config.TAIL_MATCH_BYTES)
   const clientOf: ClientOf = (principal, address) => (principal ? `user:${principal.user.id}` : `ip:${address}`)
   const sockets = new Map<string, { closed: boolean }>()
 

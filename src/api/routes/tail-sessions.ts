@@ -1,5 +1,6 @@
 import { Data, Effect, Exit, Option, Scope } from "effect"
 import type { z } from "zod"
+import type { QueryLimits } from "../../domain/query-cost.ts"
 import { recordMatcher } from "../../domain/record-matcher.ts"
 import { Pipeline } from "../../ports/pipeline.ts"
 import type { RunEffect } from "../run-effect.ts"
@@ -23,11 +24,11 @@ export class TooManyTails extends Data.TaggedError("TooManyTails")<{ readonly ma
   }
 }
 
-export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number, matchBytes: number) => {
+export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number, matchBytes: number, limits: QueryLimits) => {
   const open = new Map<string, number>()
 
   const start = async (query: z.infer<typeof TailParams>, client: string) => {
-    const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now()))
+    const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now(), limits))
     const hub = await run(
       Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process"))))
     )

@@ -1,13 +1,14 @@
 import { Effect, Queue } from "effect"
-import type { LogRecord } from "../src/domain/log-record.ts"
+import { approximateBytes, type LogRecord } from "../src/domain/log-record.ts"
 import type { LiveTail, TailSubscription } from "../src/ports/pipeline.ts"
 import { spawn, type Actor } from "./kit/actor.ts"
 
 /**
  * Tail hub: receives every committed batch and hands each live-tail subscriber the records it
  * asked for. Its own mailbox drops the oldest batch when full and each subscriber has a bounded
- * buffer that drops new records when full, counting them, so a slow subscriber (or a slow
- * hub) never slows ingest; the subscriber is told how many lines it missed.
+ * buffer, in records and in bytes, that drops new records when full, counting them, so a slow
+ * subscriber (or a slow hub) never slows ingest nor holds the server's memory; the subscriber
+ * is told how many lines it missed.
  */
 
 export interface TailHubConfig {
@@ -15,11 +16,15 @@ export interface TailHubConfig {
   readonly capacity: number
   /** Records each subscriber may have waiting before new ones are dropped (and counted). */
   readonly subscriberBuffer: number
+  /** Bytes (about) of records each subscriber may have waiting before new ones are dropped. */
+  readonly subscriberBufferBytes: number
 }
 
 interface Subscriber {
   readonly matches: (record: LogRecord) => boolean
   readonly buffer: Queue.Queue<LogRecord>
+  /** What the records waiting in `buffer` hold, by approximateBytes. */
+  bytes: number
   missed: number
 }
 
@@ -35,7 +40,10 @@ export const makeTailHub = (config: TailHubConfig) =>
       Effect.sync(() => {
         for (const subscriber of subscribers) {
           for (const record of records) {
-            if (subscriber.matches(record) && !subscriber.buffer.unsafeOffer(record)) subscriber.missed++
+            if (!subscriber.matches(record)) continue
+            const size = approximateBytes(record)
+            if (subscriber.bytes + size > config.subscriberBufferBytes || !subscriber.buffer.unsafeOffer(record)) subscriber.missed++
+            else subscriber.bytes += size
           }
         }
       })
@@ -54,7 +62,7 @@ export const makeTailHub = (config: TailHubConfig) =>
     const subscribe = (matches: (record: LogRecord) => boolean) =>
       Effect.acquireRelease(
         Effect.gen(function* () {
-          const subscriber: Subscriber = { matches, buffer: yield* Queue.dropping<LogRecord>(config.subscriberBuffer), missed: 0 }
+          const subscriber: Subscriber = { matches, buffer: yield* Queue.dropping<LogRecord>(config.subscriberBuffer), bytes: 0, missed: 0 }
           subscribers.add(subscriber)
           return subscriber
         }),
@@ -65,6 +73,7 @@ export const makeTailHub = (config: TailHubConfig) =>
             next: Effect.gen(function* () {
               const first = yield* Queue.take(subscriber.buffer)
               const rest = yield* Queue.takeAll(subscriber.buffer)
+              subscriber.bytes = 0
               const missed = subscriber.missed
               subscriber.missed = 0
               return { records: [first, ...rest], missed }

@@ -66,7 +66,11 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
         case "tail-hub":
           built.set(stage.id, {
             kind: "tail-hub",
-            hub: yield* makeTailHub({ capacity: config.TAIL_HUB_CAPACITY, subscriberBuffer: config.TAIL_SUBSCRIBER_BUFFER })
+            hub: yield* makeTailHub({
+              capacity: config.TAIL_HUB_CAPACITY,
+              subscriberBuffer: config.TAIL_SUBSCRIBER_BUFFER,
+              subscriberBufferBytes: config.TAIL_SUBSCRIBER_BUFFER_BYTES
+            })
           })
           break
         case "batch-indexer":

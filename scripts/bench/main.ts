@@ -1,5 +1,6 @@
 import { runDecodeBench } from "./decode.ts"
 import { runIngestBench } from "./ingest.ts"
+import { runLatencyBench } from "./latency.ts"
 import { runMetricsBench } from "./metrics.ts"
 import { runSearchBench } from "./search.ts"
 import { runScaleOutBench } from "./scale-out.ts"
@@ -9,6 +10,7 @@ import { runSoakBench } from "./soak.ts"
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
   decode: runDecodeBench,
   ingest: runIngestBench,
+  latency: runLatencyBench,
   metrics: runMetricsBench,
   search: runSearchBench,
   "scale-out": runScaleOutBench,

@@ -6,7 +6,8 @@ import type { Channel } from "../domain/alert-rule.ts"
 import { type DeliveryResult, NotificationSenders, type Sender } from "../ports/notification-senders.ts"
 import type { Notification } from "../domain/notification.ts"
 import { emailMessage, headline, signature, slackMessage, webhookPayload } from "./notification.ts"
-import { parseAllowList, refusedTarget } from "./ssrf-guard.ts"
+import { postPinned } from "./pinned-post.ts"
+import { checkTarget, parseAllowList } from "./ssrf-guard.ts"
 
 /** The NotificationSenders port: console, webhook and Slack over HTTP, email over SMTP. */
 
@@ -15,26 +16,26 @@ const delivered = (http_status: number | null = null): DeliveryResult => ({ outc
 const describe = (e: unknown) =>
   e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError") ? "timed out" : e instanceof Error ? e.message : String(e)
 
-/** POSTs JSON to the rule's URL, after checking where the URL points now; redirects are not followed. */
+/**
+ * POSTs JSON to the rule's URL, after checking where the URL points now, to the address that
+ * was checked; redirects are not followed.
+ */
 const httpSender = (config: Config, body: (n: Notification) => string, headers: (n: Notification, body: string) => Record<string, string>): Sender => {
   const allow = parseAllowList(config.ALERT_WEBHOOK_ALLOWED_HOSTS)
   return async (n) => {
-    const url = String(n.rule.notification_config.url)
-    const refused = await refusedTarget(url, allow)
-    if (refused) return { outcome: "refused", http_status: null, error: `notification_config.url: ${refused}`, retryable: false }
+    const target = await checkTarget(String(n.rule.notification_config.url), allow)
+    if (typeof target === "string") return { outcome: "refused", http_status: null, error: `notification_config.url: ${target}`, retryable: false }
     const text = body(n)
     try {
-      const response = await fetch(url, {
-        method: "POST",
-        body: text,
-        headers: { "content-type": "application/json", "user-agent": "LogFlow-Alerts", ...headers(n, text) },
-        redirect: "manual",
-        signal: AbortSignal.timeout(config.ALERT_WEBHOOK_TIMEOUT_MS)
-      })
-      await response.body?.cancel()
-      if (response.ok) return delivered(response.status)
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429
-      return { outcome: "failed", http_status: response.status, error: `HTTP ${response.status}`, retryable }
+      const status = await postPinned(
+        target,
+        text,
+        { "content-type": "application/json", "user-agent": "LogFlow-Alerts", ...headers(n, text) },
+        config.ALERT_WEBHOOK_TIMEOUT_MS
+      )
+      if (status >= 200 && status < 300) return delivered(status)
+      const retryable = status >= 500 || status === 408 || status === 429
+      return { outcome: "failed", http_status: status, error: `HTTP ${status}`, retryable }
     } catch (e) {
       return { outcome: "failed", http_status: null, error: describe(e), retryable: true }
     }

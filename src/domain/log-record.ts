@@ -29,3 +29,17 @@ export const toJson = (record: LogRecord) => ({
   timestamp: new Date(record.timestamp).toISOString(),
   received_at: new Date(record.received_at).toISOString()
 })
+
+/**
+ * About how much memory a record holds, for buffers bounded in bytes: its text fields and
+ * attributes (two bytes per character, as JavaScript strings) plus a fixed overhead. Cheap
+ * enough to compute per record on the hot path; exactness does not matter, a bound does.
+ */
+export const approximateBytes = (record: LogRecord): number => {
+  let chars = record.message.length + record.service.length + (record.host?.length ?? 0)
+  for (const key in record.attributes) {
+    const value = record.attributes[key]
+    chars += key.length + (typeof value === "string" ? value.length : 8)
+  }
+  return chars * 2 + 256
+}

@@ -28,12 +28,27 @@ export type IngestProtocol = "json" | "otlp" | "bulk" | "syslog" | "loki"
 
 const tooLarge = (maxBytes: number) => new PayloadTooLarge({ message: `request body is larger than ${maxBytes} bytes; split the batch` })
 
+/**
+ * The raw body, read chunk by chunk so that a body without Content-Length (chunked) is refused
+ * as soon as it passes `maxBytes`, before it is all in memory.
+ */
+const readAtMost = async (request: Request, maxBytes: number): Promise<Uint8Array> => {
+  if (request.body === null) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength
+    if (total > maxBytes) throw tooLarge(maxBytes)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, total)
+}
+
 /** The request body as bytes, decompressed per Content-Encoding (gzip, deflate or none), at most `maxBytes`. */
 export const readBody = async (request: Request, maxBytes: number): Promise<Uint8Array> => {
   const declared = Number(request.headers.get("content-length") ?? 0)
   if (declared > maxBytes) throw tooLarge(maxBytes)
-  const raw = new Uint8Array(await request.arrayBuffer())
-  if (raw.byteLength > maxBytes) throw tooLarge(maxBytes)
+  const raw = await readAtMost(request, maxBytes)
   const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase()
   if (encoding === "identity" || encoding === "") return raw
   if (encoding !== "gzip" && encoding !== "deflate") {

@@ -24,11 +24,35 @@ export class Cache extends Context.Tag("Cache")<
   }
 >() {}
 
-/** Glob (`metrics:*`) to an anchored regular expression; every other character is literal. */
-export const globToRegExp = (pattern: string) =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replaceAll("*", ".*")
-      .replaceAll("?", ".")}$`
-  )
+/** Whether `text` equals `pattern` at `at`, where `?` in the pattern stands for any one character. */
+const segmentAt = (text: string, at: number, pattern: string) => {
+  if (at + pattern.length > text.length) return false
+  for (let i = 0; i < pattern.length; i++) if (pattern[i] !== "?" && pattern[i] !== text[at + i]) return false
+  return true
+}
+
+/**
+ * A glob (`metrics:*`, `*:service:?`) as a test over keys; every character but `*` and `?` is
+ * literal. Between two stars the leftmost match of a segment is always the right one, so the
+ * segments are found in one pass each, without backtracking: cost is at most key length ×
+ * pattern length, whatever keys an attacker managed to plant (a regular expression of `.*`
+ * runs in polynomial time of the number of stars).
+ */
+export const globMatcher = (pattern: string): ((key: string) => boolean) => {
+  const segments = pattern.split("*")
+  const first = segments[0]!
+  const last = segments[segments.length - 1]!
+  if (segments.length === 1) return (key) => key.length === first.length && segmentAt(key, 0, first)
+  const middle = segments.slice(1, -1).filter((s) => s !== "")
+  return (key) => {
+    if (key.length < first.length + last.length || !segmentAt(key, 0, first) || !segmentAt(key, key.length - last.length, last)) return false
+    let at = first.length
+    const end = key.length - last.length
+    for (const segment of middle) {
+      while (at + segment.length <= end && !segmentAt(key, at, segment)) at++
+      if (at + segment.length > end) return false
+      at += segment.length
+    }
+    return true
+  }
+}

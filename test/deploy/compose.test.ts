@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { parse } from "yaml"
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config.ts"
 import { SERVER_ROLES } from "../../pipelines/roles.ts"
+import { inCI } from "../support/ci.ts"
 
 /**
  * No Docker engine runs here, so the Compose stack is checked by reading it: every service,
@@ -126,7 +127,7 @@ describe("docker-compose.yml", () => {
     if (promtool) {
       const check = Bun.spawnSync([promtool, "check", "config", join(ROOT, "deploy/docker/prometheus.yml")], { stdout: "pipe", stderr: "pipe" })
       expect([check.exitCode, check.stderr.toString()]).toEqual([0, ""])
-    } else if (process.env.CI) throw new Error("promtool is required in CI")
+    } else if (inCI()) throw new Error("promtool is required in CI")
     const datasource = parse(await Bun.file(join(ROOT, "deploy/docker/grafana/provisioning/datasources/prometheus.yml")).text())
     expect(datasource.datasources[0]).toMatchObject({ type: "prometheus", url: "http://prometheus:9090", isDefault: true })
     const mounts: string[] = services.grafana.volumes

@@ -213,6 +213,40 @@ export const authSuite = (engine: string, databaseEnv: () => Promise<Record<stri
       expect((await call("GET", "/api/v1/auth/me", { token: readKey })).status).toBe(403)
     })
 
+    test("nobody revokes another user's API key: it is not theirs to find, and it keeps working", async () => {
+      await register("carol")
+      const carol = await login("carol")
+      const key = await json(call("POST", "/api/v1/auth/api-keys", { token: carol, body: { name: "carol's shipper", scopes: ["ingest"] } }))
+      const alice = await login("alice")
+      expect((await call("DELETE", `/api/v1/auth/api-keys/${key.id}`, { token: alice })).status).toBe(404)
+      expect(await json(call("GET", "/api/v1/auth/api-keys", { token: alice }))).not.toContainEqual(expect.objectContaining({ id: key.id }))
+      const ingest = await fetch(`${server().url}/api/v1/logs`, {
+        method: "POST",
+        headers: { "x-api-key": key.key },
+        body: JSON.stringify({ service: "carol", message: "still allowed" })
+      })
+      expect(ingest.status).toBe(200)
+      expect(await json(call("GET", "/api/v1/auth/api-keys", { token: carol }))).toContainEqual(expect.objectContaining({ id: key.id }))
+    })
+
+    test("a live tail needs credentials when reads do, over SSE and WebSocket", async () => {
+      expect((await fetch(`${server().url}/api/v1/logs/tail?service=x`)).status).toBe(401)
+      const refused = await new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${server().url.replace("http", "ws")}/api/v1/logs/tail/ws?service=x`)
+        socket.onmessage = (e) => {
+          const message = JSON.parse(String(e.data))
+          if (message.event === "ready") resolve("ready")
+        }
+        socket.onerror = () => resolve("refused")
+        socket.onclose = () => resolve("refused")
+      })
+      expect(refused).toBe("refused")
+      const token = await login("alice")
+      const allowed = await fetch(`${server().url}/api/v1/logs/tail?service=x`, { headers: { authorization: `Bearer ${token}` } })
+      expect(allowed.status).toBe(200)
+      await allowed.body?.cancel()
+    })
+
     test("health reports the account database", async () => {
       const health = await json(fetch(`${server().url}/health`))
       expect(health.services.database).toBe("healthy")

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test"
 import { join } from "node:path"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
 import { disposeServer, startServer } from "../support/server-process.ts"
+import { inCI } from "../support/ci.ts"
 
 const ROOT = join(import.meta.dir, "../..")
 
@@ -24,7 +25,7 @@ test("every metric the Grafana dashboard plots is one LogFlow exports", async ()
 test("the example prometheus.yml is a valid Prometheus configuration", () => {
   const promtool = Bun.which("promtool")
   if (!promtool) {
-    if (process.env.CI) throw new Error("promtool is required in CI")
+    if (inCI()) throw new Error("promtool is required in CI")
     console.warn("skipping: promtool not installed")
     return
   }

@@ -107,3 +107,36 @@ describe("hostile input", () => {
     expect((await fetch(`${server().url}/health`)).status).toBe(200)
   })
 })
+
+describe("oversize bodies without a length", () => {
+  test("a chunked body past the ingest limit is a JSON 413 on every HTTP protocol, and no error is logged", async () => {
+    const line = new TextEncoder().encode(`${JSON.stringify({ service: "chunked", message: "x".repeat(1000) })}\n`)
+    const chunked = () => {
+      let sent = 0
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent > 40 * 1024 * 1024) return controller.close()
+          sent += line.byteLength
+          controller.enqueue(line)
+        }
+      })
+    }
+    for (const [path, type] of [
+      ["/api/v1/logs", "application/x-ndjson"],
+      ["/_bulk", "application/x-ndjson"],
+      ["/v1/logs", "application/json"],
+      ["/loki/api/v1/push", "application/json"]
+    ] as const) {
+      const response = await fetch(`${server().url}${path}`, {
+        method: "POST",
+        body: chunked(),
+        headers: { "content-type": type },
+        duplex: "half"
+      } as RequestInit)
+      expect(response.status, path).toBe(413)
+      expect((await json(response)).message, path).toContain("bytes")
+    }
+    expect(server().output()).not.toContain("unhandled error")
+    expect((await fetch(`${server().url}/health`)).status).toBe(200)
+  })
+})

@@ -65,6 +65,33 @@ describe("ingest and search through the running server", () => {
     expect(recent.logs.map((l: { message: string }) => l.message)).toEqual(["page line 29", "page line 28"])
   })
 
+  test("paging stays exact while records arrive inside the paged range: every record of the start once, none twice", async () => {
+    const base = 1_710_000_000_000
+    const first = Array.from({ length: 120 }, (_, i) => ({ service: "busy-pager", message: `before ${i}`, timestamp: base + i * 1_000 }))
+    expect((await ingest(ndjson(first))).status).toBe(200)
+    const seen: string[] = []
+    let cursor: string | null = null
+    let page = 0
+    do {
+      const result: { logs: Array<{ message: string }>; next_cursor: string | null } = await json(
+        get(`/api/v1/logs/search?service=busy-pager&from=${base}&to=${base + 200_000}&limit=10${cursor ? `&cursor=${cursor}` : ""}`)
+      )
+      seen.push(...result.logs.map((l) => l.message))
+      cursor = result.next_cursor
+      // Between pages, records land before, among and after the ones already paged past.
+      const arriving = [0, 37, 59, 118, 150].map((seconds, j) => ({
+        service: "busy-pager",
+        message: `during ${page}.${j}`,
+        timestamp: base + seconds * 1_000 + 500
+      }))
+      expect((await ingest(ndjson(arriving))).status).toBe(200)
+      page++
+    } while (cursor)
+    const before = seen.filter((m) => m.startsWith("before "))
+    expect(new Set(seen).size).toBe(seen.length)
+    expect(before.sort()).toEqual(first.map((r) => r.message).sort())
+  })
+
   test("context, facets and histogram of a search", async () => {
     const base = Date.parse("2026-01-01T00:00:00Z")
     const lines = Array.from({ length: 10 }, (_, i) => ({
@@ -169,7 +196,7 @@ describe("start-up and shutdown", () => {
     } finally {
       removeDataDir(first.dataDir)
     }
-  })
+  }, 30_000) // two start-ups and a drain: more than the default 5 s on a busy machine
 
   test("an invalid setting stops start-up with a message naming the variable", async () => {
     const proc = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {

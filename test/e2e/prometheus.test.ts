@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
 import { freePort, json, useServer } from "../support/server-process.ts"
+import { inCI } from "../support/ci.ts"
 
 /** GET /metrics read by real Prometheus tooling: a text-format parser, promtool, and a Prometheus server. */
 
@@ -109,7 +110,7 @@ describe("Prometheus metrics", () => {
   const promtool = Bun.which("promtool")
   const prometheus = Bun.which("prometheus")
   if (!promtool || !prometheus) {
-    if (process.env.CI) throw new Error("promtool and prometheus are required in CI (.ci/run installs Debian's prometheus package)")
+    if (inCI()) throw new Error("promtool and prometheus are required in CI (.ci/run installs Debian's prometheus package)")
     console.warn("skipping promtool/Prometheus checks: install Debian's prometheus package to run them")
     return
   }
@@ -156,4 +157,16 @@ describe("Prometheus metrics", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
+})
+
+describe("/metrics behind METRICS_TOKEN", () => {
+  const guarded = useServer(() => ({ env: { METRICS_TOKEN: "scrape-token-0123456789" } }))
+
+  test("a scrape without the token, or with another, is a 401; with it, the exposition", async () => {
+    expect((await fetch(`${guarded().url}/metrics`)).status).toBe(401)
+    expect((await fetch(`${guarded().url}/metrics`, { headers: { authorization: "Bearer wrong-token" } })).status).toBe(401)
+    const scraped = await fetch(`${guarded().url}/metrics`, { headers: { authorization: "Bearer scrape-token-0123456789" } })
+    expect(scraped.status).toBe(200)
+    expect(await scraped.text()).toContain("# TYPE http_requests_total counter")
+  })
 })

@@ -168,6 +168,11 @@ describe.skipIf(!brokers)("Kafka bus (real broker)", () => {
       // Twenty separate sends: Kafka hands them over as several batches.
       for (let i = 0; i < 20; i++) await Effect.runPromise(bus.publish([makeRecord({ service: "slow", attributes: { seq: i } })]))
       const partition = await Effect.runPromise(Queue.take(assigned))
+      // First the buffer fills (so records were fetched: an empty buffer would prove nothing)…
+      const deadline = Date.now() + 20_000
+      while ((await Effect.runPromise(Queue.size(partition.queue))) < 2 && Date.now() < deadline) await Bun.sleep(50)
+      expect(await Effect.runPromise(Queue.size(partition.queue))).toBeGreaterThanOrEqual(2)
+      // …then, given time to read on, the consumer does not.
       await Bun.sleep(1_500)
       // Nobody reads the partition: it holds its buffer plus the one batch waiting for room
       // (Queue.size counts a waiting offer), and Kafka is not read further meanwhile.

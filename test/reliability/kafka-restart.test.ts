@@ -5,6 +5,7 @@ import { expect, test } from "bun:test"
 import { reportFault } from "../support/fault-report.ts"
 import { startIngestLoad, storedIds } from "../support/ingest-load.ts"
 import { disposeServer, type ServerProcess, startServer } from "../support/server-process.ts"
+import { inCI } from "../support/ci.ts"
 
 /**
  * The Kafka broker restarts under load. LogFlow runs with the bus on a broker of this test's
@@ -22,7 +23,7 @@ const kafka = (...args: string[]) => {
 }
 
 const fetched = Bun.spawnSync(["bash", join(ROOT, "scripts/engines/fetch.sh"), "kafka"], { stdout: "pipe", stderr: "pipe" }).exitCode === 0
-if (!fetched && process.env.CI) throw new Error("Kafka is required in CI: scripts/engines/fetch.sh kafka failed")
+if (!fetched && inCI()) throw new Error("Kafka is required in CI: scripts/engines/fetch.sh kafka failed")
 if (!fetched) console.warn("skipping the Kafka restart test: Kafka could not be fetched")
 
 test.skipIf(!fetched)(

@@ -2,9 +2,10 @@ import { expect, test } from "bun:test"
 import { privatePostgresAvailable, startPrivatePostgres } from "../support/private-postgres.ts"
 import { json, removeDataDir, startServer, stopServer } from "../support/server-process.ts"
 import { reportFault } from "../support/fault-report.ts"
+import { inCI } from "../support/ci.ts"
 
 if (!privatePostgresAvailable()) {
-  if (process.env.CI) throw new Error("PostgreSQL's binaries (/usr/lib/postgresql/*/bin) and runuser are required in CI")
+  if (inCI()) throw new Error("PostgreSQL's binaries (/usr/lib/postgresql/*/bin) and runuser are required in CI")
   console.warn("skipping the PostgreSQL outage test: no PostgreSQL binaries here")
 } else {
   test("PostgreSQL unreachable: accounts answer 503 with a clear message, ingest and search keep working, and it recovers", async () => {

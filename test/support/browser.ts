@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type Browser, chromium, type Page } from "playwright-core"
+import { inCI } from "./ci.ts"
 
 /**
  * Debian's Chromium driven by playwright-core, headless, for the console's end-to-end tests.
@@ -13,7 +14,7 @@ export const SCREENSHOTS = join(import.meta.dir, "../../.ci/out/screenshots")
 /** Chromium is there; else, in CI, a failure; on a developer machine, undefined (skip) with the reason printed. */
 export const chromiumOrSkip = (): string | undefined => {
   if (existsSync(CHROMIUM)) return CHROMIUM
-  if (process.env.CI) throw new Error(`${CHROMIUM} is required in CI (.ci/run installs Debian's chromium package)`)
+  if (inCI()) throw new Error(`${CHROMIUM} is required in CI (.ci/run installs Debian's chromium package)`)
   console.warn(`skipping the console's browser tests: ${CHROMIUM} is missing (apt-get install chromium)`)
   return undefined
 }

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { afterAll } from "bun:test"
 import { Client, HttpConnection } from "@elastic/elasticsearch"
 import { freePort } from "./server-process.ts"
+import { inCI } from "./ci.ts"
 
 /**
  * Kafka, Elasticsearch and OpenSearch for tests: the one named by the environment (`.ci/run`
@@ -41,7 +42,7 @@ export const useEngine = async (engine: Engine, cleanUp: (address: string) => Pr
   }
   const fetched = Bun.spawnSync(["bash", join(ROOT, "scripts/engines/fetch.sh"), engine], { stdout: "pipe", stderr: "pipe" })
   const unavailable = (why: string) => {
-    if (process.env.CI) throw new Error(`${engine} is required in CI: ${why}`)
+    if (inCI()) throw new Error(`${engine} is required in CI: ${why}`)
     console.warn(`skipping ${engine} tests: ${why}`)
     return undefined
   }

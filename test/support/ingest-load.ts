@@ -86,13 +86,14 @@ export const startIngestLoad = (options: LoadOptions): IngestLoad => {
   }
 }
 
-/** Every id stored for a service, read page by page through the search API. */
-export const storedIds = async (url: string, service: string): Promise<string[]> => {
+/** Every id stored for a service (or matching a query), read page by page through the search API. */
+export const storedIds = async (url: string, service: string | { readonly query: string }): Promise<string[]> => {
+  const filter = typeof service === "string" ? `service=${encodeURIComponent(service)}` : `query=${encodeURIComponent(service.query)}`
   const ids: string[] = []
   let cursor: string | null = null
   do {
     const page: { logs: Array<{ id: string }>; next_cursor: string | null } = await json(
-      fetch(`${url}/api/v1/logs/search?service=${service}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`)
+      fetch(`${url}/api/v1/logs/search?${filter}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`)
     )
     ids.push(...page.logs.map((l) => l.id))
     cursor = page.next_cursor

@@ -1,4 +1,5 @@
 import { SQL } from "bun"
+import { inCI } from "./ci.ts"
 
 /**
  * A fresh PostgreSQL database per test file on the local server (127.0.0.1:5432, trust auth).
@@ -13,7 +14,7 @@ export const postgresAvailable = async (): Promise<boolean> => {
     await sql`SELECT 1`
     return true
   } catch (e) {
-    if (process.env.CI) throw new Error(`PostgreSQL is required in CI but unreachable at ${POSTGRES_ADMIN_URL}: ${(e as Error).message}`)
+    if (inCI()) throw new Error(`PostgreSQL is required in CI but unreachable at ${POSTGRES_ADMIN_URL}: ${(e as Error).message}`)
     console.warn(`skipping PostgreSQL tests: ${POSTGRES_ADMIN_URL} unreachable (${(e as Error).message})`)
     return false
   } finally {

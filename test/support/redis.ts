@@ -1,6 +1,7 @@
 import Redis from "ioredis"
 import type { Subprocess } from "bun"
 import { freePort, json } from "./server-process.ts"
+import { inCI } from "./ci.ts"
 
 /**
  * Redis for tests. The shared server at 127.0.0.1:6379 (each test run uses its own key
@@ -16,7 +17,7 @@ export const redisAvailable = async (): Promise<boolean> => {
     await redis.ping()
     return true
   } catch (e) {
-    if (process.env.CI) throw new Error(`Redis is required in CI but unreachable at ${REDIS_URL}: ${(e as Error).message}`)
+    if (inCI()) throw new Error(`Redis is required in CI but unreachable at ${REDIS_URL}: ${(e as Error).message}`)
     console.warn(`skipping Redis tests: ${REDIS_URL} unreachable (${(e as Error).message})`)
     return false
   } finally {

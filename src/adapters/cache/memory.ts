@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import { Cache, globToRegExp } from "../../ports/cache.ts"
+import { Cache, globMatcher } from "../../ports/cache.ts"
 
 /**
  * In-process LRU with per-entry TTL: a Map kept in recency order (re-inserted on read), the
@@ -43,10 +43,10 @@ export const makeMemoryCache = (maxEntries: number) => {
       ),
     clear: (pattern) =>
       Effect.sync(() => {
-        const matcher = globToRegExp(pattern)
+        const matches = globMatcher(pattern)
         let removed = 0
         for (const key of [...entries.keys()]) {
-          if (matcher.test(key)) {
+          if (matches(key)) {
             remove(key)
             removed++
           }

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Cache } from "../../ports/cache.ts"
+import { Cache, globMatcher } from "../../ports/cache.ts"
 import { escapeGlob, orFallback as redisOrFallback, type RedisConnection, scanKeys } from "../redis/client.ts"
 
 /**
@@ -14,8 +14,6 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
   let misses = 0
   const orFallback = <A>(run: () => Promise<A>, fallbackEffect: Effect.Effect<A>) => redisOrFallback(connection, run, fallbackEffect)
   const scan = (pattern: string) => scanKeys(redis, pattern)
-  // Our glob has only * and ?; anything else Redis would read as glob syntax is escaped.
-  const toRedisGlob = (pattern: string) => pattern.replace(/[[\]\\]/g, "\\$&")
 
   return Cache.of({
     get: (key) =>
@@ -33,7 +31,9 @@ export const makeRedisCache = (connection: RedisConnection["Type"], fallback: Ca
     clear: (pattern) =>
       Effect.zipWith(
         orFallback(async () => {
-          const keys = await scan(escapeGlob(keyPrefix) + toRedisGlob(pattern))
+          // Redis matches SCAN patterns by backtracking; LogFlow's own matcher does not.
+          const matches = globMatcher(pattern)
+          const keys = (await scan(`${escapeGlob(keyPrefix)}*`)).filter((key) => matches(key.slice(keyPrefix.length)))
           if (keys.length) await redis.del(...keys)
           return keys.length
         }, Effect.succeed(0)),

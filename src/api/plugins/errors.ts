@@ -73,6 +73,11 @@ export const errors = new Elysia({ name: "errors" }).use(requestIds).onError({ a
         if (error.status >= 500) logServerError(requestId, error.message)
         return errorBody(requestId, error.code, error.publicMessage ?? error.message, error.details)
       }
+      // Bun refuses a body past the server's maxRequestBodySize itself: that is the client's error.
+      if (error instanceof Error && error.message.includes("maxRequestBodySize")) {
+        set.status = 413
+        return errorBody(requestId, "payload_too_large", "request body is larger than the server accepts; split it")
+      }
       set.status = 500
       logServerError(requestId, `unhandled error: ${String(error)}`)
       return errorBody(requestId, "internal_error", "internal server error")

@@ -7,7 +7,7 @@ import { makeRecord } from "../../support/records.ts"
 describe("tail hub", () => {
   effectTest("a subscriber that falls behind is told how many lines it missed, and the sender never waits", () =>
     Effect.gen(function* () {
-      const hub = yield* makeTailHub({ capacity: 100, subscriberBuffer: 3 })
+      const hub = yield* makeTailHub({ capacity: 100, subscriberBuffer: 3, subscriberBufferBytes: 1 << 20 })
       const subscription = yield* hub.subscribe(() => true)
       for (let i = 0; i < 5; i++) expect(yield* hub.actor.send([makeRecord({ message: `line ${i}` })])).toBe(true)
       yield* waitUntil(
@@ -20,9 +20,33 @@ describe("tail hub", () => {
     })
   )
 
+  effectTest("a subscriber behind on long records is bounded by bytes, not only by count", () =>
+    Effect.gen(function* () {
+      const hub = yield* makeTailHub({ capacity: 100, subscriberBuffer: 10_000, subscriberBufferBytes: 1 << 20 })
+      const subscription = yield* hub.subscribe(() => true)
+      // 100 records of 64 Ki characters hold about 12.5 MiB; 1 MiB of them fits in the buffer.
+      for (let i = 0; i < 100; i++) yield* hub.actor.send([makeRecord({ message: `${i} ${"x".repeat(64 * 1024)}` })])
+      yield* waitUntil(
+        Effect.sync(() => hub.actor.stats.handled),
+        (n) => n === 100
+      )
+      const first = yield* subscription.next
+      expect(first.records.length).toBeGreaterThan(0)
+      expect(first.records.reduce((sum, r) => sum + r.message.length * 2, 0)).toBeLessThanOrEqual(1 << 20)
+      expect(first.records.length + first.missed).toBe(100)
+      // Once read, the buffer has room again.
+      yield* hub.actor.send([makeRecord({ message: "after" })])
+      yield* waitUntil(
+        Effect.sync(() => hub.actor.stats.handled),
+        (n) => n === 101
+      )
+      expect((yield* subscription.next).records.map((r) => r.message)).toEqual(["after"])
+    })
+  )
+
   effectTest("a closed subscription no longer receives records", () =>
     Effect.gen(function* () {
-      const hub = yield* makeTailHub({ capacity: 10, subscriberBuffer: 10 })
+      const hub = yield* makeTailHub({ capacity: 10, subscriberBuffer: 10, subscriberBufferBytes: 1 << 20 })
       yield* Effect.scoped(hub.subscribe(() => true))
       expect(hub.subscriberCount()).toBe(0)
     })

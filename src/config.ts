@@ -19,6 +19,7 @@ import { rateLimitSettings } from "./api/plugins/settings.ts"
 import { tailSettings } from "./api/routes/settings.ts"
 import { telemetrySettings } from "./telemetry/settings.ts"
 import { alertingSettings } from "./alerting/settings.ts"
+import { logqlSettings } from "./query/logql/settings.ts"
 
 /**
  * All configuration, from environment variables, validated once at start-up. Each feature
@@ -44,7 +45,8 @@ export const CONFIG_SECTIONS = [
   rateLimitSettings,
   tailSettings,
   telemetrySettings,
-  alertingSettings
+  alertingSettings,
+  logqlSettings
 ]
 
 const schema = z.object({
@@ -64,7 +66,8 @@ const schema = z.object({
   ...rateLimitSettings.shape,
   ...tailSettings.shape,
   ...telemetrySettings.shape,
-  ...alertingSettings.shape
+  ...alertingSettings.shape,
+  ...logqlSettings.shape
 })
 
 /** Every environment variable LogFlow reads (deployment files are checked against it). */

@@ -3,7 +3,7 @@ import { resolve } from "node:path"
 import { z } from "zod"
 import { accountSettings, DEFAULT_ADMIN_PASSWORD, DEFAULT_SECRET_KEY } from "./accounts/settings.ts"
 import { serverSettings } from "./api/settings.ts"
-import { ingestSettings } from "./ingest/settings.ts"
+import { ingestSettings, RENAMED_INGEST_VARIABLES } from "./ingest/settings.ts"
 import { esBulkSettings } from "./ingest/es-bulk/settings.ts"
 import { syslogSettings } from "./ingest/syslog/settings.ts"
 import { busSettings } from "./adapters/log-bus/settings.ts"
@@ -105,6 +105,7 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly mess
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   // Empty variables count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""))
+  for (const [old, renamed] of Object.entries(RENAMED_INGEST_VARIABLES)) if (present[old] !== undefined) present[renamed] ??= present[old]
   const result = schema.safeParse(present)
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)

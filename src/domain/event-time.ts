@@ -10,7 +10,11 @@ import { MAX_TIME } from "./search-request.ts"
 export const parseTimestamp = (value: unknown): number | undefined => {
   if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
     const ms = value >= 1e17 ? value / 1e6 : value >= 1e14 ? value / 1e3 : value >= 1e11 ? value : value * 1000
-    return ms > MAX_TIME ? undefined : Math.floor(ms)
+    if (ms > MAX_TIME) return undefined
+    // Scaling a decimal in binary leaves noise (1765101600.123 s is 1765101600122.9998 ms):
+    // a value within a microsecond of a whole millisecond is that millisecond; finer digits are cut.
+    const whole = Math.round(ms)
+    return Math.abs(ms - whole) < 1e-3 ? whole : Math.floor(ms)
   }
   if (typeof value === "string" && value.length <= 64) {
     const ms = parseIsoUtc(value) ?? Date.parse(value)

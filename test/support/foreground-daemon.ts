@@ -4,7 +4,7 @@ import { join } from "node:path"
 import type { Subprocess } from "bun"
 
 /**
- * Runs a log daemon (syslog-ng) in the foreground for a test: its files live in a
+ * Runs a log daemon (syslog-ng, rsyslog) in the foreground for a test: its files live in a
  * temporary directory of its own, it is ready once `readyPort` accepts TCP connections, and
  * `stop` ends it (SIGTERM, then SIGKILL) and removes the directory.
  */
@@ -20,11 +20,12 @@ export const startForegroundDaemon = async (
   name: string,
   argv: (dir: string) => string[],
   readyPort: number,
-  prepare: (dir: string) => void
+  prepare: (dir: string) => void,
+  env: Record<string, string> = {}
 ): Promise<ForegroundDaemon> => {
   const dir = mkdtempSync(join(tmpdir(), `logflow-${name}-`))
   prepare(dir)
-  const proc = Bun.spawn(argv(dir), { stdout: "pipe", stderr: "pipe" })
+  const proc = Bun.spawn(argv(dir), { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" })
   let output = ""
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder()

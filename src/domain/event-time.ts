@@ -26,5 +26,11 @@ export const parseTimestamp = (value: unknown): number | undefined => {
 const EPOCH_TEXT = /^\d{1,22}(\.\d{1,9})?$/
 
 /** As parseTimestamp, and an epoch number written as text (`"1765101600"`, `"1765101600.25"`) is read as that number. */
-export const timeOf = (value: unknown): number | undefined =>
-  typeof value === "string" && EPOCH_TEXT.test(value) ? parseTimestamp(Number(value)) : parseTimestamp(value)
+export const timeOf = (value: unknown): number | undefined => {
+  if (typeof value === "string") {
+    const iso = parseIsoUtc(value)
+    if (iso !== undefined) return iso
+    if (EPOCH_TEXT.test(value)) return parseTimestamp(Number(value))
+  }
+  return parseTimestamp(value)
+}

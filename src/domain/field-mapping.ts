@@ -48,18 +48,58 @@ export const DEFAULT_FIELD_LISTS: FieldLists = {
   span_id: ["span.id", "span_id", "spanId"]
 }
 
-interface Candidate {
+/** A dotted key made ready for look-ups: the key itself, and each way to split it into an object's key and the rest. */
+interface Path {
   readonly key: string
+  readonly splits: ReadonlyArray<readonly [string, Path]>
+}
+
+const compilePath = (key: string): Path => {
+  const splits: Array<readonly [string, Path]> = []
+  for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) splits.push([key.slice(0, dot), compilePath(key.slice(dot + 1))])
+  return { key, splits }
+}
+
+/** Which field a candidate is for: its index in MAPPED_FIELDS. */
+const TIMESTAMP = 0
+const MESSAGE = 1
+const LEVEL = 2
+const SERVICE = 3
+const HOST = 4
+const TRACE_ID = 5
+const SPAN_ID = 6
+
+interface Candidate {
+  /** The key as a flattened document names it (what the mapping takes). */
+  readonly key: string
+  readonly path: Path
+  readonly field: number
+  /** Its place in its field's list: the lower, the more it counts. */
+  readonly rank: number
+  /** A value for it must be text (or a number, as text). */
+  readonly text: boolean
   /** How a number under this key reads as a level. */
   readonly scale: LevelScale
   /** A syslog tag (`prog[pid]:`), not a plain name. */
   readonly tag: boolean
+  /** Its key names a value inside an object. */
+  readonly nested: boolean
 }
 
-/** Candidate lists made ready for look-ups. */
+type Index = Readonly<Record<string, ReadonlyArray<Candidate>>>
+
+/**
+ * Candidate lists made ready for look-ups. Most candidates are absent from any one document, and
+ * asking an object for a key it lacks costs as much as finding one; so a document is read by its
+ * own keys, once: `exact` holds the candidates a key is, `heads` those a key holding an object
+ * may lead to (`host` → `host.name`); `inner*` the same inside the document's `fields`.
+ */
 export interface FieldMap {
   readonly lists: FieldLists
-  readonly candidates: Readonly<Record<MappedField, ReadonlyArray<Candidate>>>
+  readonly exact: Index
+  readonly heads: Index
+  readonly innerExact: Index
+  readonly innerHeads: Index
 }
 
 const lastSegment = (key: string) => key.slice(key.lastIndexOf(".") + 1).toLowerCase()
@@ -68,25 +108,37 @@ const scaleOf = (key: string): LevelScale => {
   return last === "priority" || (last.includes("severity") && !last.includes("text")) ? "syslog" : "pino"
 }
 
+/** The parts of a dotted key up to each dot: the keys an object can hold on the way to it. */
+const headsOf = (key: string): string[] => {
+  const heads: string[] = []
+  for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) heads.push(key.slice(0, dot))
+  return heads
+}
+
 export const fieldMap = (lists: FieldLists): FieldMap => {
-  const compile = (keys: ReadonlyArray<string>): Candidate[] =>
-    [...new Set([...keys, ...keys.filter((k) => !k.startsWith("fields.")).map((k) => `fields.${k}`)])].map((key) => ({
-      key,
-      scale: scaleOf(key),
-      tag: lastSegment(key) === "syslogtag"
-    }))
-  return {
-    lists,
-    candidates: {
-      timestamp: compile(lists.timestamp),
-      message: compile(lists.message),
-      level: compile(lists.level),
-      service: compile(lists.service),
-      host: compile(lists.host),
-      trace_id: compile(lists.trace_id),
-      span_id: compile(lists.span_id)
-    }
-  }
+  const index = () => Object.create(null) as Record<string, Candidate[]>
+  const [exact, heads, innerExact, innerHeads] = [index(), index(), index(), index()]
+  MAPPED_FIELDS.forEach((name, field) => {
+    const top = [...new Set(lists[name])]
+    // After every top-level key, the same keys inside `fields`.
+    const inFields = top.filter((key) => !key.startsWith("fields.") && !top.includes(`fields.${key}`))
+    const all = [...top.map((key) => [key, false] as const), ...inFields.map((key) => [key, true] as const)]
+    all.forEach(([key, inside], rank) => {
+      const candidate: Candidate = {
+        key: inside ? `fields.${key}` : key,
+        path: compilePath(key),
+        field,
+        rank,
+        text: field >= SERVICE,
+        scale: scaleOf(key),
+        tag: lastSegment(key) === "syslogtag",
+        nested: inside || key.includes(".")
+      }
+      ;((inside ? innerExact : exact)[key] ??= []).push(candidate)
+      for (const head of headsOf(key)) ((inside ? innerHeads : heads)[head] ??= []).push(candidate)
+    })
+  })
+  return { lists, exact, heads, innerExact, innerHeads }
 }
 
 export const DEFAULT_FIELD_MAP: FieldMap = fieldMap(DEFAULT_FIELD_LISTS)
@@ -105,13 +157,14 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
  * The value at a dotted key, however the document splits it into objects: `a.b.c` is found as
  * `{"a.b.c"}`, `{"a":{"b.c"}}`, `{"a.b":{"c"}}` or `{"a":{"b":{"c"}}}`.
  */
-const find = (doc: Obj, key: string): unknown => {
-  const direct = doc[key]
+const find = (doc: Obj, path: Path): unknown => {
+  const direct = doc[path.key]
   if (direct !== undefined) return direct
-  for (let dot = key.indexOf("."); dot !== -1; dot = key.indexOf(".", dot + 1)) {
-    const head = doc[key.slice(0, dot)]
+  const splits = path.splits
+  for (let i = 0; i < splits.length; i++) {
+    const head = doc[splits[i]![0]]
     if (isObj(head)) {
-      const found = find(head, key.slice(dot + 1))
+      const found = find(head, splits[i]![1])
       if (found !== undefined) return found
     }
   }
@@ -121,12 +174,39 @@ const find = (doc: Obj, key: string): unknown => {
 /** A value that can stand for a field: not absent, not empty text, not an object (a namespace). */
 const isPresent = (value: unknown) => value !== undefined && value !== null && value !== "" && !isObj(value)
 
-const first = (doc: Obj, candidates: ReadonlyArray<Candidate>): [Candidate, unknown] | undefined => {
-  for (const candidate of candidates) {
-    const value = find(doc, candidate.key)
-    if (isPresent(value)) return [candidate, value]
+/** Text that can stand for a text field: not only spaces (most text begins with a letter, so trim rarely runs). */
+const isText = (text: string | undefined): text is string => text !== undefined && text !== "" && (text.charCodeAt(0) > 32 || text.trim() !== "")
+
+/**
+ * The winning candidate and its value per field, for the document being mapped. Mapping is
+ * synchronous and runs once per ingested record: one pair of arrays reused beats a pair per record.
+ */
+const chosen: Array<Candidate | undefined> = new Array(MAPPED_FIELDS.length).fill(undefined)
+const values: unknown[] = new Array(MAPPED_FIELDS.length).fill(undefined)
+
+const consider = (candidate: Candidate, value: unknown) => {
+  const held = chosen[candidate.field]
+  if (held !== undefined && held.rank < candidate.rank) return
+  if (!isPresent(value)) return
+  if (candidate.text) {
+    const text = textOf(value)
+    if (!isText(text)) return
+    value = text
   }
-  return undefined
+  chosen[candidate.field] = candidate
+  values[candidate.field] = value
+}
+
+/** Considers every candidate an object's own keys can be or lead to. */
+const scan = (object: Obj, exact: Index, heads: Index) => {
+  for (const key in object) {
+    const value = object[key]
+    const direct = exact[key]
+    if (direct !== undefined) for (let i = 0; i < direct.length; i++) consider(direct[i]!, value)
+    if (!isObj(value)) continue
+    const deeper = heads[key]
+    if (deeper !== undefined) for (let i = 0; i < deeper.length; i++) consider(deeper[i]!, find(object, deeper[i]!.path))
+  }
 }
 
 /** Text from a string or a finite number; undefined for anything else. */
@@ -163,72 +243,80 @@ export interface MappedDocument {
   readonly procId?: string
   /** Keys (dotted, as a flattened document names them) whose values became record fields. */
   readonly taken: ReadonlyArray<string>
+  /** Whether one of them is inside an object (`host.name`), which flattening the rest must then leave out. */
+  readonly takenNested: boolean
   /** A time field that is there but is no time: the document cannot be stored as sent. */
   readonly badTimestamp?: { readonly key: string; readonly value: unknown }
   /** A level field that is there but names no level we know; it is not taken. */
   readonly unknownLevel?: { readonly key: string; readonly value: unknown }
 }
 
-/** Maps one document's fields; the caller decides what a missing or unknown one means. */
-export const mapDocument = (doc: Obj, map: FieldMap = DEFAULT_FIELD_MAP): MappedDocument => {
-  const { candidates } = map
+/** The keys of the chosen candidates, and whether one of them is inside an object. */
+const takenKeys = (): { taken: string[]; nested: boolean } => {
   const taken: string[] = []
-  const out: { -readonly [K in keyof MappedDocument]?: MappedDocument[K] } = {}
-
-  const time = first(doc, candidates.timestamp)
-  if (time) {
-    const parsed = timeOf(time[1])
-    if (parsed === undefined) out.badTimestamp = { key: time[0].key, value: time[1] }
-    else {
-      out.timestamp = parsed
-      taken.push(time[0].key)
-    }
+  let nested = false
+  for (let field = 0; field < chosen.length; field++) {
+    const candidate = chosen[field]
+    if (candidate === undefined) continue
+    taken.push(candidate.key)
+    nested ||= candidate.nested
   }
-  const level = first(doc, candidates.level)
-  if (level) {
-    const parsed = levelOf(level[1], level[0].scale)
-    if (parsed === undefined) out.unknownLevel = { key: level[0].key, value: level[1] }
-    else {
-      out.level = parsed
-      taken.push(level[0].key)
-    }
-  }
-  const service = firstText(doc, candidates.service)
-  if (service) {
-    taken.push(service[0].key)
-    if (service[0].tag) {
-      const { program, pid } = parseSyslogTag(service[1])
-      out.service = program
-      if (pid !== undefined) out.procId = pid
-    } else out.service = service[1]
-  }
-  const message = first(doc, candidates.message)
-  if (message) {
-    taken.push(message[0].key)
-    out.messageKey = message[0].key
-    // rsyslog's `msg` keeps the space that follows an RFC 3164 tag.
-    out.message = service?.[0].tag && typeof message[1] === "string" && message[1].startsWith(" ") ? message[1].slice(1) : message[1]
-  }
-  for (const field of ["host", "trace_id", "span_id"] as const) {
-    const found = firstText(doc, candidates[field])
-    if (found) {
-      taken.push(found[0].key)
-      out[field] = found[1]
-    }
-  }
-  out.taken = taken
-  return out as MappedDocument
+  return { taken, nested }
 }
 
-/** The first candidate whose value is text (or a number, as text). */
-const firstText = (doc: Obj, list: ReadonlyArray<Candidate>): [Candidate, string] | undefined => {
-  for (const candidate of list) {
-    const value = find(doc, candidate.key)
-    if (!isPresent(value)) continue
-    const text = textOf(value)
-    if (text !== undefined && text.trim() !== "") return [candidate, text]
+/** Maps one document's fields; the caller decides what a missing or unknown one means. */
+export const mapDocument = (doc: Obj, map: FieldMap = DEFAULT_FIELD_MAP): MappedDocument => {
+  for (let field = 0; field < chosen.length; field++) chosen[field] = undefined
+  scan(doc, map.exact, map.heads)
+  if (isObj(doc.fields)) scan(doc.fields, map.innerExact, map.innerHeads)
+
+  let timestamp: number | undefined
+  let badTimestamp: MappedDocument["badTimestamp"]
+  if (chosen[TIMESTAMP] !== undefined) {
+    timestamp = timeOf(values[TIMESTAMP])
+    if (timestamp === undefined) {
+      badTimestamp = { key: chosen[TIMESTAMP].key, value: values[TIMESTAMP] }
+      chosen[TIMESTAMP] = undefined
+    }
   }
-  return undefined
+  let level: Level | undefined
+  let unknownLevel: MappedDocument["unknownLevel"]
+  if (chosen[LEVEL] !== undefined) {
+    level = levelOf(values[LEVEL], chosen[LEVEL].scale)
+    if (level === undefined) {
+      unknownLevel = { key: chosen[LEVEL].key, value: values[LEVEL] }
+      chosen[LEVEL] = undefined
+    }
+  }
+  const fromTag = chosen[SERVICE]?.tag === true
+  let service = values[SERVICE] as string | undefined
+  let procId: string | undefined
+  if (fromTag) {
+    const tag = parseSyslogTag(service!)
+    service = tag.program === "" ? undefined : tag.program
+    procId = tag.pid
+  }
+  let message = values[MESSAGE]
+  // rsyslog's `msg` keeps the space that follows an RFC 3164 tag.
+  if (fromTag && typeof message === "string" && message.startsWith(" ")) message = message.slice(1)
+  const { taken, nested } = takenKeys()
+  const result: MappedDocument = {
+    timestamp,
+    level,
+    message,
+    messageKey: chosen[MESSAGE]?.key,
+    service,
+    host: values[HOST] as string | undefined,
+    trace_id: values[TRACE_ID] as string | undefined,
+    span_id: values[SPAN_ID] as string | undefined,
+    procId,
+    taken,
+    takenNested: nested,
+    badTimestamp,
+    unknownLevel
+  }
+  for (let field = 0; field < values.length; field++) values[field] = undefined
+  return result
 }
 
 const FLATTEN_DEPTH = 8

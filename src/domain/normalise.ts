@@ -62,8 +62,10 @@ const flattenInto = (target: Attributes, prefix: string, value: unknown, depth: 
   return undefined
 }
 
-const idText = (field: string, value: string | undefined): string | undefined | Error => {
-  if (value === undefined) return undefined
+const OPTIONAL_TEXT = ["host", "trace_id", "span_id", "correlation_id"] as const
+
+const idText = (field: string, value: string | undefined | Error): string | undefined | Error => {
+  if (value === undefined || value instanceof Error) return value
   if (value.length > LIMITS.idFieldLength) return new Error(`'${field}' is longer than ${LIMITS.idFieldLength} characters`)
   return value
 }
@@ -71,8 +73,7 @@ const idText = (field: string, value: string | undefined): string | undefined | 
 const correlationId = (value: unknown): string | undefined | Error => {
   if (value === undefined || value === null || value === "") return undefined
   if (typeof value === "number") return String(value)
-  if (typeof value !== "string") return new Error("'correlation_id' must be a string")
-  return idText("correlation_id", value)
+  return typeof value === "string" ? value : new Error("'correlation_id' must be a string")
 }
 
 /** `fields` is the shared field mapping (the configured LOG_FIELD_* lists for shipped documents). */
@@ -80,8 +81,9 @@ export const normalise = (input: unknown, receivedAt: number, fields: FieldMap =
   if (!isPlainObject(input)) return fail("a log record must be a JSON object")
   const mapped = mapDocument(input, fields)
 
+  // The mapping takes no blank text for a service.
   const service = mapped.service
-  if (service === undefined || service.trim() === "") return fail("'service' is required and must be a non-empty string")
+  if (service === undefined) return fail("'service' is required and must be a non-empty string")
   if (service.length > LIMITS.serviceLength) return fail(`'service' is longer than ${LIMITS.serviceLength} characters`)
 
   const messageKey = mapped.messageKey
@@ -109,9 +111,10 @@ export const normalise = (input: unknown, receivedAt: number, fields: FieldMap =
     if (error) return fail(error)
   }
   const taken = mapped.taken
+  const nested = mapped.takenNested ? taken : undefined
   for (const key in input) {
     if (RESERVED[key] === true || taken.includes(key)) continue
-    const error = flattenInto(attributes, key, input[key], 1, taken)
+    const error = flattenInto(attributes, key, input[key], 1, nested)
     if (error) return fail(error)
   }
   if (mapped.procId !== undefined) attributes["syslog.procid"] = mapped.procId
@@ -127,13 +130,9 @@ export const normalise = (input: unknown, receivedAt: number, fields: FieldMap =
     level: mapped.level ?? "INFO",
     message
   }
-  const optional = [
-    ["host", idText("host", mapped.host)],
-    ["trace_id", idText("trace_id", mapped.trace_id)],
-    ["span_id", idText("span_id", mapped.span_id)],
-    ["correlation_id", correlationId(input.correlation_id)]
-  ] as const
-  for (const [field, value] of optional) {
+  for (let i = 0; i < OPTIONAL_TEXT.length; i++) {
+    const field = OPTIONAL_TEXT[i]!
+    const value = idText(field, field === "correlation_id" ? correlationId(input.correlation_id) : mapped[field])
     if (value instanceof Error) return fail(value.message)
     if (value !== undefined) record[field] = value
   }

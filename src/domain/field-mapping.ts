@@ -1,4 +1,4 @@
-import { levelFromNumber, parseLevel, type LevelScale } from "./level.ts"
+import { type LevelScale, levelOf } from "./level.ts"
 import type { Level } from "./log-record.ts"
 import { timeOf } from "./event-time.ts"
 
@@ -212,15 +212,6 @@ const scan = (object: Obj, exact: Index, heads: Index) => {
 /** Text from a string or a finite number; undefined for anything else. */
 const textOf = (value: unknown): string | undefined =>
   typeof value === "string" ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : undefined
-
-const NUMERIC = /^-?\d+(\.\d+)?$/
-
-/** A level from a name, a number or a number written as text, on the scale the key implies. */
-export const levelOf = (value: unknown, scale: LevelScale): Level | undefined => {
-  if (typeof value === "number") return levelFromNumber(value, scale)
-  if (typeof value !== "string") return undefined
-  return parseLevel(value) ?? (NUMERIC.test(value.trim()) ? levelFromNumber(Number(value), scale) : undefined)
-}
 
 /** `web[42]:` → program `web`, process id `42`; a tag without a pid is its own program name. */
 export const parseSyslogTag = (tag: string): { readonly program: string; readonly pid?: string } => {

@@ -65,3 +65,12 @@ export const levelFromNumber = (n: number, scale: LevelScale): Level | undefined
   if (scale === "syslog") return Number.isInteger(n) && n >= 0 && n <= 7 ? SYSLOG_SEVERITIES[n] : undefined
   return n < 10 ? undefined : PINO_LEVELS[Math.min(5, Math.floor(n / 10) - 1)]
 }
+
+const NUMERIC = /^-?\d+(\.\d+)?$/
+
+/** A level from a name, a number or a number written as text (numbers read on `scale`). */
+export const levelOf = (value: unknown, scale: LevelScale): Level | undefined => {
+  if (typeof value === "number") return levelFromNumber(value, scale)
+  if (typeof value !== "string") return undefined
+  return parseLevel(value) ?? (NUMERIC.test(value.trim()) ? levelFromNumber(Number(value), scale) : undefined)
+}

@@ -86,3 +86,20 @@ for (const [store, available, options] of stores) {
     })
   })
 }
+
+describe("the bound on look-ups of client _ids (ES_ID_LOOKUP_LIMIT)", () => {
+  const server = useServer(() => ({ env: { ES_ID_LOOKUP_LIMIT: "1" } }))
+
+  test("past the bound an item is checked against its request only; the store still keeps each id once", async () => {
+    const doc = (message: string) => ({ "@timestamp": "2026-12-07T07:00:00Z", message, service: `bounded-${tag}` })
+    const both = [{ create: { _index: "b", _id: "one" } }, doc("one"), { create: { _index: "b", _id: "two" } }, doc("two")]
+    expect(statuses(await bulkTo(server().url, both))).toEqual([201, 201])
+    // Sent again: the first _id is looked up (409); the second is past the bound, so it is not.
+    const again = await bulkTo(server().url, [...both, { create: { _index: "b", _id: "two" } }, doc("two")])
+    expect(statuses(again)).toEqual([409, 201, 409])
+    // The marker is indexed after everything before it: then the count is final.
+    expect(statuses(await bulkTo(server().url, [{ create: { _index: "b" } }, doc("marker")]))).toEqual([201])
+    const logs = await searchLogs(server().url, { service: `bounded-${tag}` })
+    expect(logs.map((l) => l.message).sort()).toEqual(["marker", "one", "two"])
+  })
+})

@@ -126,7 +126,7 @@ const bulkHandler = (run: RunEffect<Services>, config: Config, telemetry: Teleme
       throw e
     }
     if (items.length === 0) throw new InvalidInput({ field: "body", reason: "holds no bulk actions; send NDJSON action/source line pairs" })
-    const results = await writeItems(run, telemetry, items)
+    const results = await writeItems(run, telemetry, items, config.ES_ID_LOOKUP_LIMIT)
     return {
       took: Math.round(performance.now() - started),
       errors: results.some((r) => "error" in r),
@@ -160,7 +160,7 @@ const documentHandler = (run: RunEffect<Services>, config: Config, telemetry: Te
     }
     const outcome = documentToRecord(source, index, params.id, fields, Date.now())
     const item: BulkItem = "type" in outcome ? { action, index, id: params.id, error: outcome } : { action, index, id: params.id, record: outcome }
-    const [result] = await writeItems(run, telemetry, [item])
+    const [result] = await writeItems(run, telemetry, [item], config.ES_ID_LOOKUP_LIMIT)
     set.status = result!.status
     if ("error" in result!) return esErrorBody(result.error, index, result.status)
     return { _index: index, _id: result!.id, _version: 1, result: result!.result, _shards: SHARDS, _seq_no: 0, _primary_term: 1 }

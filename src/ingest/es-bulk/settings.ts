@@ -1,5 +1,5 @@
 import { z } from "zod"
-import { settingsSection } from "../../settings.ts"
+import { int, settingsSection } from "../../settings.ts"
 
 export const esBulkSettings = settingsSection(
   "Elasticsearch-compatible ingest",
@@ -14,6 +14,11 @@ export const esBulkSettings = settingsSection(
       .string()
       .regex(/^\d+\.\d+\.\d+$/, "expected a version like 8.17.0")
       .default("8.17.0")
-      .describe("The Elasticsearch version `GET <ES_COMPAT_PATH>/` reports; shippers check its major version against their own.")
+      .describe("The Elasticsearch version `GET <ES_COMPAT_PATH>/` reports; shippers check its major version against their own."),
+    ES_ID_LOOKUP_LIMIT: int(0, 100_000)
+      .default(1_000)
+      .describe(
+        "Most client `_id`s of one `_bulk` request looked up in the store (a `create` of a stored one is a 409, an `index` a noop); the items past it are stored without the look-up, and the store still keeps each id once."
+      )
   }
 )

@@ -14,7 +14,9 @@ import type { BulkError, BulkItem } from "./decode.ts"
  * an `index` answers 200 `noop`, keeping the stored document (logs are immutable here, so an
  * overwrite is not offered). The look-up sees every committed record; two writes of one `_id`
  * racing each other, or one still in Kafka, are caught by the store itself, which keeps a
- * record id once, so nothing is stored twice either way.
+ * record id once, so nothing is stored twice either way. Look-ups cost the store a query each, so
+ * at most `lookupLimit` distinct ids of one request are looked up; the items past it are
+ * checked only against the request itself, and the store still keeps each id once.
  */
 
 export type ItemResult =
@@ -30,9 +32,8 @@ const conflict = (id: string): BulkError => ({
   reason: `[${id}]: version conflict, document already exists (current version [1])`
 })
 
-/** Which of the items' record ids are stored already; only items that named an `_id` are asked about. */
-const storedIds = (run: RunEffect<LogStore>, items: ReadonlyArray<BulkItem>): Promise<ReadonlySet<string>> => {
-  const ids = [...new Set(items.flatMap((item) => (item.record && item.id !== undefined ? [item.record.id] : [])))]
+/** Which of the ids are stored already. */
+const storedIds = (run: RunEffect<LogStore>, ids: ReadonlyArray<string>): Promise<ReadonlySet<string>> => {
   if (ids.length === 0) return Promise.resolve(new Set())
   return run(
     Effect.flatMap(LogStore, (store) =>
@@ -41,8 +42,15 @@ const storedIds = (run: RunEffect<LogStore>, items: ReadonlyArray<BulkItem>): Pr
   )
 }
 
-export const writeItems = async (run: RunEffect<LogBus | LogStore>, telemetry: TelemetryInstruments, items: ReadonlyArray<BulkItem>): Promise<ItemResult[]> => {
-  const stored = await storedIds(run, items)
+export const writeItems = async (
+  run: RunEffect<LogBus | LogStore>,
+  telemetry: TelemetryInstruments,
+  items: ReadonlyArray<BulkItem>,
+  lookupLimit: number
+): Promise<ItemResult[]> => {
+  // Only items that named an `_id` can conflict.
+  const named = [...new Set(items.flatMap((item) => (item.record && item.id !== undefined ? [item.record.id] : [])))]
+  const stored = await storedIds(run, named.slice(0, lookupLimit))
   const seen = new Set<string>()
   const records: LogRecord[] = []
   let kept = 0

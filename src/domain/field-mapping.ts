@@ -5,7 +5,8 @@ import { timeOf } from "./event-time.ts"
 /**
  * Which keys of a shipped document become a record's timestamp, message, level, service, host
  * and trace ids: one ordered candidate list per field, the same for every protocol that carries
- * documents (LogFlow's JSON API, `_bulk`, a Loki line that is JSON, Fluent forward records).
+ * documents (LogFlow's JSON API, `_bulk` and single-document writes, Loki's labels, structured
+ * metadata and JSON lines).
  * The first candidate present wins. A candidate names a key at the top (`"log.level"`), nested
  * (`{"log":{"level":…}}`) or any mix; each is also looked for under `fields` (where
  * winston-elasticsearch puts a log's metadata and Filebeat its custom fields), after every
@@ -61,13 +62,15 @@ const compilePath = (key: string): Path => {
 }
 
 /** Which field a candidate is for: its index in MAPPED_FIELDS. */
-const TIMESTAMP = 0
-const MESSAGE = 1
-const LEVEL = 2
-const SERVICE = 3
-const HOST = 4
-const TRACE_ID = 5
-const SPAN_ID = 6
+const TIMESTAMP = MAPPED_FIELDS.indexOf("timestamp")
+const MESSAGE = MAPPED_FIELDS.indexOf("message")
+const LEVEL = MAPPED_FIELDS.indexOf("level")
+const SERVICE = MAPPED_FIELDS.indexOf("service")
+const HOST = MAPPED_FIELDS.indexOf("host")
+const TRACE_ID = MAPPED_FIELDS.indexOf("trace_id")
+const SPAN_ID = MAPPED_FIELDS.indexOf("span_id")
+/** The fields whose values must be text (or a number, as text). */
+const TEXT_FIELDS: ReadonlySet<number> = new Set([SERVICE, HOST, TRACE_ID, SPAN_ID])
 
 interface Candidate {
   /** The key as a flattened document names it (what the mapping takes). */
@@ -129,7 +132,7 @@ export const fieldMap = (lists: FieldLists): FieldMap => {
         path: compilePath(key),
         field,
         rank,
-        text: field >= SERVICE,
+        text: TEXT_FIELDS.has(field),
         scale: scaleOf(key),
         tag: lastSegment(key) === "syslogtag",
         nested: inside || key.includes(".")

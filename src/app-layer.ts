@@ -28,6 +28,7 @@ import { SqliteStoreLive } from "./adapters/log-store/sqlite/store.ts"
 import { ElasticsearchStoreLive } from "./adapters/log-store/document/elasticsearch.ts"
 import { OpenSearchStoreLive } from "./adapters/log-store/document/opensearch.ts"
 import { KafkaBusLive } from "./adapters/log-bus/kafka/bus.ts"
+import type { KafkaSecurity } from "./adapters/log-bus/kafka/config.ts"
 import { HttpServerLive } from "./api/server.ts"
 import { SyslogListenersLive } from "./ingest/syslog/listener.ts"
 import type { Config } from "./config.ts"
@@ -67,6 +68,19 @@ const storeLayer = (config: Config) =>
           countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
         })
 
+/** TLS and SASL to the brokers, from the KAFKA_SSL_* and KAFKA_SASL_* settings. */
+const kafkaSecurity = (config: Config): KafkaSecurity => {
+  const ssl = config.kafkaSsl && {
+    rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED,
+    ...(config.KAFKA_SSL_CA_FILE ? { caFile: config.KAFKA_SSL_CA_FILE } : {}),
+    ...(config.KAFKA_SSL_CERT_FILE ? { certFile: config.KAFKA_SSL_CERT_FILE } : {}),
+    ...(config.KAFKA_SSL_KEY_FILE ? { keyFile: config.KAFKA_SSL_KEY_FILE } : {})
+  }
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config
+  // loadConfig has checked that a mechanism comes with both.
+  return { ssl, ...(mechanism && username && password ? { sasl: { mechanism, username, password } } : {}) }
+}
+
 /** Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else the in-process partitioned queues. */
 const busLayer = (config: Config) =>
   config.KAFKA_BOOTSTRAP_SERVERS
@@ -81,7 +95,8 @@ const busLayer = (config: Config) =>
         partitionBuffer: config.KAFKA_PARTITION_BUFFER,
         commitInterval: Duration.millis(config.KAFKA_COMMIT_INTERVAL_MS),
         publishTimeout: Duration.millis(config.INGEST_COMMIT_TIMEOUT_MS),
-        sessionTimeout: Duration.millis(config.KAFKA_SESSION_TIMEOUT_MS)
+        sessionTimeout: Duration.millis(config.KAFKA_SESSION_TIMEOUT_MS),
+        security: kafkaSecurity(config)
       })
     : MemoryBusLive({
         partitions: config.BUS_PARTITIONS,

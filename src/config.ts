@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { z } from "zod"
 import { accountSettings, DEFAULT_ADMIN_PASSWORD, DEFAULT_SECRET_KEY } from "./accounts/settings.ts"
@@ -18,6 +19,7 @@ import { rateLimitSettings } from "./api/plugins/settings.ts"
 import { tailSettings } from "./api/routes/settings.ts"
 import { telemetrySettings } from "./telemetry/settings.ts"
 import { alertingSettings } from "./alerting/settings.ts"
+import { logqlSettings } from "./query/logql/settings.ts"
 
 /**
  * All configuration, from environment variables, validated once at start-up. Each feature
@@ -43,7 +45,8 @@ export const CONFIG_SECTIONS = [
   rateLimitSettings,
   tailSettings,
   telemetrySettings,
-  alertingSettings
+  alertingSettings,
+  logqlSettings
 ]
 
 const schema = z.object({
@@ -63,7 +66,8 @@ const schema = z.object({
   ...rateLimitSettings.shape,
   ...tailSettings.shape,
   ...telemetrySettings.shape,
-  ...alertingSettings.shape
+  ...alertingSettings.shape,
+  ...logqlSettings.shape
 })
 
 /** Every environment variable LogFlow reads (deployment files are checked against it). */
@@ -81,6 +85,10 @@ export type Config = z.infer<typeof schema> & {
   readonly redisUrl: string | undefined
   /** PUBLIC_URL without a trailing slash, or http://localhost:<API_PORT>. */
   readonly publicUrl: string
+  /** TLS to Kafka: KAFKA_SSL, or implied by a CA or client certificate. */
+  readonly kafkaSsl: boolean
+  /** What production would refuse but ALLOW_INSECURE_ENGINES accepts, one line each, for a warning at start-up. */
+  readonly insecureEngines: ReadonlyArray<string>
 }
 
 /**
@@ -98,23 +106,102 @@ const secretKeyProblems = (key: string): string[] => {
   return []
 }
 
+const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i.test(host)
+
+const urlHost = (url: string) => {
+  try {
+    return new URL(url).hostname
+  } catch {
+    return ""
+  }
+}
+
+/**
+ * What production refuses about the connections to the engines: plain text beyond loopback (where
+ * anyone on the path reads the logs and the credentials), and certificates not checked.
+ */
+const insecureEngineProblems = (
+  c: z.infer<typeof schema>,
+  urls: { readonly metaDatabase: string; readonly redis: string | undefined; readonly kafkaSsl: boolean }
+) => {
+  const problems: string[] = []
+  const remoteBrokers = (c.KAFKA_BOOTSTRAP_SERVERS ?? "").split(",").filter((b) => b !== "" && !isLoopback(b.replace(/:\d+$/, "")))
+  if (remoteBrokers.length > 0 && !urls.kafkaSsl) problems.push(`  KAFKA_SSL: ${remoteBrokers.join(",")} is reached in plain text; set KAFKA_SSL=true`)
+  for (const name of ["ELASTICSEARCH", "OPENSEARCH"] as const) {
+    const plain = (c[`${name}_HOSTS`] ?? "").split(",").filter((h) => h.startsWith("http://") && !isLoopback(urlHost(h)))
+    if (plain.length > 0) problems.push(`  ${name}_HOSTS: ${plain.map(urlHost).join(",")} is reached in plain text; use https://`)
+    if (!c[`${name}_TLS_REJECT_UNAUTHORIZED`])
+      problems.push(`  ${name}_TLS_REJECT_UNAUTHORIZED: false accepts any certificate; give ${name}_CA_FILE or ${name}_CA_FINGERPRINT instead`)
+  }
+  if (!c.KAFKA_SSL_REJECT_UNAUTHORIZED) problems.push("  KAFKA_SSL_REJECT_UNAUTHORIZED: false accepts any certificate; give KAFKA_SSL_CA_FILE instead")
+  const database = urls.metaDatabase
+  if (/^postgres(ql)?:/.test(database) && !isLoopback(urlHost(database)) && !/[?&]sslmode=(require|verify-ca|verify-full)\b/.test(database))
+    problems.push(`  DATABASE_URL: PostgreSQL at ${urlHost(database)} is reached in plain text; add ?sslmode=verify-full (or require)`)
+  if (urls.redis?.startsWith("redis://") && !isLoopback(urlHost(urls.redis)))
+    problems.push(`  REDIS_URL: Redis at ${urlHost(urls.redis)} is reached in plain text; use rediss://`)
+  return problems
+}
+
+/** Settings that only make sense together (a certificate and its key, a user and a password), or not together. */
+const inconsistentPairs = (c: z.infer<typeof schema>) => {
+  const problems: string[] = []
+  const both = (a: keyof typeof c, b: keyof typeof c, why: string) => {
+    if ((c[a] === undefined) !== (c[b] === undefined)) problems.push(`  ${String(a)} and ${String(b)}: ${why}`)
+  }
+  both("TLS_CERT_FILE", "TLS_KEY_FILE", "set both to serve HTTPS, or neither")
+  both("KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE", "set both for mutual TLS, or neither")
+  if (c.KAFKA_SASL_MECHANISM !== undefined && (c.KAFKA_SASL_USERNAME === undefined || c.KAFKA_SASL_PASSWORD === undefined))
+    problems.push(`  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM} needs both`)
+  if (c.KAFKA_SASL_MECHANISM === undefined && c.KAFKA_SASL_USERNAME !== undefined)
+    problems.push("  KAFKA_SASL_MECHANISM: KAFKA_SASL_USERNAME is set; say which mechanism (plain, scram-sha-256, scram-sha-512)")
+  for (const name of ["ELASTICSEARCH", "OPENSEARCH"] as const) {
+    both(`${name}_CERT_FILE`, `${name}_KEY_FILE`, "set both for mutual TLS, or neither")
+    both(`${name}_USERNAME`, `${name}_PASSWORD`, "set both for basic authentication, or neither")
+    if (c[`${name}_API_KEY`] !== undefined && c[`${name}_USERNAME`] !== undefined)
+      problems.push(`  ${name}_API_KEY: set an API key or ${name}_USERNAME/${name}_PASSWORD, not both`)
+    if (c[`${name}_CA_FILE`] !== undefined && c[`${name}_CA_FINGERPRINT`] !== undefined)
+      problems.push(`  ${name}_CA_FINGERPRINT: set ${name}_CA_FILE or ${name}_CA_FINGERPRINT, not both`)
+  }
+  return problems
+}
+
+/**
+ * `NAME_FILE` for a secret `NAME` (both in the schema): the file's content, without its final
+ * newline, becomes `NAME`. Setting both is an error, as is a file that cannot be read.
+ */
+const readSecretFiles = (env: Record<string, string>) => {
+  const resolved = { ...env }
+  for (const fileVariable of Object.keys(schema.shape)) {
+    const name = fileVariable.slice(0, -"_FILE".length)
+    if (!fileVariable.endsWith("_FILE") || !(name in schema.shape) || env[fileVariable] === undefined) continue
+    if (env[name] !== undefined) throw new ConfigError({ message: `invalid configuration:\n  ${fileVariable}: set ${name} or ${fileVariable}, not both` })
+    try {
+      resolved[name] = readFileSync(env[fileVariable], "utf8").replace(/\r?\n$/, "")
+    } catch (e) {
+      throw new ConfigError({
+        message: `invalid configuration:\n  ${fileVariable}: cannot read ${env[fileVariable]} (${(e as NodeJS.ErrnoException).code ?? e})`
+      })
+    }
+  }
+  return resolved
+}
+
 /** The environment does not make a valid configuration; `message` names each variable and what it expected. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
 
 /** Parses the environment; the error names each bad variable and what it expected. */
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   // Empty variables count as unset, as in most shells' `VAR= cmd`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""))
+  const present = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""))
   for (const [old, renamed] of Object.entries(RENAMED_INGEST_VARIABLES)) if (present[old] !== undefined) present[renamed] ??= present[old]
-  const result = schema.safeParse(present)
+  const result = schema.safeParse(readSecretFiles(present))
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)
     throw new ConfigError({ message: `invalid configuration:\n${lines.join("\n")}` })
   }
   const c = result.data
-  if ((c.TLS_CERT_FILE === undefined) !== (c.TLS_KEY_FILE === undefined)) {
-    throw new ConfigError({ message: "invalid configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE: set both to serve HTTPS, or neither" })
-  }
+  const inconsistent = inconsistentPairs(c)
+  if (inconsistent.length) throw new ConfigError({ message: `invalid configuration:\n${inconsistent.join("\n")}` })
   if (c.ELASTICSEARCH_HOSTS !== undefined && c.OPENSEARCH_HOSTS !== undefined) {
     throw new ConfigError({ message: "invalid configuration:\n  OPENSEARCH_HOSTS: set ELASTICSEARCH_HOSTS or OPENSEARCH_HOSTS (one log store), not both" })
   }
@@ -131,17 +218,27 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   const postgresFromParts = c.POSTGRES_HOST
     ? `postgres://${encodeURIComponent(c.POSTGRES_USER)}${c.POSTGRES_PASSWORD ? `:${encodeURIComponent(c.POSTGRES_PASSWORD)}` : ""}@${c.POSTGRES_HOST}:${c.POSTGRES_PORT}/${encodeURIComponent(c.POSTGRES_DB)}`
     : undefined
+  const metaDatabaseUrl = c.DATABASE_URL ?? postgresFromParts ?? `sqlite://${resolve(c.DATA_DIR, "meta.db")}`
+  const redisUrl =
+    c.REDIS_URL ??
+    (c.REDIS_HOST ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}` : undefined)
+  const kafkaSsl = c.KAFKA_SSL || c.KAFKA_SSL_CA_FILE !== undefined || c.KAFKA_SSL_CERT_FILE !== undefined
+  const insecure = production ? insecureEngineProblems(c, { metaDatabase: metaDatabaseUrl, redis: redisUrl, kafkaSsl }) : []
+  if (insecure.length && !c.ALLOW_INSECURE_ENGINES)
+    throw new ConfigError({
+      message: `refusing to start in production with insecure connections to engines (ALLOW_INSECURE_ENGINES=true accepts them):\n${insecure.join("\n")}`
+    })
   return {
     ...c,
     storePath: resolve(c.DATA_DIR, "logs.db"),
-    metaDatabaseUrl: c.DATABASE_URL ?? postgresFromParts ?? `sqlite://${resolve(c.DATA_DIR, "meta.db")}`,
+    metaDatabaseUrl,
+    redisUrl,
+    kafkaSsl,
+    insecureEngines: insecure,
     requireAuthForIngest: c.REQUIRE_AUTH_FOR_INGEST ?? production,
     requireAuthForRead: c.REQUIRE_AUTH_FOR_READ ?? production,
     registrationEnabled: c.REGISTRATION_ENABLED ?? !production,
     adminPassword: c.ADMIN_PASSWORD ?? DEFAULT_ADMIN_PASSWORD,
-    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.API_PORT}`).replace(/\/+$/, ""),
-    redisUrl:
-      c.REDIS_URL ??
-      (c.REDIS_HOST ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}` : undefined)
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.API_PORT}`).replace(/\/+$/, "")
   }
 }

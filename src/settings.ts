@@ -26,3 +26,9 @@ export interface SettingsSection<Shape extends z.ZodRawShape> {
 }
 
 export const settingsSection = <Shape extends z.ZodRawShape>(title: string, about: string, shape: Shape): SettingsSection<Shape> => ({ title, about, shape })
+
+/** The file variable of a secret: `NAME_FILE` holds the path of a file whose content is `NAME` (a secret mounted as a file). */
+export const secretFile = (name: string) => z.string().min(1).optional().describe(`File holding ${name} (a mounted secret), instead of ${name} itself.`)
+
+/** A PEM file's path. */
+export const pemFile = (what: string) => z.string().min(1).optional().describe(what)

@@ -7,7 +7,7 @@ import { storedRecordCount } from "../../src/adapters/log-store/sqlite/block-rea
 import { makeRecordWriter } from "../../src/adapters/log-store/sqlite/block-write.ts"
 import { completeUpgrade } from "../../src/adapters/log-store/sqlite/upgrade.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
-import { toSearchRequest } from "../../src/api/routes/logs.ts"
+import { queryLimits, toSearchRequest } from "../../src/api/routes/logs.ts"
 import { loadConfig } from "../../src/config.ts"
 import { normalise } from "../../src/domain/normalise.ts"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
@@ -109,7 +109,7 @@ export const runSearchBench = async (argv: ReadonlyArray<string>) => {
     // Relative times count from the newest stored record, so that a reused store still has its last hour.
     const now = newest.logs[0]?.timestamp ?? Date.now()
     const timed = async (query: string) => {
-      const request = await runtime.runPromise(toSearchRequest({ query, limit: 50 }, now))
+      const request = await runtime.runPromise(toSearchRequest({ query, limit: 50 }, now, queryLimits(settings)))
       const search = Effect.flatMap(LogStore, (s) => s.search(request))
       // Untimed warm-up: statement preparation and the first page reads from disk.
       let last = await runtime.runPromise(search)

@@ -2,7 +2,11 @@
 # Starts or stops a single-node Kafka (KRaft: broker and controller in one process, no
 # ZooKeeper) on 127.0.0.1 for tests and development.
 #   scripts/engines/kafka.sh start [--port N] [--dir DIR]   prints its bootstrap address when it serves
-#     (started again without --port in a DIR it ran in before, it keeps its ports and data)
+#     (started again without --port in a DIR it ran in before, it keeps its ports and data;
+#     a DIR whose server.properties the caller wrote, e.g. with TLS and SASL listeners beside
+#     the PLAINTEXT one, is started with it)
+# KAFKA_SCRAM_USERS: SCRAM users the first start creates, space-separated, each as Kafka's
+#   storage tool takes it: 'SCRAM-SHA-512=[name=alice,password=secret]'.
 #   scripts/engines/kafka.sh stop [--dir DIR]
 # DIR (default .engines/run/kafka) holds its config, data, log and pid. Free ports are picked
 # when none is given. Heap: KAFKA_HEAP (default 512m). Run fetch.sh first.
@@ -23,7 +27,7 @@ start() {
   mkdir -p "$dir/data"
   # A restart in the same DIR keeps its ports and data (the broker comes back where clients left it).
   if [ -f "$dir/server.properties" ] && [ -z "$port" ]; then
-    port="$(sed -n 's/^advertised.listeners=PLAINTEXT:\/\/127.0.0.1://p' "$dir/server.properties")"
+    port="$(sed -n 's/^advertised.listeners=\(.*,\)\{0,1\}PLAINTEXT:\/\/127.0.0.1:\([0-9]*\).*/\2/p' "$dir/server.properties")"
   else
     port="${port:-$(free_port)}"
     local controller; controller="$(free_port)"
@@ -49,7 +53,8 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 PROPS
-  cat > "$dir/log4j2.properties" <<PROPS
+  fi
+  [ -f "$dir/log4j2.properties" ] || cat > "$dir/log4j2.properties" <<PROPS
 rootLogger.level=INFO
 rootLogger.appenderRef.out.ref=out
 appender.out.type=File
@@ -62,11 +67,11 @@ logger.kafka.level=INFO
 logger.apache.name=org.apache.kafka
 logger.apache.level=WARN
 PROPS
-  fi
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster; cluster="$("$java_bin" -cp "$classpath" kafka.tools.StorageTool random-uuid)"
+    local scram=(); for user in ${KAFKA_SCRAM_USERS:-}; do scram+=(--add-scram "$user"); done
     "$java_bin" -cp "$classpath" -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-      kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" > "$dir/format.out" 2>&1 \
+      kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" "${scram[@]}" > "$dir/format.out" 2>&1 \
       || { echo "kafka: formatting storage failed:" >&2; cat "$dir/format.out" >&2; exit 1; }
   fi
   rm -f "$dir/server.log"

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { z } from "zod"
 import { InvalidInput } from "../domain/errors.ts"
 import { parseLevel } from "../domain/level.ts"
+import type { QueryLimits } from "../domain/query-cost.ts"
 import { textQueryParam } from "../domain/query-input.ts"
 import { type AlertRule, type Channel, CHANNELS, CONDITIONS } from "../domain/alert-rule.ts"
 import { refusedTarget, type WebhookAllowList } from "./ssrf-guard.ts"
@@ -50,6 +51,8 @@ export type ValidRule = Pick<AlertRule, keyof RuleFields>
 export interface RuleChecks {
   readonly allowList: WebhookAllowList
   readonly emailConfigured: boolean
+  /** A rule's query is held to the limits of a search (it runs as one at every evaluation). */
+  readonly queryLimits: QueryLimits
 }
 
 const Email = z.email()
@@ -90,7 +93,7 @@ export const validateRule = (fields: RuleFields, checks: RuleChecks, now: number
         : Effect.fail(new InvalidInput({ field: "levels", reason: `unknown level '${name}'; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL` }))
     })
     const query = fields.query?.trim() || null
-    if (query !== null) yield* textQueryParam("query", query, now)
+    if (query !== null) yield* textQueryParam("query", query, now, checks.queryLimits)
     return {
       ...fields,
       levels: [...new Set(levels)],

@@ -5,7 +5,14 @@ export const serverSettings = settingsSection("Server", "The process: its HTTP A
   LOGFLOW_ENV: z
     .enum(["development", "production", "test"])
     .default("development")
-    .describe("`production` refuses default secrets and turns authentication on by default; `test` is for the test suite."),
+    .describe(
+      "`production` refuses default secrets and plain-text or unverified connections to engines beyond loopback, and turns authentication on by default; `test` is for the test suite."
+    ),
+  ALLOW_INSECURE_ENGINES: bool
+    .default(false)
+    .describe(
+      "In production, accept plain-text connections to Kafka, Elasticsearch, OpenSearch, PostgreSQL or Redis beyond loopback, and `…_REJECT_UNAUTHORIZED=false`, with a warning at start-up (e.g. a private network you trust)."
+    ),
   LOG_LEVEL: z.enum(["debug", "info", "warning", "error"]).default("info").describe("Lowest level of LogFlow's own log lines (JSON on stdout)."),
   API_HOST: z.string().min(1).default("0.0.0.0").describe("Address the HTTP API listens on."),
   API_PORT: int(0, 65535).default(8000).describe("Port of the HTTP API and the web console (0: any free port)."),

@@ -108,10 +108,22 @@ export const matchingRows = (leaf: LeafMatcher, folded: Buffer, ends: Uint32Arra
   let row = 0
   for (let p = folded.indexOf(first); p !== -1; p = folded.indexOf(first, p + 1)) {
     while (ends[row]! <= p) row++
-    if (!active[row] || out[row]) continue
+    const end = ends[row]!
+    // A row decided (or not asked about) is skipped whole: a word found a thousand times in
+    // one row costs one look, not a thousand.
+    if (!active[row] || out[row]) {
+      p = end - 1
+      continue
+    }
     // Word boundaries are those of the row's own text: rows do not run into each other.
-    const found = wordsAt(leaf, needles, folded, p, row === 0 ? 0 : ends[row - 1]!, ends[row]!)
-    if (found ?? leaf.matches(rowText(row))) out[row] = 1
+    const found = wordsAt(leaf, needles, folded, p, row === 0 ? 0 : ends[row - 1]!, end)
+    if (found ?? leaf.matches(rowText(row))) {
+      out[row] = 1
+      p = end - 1
+    } else {
+      // No word starts inside a run of letters and digits: the next look is past this one.
+      while (p + 1 < end && isAsciiWordChar(folded[p + 1]!)) p++
+    }
   }
   return out
 }

@@ -29,6 +29,10 @@ export interface TelemetryInstruments {
   readonly rateLimitExceeded: Counter<"endpoint">
   /** Syslog TCP connections LogFlow closed itself, by reason (`limit`, `source_limit`, `idle`). */
   readonly syslogConnectionsClosed: Counter<"reason">
+  /** Syslog messages longer than SYSLOG_MAX_MESSAGE_BYTES, stored cut (`syslog.truncated`), by transport (`tcp`, `udp`). */
+  readonly syslogMessagesTruncated: Counter<"transport">
+  /** Syslog TCP messages completed by their connection's close (no LF after the last one), stored. */
+  readonly syslogMessagesEndedByClose: Counter
   readonly batchSize: Histogram
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */

@@ -63,6 +63,17 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       labelNames: ["reason"] as const,
       registers
     }),
+    syslogMessagesTruncated: new Counter({
+      name: "syslog_messages_truncated_total",
+      help: "Syslog messages longer than SYSLOG_MAX_MESSAGE_BYTES, stored cut and flagged syslog.truncated, by transport",
+      labelNames: ["transport"] as const,
+      registers
+    }),
+    syslogMessagesEndedByClose: new Counter({
+      name: "syslog_messages_ended_by_close_total",
+      help: "Syslog TCP messages completed by their connection's close (no LF after the last one), stored",
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

@@ -112,7 +112,7 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
             cooldown: 0,
             ...fields
           },
-          { allowList: parseAllowList("127.0.0.1"), emailConfigured: false },
+          { allowList: parseAllowList("127.0.0.1"), emailConfigured: false, queryLimits: { maxTerms: 256, maxWildcards: 64 } },
           T0
         )
         return yield* Effect.flatMap(AlertRules, (rules) => rules.create(user.id, valid))

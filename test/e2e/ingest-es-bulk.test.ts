@@ -6,7 +6,7 @@ import { requireProgram } from "../support/programs.ts"
 import { sendTcpLines, type ForegroundDaemon } from "../support/foreground-daemon.ts"
 import { startSyslogNg, syslogNgPath } from "../support/syslog-ng.ts"
 import { expectShipped, nodePresent, runClient } from "../support/node-clients.ts"
-import { rsyslogAvailable, startRsyslog } from "../support/rsyslog.ts"
+import { startRsyslog, useClient } from "../support/clients.ts"
 
 const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_INGEST: "true" } }))
 
@@ -344,7 +344,8 @@ describe("pino with pino-elasticsearch and winston with winston-elasticsearch, a
 })
 
 describe("rsyslog's omelasticsearch with its documented template", () => {
-  const present = rsyslogAvailable()
+  const home = useClient("rsyslog")
+  const present = home !== undefined
   let rsyslog: ForegroundDaemon | undefined
   let singlePort = 0
   let bulkPort = 0
@@ -356,6 +357,7 @@ describe("rsyslog's omelasticsearch with its documented template", () => {
     // The template as rsyslog's omelasticsearch documentation gives it; one action with the
     // module's defaults (a request per message), one in bulk mode, each fed by its own input.
     rsyslog = await startRsyslog(
+      home!,
       () => `
 module(load="imtcp")
 module(load="omelasticsearch")

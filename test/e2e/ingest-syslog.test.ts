@@ -247,7 +247,7 @@ describe("syslog buffer bounded in bytes", () => {
     env: { SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(tcp), SYSLOG_BUFFER_BYTES: String(1024 * 1024), SYSLOG_MAX_MESSAGE_BYTES: String(64 * 1024) }
   }))
 
-  test("an endless line without a newline is cut into bounded messages, its sender is paused, and memory stays bounded", async () => {
+  test("an endless line without a newline is stored once, cut at the longest message, the rest skipped, and memory stays bounded", async () => {
     const rss = async () => {
       const line = (await (await fetch(`${bounded().url}/metrics`)).text()).split("\n").find((l) => l.startsWith("process_resident_memory_bytes "))
       return Number(line?.split(" ")[1])
@@ -270,5 +270,52 @@ describe("syslog buffer bounded in bytes", () => {
     clearInterval(sampling)
     expect(peak - start).toBeLessThan(256 * 1024 * 1024)
     expect(await counterValue(bounded().url, "ingest_records_total", { protocol: "syslog", result: "dropped" })).toBe(0)
+    const [cut] = await eventually(
+      () => searchLogs(bounded().url, { service: "syslog" }),
+      (logs) => logs.length > 0
+    )
+    expect(cut.message.length).toBe(64 * 1024)
+    expect(cut.attributes).toMatchObject({ "syslog.truncated": true })
+    expect(await counterValue(bounded().url, "syslog_messages_truncated_total", { transport: "tcp" })).toBe(1)
   }, 120_000)
+})
+
+describe("syslog messages longer than SYSLOG_MAX_MESSAGE_BYTES", () => {
+  const tcp = freePort()
+  const udp = freePort()
+  const small = useServer(() => ({
+    env: { SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(tcp), SYSLOG_UDP_PORT: String(udp), SYSLOG_MAX_MESSAGE_BYTES: "1024" }
+  }))
+  const header = (app: string) => `<11>1 2026-11-29T10:00:00Z web-1 ${app} - - - `
+  const long = (app: string) => `${header(app)}${"x".repeat(5_000)}`
+  const truncated = (transport: string) => counterValue(small().url, "syslog_messages_truncated_total", { transport })
+  const expectCut = async (service: string) => {
+    const [log] = await eventually(
+      () => searchLogs(small().url, { service }),
+      (logs) => logs.length > 0
+    )
+    expect(log).toMatchObject({ level: "ERROR", message: "x".repeat(1024 - header(service).length), attributes: { "syslog.truncated": true } })
+  }
+
+  test("over TCP, newline-framed and octet-counted: stored cut and flagged, counted, and the next message on the connection intact", async () => {
+    const next = "<14>1 2026-11-29T10:00:01Z web-1 after-long - - - still here"
+    await sendTcpLines(tcp, [long("long-lf"), `${Buffer.byteLength(long("long-octet"))} ${long("long-octet")}${next}`])
+    await expectCut("long-lf")
+    await expectCut("long-octet")
+    const [after] = await eventually(
+      () => searchLogs(small().url, { service: "after-long" }),
+      (logs) => logs.length > 0
+    )
+    expect(after.message).toBe("still here")
+    expect(after.attributes["syslog.truncated"]).toBeUndefined()
+    expect(await truncated("tcp")).toBe(2)
+  })
+
+  test("over UDP: an oversize datagram is stored cut and flagged, and counted", async () => {
+    const socket = await Bun.udpSocket({})
+    socket.send(long("long-udp"), udp, "127.0.0.1")
+    socket.close()
+    await expectCut("long-udp")
+    expect(await truncated("udp")).toBe(1)
+  })
 })

@@ -25,7 +25,7 @@ export const startForegroundDaemon = async (
 ): Promise<ForegroundDaemon> => {
   const dir = mkdtempSync(join(tmpdir(), `logflow-${name}-`))
   prepare(dir)
-  const proc = Bun.spawn(argv(dir), { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" })
+  const proc = Bun.spawn(argv(dir), { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } })
   let output = ""
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder()

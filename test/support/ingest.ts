@@ -29,6 +29,7 @@ export const counterValue = async (url: string, name: string, labels: Record<str
   const text = await (await fetch(`${url}/metrics`)).text()
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
   for (const line of text.split("\n")) {
+    if (wanted.length === 0 && line.startsWith(`${name} `)) return Number(line.slice(name.length + 1))
     if (!line.startsWith(`${name}{`)) continue
     const labelText = line.slice(name.length + 1, line.indexOf("}"))
     if (wanted.every((w) => labelText.split(",").includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1))

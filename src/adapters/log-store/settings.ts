@@ -7,5 +7,16 @@ export const indexingSettings = settingsSection("Indexing and search", "How reco
   INDEXER_WRITES_IN_FLIGHT: int(1, 64)
     .default(2)
     .describe("Batches the indexer writes at once (the next while the last one's answer comes back); answered in order."),
-  SEARCH_COUNT_CAP: int(1, 10_000_000).default(10_000).describe("Searches count matches exactly up to this many, then report a lower bound.")
+  SEARCH_COUNT_CAP: int(1, 10_000_000).default(10_000).describe("Searches count matches exactly up to this many, then report a lower bound."),
+  SEARCH_TIMEOUT_MS: int(10, 600_000)
+    .default(5_000)
+    .describe(
+      "Longest a search, count, facet, histogram, context or alert evaluation may run; then it stops and answers 503 naming this budget (a page already complete is returned). An alert rule whose evaluation runs past it is marked `error` and not evaluated again until it is saved."
+    ),
+  SEARCH_MAX_TERMS: int(1, 256)
+    .default(256)
+    .describe("Words, phrases and field conditions one query (search, live tail, alert rule) may hold; more is a 400 naming this setting."),
+  SEARCH_MAX_WILDCARDS: int(0, 256)
+    .default(64)
+    .describe("`prefix*` words and `field:wild*card` conditions one query may hold; more is a 400 naming this setting.")
 })

@@ -12,7 +12,7 @@ import type { RunEffect } from "../run-effect.ts"
  * one is a 429 with Retry-After and `{"error": "Rate limit exceeded: 50 per 1 minute"}`.
  */
 
-export type LimitName = "default" | "search" | "recent" | "lookup" | "login" | "register" | "metrics" | "profile_update" | "user_list"
+export type LimitName = "default" | "search" | "recent" | "lookup" | "login" | "register" | "metrics" | "profile_update" | "user_list" | "query_api"
 
 export const limitsFrom = (config: Config): Record<LimitName, RateLimit> => ({
   default: parseRate(config.RATE_LIMIT_DEFAULT),
@@ -23,7 +23,8 @@ export const limitsFrom = (config: Config): Record<LimitName, RateLimit> => ({
   register: parseRate(config.RATE_LIMIT_REGISTER),
   metrics: parseRate(config.RATE_LIMIT_METRICS),
   profile_update: parseRate(config.RATE_LIMIT_PROFILE_UPDATE),
-  user_list: parseRate(config.RATE_LIMIT_USER_LIST)
+  user_list: parseRate(config.RATE_LIMIT_USER_LIST),
+  query_api: parseRate(config.RATE_LIMIT_QUERY_API)
 })
 
 /**

@@ -10,5 +10,8 @@ export const rateLimitSettings = settingsSection("Rate limits", "Sliding-window 
   RATE_LIMIT_REGISTER: rate.default("10/hour").describe("Registrations."),
   RATE_LIMIT_METRICS: rate.default("100/minute").describe("Metrics endpoints."),
   RATE_LIMIT_PROFILE_UPDATE: rate.default("30/hour").describe("Profile and password changes."),
-  RATE_LIMIT_USER_LIST: rate.default("50/minute").describe("Admin user listing.")
+  RATE_LIMIT_USER_LIST: rate.default("50/minute").describe("Admin user listing."),
+  RATE_LIMIT_QUERY_API: rate
+    .default("1200/minute")
+    .describe("Requests to the query APIs that dashboards poll (Grafana's Loki data source: `/loki/api/v1/…`), one limit shared by all their routes.")
 })

@@ -6,6 +6,7 @@ import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Principal, UserWithSecrets } from "../../accounts/user.ts"
 import type { Users } from "../../accounts/users.ts"
 import { type AlertRuleWithSecret, publicRule } from "../../domain/alert-rule.ts"
+import { queryLimits } from "./logs.ts"
 import { NewRuleBody, RULE_DEFAULTS, RuleChangesBody, type RuleChecks, type RuleFields, validateRule } from "../../alerting/rule-input.ts"
 import { AlertRules } from "../../alerting/rules.ts"
 import { parseAllowList } from "../../alerting/ssrf-guard.ts"
@@ -67,7 +68,11 @@ type RuleChanges = z.infer<typeof RuleChangesBody>
 
 /** What each route does, as effects; the owner or an admin may change a rule, anyone with read access see it. */
 const ruleActions = (config: Config) => {
-  const checks: RuleChecks = { allowList: parseAllowList(config.ALERT_WEBHOOK_ALLOWED_HOSTS), emailConfigured: config.SMTP_HOST !== undefined }
+  const checks: RuleChecks = {
+    allowList: parseAllowList(config.ALERT_WEBHOOK_ALLOWED_HOSTS),
+    emailConfigured: config.SMTP_HOST !== undefined,
+    queryLimits: queryLimits(config)
+  }
   const rulesChanged = Effect.flatMap(AlertEngine, (engine) => engine.rulesChanged)
   const ruleById = (id: string) =>
     Effect.flatMap(AlertRules, (rules) => rules.byId(id)).pipe(

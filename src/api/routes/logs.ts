@@ -14,6 +14,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { errors } from "../plugins/errors.ts"
 import { rateLimitPlugin } from "../plugins/rate-limit.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
+import type { QueryLimits } from "../../domain/query-cost.ts"
 import { textQueryParam } from "../../domain/query-input.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
@@ -49,14 +50,20 @@ const HistogramParams = SearchParams.omit({ limit: true, cursor: true }).extend(
 /** The smallest listed interval giving at most about 60 buckets over the range. */
 const autoBucket = (rangeMs: number) => Object.values(HISTOGRAM_INTERVALS).find((ms) => rangeMs / ms <= 60) ?? HISTOGRAM_INTERVALS["1d"]
 
+/** The query limits configured (SEARCH_MAX_TERMS, SEARCH_MAX_WILDCARDS). */
+export const queryLimits = (config: Pick<Config, "SEARCH_MAX_TERMS" | "SEARCH_MAX_WILDCARDS">): QueryLimits => ({
+  maxTerms: config.SEARCH_MAX_TERMS,
+  maxWildcards: config.SEARCH_MAX_WILDCARDS
+})
+
 /** Validates the query parameters into a SearchRequest; errors name the parameter. */
-export const toSearchRequest = (params: SearchParams, now: number): Effect.Effect<SearchRequest, InvalidInput> =>
+export const toSearchRequest = (params: SearchParams, now: number, limits: QueryLimits): Effect.Effect<SearchRequest, InvalidInput> =>
   Effect.gen(function* () {
     const levels = yield* levelsParam(params.level)
     const from = yield* timeParam("from", params.from, now)
     const to = yield* timeParam("to", params.to, now)
     if (from !== undefined && to !== undefined && from > to) return yield* new InvalidInput({ field: "from", reason: "must not be after 'to'" })
-    const text = params.query === undefined ? undefined : yield* textQueryParam("query", params.query, now)
+    const text = params.query === undefined ? undefined : yield* textQueryParam("query", params.query, now, limits)
     let cursor: ReturnType<typeof decodeCursor> | undefined
     if (params.cursor !== undefined) {
       cursor = decodeCursor(params.cursor)
@@ -85,9 +92,9 @@ const pageJson = (page: SearchPage, tookMs: number) => ({
 })
 
 /** Top values of the requested fields among the newest FACET_SCAN_LIMIT matches. */
-const facets = (query: z.infer<typeof FacetParams>) =>
+const facets = (query: z.infer<typeof FacetParams>, limits: QueryLimits) =>
   Effect.gen(function* () {
-    const request = yield* toSearchRequest({ ...query, limit: 1 }, Date.now())
+    const request = yield* toSearchRequest({ ...query, limit: 1 }, Date.now(), limits)
     const fields = commaList(query.fields) as FacetField[]
     const unknown = fields.find((f) => !FACET_FIELDS.includes(f))
     if (unknown !== undefined) return yield* new InvalidInput({ field: "fields", reason: `'${unknown}' is not one of ${FACET_FIELDS.join(", ")}` })
@@ -96,10 +103,10 @@ const facets = (query: z.infer<typeof FacetParams>) =>
   })
 
 /** Matches per bucket over the range (default: the last hour), empty buckets included. */
-const histogram = (query: z.infer<typeof HistogramParams>) =>
+const histogram = (query: z.infer<typeof HistogramParams>, limits: QueryLimits) =>
   Effect.gen(function* () {
     const now = Date.now()
-    const request = yield* toSearchRequest({ ...query, limit: 1 }, now)
+    const request = yield* toSearchRequest({ ...query, limit: 1 }, now, limits)
     const to = request.to ?? now
     const from = request.from ?? to - 3_600_000
     const bucketMs = query.interval === "auto" ? autoBucket(to - from) : HISTOGRAM_INTERVALS[query.interval]
@@ -136,10 +143,11 @@ const recordById = (id: string) =>
   })
 
 export const logRoutes = (run: RunEffect<LogStore | Users | ApiKeys | RateLimiter>, config: Config, telemetry: TelemetryInstruments) => {
+  const limits = queryLimits(config)
   const search = (params: SearchParams) =>
     Effect.gen(function* () {
       const started = performance.now()
-      const request = yield* toSearchRequest(params, Date.now())
+      const request = yield* toSearchRequest(params, Date.now(), limits)
       const page = yield* Effect.flatMap(LogStore, (store) => store.search(request))
       return pageJson(page, Math.round((performance.now() - started) * 100) / 100)
     })
@@ -155,13 +163,13 @@ export const logRoutes = (run: RunEffect<LogStore | Users | ApiKeys | RateLimite
       rateLimit: "recent",
       detail: { summary: "Newest logs, optionally of some services or levels", tags: ["logs"] }
     })
-    .get("/facets", ({ query }) => run(facets(query)), {
+    .get("/facets", ({ query }) => run(facets(query, limits)), {
       query: FacetParams,
       access: "read",
       rateLimit: "search",
       detail: { summary: `Top values of service, level and host among the newest ${FACET_SCAN_LIMIT} matches`, tags: ["logs"] }
     })
-    .get("/histogram", ({ query }) => run(histogram(query)), {
+    .get("/histogram", ({ query }) => run(histogram(query, limits)), {
       query: HistogramParams,
       access: "read",
       rateLimit: "search",

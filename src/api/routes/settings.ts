@@ -12,5 +12,10 @@ export const tailSettings = settingsSection("Live tail", "The live-tail stream (
     .describe(
       "The same bound in bytes (about: text at two bytes a character), whichever is reached first: a subscriber behind on long records cannot take the memory that short ones may."
     ),
-  TAIL_MAX_PER_CLIENT: int(1, 1_000).default(5).describe("Live tails one user (or address) may hold open at once.")
+  TAIL_MAX_PER_CLIENT: int(1, 1_000).default(5).describe("Live tails one user (or address) may hold open at once."),
+  TAIL_MATCH_BYTES: int(256, 16_777_216)
+    .default(65_536)
+    .describe(
+      "A live tail's query is matched against the first this many characters of each record's message (bytes, for ASCII text), so what one subscriber costs per record is bounded; words further into a longer message are not seen by live tail (search sees them)."
+    )
 })

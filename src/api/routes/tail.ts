@@ -11,6 +11,7 @@ import { authPlugin } from "../plugins/auth.ts"
 import { clientAddress } from "../plugins/rate-limit.ts"
 import { errors } from "../plugins/errors.ts"
 import type { RunEffect } from "../run-effect.ts"
+import { queryLimits } from "./logs.ts"
 import { makeTailSessions, TailParams } from "./tail-sessions.ts"
 
 /**
@@ -20,7 +21,7 @@ import { makeTailSessions, TailParams } from "./tail-sessions.ts"
  */
 
 export const tailRoutes = (run: RunEffect<Pipeline | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
-  const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT)
+  const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT, config.TAIL_MATCH_BYTES, queryLimits(config))
   const clientOf: ClientOf = (principal, address) => (principal ? `user:${principal.user.id}` : `ip:${address}`)
   const sockets = new Map<string, { closed: boolean }>()
 

@@ -4,6 +4,7 @@ import type { LogRecord } from "../../domain/log-record.ts"
 import { normalise } from "../../domain/normalise.ts"
 import { type IngestBuffer, IngestBuffers } from "../../ports/ingest-buffer.ts"
 import { Telemetry } from "../../ports/telemetry.ts"
+import type { Frame } from "./framer.ts"
 import { parseSyslog } from "./parse.ts"
 import { makeTcpIntake, type TcpLimits } from "./tcp.ts"
 import { listenUdp } from "./udp.ts"
@@ -24,7 +25,7 @@ export interface SyslogListenerConfig {
   readonly udpPort: number | undefined
   /** TCP port (RFC 6587: octet counting or LF framing); undefined: no TCP listener. */
   readonly tcpPort: number | undefined
-  /** Longest message; longer TCP frames are cut (see SyslogFramer), longer datagrams truncated. */
+  /** Longest message; longer ones (TCP frames, datagrams) are stored cut, flagged `syslog.truncated` and counted. */
   readonly maxMessageBytes: number
   /** Records, and bytes of messages, the buffer holds before new ones are refused. */
   readonly bufferRecords: number
@@ -41,16 +42,23 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
     const count = (result: "rejected" | "dropped", n: number) => {
       if (n > 0) telemetry.ingestRecords.inc({ protocol: "syslog", result }, n)
     }
-    const toRecord = (text: string, peer: string): LogRecord | undefined => {
-      const now = Date.now()
-      const raw = parseSyslog(text, now)
-      const result = normalise({ ...raw, host: raw.host ?? peer }, now)
-      if (result.ok) return result.record
-      count("rejected", 1)
-      return undefined
-    }
+    const toRecord =
+      (transport: "tcp" | "udp") =>
+      (frame: Frame, peer: string): LogRecord | undefined => {
+        const now = Date.now()
+        const raw = parseSyslog(frame.text, now)
+        if (frame.truncated) telemetry.syslogMessagesTruncated.inc({ transport })
+        const attributes = frame.truncated ? { ...raw.attributes, "syslog.truncated": true } : raw.attributes
+        const result = normalise({ ...raw, host: raw.host ?? peer, attributes }, now)
+        if (result.ok) return result.record
+        count("rejected", 1)
+        return undefined
+      }
 
-    const tcp = makeTcpIntake(toRecord, (reason) => telemetry.syslogConnectionsClosed.inc({ reason }))
+    const tcp = makeTcpIntake(toRecord("tcp"), {
+      closed: (reason) => telemetry.syslogConnectionsClosed.inc({ reason }),
+      endedByClose: (messages) => telemetry.syslogMessagesEndedByClose.inc(messages)
+    })
     const buffer: IngestBuffer = yield* (yield* IngestBuffers).make({
       name: "syslog-ingest",
       protocol: "syslog",
@@ -67,8 +75,9 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
     }
     if (config.udpPort !== undefined) {
       // A datagram that finds the buffer full is dropped and counted.
-      yield* listenUdp(config.host, config.udpPort, config.maxMessageBytes, (text, peer) => {
-        const record = toRecord(text, peer)
+      const udpRecord = toRecord("udp")
+      yield* listenUdp(config.host, config.udpPort, config.maxMessageBytes, (frame, peer) => {
+        const record = udpRecord(frame, peer)
         if (record !== undefined && !buffer.offer(record)) {
           buffer.dropped()
           count("dropped", 1)

@@ -4,10 +4,12 @@ import type { Level } from "../../domain/log-record.ts"
  * Syslog messages (RFC 5424, and the older BSD format of RFC 3164) → the raw object `normalise`
  * takes. Never fails: a line that fits neither format is kept whole as the message of service
  * "syslog" (with `syslog.malformed: true`), so nothing a device sends is lost to a parser's
- * opinion. Framing for TCP (RFC 6587: octet counting or newline-terminated) is `SyslogFramer`.
+ * opinion. Framing for TCP (RFC 6587: octet counting or newline-terminated) is framer.ts.
  *
- * Mapping: APP-NAME (3164: the tag) → service; severity → level (emerg/alert/crit → FATAL,
- * err → ERROR, warning → WARN, notice/info → INFO, debug → DEBUG); HOSTNAME → host;
+ * Mapping: APP-NAME (3164: the tag, `app[pid]:`, `app:` or `app[pid]` and a space, and after a
+ * hostname also a bare `app` and a space: rsyslog forwards tags without a colon so) → service;
+ * severity → level (emerg/alert/crit → FATAL, err → ERROR, warning → WARN, notice/info → INFO,
+ * debug → DEBUG); HOSTNAME → host;
  * TIMESTAMP → timestamp; facility, severity, PROCID, MSGID as `syslog.*` attributes;
  * structured data as `syslog.sd.<SD-ID>.<PARAM-NAME>`.
  */
@@ -99,7 +101,8 @@ const parseStructuredData = (text: string, start: number, into: Record<string, s
 const RFC5424_HEADER = /^<(\d{1,3})>(\d{1,2}) (\S+) (\S+) (\S+) (\S+) (\S+) /
 const RFC3164_DATE = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) /
 const ISO_DATE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) /
-const TAG = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?: ?/
+/** A 3164 tag: a name, an optional `[pid]`, then a colon, a space or the end (group 3: the colon). */
+const TAG = /^([^\s:[\]]{1,48})(?:\[([^\]\s]{1,128})\])?(?:(:) ?| |$)/
 
 const parse5424 = (line: string, match: RegExpExecArray): RawSyslogRecord | undefined => {
   const pri = Number(match[1])
@@ -163,7 +166,9 @@ const parse3164 = (line: string, pri: number, now: number): RawSyslogRecord => {
       rest = rest.slice(firstSpace + 1)
     }
   }
-  const tag = TAG.exec(rest)
+  // Without a header, a first word before a space is just text; with one, RFC 3164 makes it the tag.
+  const match = TAG.exec(rest)
+  const tag = match && (match[2] !== undefined || match[3] !== undefined || host !== undefined) ? match : undefined
   const { level, attributes } = priority(pri)
   return {
     service: tag?.[1] ?? DEFAULT_SERVICE,
@@ -186,65 +191,4 @@ export const parseSyslog = (input: string, now: number): RawSyslogRecord => {
   const pri = /^<(\d{1,3})>/.exec(line)
   if (pri && Number(pri[1]) <= 191) return parse3164(line.slice(pri[0].length), Number(pri[1]), now)
   return { service: DEFAULT_SERVICE, message: line, attributes: { "syslog.malformed": true } }
-}
-
-/**
- * Splits a TCP byte stream into messages (RFC 6587): a frame that starts with digits and a
- * space is octet-counted (`<len> <msg>`), anything else ends at LF. So that one sender cannot
- * grow the buffer, an octet-counted frame longer than `maxBytes` is cut there (its rest is
- * skipped), and a line longer than that is split into `maxBytes` pieces (each kept as a message).
- */
-export class SyslogFramer {
-  private buffer: Buffer = Buffer.alloc(0)
-  /** Bytes still to skip from an oversize octet-counted frame. */
-  private skipping = 0
-  private readonly decoder = new TextDecoder()
-
-  constructor(private readonly maxBytes: number) {}
-
-  push(chunk: Uint8Array): string[] {
-    const frames: string[] = []
-    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    if (this.skipping > 0) {
-      const skipped = Math.min(this.skipping, data.length)
-      this.skipping -= skipped
-      data = data.subarray(skipped)
-    }
-    this.buffer = this.buffer.length === 0 ? Buffer.from(data) : Buffer.concat([this.buffer, data])
-    for (;;) {
-      const buf = this.buffer
-      if (buf.length === 0) break
-      const first = buf[0]!
-      if (first >= 0x30 && first <= 0x39) {
-        const space = buf.indexOf(0x20)
-        const digitsEnd = space === -1 ? Math.min(buf.length, 11) : space
-        const digits = buf.subarray(0, digitsEnd).toString("latin1")
-        if (/^\d{1,10}$/.test(digits) && space !== -1) {
-          const length = Number(digits)
-          const start = space + 1
-          const take = Math.min(length, this.maxBytes)
-          if (buf.length - start < take) break
-          frames.push(this.decoder.decode(buf.subarray(start, start + take)))
-          const consumed = Math.min(buf.length, start + length)
-          this.skipping = start + length - consumed
-          this.buffer = buf.subarray(consumed)
-          continue
-        }
-        if (space === -1 && /^\d{1,10}$/.test(digits) && buf.length < 11) break
-      }
-      const newline = buf.indexOf(0x0a)
-      if (newline === -1 || newline > this.maxBytes) {
-        if (buf.length < this.maxBytes) break
-        frames.push(this.decoder.decode(buf.subarray(0, this.maxBytes)))
-        this.buffer = buf.subarray(this.maxBytes)
-        continue
-      }
-      const frame = buf.subarray(0, newline)
-      this.buffer = buf.subarray(newline + 1)
-      if (frame.length > 0) frames.push(this.decoder.decode(frame))
-    }
-    // Keep our own copy, so a large chunk's memory is not pinned by a small remainder.
-    this.buffer = Buffer.from(this.buffer)
-    return frames.filter((f) => f.trim() !== "")
-  }
 }

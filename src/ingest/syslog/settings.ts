@@ -7,7 +7,9 @@ export const syslogSettings = settingsSection("Syslog", "The syslog listeners; e
   SYSLOG_TCP_PORT: int(0, 65535).optional().describe("Syslog over TCP (octet-counted or newline-delimited frames); off when unset."),
   SYSLOG_MAX_MESSAGE_BYTES: int(480, 16 * MiB)
     .default(64 * 1024)
-    .describe("Longest syslog message (TCP frame or UDP datagram); longer TCP frames are cut there."),
+    .describe(
+      "Longest syslog message (TCP frame or UDP datagram); a longer one is stored cut there, with `syslog.truncated: true`, and counted in syslog_messages_truncated_total. A TCP connection's framer holds no more than this between reads."
+    ),
   SYSLOG_BUFFER_RECORDS: int(1, 10_000_000)
     .default(100_000)
     .describe("Syslog records waiting for the pipeline; near it TCP senders are paused (TCP backpressure), at it UDP messages are dropped (counted)."),

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { LogRecord } from "../../domain/log-record.ts"
 import type { IngestBuffer } from "../../ports/ingest-buffer.ts"
-import { SyslogFramer } from "./parse.ts"
+import { type Frame, SyslogFramer } from "./framer.ts"
 
 /**
  * The syslog TCP listener (RFC 6587: octet counting or LF framing), with backpressure: once the
@@ -10,6 +10,7 @@ import { SyslogFramer } from "./parse.ts"
  * is back under LOW_WATER and `pending` has moved in; so nothing a TCP sender sent is dropped.
  * What one sender can hold is bounded: a frame by `maxMessageBytes` (SyslogFramer), its
  * connections by `maxPerSource` (and all by `maxConnections`), an idle one by `idleTimeoutMs`.
+ * When a connection closes, what its framer still holds is its last message, and is stored.
  */
 
 export interface TcpLimits {
@@ -32,7 +33,15 @@ interface Connection {
   lastData: number
 }
 
-export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecord | undefined, closed: (reason: "limit" | "source_limit" | "idle") => void) => {
+/** What the intake tells the metrics. */
+export interface TcpEvents {
+  readonly closed: (reason: "limit" | "source_limit" | "idle") => void
+  /** Messages a connection's end completed (no LF after them, or cut short inside their octet count). */
+  readonly endedByClose: (messages: number) => void
+}
+
+export const makeTcpIntake = (toRecord: (frame: Frame, peer: string) => LogRecord | undefined, events: TcpEvents) => {
+  const { closed } = events
   const paused = new Set<Connection>()
   const connections = new Set<Connection>()
   const perSource = new Map<string, number>()
@@ -75,7 +84,7 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
     return waiting
   }
 
-  const accept = (buffer: IngestBuffer, connection: Connection, frames: ReadonlyArray<string>) => {
+  const accept = (buffer: IngestBuffer, connection: Connection, frames: ReadonlyArray<Frame>) => {
     for (const frame of frames) {
       const record = toRecord(frame, connection.peer)
       if (record === undefined) continue
@@ -130,6 +139,11 @@ export const makeTcpIntake = (toRecord: (text: string, peer: string) => LogRecor
                 release(socket.data)
                 // Records still pending are delivered by the buffer; there is no socket to resume any more.
                 socket.data.socket = undefined
+                const last = socket.data.framer.end()
+                if (last.length > 0) {
+                  events.endedByClose(last.length)
+                  accept(buffer, socket.data, last)
+                }
                 if (socket.data.pending.length === 0) paused.delete(socket.data)
               },
               error(_socket, error) {

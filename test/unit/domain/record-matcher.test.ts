@@ -63,3 +63,12 @@ describe("live-tail matcher", () => {
     expect(recordMatcher({ correlation_id: "c-2" })(record)).toBe(false)
   })
 })
+
+describe("live-tail matcher's budget", () => {
+  test("only the first characters of the message within the budget are matched", () => {
+    const record = makeRecord({ message: `${"x ".repeat(1000)}needle` })
+    const query = { text: parseTextQuery("needle")! }
+    expect(recordMatcher(query)(record)).toBe(true)
+    expect(recordMatcher(query, 1000)(record)).toBe(false)
+  })
+})

@@ -4,7 +4,8 @@ import { loadConfig } from "../../../src/config.ts"
 import { bulkFieldMap, decodeBulk, MalformedBulk } from "../../../src/ingest/es-bulk/decode.ts"
 import { MalformedLoki, lokiToRecords } from "../../../src/ingest/loki/decode.ts"
 import { decodeOtlpProtobuf, MalformedOtlp, otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
-import { parseSyslog, SyslogFramer } from "../../../src/ingest/syslog/parse.ts"
+import { SyslogFramer } from "../../../src/ingest/syslog/framer.ts"
+import { parseSyslog } from "../../../src/ingest/syslog/parse.ts"
 
 /** Property tests: whatever a shipper (or an attacker posing as one) sends, each decoder answers with records or its own error. */
 
@@ -45,7 +46,8 @@ describe("shipper decoders under hostile input", () => {
           expect(typeof record.service).toBe("string")
           expect(typeof record.message).toBe("string")
           // Each received byte decodes to at most one UTF-16 unit, so a frame of at most 64 bytes has at most 64.
-          for (const frame of new SyslogFramer(64).push(new TextEncoder().encode(line))) expect(frame.length).toBeLessThanOrEqual(64)
+          const framer = new SyslogFramer(64)
+          for (const frame of [...framer.push(new TextEncoder().encode(line)), ...framer.end()]) expect(frame.text.length).toBeLessThanOrEqual(64)
         }
       ),
       { numRuns: 3000 }

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { Kafka } from "kafkajs"
 import type { KafkaBusConfig } from "./config.ts"
+import { explainKafkaError } from "./connection.ts"
 
 /** What the bus asks of the cluster itself: its topics, their partitions, and whether the brokers answer. */
 
@@ -59,6 +60,9 @@ export const brokerHealth = (kafka: Kafka, config: KafkaBusConfig) =>
         status: "healthy" as const,
         details: { engine: "kafka", brokers: cluster.brokers.length, topic: config.topic, group: config.groupId }
       })),
-      Effect.catchAll(() => Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", error: "brokers unreachable" } }))
+      Effect.catchAll((e) => {
+        const refused = explainKafkaError(e._tag === "UnknownException" ? e.error : e, config)
+        return Effect.succeed({ status: "unhealthy" as const, details: { engine: "kafka", problem: refused.problem, error: refused.message } })
+      })
     )
   })

@@ -1,5 +1,5 @@
 import { Duration, Effect, Layer, Scope, Stream } from "effect"
-import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs"
+import { Partitioners, type Producer } from "kafkajs"
 import { PipelineSaturated, type IngestError } from "../../../domain/errors.ts"
 import type { LogRecord } from "../../../domain/log-record.ts"
 import { LogBus } from "../../../ports/log-bus.ts"
@@ -7,6 +7,7 @@ import { followTopic } from "./follower.ts"
 import { joinConsumerGroup } from "./group-member.ts"
 import { brokerHealth, ensureTopics, topicPartitionCount } from "./admin.ts"
 import type { KafkaBusConfig } from "./config.ts"
+import { checkBrokers, kafkaClient } from "./connection.ts"
 import { encodeRecord } from "./records.ts"
 
 /**
@@ -22,12 +23,9 @@ const retryAfterSeconds = 5
 export const makeKafkaBus = (config: KafkaBusConfig) =>
   Effect.gen(function* () {
     const busScope = yield* Effect.scope
-    const kafka = new Kafka({
-      clientId: config.clientId,
-      brokers: [...config.brokers],
-      logLevel: logLevel.WARN,
-      retry: { retries: 8, initialRetryTime: 200 }
-    })
+    // A refusal (credentials, certificate) stops the start here, with the setting to change.
+    yield* checkBrokers(config).pipe(Effect.orDieWith((e) => new Error(e.message)))
+    const kafka = kafkaClient(config)
 
     yield* ensureTopics(kafka, config)
 

@@ -16,4 +16,11 @@ export interface KafkaBusConfig {
   /** How long a publish may wait for acks=all before answering 503. */
   readonly publishTimeout: Duration.DurationInput
   readonly sessionTimeout: Duration.DurationInput
+  readonly security: KafkaSecurity
+}
+
+/** How LogFlow connects to the brokers: TLS (`false`: plain text) and SASL (none when absent). */
+export interface KafkaSecurity {
+  readonly ssl: false | { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string; readonly rejectUnauthorized: boolean }
+  readonly sasl?: { readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; readonly username: string; readonly password: string }
 }

@@ -1,5 +1,41 @@
 import { z } from "zod"
-import { int, settingsSection, urlList } from "../../../settings.ts"
+import { bool, int, pemFile, secretFile, settingsSection, urlList } from "../../../settings.ts"
+
+/** SHA-256 of a certificate as Elasticsearch prints it at first start: 64 hex digits, with or without colons between pairs. */
+const fingerprint = z
+  .string()
+  .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, "expected a SHA-256 fingerprint (64 hex digits, colons between pairs allowed)")
+
+/** How LogFlow authenticates to one engine and which certificates it trusts, as `<PREFIX>_*` variables. */
+const securitySettings = <Prefix extends "ELASTICSEARCH" | "OPENSEARCH">(prefix: Prefix, engine: string) => {
+  const shape = {
+    API_KEY: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`${engine} API key (the base64 \`encoded\` form), sent as \`Authorization: ApiKey\`; not with ${prefix}_USERNAME.`),
+    API_KEY_FILE: secretFile(`${prefix}_API_KEY`),
+    USERNAME: z.string().min(1).optional().describe(`${engine} user (basic authentication), with ${prefix}_PASSWORD; credentials in the URL work too.`),
+    PASSWORD: z.string().min(1).optional().describe(`Password of ${prefix}_USERNAME (never logged).`),
+    PASSWORD_FILE: secretFile(`${prefix}_PASSWORD`),
+    CA_FILE: pemFile(`CA certificates (PEM file) that signed ${engine}'s HTTP certificate, when not a public CA.`),
+    CA_FINGERPRINT: fingerprint
+      .optional()
+      .describe(
+        `SHA-256 fingerprint of the CA that signed ${engine}'s HTTP certificate (as Elasticsearch prints it at first start): trusted in place of ${prefix}_CA_FILE.`
+      ),
+    CERT_FILE: pemFile(`Client certificate (PEM file) for mutual TLS to ${engine}; set with ${prefix}_KEY_FILE.`),
+    KEY_FILE: pemFile(`Private key (PEM file) of ${prefix}_CERT_FILE.`),
+    TLS_REJECT_UNAUTHORIZED: bool
+      .default(true)
+      .describe(
+        `Refuse a ${engine} certificate that is not trusted or names another host; \`false\` only for tests (production refuses it without ALLOW_INSECURE_ENGINES).`
+      )
+  }
+  return Object.fromEntries(Object.entries(shape).map(([key, value]) => [`${prefix}_${key}`, value])) as {
+    [Key in keyof typeof shape as `${Prefix}_${Key}`]: (typeof shape)[Key]
+  }
+}
 
 export const documentSettings = settingsSection(
   "Elasticsearch and OpenSearch",
@@ -23,6 +59,8 @@ export const documentSettings = settingsSection(
       .default("wait_for")
       .describe("When written logs become searchable: `wait_for` (before the batch counts as stored), `true` (forced, slower), `false` (within a second)."),
     ELASTICSEARCH_FIELD_LIMIT: int(100, 100_000).default(1_000).describe("Mapped fields per daily index; attributes beyond it are kept but not searchable."),
-    ELASTICSEARCH_TIMEOUT_MS: int(100, 600_000).default(30_000).describe("Longest wait for one Elasticsearch/OpenSearch request.")
+    ELASTICSEARCH_TIMEOUT_MS: int(100, 600_000).default(30_000).describe("Longest wait for one Elasticsearch/OpenSearch request."),
+    ...securitySettings("ELASTICSEARCH", "Elasticsearch"),
+    ...securitySettings("OPENSEARCH", "OpenSearch")
   }
 )

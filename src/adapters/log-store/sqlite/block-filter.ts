@@ -1,7 +1,8 @@
 import { fieldOperand, isNumeric, valueMatcher } from "../../../domain/field-query.ts"
 import { LEVELS, type AttributeValue } from "../../../domain/log-record.ts"
 import type { SearchRequest } from "../../../domain/search-request.ts"
-import { textLeaf } from "../../../domain/text-match.ts"
+import { textAutomaton, textLeavesOf } from "../../../domain/text-automaton.ts"
+import { type TextLeaf, textLeaf } from "../../../domain/text-match.ts"
 import type { FieldQuery, TextQuery } from "../../../domain/text-query.ts"
 import { bloomMayHold } from "./block-bloom.ts"
 import type { RefField } from "./block-codec.ts"
@@ -208,19 +209,58 @@ const not = (child: BlockFilter): BlockFilter => ({
   }
 })
 
-const textFilter = (query: TextQuery, now: number): BlockFilter => {
+/** How a word or phrase of the query finds its rows in a block. */
+type LeafRows = (leaf: TextLeaf) => BlockFilter["rows"]
+
+const textFilter = (query: TextQuery, now: number, leafRows: LeafRows): BlockFilter => {
   switch (query.kind) {
     case "field":
       return fieldFilter(query, now)
     case "and":
-      return and(query.children.map((c) => textFilter(c, now)))
+      return and(query.children.map((c) => textFilter(c, now, leafRows)))
     case "or":
-      return or(query.children.map((c) => textFilter(c, now)))
+      return or(query.children.map((c) => textFilter(c, now, leafRows)))
     case "not":
-      return not(textFilter(query.child, now))
-    default: {
-      const leaf = textLeaf(query)
-      return { verdict: leaf.words.length === 0 ? () => ALL : some, rows: (block, active) => block.matchText(leaf, active) }
+      return not(textFilter(query.child, now, leafRows))
+    default:
+      return { verdict: textLeaf(query).words.length === 0 ? () => ALL : some, rows: leafRows(query) }
+  }
+}
+
+/** One word or phrase: a search through the block's text for its first word (text-match.ts). */
+const searchedLeaf: LeafRows = (query) => {
+  const leaf = textLeaf(query)
+  return (block, active) => block.matchText(leaf, active)
+}
+
+/**
+ * Several: one pass of the query's automaton (text-automaton.ts) over each row finds them all,
+ * however many there are; each leaf then reads its rows from that pass. A row is scanned the
+ * first time any leaf asks about it in a block, and never again.
+ */
+const automatonLeaves = (leaves: ReadonlyArray<TextLeaf>): LeafRows => {
+  const automaton = textAutomaton(leaves)
+  let current: { block: LoadedBlock; scanned: Uint8Array; found: Uint8Array[] } | undefined
+  return (query) => {
+    const index = automaton.indexOf(query)
+    return (block, active) => {
+      if (current?.block !== block) {
+        current = { block, scanned: new Uint8Array(block.count), found: automaton.leaves.map(() => new Uint8Array(block.count)) }
+      }
+      const { scanned, found } = current
+      const todo = new Uint8Array(active.length)
+      let any = false
+      for (let i = 0; i < active.length; i++) {
+        if (active[i] && !scanned[i]) {
+          todo[i] = scanned[i] = 1
+          any = true
+        }
+      }
+      if (any) block.scanText(automaton, todo, found)
+      const hits = found[index]!
+      const out = new Uint8Array(active.length)
+      for (let i = 0; i < active.length; i++) out[i] = active[i]! & hits[i]!
+      return out
     }
   }
 }
@@ -240,7 +280,10 @@ export const compileFilter = (request: Filterable, now: number): BlockFilter => 
     const high = request.to ?? Infinity
     parts.push(timeFilter((ts) => ts >= low && ts <= high, { low, high }))
   }
-  if (request.text !== undefined) parts.push(textFilter(request.text, now))
+  if (request.text !== undefined) {
+    const leaves = textLeavesOf(request.text)
+    parts.push(textFilter(request.text, now, leaves.length > 1 ? automatonLeaves(leaves) : searchedLeaf))
+  }
   return parts.length === 0 ? constant(ALL) : parts.length === 1 ? parts[0]! : and(parts)
 }
 

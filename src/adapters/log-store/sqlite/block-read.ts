@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite"
+import type { TextAutomaton } from "../../../domain/text-automaton.ts"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
 import { allText, decodeText, textAt, type TextValues } from "./block-text.ts"
 import {
@@ -118,6 +119,12 @@ export class LoadedBlock {
     const out = new Uint8Array(active.length)
     for (let i = 0; i < active.length; i++) if (active[i] && leaf.matches(rowText(i))) out[i] = 1
     return out
+  }
+
+  /** Marks, per leaf of the automaton, the rows of `rows` whose message it matches: one pass for all of a query's words. */
+  scanText(automaton: TextAutomaton, rows: Uint8Array, found: ReadonlyArray<Uint8Array>): void {
+    const { bytes, ends } = this.searchText()
+    automaton.scanRows(bytes, ends, rows, (i) => bytes.toString("utf8", i === 0 ? 0 : ends[i - 1], ends[i]), found)
   }
 
   attribute(key: string): AttributeColumn {

@@ -17,7 +17,8 @@ import { fieldToken } from "./block-codec.ts"
 const INDEXABLE = /^[a-z0-9]+$/
 
 const all = (parts: ReadonlyArray<string | undefined>): string | undefined => {
-  const known = parts.filter((p) => p !== undefined)
+  // The same term twice narrows nothing more: FTS5 is asked once.
+  const known = [...new Set(parts.filter((p) => p !== undefined))]
   return known.length === 0 ? undefined : known.length === 1 ? known[0] : `(${known.join(" AND ")})`
 }
 

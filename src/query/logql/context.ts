@@ -1,0 +1,101 @@
+import { Effect } from "effect"
+import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { LogRecord } from "../../domain/log-record.ts"
+import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
+import { LogStore } from "../../ports/log-store.ts"
+import { limitExceeded } from "./errors.ts"
+import type { LogqlError } from "./errors.ts"
+import type { PipelineBounds, PipelineStats } from "./stages.ts"
+
+/**
+ * What one query may spend, and what it has spent: the records it read from the store (at most
+ * `maxScanRecords`), its deadline, and its pipeline's bounds. `scan` pages through the store's
+ * answer newest first, handing each page over, and yields to the event loop between pages so a
+ * long query never holds up other requests.
+ */
+
+export interface QueryLimits extends PipelineBounds {
+  readonly maxScanRecords: number
+  readonly timeoutMs: number
+  readonly maxSeries: number
+}
+
+export interface QueryContext {
+  readonly limits: QueryLimits
+  readonly deadline: number
+  readonly stats: PipelineStats & { scannedRecords: number; scannedBytes: number; storeQueries: number }
+  /** The services the store holds, for regular expressions on `service_name`. */
+  readonly knownServices: Effect.Effect<ReadonlyArray<string>, StoreUnavailable, LogStore>
+}
+
+export const makeContext = (limits: QueryLimits): QueryContext => {
+  let services: ReadonlyArray<string> | undefined
+  return {
+    limits,
+    deadline: performance.now() + limits.timeoutMs,
+    stats: { truncatedRegexLines: 0, scannedRecords: 0, scannedBytes: 0, storeQueries: 0 },
+    knownServices: Effect.suspend(() =>
+      services !== undefined
+        ? Effect.succeed(services)
+        : Effect.flatMap(LogStore, (store) => store.allTime()).pipe(
+            Effect.map((counts) => {
+              services = [...new Set(counts.map((c) => c.service))].sort()
+              return services
+            })
+          )
+    )
+  }
+}
+
+/** Lets the event loop answer other requests (timers, sockets) between pages of work. */
+export const yieldToEventLoop = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+export const checkDeadline = (context: QueryContext): Effect.Effect<void, LogqlError> =>
+  performance.now() > context.deadline
+    ? Effect.fail(limitExceeded(`the query ran longer than ${context.limits.timeoutMs} ms; narrow the selector or the time range`, "LOGQL_QUERY_TIMEOUT_MS"))
+    : Effect.void
+
+const PAGE = 5000
+/** Work between two yields to the event loop, so other requests wait at most about this long. */
+const YIELD_EVERY_MS = 10
+
+/**
+ * Visits the records of a search, newest first, until `visit` returns false or none are left,
+ * yielding to the event loop every few milliseconds. Reading more than the scan budget fails the query with the limit named.
+ */
+export const scan = (
+  context: QueryContext,
+  request: Omit<SearchRequest, "limit" | "cursor">,
+  visit: (record: LogRecord) => boolean
+): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
+  Effect.gen(function* () {
+    const store = yield* LogStore
+    let cursor: SearchRequest["cursor"]
+    let lastYield = performance.now()
+    for (;;) {
+      yield* checkDeadline(context)
+      const left = context.limits.maxScanRecords - context.stats.scannedRecords
+      if (left <= 0)
+        return yield* Effect.fail(
+          limitExceeded(
+            `the query would read more than ${context.limits.maxScanRecords} records; narrow the selector or the time range`,
+            "LOGQL_MAX_SCAN_RECORDS"
+          )
+        )
+      const page = yield* store.search({ ...request, limit: Math.min(PAGE, left), ...(cursor ? { cursor } : {}) })
+      context.stats.storeQueries++
+      context.stats.scannedRecords += page.logs.length
+      for (const record of page.logs) {
+        context.stats.scannedBytes += record.message.length
+        if (!visit(record)) return
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          yield* yieldToEventLoop
+          yield* checkDeadline(context)
+          lastYield = performance.now()
+        }
+      }
+      if (page.next_cursor === undefined) return
+      cursor = decodeCursor(page.next_cursor)
+      yield* yieldToEventLoop
+    }
+  })

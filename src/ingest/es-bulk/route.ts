@@ -174,7 +174,7 @@ const bulkDocs = {
   tags: ["logs"]
 }
 
-/** Records are searchable once a write is answered, so a refresh or flush has nothing left to do. */
+/** When records become searchable is LogFlow's own business (ELASTICSEARCH_REFRESH): a shipper's refresh or flush has nothing to start. */
 const refreshed = () => ({ _shards: SHARDS })
 
 /**

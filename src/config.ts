@@ -4,7 +4,7 @@ import { resolve } from "node:path"
 import { z } from "zod"
 import { accountSettings, DEFAULT_ADMIN_PASSWORD, DEFAULT_SECRET_KEY } from "./accounts/settings.ts"
 import { serverSettings } from "./api/settings.ts"
-import { ingestSettings } from "./ingest/settings.ts"
+import { ingestSettings, RENAMED_INGEST_VARIABLES } from "./ingest/settings.ts"
 import { esBulkSettings } from "./ingest/es-bulk/settings.ts"
 import { syslogSettings } from "./ingest/syslog/settings.ts"
 import { busSettings } from "./adapters/log-bus/settings.ts"
@@ -193,6 +193,7 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly mess
 export const loadConfig = (env: Record<string, string | undefined> = process.env): Config => {
   // Empty variables count as unset, as in most shells' `VAR= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""))
+  for (const [old, renamed] of Object.entries(RENAMED_INGEST_VARIABLES)) if (present[old] !== undefined) present[renamed] ??= present[old]
   const result = schema.safeParse(readSecretFiles(present))
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`)

@@ -1,14 +1,15 @@
-import { parseIsoUtc } from "./iso-time.ts"
-import { parseLevel } from "./level.ts"
-import type { Attributes, Level, LogRecord } from "./log-record.ts"
+import { DEFAULT_FIELD_MAP, type FieldMap, mapDocument } from "./field-mapping.ts"
+import type { Attributes, LogRecord } from "./log-record.ts"
 import { nestsDeeperThan } from "./json-depth.ts"
-import { MAX_TIME } from "./search-request.ts"
 import { ulid, ulidTime } from "./ulid.ts"
 
 /**
  * Turns one decoded JSON value into a LogRecord, or explains (naming the field) why it cannot.
- * Hand-written rather than a zod schema: it runs once per ingested line on the hot path, and
- * it has to move unknown fields into attributes, which a schema would reject or strip.
+ * Its fields are found by the shared field mapping (`field-mapping.ts`); `id`, `correlation_id`
+ * and `attributes` (merged in without a prefix) keep their meaning; every other key becomes a
+ * flattened attribute. Hand-written rather than a zod schema: it runs once per ingested line on
+ * the hot path, and it has to move unknown fields into attributes, which a schema would reject
+ * or strip.
  */
 
 export const LIMITS = {
@@ -24,53 +25,12 @@ export const LIMITS = {
 
 export type Normalised = { readonly ok: true; readonly record: LogRecord } | { readonly ok: false; readonly error: string }
 
-const ALIASES = {
-  message: ["message", "msg"],
-  timestamp: ["timestamp", "@timestamp", "time", "ts"],
-  level: ["level", "severity", "log.level"]
-} as const
-// Every field of every record is looked up here. A property load on a null-prototype object
-// costs a fraction of a string Set.has, and no key (not even __proto__) can hit an inherited one.
-const KNOWN: Readonly<Record<string, true>> = Object.assign(
-  Object.create(null),
-  Object.fromEntries(
-    [
-      ...ALIASES.message,
-      ...ALIASES.timestamp,
-      ...ALIASES.level,
-      "id",
-      "service",
-      "host",
-      "trace_id",
-      "span_id",
-      "correlation_id",
-      "attributes",
-      "received_at"
-    ].map((field) => [field, true])
-  )
-)
+/** Keys of LogFlow's own record shape that no mapping takes: they keep their meaning in every document. */
+const RESERVED: Readonly<Record<string, true>> = Object.assign(Object.create(null), { id: true, correlation_id: true, attributes: true, received_at: true })
 
 const fail = (error: string): Normalised => ({ ok: false, error })
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
-const firstPresent = (o: Record<string, unknown>, keys: ReadonlyArray<string>): string | undefined => {
-  for (const key of keys) if (o[key] !== undefined && o[key] !== null) return key
-  return undefined
-}
 
-/** Accepts ISO-8601 text or an epoch number in seconds, milliseconds, microseconds or nanoseconds. */
-export const parseTimestamp = (value: unknown): number | undefined => {
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
-    const ms = value >= 1e17 ? value / 1e6 : value >= 1e14 ? value / 1e3 : value >= 1e11 ? value : value * 1000
-    return ms > MAX_TIME ? undefined : Math.floor(ms)
-  }
-  if (typeof value === "string" && value.length <= 64) {
-    const ms = parseIsoUtc(value) ?? Date.parse(value)
-    return Number.isNaN(ms) ? undefined : ms
-  }
-  return undefined
-}
-
-/** Flattens nested objects into dotted keys; arrays become JSON text; nulls are dropped. */
 /** JSON text of a value from a parsed body, or an error when it nests too deep to keep. */
 const jsonText = (value: unknown, what: string): string | { error: string } =>
   nestsDeeperThan(value, LIMITS.jsonDepth) ? { error: `${what} is nested deeper than ${LIMITS.jsonDepth} levels` } : JSON.stringify(value)
@@ -79,8 +39,9 @@ const jsonText = (value: unknown, what: string): string | { error: string } =>
 const preview = (value: unknown) =>
   value !== null && typeof value === "object" ? (Array.isArray(value) ? "an array" : "an object") : JSON.stringify(value)?.slice(0, 40)
 
-const flattenInto = (target: Attributes, prefix: string, value: unknown, depth: number): string | undefined => {
-  if (value === null || value === undefined) return undefined
+/** Flattens nested objects into dotted keys (leaving out the `skip` ones); arrays become JSON text; nulls are dropped. */
+const flattenInto = (target: Attributes, prefix: string, value: unknown, depth: number, skip?: ReadonlyArray<string>): string | undefined => {
+  if (value === null || value === undefined || skip?.includes(prefix)) return undefined
   if (typeof value === "string" || typeof value === "boolean") target[prefix] = value
   else if (typeof value === "number") {
     if (!Number.isFinite(value)) return `attribute '${prefix}' must be a finite number`
@@ -92,7 +53,7 @@ const flattenInto = (target: Attributes, prefix: string, value: unknown, depth: 
   } else if (isPlainObject(value)) {
     if (depth >= LIMITS.attributeDepth) return `attribute '${prefix}' is nested deeper than ${LIMITS.attributeDepth} levels`
     for (const key in value) {
-      const error = flattenInto(target, prefix === "" ? key : `${prefix}.${key}`, value[key], depth + 1)
+      const error = flattenInto(target, prefix === "" ? key : `${prefix}.${key}`, value[key], depth + 1, skip)
       if (error) return error
     }
     return undefined
@@ -101,47 +62,42 @@ const flattenInto = (target: Attributes, prefix: string, value: unknown, depth: 
   return undefined
 }
 
-const optionalText = (o: Record<string, unknown>, field: string): string | undefined | Error => {
-  const value = o[field]
-  if (value === undefined || value === null) return undefined
-  if (typeof value === "number") return String(value)
-  if (typeof value !== "string") return new Error(`'${field}' must be a string`)
-  if (value.length > LIMITS.idFieldLength) return new Error(`'${field}' is longer than ${LIMITS.idFieldLength} characters`)
-  return value === "" ? undefined : value
-}
-
 const OPTIONAL_TEXT = ["host", "trace_id", "span_id", "correlation_id"] as const
 
-export const normalise = (input: unknown, receivedAt: number): Normalised => {
-  if (!isPlainObject(input)) return fail("a log record must be a JSON object")
+const idText = (field: string, value: string | undefined | Error): string | undefined | Error => {
+  if (value === undefined || value instanceof Error) return value
+  if (value.length > LIMITS.idFieldLength) return new Error(`'${field}' is longer than ${LIMITS.idFieldLength} characters`)
+  return value
+}
 
-  const service = input.service
-  if (typeof service !== "string" || service.trim() === "") return fail("'service' is required and must be a non-empty string")
+const correlationId = (value: unknown): string | undefined | Error => {
+  if (value === undefined || value === null || value === "") return undefined
+  if (typeof value === "number") return String(value)
+  return typeof value === "string" ? value : new Error("'correlation_id' must be a string")
+}
+
+/** `fields` is the shared field mapping (the configured LOG_FIELD_* lists for shipped documents). */
+export const normalise = (input: unknown, receivedAt: number, fields: FieldMap = DEFAULT_FIELD_MAP): Normalised => {
+  if (!isPlainObject(input)) return fail("a log record must be a JSON object")
+  const mapped = mapDocument(input, fields)
+
+  // The mapping takes no blank text for a service.
+  const service = mapped.service
+  if (service === undefined) return fail("'service' is required and must be a non-empty string")
   if (service.length > LIMITS.serviceLength) return fail(`'service' is longer than ${LIMITS.serviceLength} characters`)
 
-  const messageKey = firstPresent(input, ALIASES.message)
+  const messageKey = mapped.messageKey
   if (messageKey === undefined) return fail("'message' is required")
-  const rawMessage = input[messageKey]
-  const message = typeof rawMessage === "string" ? rawMessage : jsonText(rawMessage, `'${messageKey}'`)
+  const message = typeof mapped.message === "string" ? mapped.message : jsonText(mapped.message, `'${messageKey}'`)
   if (typeof message !== "string") return fail(message.error)
   if (message.length > LIMITS.messageLength) return fail(`'${messageKey}' is longer than ${LIMITS.messageLength} characters`)
 
-  let level: Level = "INFO"
-  const levelKey = firstPresent(input, ALIASES.level)
-  if (levelKey !== undefined) {
-    const raw = input[levelKey]
-    const parsed = typeof raw === "string" ? parseLevel(raw) : undefined
-    if (!parsed) return fail(`'${levelKey}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (or a common synonym), got ${preview(raw)}`)
-    level = parsed
-  }
-
-  let timestamp = receivedAt
-  const timeKey = firstPresent(input, ALIASES.timestamp)
-  if (timeKey !== undefined) {
-    const parsed = parseTimestamp(input[timeKey])
-    if (parsed === undefined) return fail(`'${timeKey}' must be an ISO-8601 date or an epoch number`)
-    timestamp = parsed
-  }
+  const unknownLevel = mapped.unknownLevel
+  if (unknownLevel)
+    return fail(
+      `'${unknownLevel.key}' must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (a common synonym, or a pino or syslog number), got ${preview(unknownLevel.value)}`
+    )
+  if (mapped.badTimestamp) return fail(`'${mapped.badTimestamp.key}' must be an ISO-8601 date or an epoch number`)
 
   let id: string
   if (input.id === undefined || input.id === null) id = ulid(receivedAt)
@@ -154,18 +110,29 @@ export const normalise = (input: unknown, receivedAt: number): Normalised => {
     const error = flattenInto(attributes, "", input.attributes, 0)
     if (error) return fail(error)
   }
+  const taken = mapped.taken
+  const nested = mapped.takenNested ? taken : undefined
   for (const key in input) {
-    if (KNOWN[key] === true) continue
-    const error = flattenInto(attributes, key, input[key], 1)
+    if (RESERVED[key] === true || taken.includes(key)) continue
+    const error = flattenInto(attributes, key, input[key], 1, nested)
     if (error) return fail(error)
   }
+  if (mapped.procId !== undefined) attributes["syslog.procid"] = mapped.procId
   if (Object.keys(attributes).length > LIMITS.attributeCount) return fail(`a record may carry at most ${LIMITS.attributeCount} attributes`)
 
   // Filled in place instead of spreading a scratch object (a copy per record); attributes go
   // last so the keys keep the order records have always had.
-  const record: { -readonly [K in keyof LogRecord]?: LogRecord[K] } = { id, timestamp, received_at: receivedAt, service, level, message }
-  for (const field of OPTIONAL_TEXT) {
-    const value = optionalText(input, field)
+  const record: { -readonly [K in keyof LogRecord]?: LogRecord[K] } = {
+    id,
+    timestamp: mapped.timestamp ?? receivedAt,
+    received_at: receivedAt,
+    service,
+    level: mapped.level ?? "INFO",
+    message
+  }
+  for (let i = 0; i < OPTIONAL_TEXT.length; i++) {
+    const field = OPTIONAL_TEXT[i]!
+    const value = idText(field, field === "correlation_id" ? correlationId(input.correlation_id) : mapped[field])
     if (value instanceof Error) return fail(value.message)
     if (value !== undefined) record[field] = value
   }

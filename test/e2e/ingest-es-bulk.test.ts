@@ -5,6 +5,8 @@ import { freePort, json, useServer } from "../support/server-process.ts"
 import { requireProgram } from "../support/programs.ts"
 import { sendTcpLines, type ForegroundDaemon } from "../support/foreground-daemon.ts"
 import { startSyslogNg, syslogNgPath } from "../support/syslog-ng.ts"
+import { expectShipped, nodePresent, runClient } from "../support/node-clients.ts"
+import { startRsyslog, useClient } from "../support/clients.ts"
 
 const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_INGEST: "true" } }))
 
@@ -202,4 +204,208 @@ describe("Elasticsearch _bulk semantics", () => {
     expect((await bulk("/_bulk", '{"index":{}}\n', { "x-api-key": key })).status).toBe(400)
     expect((await bulk("/_bulk", "\n", { "x-api-key": key })).status).toBe(400)
   })
+})
+
+describe("Elasticsearch write semantics: identity by _id, single documents, refresh", () => {
+  test("extra keys in an action line (winston-elasticsearch's `attempts`) and unknown parameters are accepted", async () => {
+    const key = await createIngestKey(server().url)
+    const response = await bulk(
+      "/es/_bulk",
+      ndjson(
+        { index: { _index: "logs-2026.12.07", pipeline: null }, attempts: 0 },
+        { message: "extra key", severity: "warn", fields: { service: "extras" } },
+        { create: { _index: "extras", _type: "events", require_alias: false } },
+        { message: "unknown parameters", service: "extras" }
+      ),
+      { "x-api-key": key }
+    )
+    expect((await json(response)).items.map((i: Record<string, { status: number }>) => Object.values(i)[0]!.status)).toEqual([201, 201])
+    expect((await searchLogs(server().url, { service: "extras" })).map((l) => [l.level, l.message])).toEqual([
+      ["INFO", "unknown parameters"],
+      ["WARN", "extra key"]
+    ])
+  })
+
+  test("a create of a stored non-ULID _id is a 409 item, an index of it a noop; the document is stored once", async () => {
+    const key = await createIngestKey(server().url)
+    const doc = { "@timestamp": "2026-12-07T09:00:00Z", message: "order 42 paid", service: "ids" }
+    const first = await json(bulk("/es/_bulk", ndjson({ create: { _index: "orders", _id: "order-42" } }, doc), { "x-api-key": key }))
+    expect(first.items[0].create).toMatchObject({ _id: "order-42", status: 201, result: "created" })
+    const again = await json(
+      bulk(
+        "/es/_bulk",
+        ndjson(
+          { create: { _index: "orders", _id: "order-42" } },
+          doc,
+          { index: { _index: "orders", _id: "order-42" } },
+          doc,
+          { create: { _index: "orders", _id: "order-43" } },
+          { ...doc, message: "order 43 paid" },
+          { create: { _index: "orders", _id: "order-43" } },
+          { ...doc, message: "order 43 paid" }
+        ),
+        { "x-api-key": key }
+      )
+    )
+    expect(again.errors).toBe(true)
+    expect(again.items.map((i: Record<string, { status: number; result?: string; error?: { type: string } }>) => Object.values(i)[0])).toMatchObject([
+      { status: 409, error: { type: "version_conflict_engine_exception" } },
+      { status: 200, result: "noop" },
+      { status: 201, result: "created" },
+      { status: 409, error: { type: "version_conflict_engine_exception" } }
+    ])
+    const stored = await searchLogs(server().url, { service: "ids" })
+    expect(stored.map((l) => [l.message, l.attributes["es.id"]])).toEqual([
+      ["order 43 paid", "order-43"],
+      ["order 42 paid", "order-42"]
+    ])
+    expect(await counterValue(server().url, "ingest_records_total", { protocol: "bulk", result: "duplicate" })).toBeGreaterThanOrEqual(1)
+  })
+
+  test("the official client's index, create and refresh calls: 201, then 409 for a second create", async () => {
+    const es = new Client({ node: `${server().url}/es`, Connection: HttpConnection, auth: { apiKey: await createIngestKey(server().url) } })
+    const document = {
+      "@timestamp": "2026-12-07T09:30:00.250Z",
+      message: "single write",
+      "log.level": "error",
+      service: { name: "es-single" },
+      host: { name: "h9" }
+    }
+    const indexed = await es.index({ index: "single", document })
+    expect(indexed).toMatchObject({ result: "created", _index: "single" })
+    expect(await es.create({ index: "single", id: "receipt-7", document: { ...document, message: "created once" } })).toMatchObject({
+      result: "created",
+      _id: "receipt-7"
+    })
+    const conflict = await es.create({ index: "single", id: "receipt-7", document: { ...document, message: "created once" } }).catch((e) => e)
+    expect(conflict.meta?.statusCode).toBe(409)
+    expect(conflict.body.error.type).toBe("version_conflict_engine_exception")
+    expect(await es.index({ index: "single", id: "receipt-7", document: { ...document, message: "created once" } })).toMatchObject({ result: "noop" })
+    expect(await es.indices.refresh({ index: "single" })).toMatchObject({ _shards: { failed: 0 } })
+    expect(await es.indices.refresh()).toMatchObject({ _shards: { failed: 0 } })
+    expect(await es.indices.flush({ index: "single" })).toMatchObject({ _shards: { failed: 0 } })
+    const logs = await searchLogs(server().url, { service: "es-single" })
+    expect(logs.map((l) => [l.message, l.level, l.host, l.timestamp]).sort()).toEqual([
+      ["created once", "ERROR", "h9", "2026-12-07T09:30:00.250Z"],
+      ["single write", "ERROR", "h9", "2026-12-07T09:30:00.250Z"]
+    ])
+  })
+
+  test("single-document writes by hand: _doc, _create and the typed form answer as Elasticsearch does", async () => {
+    const key = await createIngestKey(server().url)
+    const put = (method: string, path: string, body: unknown) =>
+      fetch(`${server().url}${path}`, { method, headers: { "content-type": "application/json", "x-api-key": key }, body: JSON.stringify(body) })
+    const doc = { timestamp: "2026-12-07T08:00:00Z", msg: "by hand", level: 30, app: "by-hand" }
+    const posted = await put("POST", "/es/hand/_doc", doc)
+    expect(posted.status).toBe(201)
+    expect(posted.headers.get("x-elastic-product")).toBe("Elasticsearch")
+    expect(await json(posted)).toMatchObject({ _index: "hand", result: "created", _version: 1 })
+    expect((await put("PUT", "/es/hand/_create/a1", doc)).status).toBe(201)
+    const refused = await put("POST", "/es/hand/_create/a1", doc)
+    expect(refused.status).toBe(409)
+    expect(await json(refused)).toMatchObject({ status: 409, error: { type: "version_conflict_engine_exception", root_cause: [{ index: "hand" }] } })
+    expect((await put("PUT", "/es/hand/_doc/a1?op_type=create", doc)).status).toBe(409)
+    expect((await put("PUT", "/es/hand/_doc/a1", doc)).status).toBe(200)
+    expect((await put("POST", "/es/hand/events", { ...doc, msg: "typed" })).status).toBe(201)
+    const bad = await put("POST", "/es/hand/_doc", { ...doc, timestamp: "later" })
+    expect(bad.status).toBe(400)
+    expect((await json(bad)).error.type).toBe("mapper_parsing_exception")
+    expect((await put("POST", "/es/hand/_nothing", doc)).status).toBe(404)
+    for (const path of ["/es/_refresh", "/es/hand/_refresh", "/es/_flush", "/es/hand/_flush", "/_refresh"])
+      for (const method of ["GET", "POST"]) expect((await fetch(`${server().url}${path}`, { method, headers: { "x-api-key": key } })).status).toBe(200)
+    const logs = await searchLogs(server().url, { service: "by-hand" })
+    expect(logs.map((l) => [l.message, l.level])).toEqual([
+      ["typed", "INFO"],
+      ["by hand", "INFO"],
+      ["by hand", "INFO"]
+    ])
+    expect((await fetch(`${server().url}/es/hand/_doc`, { method: "POST", body: "{}" })).status).toBe(401)
+  })
+})
+
+describe("pino with pino-elasticsearch and winston with winston-elasticsearch, at their defaults", () => {
+  const present = nodePresent()
+
+  test.skipIf(!present)("pino-elasticsearch: every line searchable with its service, level, time, host, trace ids and fields", async () => {
+    const run = crypto.randomUUID().slice(0, 8)
+    const sent = await runClient("pino-elasticsearch", { url: server().url, key: await createIngestKey(server().url), service: "pino-es", run })
+    const logs = await searchLogs(server().url, { service: "pino-es" })
+    expectShipped(logs, sent)
+    expect(logs[0].attributes).toMatchObject({ "es.index": "pino", pid: expect.any(Number) })
+  })
+
+  test.skipIf(!present)("winston-elasticsearch: the same, its metadata under `fields`", async () => {
+    const run = crypto.randomUUID().slice(0, 8)
+    const sent = await runClient("winston-elasticsearch", { url: server().url, key: await createIngestKey(server().url), service: "winston-es", run })
+    const logs = await searchLogs(server().url, { service: "winston-es" })
+    expectShipped(logs, sent, "fields.")
+    expect(logs[0].attributes["es.index"]).toMatch(/^logs-\d{4}\.\d{2}\.\d{2}$/)
+  })
+})
+
+describe("rsyslog's omelasticsearch with its documented template", () => {
+  const home = useClient("rsyslog")
+  const present = home !== undefined
+  let rsyslog: ForegroundDaemon | undefined
+  let singlePort = 0
+  let bulkPort = 0
+  beforeAll(async () => {
+    if (!present) return
+    const key = await createIngestKey(server().url)
+    singlePort = freePort()
+    bulkPort = freePort()
+    // The template as rsyslog's omelasticsearch documentation gives it; one action with the
+    // module's defaults (a request per message), one in bulk mode, each fed by its own input.
+    rsyslog = await startRsyslog(
+      home!,
+      () => `
+module(load="imtcp")
+module(load="omelasticsearch")
+template(name="testTemplate" type="list" option.json="on") {
+  constant(value="{")
+    constant(value="\\"timestamp\\":\\"")      property(name="timereported" dateFormat="rfc3339")
+    constant(value="\\",\\"message\\":\\"")     property(name="msg")
+    constant(value="\\",\\"host\\":\\"")        property(name="hostname")
+    constant(value="\\",\\"severity\\":\\"")    property(name="syslogseverity-text")
+    constant(value="\\",\\"facility\\":\\"")    property(name="syslogfacility-text")
+    constant(value="\\",\\"syslogtag\\":\\"")   property(name="syslogtag")
+  constant(value="\\"}")
+}
+ruleset(name="single") { action(type="omelasticsearch" server="${server().url}/es" template="testTemplate" uid="shipper" pwd="${key}") }
+ruleset(name="bulk") { action(type="omelasticsearch" server="${server().url}/es" template="testTemplate" uid="shipper" pwd="${key}" bulkmode="on") }
+input(type="imtcp" address="127.0.0.1" port="${singlePort}" ruleset="single")
+input(type="imtcp" address="127.0.0.1" port="${bulkPort}" ruleset="bulk")`,
+      bulkPort
+    )
+  })
+  afterAll(async () => {
+    await rsyslog?.stop()
+  })
+
+  /** RFC 3164 lines with a `[pid]` tag, as an application hands them over; their time is this second (in UTC, rsyslogd's zone here). */
+  const send = async (port: number, app: string) => {
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000)
+    const stamp = `${now.toUTCString().slice(8, 11)} ${String(now.getUTCDate()).padStart(2, " ")} ${now.toISOString().slice(11, 19)}`
+    await sendTcpLines(port, [`<155>${stamp} web-3 ${app}[4242]: card declined`, `<156>${stamp} web-3 ${app}[4242]: retrying payment`])
+    return now.toISOString()
+  }
+
+  for (const [mode, port] of [
+    ["its default, one request per message", () => singlePort],
+    ["bulk mode", () => bulkPort]
+  ] as const) {
+    test.skipIf(!present)(`${mode}: service from the program name, host from the hostname, level, time and facility`, async () => {
+      const app = `rs-${mode.startsWith("bulk") ? "bulk" : "single"}`
+      const at = await send(port(), app)
+      const logs = await eventually(
+        () => searchLogs(server().url, { service: app }),
+        (l) => l.length >= 2
+      )
+      expect(logs.map((l) => [l.message, l.level, l.host, l.timestamp]).sort()).toEqual([
+        ["card declined", "ERROR", "web-3", at],
+        ["retrying payment", "WARN", "web-3", at]
+      ])
+      expect(logs[0].attributes).toMatchObject({ facility: "local3", "syslog.procid": "4242", "es.index": "system" })
+    })
+  }
 })

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test"
 import { createLogger, format } from "winston"
 import LokiTransport from "winston-loki"
 import { counterValue, createIngestKey, eventually, searchLogs } from "../support/ingest.ts"
+import { expectShipped, nodePresent, runClient } from "../support/node-clients.ts"
 import { requireProgram } from "../support/programs.ts"
 import { useServer } from "../support/server-process.ts"
 
@@ -56,8 +57,39 @@ describe("Loki push API driven by curl", () => {
     expect((await searchLogs(server().url, { query: "env:prod cluster:eu-1", service: "loki-checkout" })).length).toBe(2)
   })
 
+  test.skipIf(!present)("a level in structured metadata (where current Loki appenders put it) sets the level; the rest become attributes", async () => {
+    const key = await createIngestKey(server().url)
+    const response = await push(
+      key,
+      JSON.stringify({
+        streams: [
+          {
+            stream: { service_name: "loki-meta", host_name: "web-2" },
+            values: [
+              [ns("2026-11-29T11:00:00Z"), "disk almost full", { level: "WARN", detected_level: "warn", mount: "/var" }],
+              [ns("2026-11-29T11:00:01Z"), "disk full", { severity: "2" }],
+              [ns("2026-11-29T11:00:02Z"), JSON.stringify({ level: 50, msg: "write failed", path: "/var/x" })]
+            ]
+          }
+        ]
+      })
+    )
+    expect(response.status).toBe(204)
+    const logs = await searchLogs(server().url, { service: "loki-meta" })
+    expect(logs.map((l) => [l.level, l.message, l.host])).toEqual([
+      ["ERROR", "write failed", "web-2"],
+      ["FATAL", "disk full", "web-2"],
+      ["WARN", "disk almost full", "web-2"]
+    ])
+    // detected_level lost to level, so it stays an attribute.
+    expect(logs[2].attributes).toEqual({ mount: "/var", detected_level: "warn" })
+    expect(logs[0].attributes).toEqual({ path: "/var/x" })
+  })
+
   test.skipIf(!present)("gzip bodies are accepted; a bad entry is rejected alone and reported", async () => {
     const key = await createIngestKey(server().url)
+    const counted = (result: string) => counterValue(server().url, "ingest_records_total", { protocol: "loki", result })
+    const [rejectedBefore, acceptedBefore] = [await counted("rejected"), await counted("accepted")]
     const path = join(tmpdir(), `logflow-loki-push-${process.pid}.json.gz`)
     await Bun.write(
       path,
@@ -103,8 +135,8 @@ describe("Loki push API driven by curl", () => {
       await Bun.file(path).delete()
     }
     expect((await searchLogs(server().url, { service: "loki-partial" })).map((l) => l.message)).toEqual(["kept"])
-    expect(await counterValue(server().url, "ingest_records_total", { protocol: "loki", result: "rejected" })).toBe(2)
-    expect(await counterValue(server().url, "ingest_records_total", { protocol: "loki", result: "accepted" })).toBe(4)
+    expect(await counted("rejected")).toBe(rejectedBefore + 2)
+    expect(await counted("accepted")).toBe(acceptedBefore + 1)
   })
 
   test.skipIf(!present)("the same auth and input errors as /api/v1/logs", async () => {
@@ -180,5 +212,21 @@ describe("Loki push from winston-loki, a Loki client library", () => {
     expect((await post(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).status).toBe(400)
     // A snappy header announcing 1 GiB: refused before inflating.
     expect((await post(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x04, 0x00]))).status).toBe(413)
+  })
+})
+
+describe("Loki push from pino with pino-loki, at its defaults", () => {
+  const present = nodePresent()
+
+  test.skipIf(!present)("every line searchable with its service, level, time, host, trace ids and fields; its metadata kept", async () => {
+    const run = crypto.randomUUID().slice(0, 8)
+    const sent = await runClient("pino-loki", { url: server().url, key: await createIngestKey(server().url), service: "pino-loki", run })
+    const logs = await eventually(
+      () => searchLogs(server().url, { service: "pino-loki" }),
+      (l) => l.length >= sent.length
+    )
+    expectShipped(logs, sent)
+    expect(logs.find((l) => l.message === "ledger unreachable").attributes).toMatchObject({ tenant: "acme", pid: expect.any(Number) })
+    expect(await counterValue(server().url, "ingest_records_total", { protocol: "loki", result: "accepted" })).toBeGreaterThanOrEqual(sent.length)
   })
 })

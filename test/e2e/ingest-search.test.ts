@@ -48,6 +48,38 @@ describe("ingest and search through the running server", () => {
     expect((await json(get(`/api/v1/logs/search?query=${encodeURIComponent("declined, order")}`))).total).toBe(1)
   })
 
+  test("common shapes are understood as shipped: a pino line (numeric level, epoch time, msg), ECS objects, a syslog tag", async () => {
+    const at = Date.parse("2026-12-01T08:00:00.125Z")
+    const response = await ingest(
+      ndjson([
+        { level: 50, time: at, pid: 12, hostname: "node-1", name: "pino-app", msg: "card declined", trace_id: "t-1" },
+        {
+          "@timestamp": "2026-12-01T08:00:01Z",
+          log: { level: "Warning" },
+          service: { name: "ecs-app" },
+          host: { name: "node-2" },
+          message: "slow",
+          trace: { id: "t-2" }
+        },
+        { ts: at / 1000, severity: 3, syslogtag: "cron[77]:", message: " job failed" }
+      ])
+    )
+    expect(await json(response)).toEqual({ accepted: 3, rejected: 0, errors: [] })
+    const pino = await json(get("/api/v1/logs/search?service=pino-app"))
+    expect(pino.logs[0]).toMatchObject({
+      level: "ERROR",
+      timestamp: "2026-12-01T08:00:00.125Z",
+      host: "node-1",
+      message: "card declined",
+      trace_id: "t-1",
+      attributes: { pid: 12 }
+    })
+    const ecs = await json(get("/api/v1/logs/search?service=ecs-app"))
+    expect(ecs.logs[0]).toMatchObject({ level: "WARN", timestamp: "2026-12-01T08:00:01.000Z", host: "node-2", trace_id: "t-2", attributes: {} })
+    const cron = await json(get("/api/v1/logs/search?service=cron"))
+    expect(cron.logs[0]).toMatchObject({ level: "ERROR", timestamp: "2026-12-01T08:00:00.125Z", message: "job failed", attributes: { "syslog.procid": "77" } })
+  })
+
   test("pages through results newest first with next_cursor", async () => {
     const records = Array.from({ length: 30 }, (_, i) => ({ service: "pager", message: `page line ${i}`, timestamp: 1_700_000_000_000 + i }))
     expect((await ingest(ndjson(records))).status).toBe(200)

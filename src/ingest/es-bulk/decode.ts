@@ -1,32 +1,29 @@
 import { Data } from "effect"
-import { parseLevel } from "../../domain/level.ts"
+import { type FieldMap, mapDocument, remainingFields } from "../../domain/field-mapping.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { nestsDeeperThan } from "../../domain/json-depth.ts"
-import { LIMITS, normalise, parseTimestamp } from "../../domain/normalise.ts"
-import { ulidTime } from "../../domain/ulid.ts"
+import { LIMITS, normalise } from "../../domain/normalise.ts"
+import { ulidFor, ulidTime } from "../../domain/ulid.ts"
+import { configuredFieldMap } from "../field-map.ts"
 
 /**
  * The Elasticsearch `_bulk` body (NDJSON action/source pairs) → LogRecords, one outcome per
  * action in order, so the response can say per item what failed and a shipper resends only that.
  * `index` and `create` are stored; `update` and `delete` are answered as failed items (logs are
- * append-only here). A malformed action line fails the whole request, as in Elasticsearch,
- * because the lines after it can no longer be paired.
+ * append-only here). An action line is read as Elasticsearch reads it: its action is the one key
+ * among `index`, `create`, `update`, `delete`, other keys beside it and unknown parameters inside
+ * it (`pipeline`, `require_alias`, `_type`, …) are ignored. A malformed action line fails the
+ * whole request, as in Elasticsearch, because the lines after it can no longer be paired.
  *
- * Document fields are looked up by configurable candidate names (ECS first, then syslog-ng's
- * `elasticsearch-http()` defaults), nested (`{"log":{"level":…}}`) or dotted (`"log.level"`).
- * Everything not mapped to a record field is kept as a (flattened) attribute.
+ * Documents are mapped by the shared field mapping (`LOG_FIELD_*`). Everything not mapped to a
+ * record field is kept as a (flattened) attribute, with the index as `es.index`.
  */
 
-export interface BulkFieldMap {
-  readonly timestamp: ReadonlyArray<string>
-  readonly message: ReadonlyArray<string>
-  readonly level: ReadonlyArray<string>
-  readonly service: ReadonlyArray<string>
-  readonly host: ReadonlyArray<string>
-}
+/** The field lists a `_bulk` document is mapped by (the shared mapping). */
+export type BulkFieldMap = FieldMap
 
 export type BulkAction = "index" | "create" | "update" | "delete"
-const ACTIONS: ReadonlySet<string> = new Set(["index", "create", "update", "delete"])
+const ACTIONS: ReadonlyArray<BulkAction> = ["index", "create", "update", "delete"]
 
 export interface BulkError {
   readonly type: string
@@ -37,6 +34,7 @@ export interface BulkError {
 export interface BulkItem {
   readonly action: BulkAction
   readonly index: string
+  /** The client's `_id`, when it gave one. */
   readonly id: string | undefined
   readonly record?: LogRecord
   readonly error?: BulkError
@@ -44,73 +42,53 @@ export interface BulkItem {
 
 export class MalformedBulk extends Data.TaggedError("MalformedBulk")<{ readonly message: string }> {}
 
-type Flat = Map<string, unknown>
-const FLATTEN_DEPTH = 8
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
-
-/** `{"log":{"level":"x"}}` and `{"log.level":"x"}` both become `log.level → x`; too-deep objects stay JSON text. */
-const flatten = (source: Record<string, unknown>): Flat => {
-  const out: Flat = new Map()
-  const walk = (prefix: string, value: unknown, depth: number) => {
-    if (isObj(value) && depth < FLATTEN_DEPTH) {
-      for (const key in value) walk(prefix === "" ? key : `${prefix}.${key}`, value[key], depth + 1)
-    } else if (value !== null && value !== undefined) out.set(prefix, isObj(value) ? JSON.stringify(value) : value)
-  }
-  walk("", source, 0)
-  return out
-}
-
-/** The first candidate present; it is taken out of `flat` so it is not also kept as an attribute. */
-const take = (flat: Flat, candidates: ReadonlyArray<string>): unknown => {
-  for (const key of candidates) {
-    const value = flat.get(key)
-    if (value !== undefined) {
-      flat.delete(key)
-      return value
-    }
-  }
-  return undefined
-}
-const peek = (flat: Flat, candidates: ReadonlyArray<string>): [string, unknown] | undefined => {
-  for (const key of candidates) if (flat.has(key)) return [key, flat.get(key)]
-  return undefined
-}
 
 const mapperError = (reason: string): BulkError => ({ type: "mapper_parsing_exception", reason })
 
-const toRecord = (source: unknown, index: string, id: string | undefined, fields: BulkFieldMap, receivedAt: number): LogRecord | BulkError => {
+/** An index named by day (`logs-2026.12.07`, `app-2026-12`) names its service without the date. */
+const serviceOfIndex = (index: string) => index.replace(/[-_.]\d{4}[-.]\d{2}(?:[-.]\d{2})?$/, "") || index
+
+/**
+ * The record id of a document. A ULID `_id` is the id; another `_id` gives the same ULID for the
+ * same index, `_id` and event time (`ulidFor`), so a resent document is the same record and is
+ * stored once, by every store and across redeliveries; without `_id`, a fresh one.
+ */
+const recordIdOf = (index: string, id: string | undefined, eventTime: number): string | undefined => {
+  if (id === undefined) return undefined
+  return ulidTime(id) !== undefined ? id : ulidFor(eventTime, `${index}\u0000${id}`)
+}
+
+/**
+ * One document as a record, or why it cannot be one. Without a service field the index names
+ * the service (less a date suffix); without a message field the whole document is the message.
+ * A level that names no level we know (say a custom "audit") is kept as an attribute instead
+ * of refusing the document.
+ */
+export const documentToRecord = (source: unknown, index: string, id: string | undefined, fields: BulkFieldMap, receivedAt: number): LogRecord | BulkError => {
   if (!isObj(source)) return mapperError("the document must be a JSON object")
   if (nestsDeeperThan(source, LIMITS.jsonDepth)) return mapperError(`the document is nested deeper than ${LIMITS.jsonDepth} levels`)
-  const flat = flatten(source)
-  const rawTimestamp = take(flat, fields.timestamp)
-  let timestamp: number | undefined
-  if (rawTimestamp !== undefined) {
-    timestamp = parseTimestamp(rawTimestamp)
-    if (timestamp === undefined)
-      return mapperError(`failed to parse field [${fields.timestamp[0]}]: ${JSON.stringify(rawTimestamp).slice(0, 60)} is not an ISO-8601 date or epoch number`)
+  const mapped = mapDocument(source, fields)
+  if (mapped.badTimestamp) {
+    const { key, value } = mapped.badTimestamp
+    return mapperError(`failed to parse field [${key}]: ${JSON.stringify(value).slice(0, 60)} is not an ISO-8601 date or epoch number`)
   }
-  // A level we do not know (say a custom "audit") is kept as an attribute instead of refusing the document.
-  const levelField = peek(flat, fields.level)
-  const level = typeof levelField?.[1] === "string" ? parseLevel(levelField[1]) : undefined
-  if (level !== undefined) flat.delete(levelField![0])
-  const service = take(flat, fields.service)
-  const host = take(flat, fields.host)
-  const message = take(flat, fields.message)
-  const traceId = take(flat, ["trace.id", "trace_id"])
-  const spanId = take(flat, ["span.id", "span_id"])
   const attributes: Record<string, unknown> = { "es.index": index }
-  if (id !== undefined && ulidTime(id) === undefined) attributes["es.id"] = id
-  for (const [key, value] of flat) attributes[key] = value
+  const recordId = recordIdOf(index, id, mapped.timestamp ?? receivedAt)
+  if (id !== undefined && id !== recordId) attributes["es.id"] = id
+  if (mapped.procId !== undefined) attributes["syslog.procid"] = mapped.procId
+  Object.assign(attributes, remainingFields(source, mapped.taken))
+  const message = mapped.message
   const result = normalise(
     {
-      ...(id !== undefined && ulidTime(id) !== undefined ? { id } : {}),
-      service: typeof service === "string" && service !== "" ? service : index,
+      ...(recordId !== undefined ? { id: recordId } : {}),
+      service: mapped.service ?? serviceOfIndex(index),
       message: message === undefined ? JSON.stringify(source) : typeof message === "string" ? message : JSON.stringify(message),
-      ...(level ? { level } : {}),
-      ...(timestamp !== undefined ? { timestamp } : {}),
-      ...(typeof host === "string" && host !== "" ? { host } : {}),
-      ...(typeof traceId === "string" ? { trace_id: traceId } : {}),
-      ...(typeof spanId === "string" ? { span_id: spanId } : {}),
+      ...(mapped.level ? { level: mapped.level } : {}),
+      ...(mapped.timestamp !== undefined ? { timestamp: mapped.timestamp } : {}),
+      ...(mapped.host !== undefined ? { host: mapped.host } : {}),
+      ...(mapped.trace_id !== undefined ? { trace_id: mapped.trace_id } : {}),
+      ...(mapped.span_id !== undefined ? { span_id: mapped.span_id } : {}),
       attributes
     },
     receivedAt
@@ -130,6 +108,26 @@ function* lines(body: string): Generator<[number, string]> {
   }
 }
 
+/** The action of an action line and its parameters; `index` with `op_type: create` is a `create`. */
+const readAction = (text: string, lineNumber: number): { action: BulkAction; metadata: Record<string, unknown> } => {
+  let line: unknown
+  try {
+    line = JSON.parse(text)
+  } catch {
+    throw new MalformedBulk({ message: `malformed action/metadata line [${lineNumber}]: not valid JSON` })
+  }
+  const actions = isObj(line) ? ACTIONS.filter((a) => Object.hasOwn(line as object, a)) : []
+  if (actions.length !== 1) {
+    throw new MalformedBulk({
+      message: `malformed action/metadata line [${lineNumber}]: expected exactly one of [create], [delete], [index] or [update]`
+    })
+  }
+  const action = actions[0]!
+  const value = (line as Record<string, unknown>)[action]
+  const metadata = isObj(value) ? value : {}
+  return { action: action === "index" && metadata.op_type === "create" ? "create" : action, metadata }
+}
+
 /**
  * Decodes a bulk body. `defaultIndex` is the `{index}` of `POST /{index}/_bulk`; when neither it
  * nor the action names an index, "logs" is used (it only labels records and serves as service
@@ -140,19 +138,7 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
   const iterator = lines(body)
   for (let next = iterator.next(); !next.done; next = iterator.next()) {
     const [lineNumber, actionText] = next.value
-    let actionLine: unknown
-    try {
-      actionLine = JSON.parse(actionText)
-    } catch {
-      throw new MalformedBulk({ message: `malformed action/metadata line [${lineNumber}]: not valid JSON` })
-    }
-    const keys = isObj(actionLine) ? Object.keys(actionLine) : []
-    if (keys.length !== 1 || !ACTIONS.has(keys[0]!)) {
-      throw new MalformedBulk({ message: `malformed action/metadata line [${lineNumber}]: expected one of [create], [delete], [index] or [update]` })
-    }
-    const action = keys[0] as BulkAction
-    const meta = (actionLine as Record<string, unknown>)[action]
-    const metadata = isObj(meta) ? meta : {}
+    const { action, metadata } = readAction(actionText, lineNumber)
     const index = typeof metadata._index === "string" && metadata._index !== "" ? metadata._index : (defaultIndex ?? "logs")
     const id = typeof metadata._id === "string" && metadata._id !== "" ? metadata._id : undefined
     if (action === "delete") {
@@ -177,30 +163,11 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
       items.push({ action, index, id, error: mapperError(`failed to parse the document on line [${sourceLine.value[0]}]: ${(e as Error).message}`) })
       continue
     }
-    const outcome = toRecord(source, index, id, fields, receivedAt)
+    const outcome = documentToRecord(source, index, id, fields, receivedAt)
     items.push("type" in outcome ? { action, index, id, error: outcome } : { action, index, id, record: outcome })
   }
   return items
 }
 
-/** `ES_FIELD_*` settings (comma-separated candidates) as a field map. */
-export const bulkFieldMap = (settings: {
-  ES_FIELD_TIMESTAMP: string
-  ES_FIELD_MESSAGE: string
-  ES_FIELD_LEVEL: string
-  ES_FIELD_SERVICE: string
-  ES_FIELD_HOST: string
-}): BulkFieldMap => {
-  const split = (v: string) =>
-    v
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "")
-  return {
-    timestamp: split(settings.ES_FIELD_TIMESTAMP),
-    message: split(settings.ES_FIELD_MESSAGE),
-    level: split(settings.ES_FIELD_LEVEL),
-    service: split(settings.ES_FIELD_SERVICE),
-    host: split(settings.ES_FIELD_HOST)
-  }
-}
+/** The `LOG_FIELD_*` settings as the field map documents are read by. */
+export const bulkFieldMap = configuredFieldMap

@@ -1,14 +1,16 @@
-import { Elysia } from "elysia"
+import { Elysia, NotFoundError } from "elysia"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput } from "../../domain/errors.ts"
-import { bulkFieldMap, decodeBulk, MalformedBulk, type BulkItem } from "./decode.ts"
+import { bulkFieldMap, type BulkError, type BulkItem, decodeBulk, documentToRecord, MalformedBulk } from "./decode.ts"
+import { type ItemResult, writeItems } from "./write.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
+import type { LogStore } from "../../ports/log-store.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { VERSION } from "../../version.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
-import { publishRecords, readBody } from "../request.ts"
+import { readBody } from "../request.ts"
 import { authPlugin } from "../../api/plugins/auth.ts"
 import { errors } from "../../api/plugins/errors.ts"
 import type { RunEffect } from "../../api/run-effect.ts"
@@ -24,7 +26,8 @@ import type { RunEffect } from "../../api/run-effect.ts"
  * Start-up probes are answered harmlessly: indices, templates, ILM policies, ingest pipelines
  * and data streams "exist" and every change to them is acknowledged and ignored, since
  * LogFlow's schema is fixed. `_bulk` answers after the stored items are committed, with Elasticsearch's per-item
- * results, so a shipper retries only the items that failed (and the whole request on 503).
+ * results, so a shipper retries only the items that failed (and the whole request on 503); the
+ * single-document APIs answer the same way for one document.
  */
 
 const CLUSTER = "logflow"
@@ -72,31 +75,49 @@ const PROBED_RESOURCES = [
   "/_data_stream/:name"
 ]
 
-const itemResult = (item: BulkItem, seqNo: number) => {
-  if (item.error) return { [item.action]: { _index: item.index, _id: item.id ?? null, status: 400, error: { ...item.error, index: item.index } } }
+const SHARDS = { total: 1, successful: 1, failed: 0 }
+
+/** Elasticsearch's error body: the error with its root cause, and the status. */
+const esErrorBody = (error: BulkError, index: string, status: number) => {
+  const cause = { ...error, index }
+  return { error: { root_cause: [cause], ...cause }, status }
+}
+
+const itemResult = (item: BulkItem, result: ItemResult, seqNo: number) => {
+  if ("error" in result) return { [item.action]: { _index: item.index, _id: result.id, status: result.status, error: { ...result.error, index: item.index } } }
   return {
     [item.action]: {
       _index: item.index,
-      _id: item.id ?? item.record!.id,
+      _id: result.id,
       _version: 1,
-      result: "created",
-      _shards: { total: 1, successful: 1, failed: 0 },
+      result: result.result,
+      _shards: SHARDS,
       _seq_no: seqNo,
       _primary_term: 1,
-      status: 201
+      status: result.status
     }
   }
 }
 
-type Services = LogBus | Users | ApiKeys
+type Services = LogBus | LogStore | Users | ApiKeys
+type Params = Record<string, string | undefined>
+
+/** What every write route checks first, and the body as text. */
+const makeBodyReader = (config: Config) => {
+  const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
+  const decoder = new TextDecoder()
+  return async (request: Request) => {
+    checkDiskSpace()
+    return decoder.decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
+  }
+}
 
 const bulkHandler = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
   const fields = bulkFieldMap(config)
-  const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
-  return async ({ request, params }: { request: Request; params?: Record<string, string | undefined> }) => {
+  const readText = makeBodyReader(config)
+  return async ({ request, params }: { request: Request; params?: Params }) => {
     const started = performance.now()
-    checkDiskSpace()
-    const body = new TextDecoder().decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
+    const body = await readText(request)
     let items: ReturnType<typeof decodeBulk>
     try {
       items = decodeBulk(body, params?.index, fields, Date.now())
@@ -105,43 +126,92 @@ const bulkHandler = (run: RunEffect<Services>, config: Config, telemetry: Teleme
       throw e
     }
     if (items.length === 0) throw new InvalidInput({ field: "body", reason: "holds no bulk actions; send NDJSON action/source line pairs" })
-    const records = items.flatMap((item) => (item.record ? [item.record] : []))
-    await publishRecords(run, telemetry, "bulk", records, items.length - records.length)
+    const results = await writeItems(run, telemetry, items, config.ES_ID_LOOKUP_LIMIT)
     return {
       took: Math.round(performance.now() - started),
-      errors: records.length < items.length,
-      items: items.map(itemResult)
+      errors: results.some((r) => "error" in r),
+      items: items.map((item, i) => itemResult(item, results[i]!, i))
     }
+  }
+}
+
+/**
+ * One document written as Elasticsearch's document APIs take it: `POST /{index}/_doc` (a new
+ * id), `PUT|POST /{index}/_doc/{id}` (`index`, or `create` with `?op_type=create`),
+ * `PUT|POST /{index}/_create/{id}`, and the typed form of Elasticsearch 6 that rsyslog's
+ * omelasticsearch still sends, `POST /{index}/{type}[/{id}]`. 201 `created`, 200 `noop` when an
+ * `index` names a stored `_id`, 409 when a `create` does, 400 for a document that cannot be a record.
+ */
+const documentHandler = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments, create: boolean) => {
+  const fields = bulkFieldMap(config)
+  const readText = makeBodyReader(config)
+  return async ({ request, params, set }: { request: Request; params: Params; set: { status?: number | string } }) => {
+    const index = params.index!
+    // `_search`, `_count` and the like are no document type; they are not written.
+    if (params.type !== undefined && (params.type.startsWith("_") || index.startsWith("_"))) throw new NotFoundError()
+    const action = create || new URL(request.url).searchParams.get("op_type") === "create" ? "create" : "index"
+    const body = await readText(request)
+    let source: unknown
+    try {
+      source = JSON.parse(body)
+    } catch (e) {
+      set.status = 400
+      return esErrorBody({ type: "mapper_parsing_exception", reason: `failed to parse: ${(e as Error).message}` }, index, 400)
+    }
+    const outcome = documentToRecord(source, index, params.id, fields, Date.now())
+    const item: BulkItem = "type" in outcome ? { action, index, id: params.id, error: outcome } : { action, index, id: params.id, record: outcome }
+    const [result] = await writeItems(run, telemetry, [item], config.ES_ID_LOOKUP_LIMIT)
+    set.status = result!.status
+    if ("error" in result!) return esErrorBody(result.error, index, result.status)
+    return { _index: index, _id: result!.id, _version: 1, result: result!.result, _shards: SHARDS, _seq_no: 0, _primary_term: 1 }
   }
 }
 
 const bulkDocs = {
   summary: "Elasticsearch-compatible bulk ingest (index and create actions)",
   description:
-    "NDJSON action/source pairs as Elasticsearch's `_bulk` takes them. Fields are mapped by ES_FIELD_* (ECS names by default). Answers with per-item results after the stored items are committed.",
+    "NDJSON action/source pairs as Elasticsearch's `_bulk` takes them. Fields are mapped by LOG_FIELD_* (ECS names first by default). Answers with per-item results after the stored items are committed.",
   tags: ["logs"]
 }
 
-/** The bulk endpoints only, for the root, where `GET /` is LogFlow's. */
-export const esBulkRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments, mountedAt = "/") => {
+/** When records become searchable is LogFlow's own business (ELASTICSEARCH_REFRESH): a shipper's refresh or flush has nothing to start. */
+const refreshed = () => ({ _shards: SHARDS })
+
+/**
+ * The write endpoints, for the root (where `GET /` is LogFlow's) and under ES_COMPAT_PATH:
+ * `_bulk`, single-document writes, `_refresh` and `_flush`. `typed` adds Elasticsearch 6's
+ * `POST /{index}/{type}`, only under the prefix, where it cannot take another route's path.
+ */
+export const esBulkRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments, mountedAt = "/", typed = false) => {
   const bulk = bulkHandler(run, config, telemetry)
-  return new Elysia({ name: "routes/es-bulk", seed: mountedAt })
+  const write = documentHandler(run, config, telemetry, false)
+  const create = documentHandler(run, config, telemetry, true)
+  const hidden = { parse: "none", access: "ingest", detail: { hide: true } } as const
+  const app = new Elysia({ name: "routes/es-bulk", seed: mountedAt })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .onAfterHandle(({ set }) => {
       set.headers["x-elastic-product"] = "Elasticsearch"
     })
     .post("/_bulk", bulk, { parse: "none", access: "ingest", detail: bulkDocs })
-    .put("/_bulk", bulk, { parse: "none", access: "ingest", detail: { hide: true } })
+    .put("/_bulk", bulk, hidden)
     .post("/:index/_bulk", bulk, { parse: "none", access: "ingest", detail: bulkDocs })
-    .put("/:index/_bulk", bulk, { parse: "none", access: "ingest", detail: { hide: true } })
+    .put("/:index/_bulk", bulk, hidden)
+    .post("/:index/_doc", write, hidden)
+    .post("/:index/_doc/:id", write, hidden)
+    .put("/:index/_doc/:id", write, hidden)
+    .post("/:index/_create/:id", create, hidden)
+    .put("/:index/_create/:id", create, hidden)
+  for (const path of ["/_refresh", "/:index/_refresh", "/_flush", "/:index/_flush"]) app.get(path, refreshed, hidden).post(path, refreshed, hidden)
+  if (typed) app.post("/:index/:type", write, hidden).post("/:index/:type/:id", write, hidden).put("/:index/:type/:id", write, hidden)
+  return app
 }
 
 /** The whole Elasticsearch-compatible API under ES_COMPAT_PATH. */
 export const esCompatRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
   const hide = { detail: { hide: true } }
   const app = new Elysia({ name: "routes/es-compat", prefix: config.ES_COMPAT_PATH })
-    .use(esBulkRoutes(run, config, telemetry, config.ES_COMPAT_PATH))
+    .use(esBulkRoutes(run, config, telemetry, config.ES_COMPAT_PATH, true))
     .onAfterHandle(({ set }) => {
       set.headers["x-elastic-product"] = "Elasticsearch"
     })

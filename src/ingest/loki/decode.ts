@@ -1,22 +1,24 @@
 import { Data } from "effect"
-import { parseLevel } from "../../domain/level.ts"
-import type { Level, LogRecord } from "../../domain/log-record.ts"
+import { DEFAULT_FIELD_MAP, type FieldMap, fieldMap, type MappedDocument, mapDocument, remainingFields } from "../../domain/field-mapping.ts"
+import type { LogRecord } from "../../domain/log-record.ts"
 import { MAX_REPORTED_ERRORS } from "../native/decode.ts"
 import { normalise } from "../../domain/normalise.ts"
 
 /**
  * Loki's push API body (JSON: `{"streams":[{"stream":{labels},"values":[[ns, line, {metadata}?]]}]}`)
- * → LogRecords. Labels name the service (`service_name`, `service`, `app`, `application`,
- * `job`, `container`, `component`: the first present), the level (`level`, `detected_level`,
- * `severity`, `lvl`, `log_level`) and the host (`host`, `hostname`, `node_name`); the other
- * labels and each entry's structured metadata become attributes under their own names
- * (`trace_id`/`span_id` in the metadata become the record's). A stream without a service label
- * gets `unknown_service`, as Loki does. An entry that cannot be stored is rejected alone.
+ * → LogRecords, by the shared field mapping (`LOG_FIELD_*`). Label names cannot hold dots, so
+ * stream labels and structured metadata are looked up under the mapping's keys with dots as
+ * underscores (`service.name` → `service_name`, `log.level` → `log_level`), then under Loki's own
+ * (`application`, `job`, `container`, `component` for the service; `lvl` for the level;
+ * `node_name` for the host). A line that is a JSON object is mapped as a document too (its
+ * `msg` becomes the message, its other keys attributes). Per field the entry's structured
+ * metadata wins over the stream's labels, and both over the line's own keys; the time is the
+ * entry's. What is not mapped becomes attributes under its own name. A stream without a service
+ * gets `unknown_service`, as Loki does; an unknown level is kept as an attribute. An entry that
+ * cannot be stored is rejected alone.
  */
 
-const SERVICE_LABELS = ["service_name", "service", "app", "application", "job", "container", "component"]
-const LEVEL_LABELS = ["level", "detected_level", "severity", "lvl", "log_level"]
-const HOST_LABELS = ["host", "hostname", "node_name"]
+const LOKI_NAMES = { service: ["application", "job", "container", "component"], level: ["lvl"], host: ["node_name"] } as const
 
 export class MalformedLoki extends Data.TaggedError("MalformedLoki")<{ readonly message: string }> {}
 
@@ -30,9 +32,26 @@ export interface LokiBatch {
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v)
 
-const first = (labels: Record<string, string>, names: ReadonlyArray<string>): [string, string] | undefined => {
-  for (const name of names) if (labels[name] !== undefined && labels[name] !== "") return [name, labels[name]!]
-  return undefined
+const labelName = (key: string) => key.replace(/[^A-Za-z0-9_]/g, "_")
+const labelMaps = new WeakMap<FieldMap, FieldMap>()
+/** The mapping's keys as label names, then Loki's own names. */
+const labelMapOf = (fields: FieldMap): FieldMap => {
+  let labels = labelMaps.get(fields)
+  if (!labels) {
+    const { lists } = fields
+    const names = (list: ReadonlyArray<string>, own: ReadonlyArray<string> = []) => [...new Set([...list.map(labelName), ...own])]
+    labels = fieldMap({
+      timestamp: [],
+      message: [],
+      level: names(lists.level, LOKI_NAMES.level),
+      service: names(lists.service, LOKI_NAMES.service),
+      host: names(lists.host, LOKI_NAMES.host),
+      trace_id: names(lists.trace_id),
+      span_id: names(lists.span_id)
+    })
+    labelMaps.set(fields, labels)
+  }
+  return labels
 }
 
 /** Nanoseconds since the epoch as decimal text → milliseconds, or undefined when it is not that. */
@@ -41,7 +60,52 @@ const nanosToMillis = (v: unknown): number | undefined => {
   return Number(BigInt(v) / 1_000_000n)
 }
 
-export const lokiToRecords = (body: unknown, receivedAt: number): LokiBatch => {
+/** A line that is a JSON object, parsed; undefined for any other line. */
+const jsonLine = (line: string): Obj | undefined => {
+  if (line.charCodeAt(0) !== 123 /* { */) return undefined
+  try {
+    const value: unknown = JSON.parse(line)
+    return isObj(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The attributes of a flat label set: every label but those the mapping took. */
+const untaken = (labels: Obj, mapped: MappedDocument): Obj => {
+  const rest: Obj = {}
+  for (const key in labels) if (!mapped.taken.includes(key)) rest[key] = labels[key]
+  return rest
+}
+
+type Sourced = Pick<MappedDocument, "level" | "service" | "host" | "trace_id" | "span_id">
+const FIELDS = ["level", "service", "host", "trace_id", "span_id"] as const
+
+/** One entry as the record to normalise: metadata over labels over the line, per field. */
+const entryRecord = (timestamp: number, line: string, metadata: Obj, stream: { labels: Obj; mapped: MappedDocument }, fields: FieldMap) => {
+  const metaMapped = mapDocument(metadata, labelMapOf(fields))
+  const doc = jsonLine(line)
+  const lineMapped = doc ? mapDocument(doc, fields) : undefined
+  const picked: { -readonly [K in keyof Sourced]?: Sourced[K] } = {}
+  for (const field of FIELDS) {
+    const value = metaMapped[field] ?? stream.mapped[field] ?? lineMapped?.[field]
+    if (value !== undefined) picked[field] = value as never
+  }
+  const lineMessage = lineMapped?.message
+  return {
+    service: picked.service ?? "unknown_service",
+    message: lineMessage === undefined ? line : typeof lineMessage === "string" ? lineMessage : JSON.stringify(lineMessage),
+    timestamp,
+    ...picked,
+    attributes: {
+      ...(doc && lineMapped ? remainingFields(doc, lineMapped.taken) : {}),
+      ...stream.labels,
+      ...untaken(metadata, metaMapped)
+    }
+  }
+}
+
+export const lokiToRecords = (body: unknown, receivedAt: number, fields: FieldMap = DEFAULT_FIELD_MAP): LokiBatch => {
   if (!isObj(body) || !Array.isArray(body.streams)) throw new MalformedLoki({ message: "must be an object with a 'streams' array" })
   const records: LogRecord[] = []
   const errors: Array<{ line: number; path: string; message: string }> = []
@@ -57,14 +121,10 @@ export const lokiToRecords = (body: unknown, receivedAt: number): LokiBatch => {
       line++
       return reject(`streams[${i}]`, "must be an object with 'stream' labels and a 'values' array")
     }
-    const labels: Record<string, string> = {}
-    if (isObj(stream.stream)) for (const key in stream.stream) if (typeof stream.stream[key] === "string") labels[key] = stream.stream[key] as string
-    const service = first(labels, SERVICE_LABELS)
-    const levelLabel = first(labels, LEVEL_LABELS)
-    const level: Level | undefined = levelLabel ? parseLevel(levelLabel[1]) : undefined
-    const host = first(labels, HOST_LABELS)
-    const labelAttributes: Obj = { ...labels }
-    for (const used of [service, host, level ? levelLabel : undefined]) if (used) delete labelAttributes[used[0]]
+    const labels: Obj = {}
+    if (isObj(stream.stream)) for (const key in stream.stream) if (typeof stream.stream[key] === "string") labels[key] = stream.stream[key]
+    const mapped = mapDocument(labels, labelMapOf(fields))
+    const streamLabels = { labels: untaken(labels, mapped), mapped }
 
     values.forEach((entry: unknown, j: number) => {
       line++
@@ -74,24 +134,7 @@ export const lokiToRecords = (body: unknown, receivedAt: number): LokiBatch => {
       const timestamp = nanosToMillis(entry[0])
       if (timestamp === undefined) return reject(path, "timestamp must be a string of nanoseconds since the epoch")
       if (typeof entry[1] !== "string") return reject(path, "the log line must be a string")
-      const metadata: Obj = isObj(entry[2]) ? { ...entry[2] } : {}
-      const traceId = metadata.trace_id
-      const spanId = metadata.span_id
-      delete metadata.trace_id
-      delete metadata.span_id
-      const result = normalise(
-        {
-          service: service?.[1] ?? "unknown_service",
-          message: entry[1],
-          timestamp,
-          ...(level ? { level } : {}),
-          ...(host ? { host: host[1] } : {}),
-          ...(typeof traceId === "string" ? { trace_id: traceId } : {}),
-          ...(typeof spanId === "string" ? { span_id: spanId } : {}),
-          attributes: { ...labelAttributes, ...metadata }
-        },
-        receivedAt
-      )
+      const result = normalise(entryRecord(timestamp, entry[1], isObj(entry[2]) ? entry[2] : {}, streamLabels, fields), receivedAt)
       if (result.ok) records.push(result.record)
       else reject(path, result.error)
     })

@@ -8,6 +8,7 @@ import { decodeLokiProtobuf } from "./protobuf.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
+import { configuredFieldMap } from "../field-map.ts"
 import { publishRecords, readBody, UnsupportedMediaType } from "../request.ts"
 import { authPlugin } from "../../api/plugins/auth.ts"
 import { errorBody, errors } from "../../api/plugins/errors.ts"
@@ -24,6 +25,7 @@ import type { RunEffect } from "../../api/run-effect.ts"
 
 export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
+  const fields = configuredFieldMap(config)
   return new Elysia({ name: "routes/loki" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
@@ -48,7 +50,7 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
               throw new MalformedLoki({ message: `is not valid JSON: ${(e as Error).message}` })
             }
           }
-          batch = lokiToRecords(parsed, Date.now())
+          batch = lokiToRecords(parsed, Date.now(), fields)
         } catch (e) {
           if (e instanceof MalformedLoki) throw new InvalidInput({ field: "body", reason: e.message })
           throw e
@@ -69,7 +71,7 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
         parse: "none",
         access: "ingest",
         detail: {
-          summary: "Loki push API (JSON or snappy protobuf): stream labels become service, level, host and attributes",
+          summary: "Loki push API (JSON or snappy protobuf): labels and structured metadata become service, level, host and attributes",
           tags: ["logs"]
         }
       }

@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import { DEFAULT_FIELD_MAP, type FieldMap } from "../../domain/field-mapping.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { normalise } from "../../domain/normalise.ts"
 
@@ -21,10 +22,13 @@ class BatchBuilder {
   readonly errors: Array<{ line: number; message: string }> = []
   rejected = 0
 
-  constructor(private readonly receivedAt: number) {}
+  constructor(
+    private readonly receivedAt: number,
+    private readonly fields: FieldMap
+  ) {}
 
   add(line: number, value: unknown) {
-    const result = normalise(value, this.receivedAt)
+    const result = normalise(value, this.receivedAt, this.fields)
     if (result.ok) this.records.push(result.record)
     else this.reject(line, result.error)
   }
@@ -35,8 +39,8 @@ class BatchBuilder {
   }
 }
 
-const decodeNdjson = (body: string, receivedAt: number): DecodedBatch => {
-  const batch = new BatchBuilder(receivedAt)
+const decodeNdjson = (body: string, receivedAt: number, fields: FieldMap): DecodedBatch => {
+  const batch = new BatchBuilder(receivedAt, fields)
   let start = 0
   for (let line = 1; start <= body.length; line++) {
     let end = body.indexOf("\n", start)
@@ -59,9 +63,9 @@ const decodeNdjson = (body: string, receivedAt: number): DecodedBatch => {
 /**
  * Decodes one JSON record, a JSON array of records (errors name the 1-based item as `line`),
  * or NDJSON. A body that is not valid JSON as a whole is read as NDJSON when it has several
- * lines, so one malformed line rejects only that line.
+ * lines, so one malformed line rejects only that line. Fields are found by `fields` (LOG_FIELD_*).
  */
-export const decodeIngestBody = (body: string, contentType: string | null, receivedAt: number): DecodedBatch => {
+export const decodeIngestBody = (body: string, contentType: string | null, receivedAt: number, fields: FieldMap = DEFAULT_FIELD_MAP): DecodedBatch => {
   const isNdjson = contentType !== null && /ndjson|jsonlines|json-seq|text\/plain/i.test(contentType)
   if (!isNdjson) {
     let whole: unknown
@@ -73,11 +77,11 @@ export const decodeIngestBody = (body: string, contentType: string | null, recei
       if (!body.trim().includes("\n")) throw new MalformedBody({ message: `request body is not valid JSON: ${(e as Error).message}` })
     }
     if (parsed) {
-      const batch = new BatchBuilder(receivedAt)
+      const batch = new BatchBuilder(receivedAt, fields)
       const items = Array.isArray(whole) ? whole : [whole]
       for (let i = 0; i < items.length; i++) batch.add(i + 1, items[i])
       return batch
     }
   }
-  return decodeNdjson(body, receivedAt)
+  return decodeNdjson(body, receivedAt, fields)
 }

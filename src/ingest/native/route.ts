@@ -10,6 +10,7 @@ import { InvalidInput } from "../../domain/errors.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
+import { configuredFieldMap } from "../field-map.ts"
 import { publishRecords, readBody } from "../request.ts"
 import { decodeIngestBody, MalformedBody } from "./decode.ts"
 
@@ -22,6 +23,7 @@ import { decodeIngestBody, MalformedBody } from "./decode.ts"
 export const nativeIngestRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
   const decoder = new TextDecoder()
+  const fields = configuredFieldMap(config)
   return new Elysia({ name: "routes/ingest-native", prefix: "/api/v1/logs" })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
@@ -33,7 +35,7 @@ export const nativeIngestRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, con
         if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
         let batch: ReturnType<typeof decodeIngestBody>
         try {
-          batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now())
+          batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now(), fields)
         } catch (e) {
           if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
           throw e

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { parseIsoUtc } from "../../../src/domain/iso-time.ts"
-import { parseTimestamp } from "../../../src/domain/normalise.ts"
+import { parseTimestamp } from "../../../src/domain/event-time.ts"
 
 /** The hand-written reader is only a shortcut: wherever it answers, Date.parse must agree. */
 

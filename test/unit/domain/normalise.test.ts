@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test"
 import { decodeIngestBody, MalformedBody } from "../../../src/ingest/native/decode.ts"
 import { parseLevel } from "../../../src/domain/level.ts"
 import { LEVELS } from "../../../src/domain/log-record.ts"
-import { normalise, parseTimestamp } from "../../../src/domain/normalise.ts"
+import { parseTimestamp } from "../../../src/domain/event-time.ts"
+import { normalise } from "../../../src/domain/normalise.ts"
 import { ulid, ulidTime } from "../../../src/domain/ulid.ts"
 
 const NOW = Date.parse("2026-11-30T12:00:00.000Z")
@@ -77,7 +78,8 @@ describe("normalisation", () => {
     [{ service: "api", message: "m", level: "loud" }, "'level' must be one of"],
     [{ service: "api", message: "m", timestamp: "not a date" }, "'timestamp' must be"],
     [{ service: "api", message: "m", id: "42" }, "'id' must be a ULID"],
-    [{ service: "api", message: "m", host: { name: "x" } }, "'host' must be a string"],
+    [{ service: "api", message: "m", host: "h".repeat(300) }, "'host' is longer than 256"],
+    [{ service: "api", message: "m", level: 5 }, "'level' must be one of"],
     [[1, 2], "must be a JSON object"]
   ])("rejects %p naming the field", (input, error) => {
     const result = normalise(input, NOW)

@@ -17,16 +17,16 @@ export const postPinned = (target: Target, body: string, headers: Record<string,
     const client = target.url.protocol === "https:" ? https : http
     const request = client.request(
       target.url,
-      { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: pinned, timeout: timeoutMs },
+      { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: pinned },
       (response) => {
         response.resume()
         response.on("end", () => resolve(response.statusCode ?? 0))
         response.on("error", reject)
       }
     )
+    // One deadline for the whole attempt (connect, send, answer), not an idle timeout per socket.
     const deadline = setTimeout(() => request.destroy(Object.assign(new Error("timed out"), { name: "TimeoutError" })), timeoutMs)
     request.on("close", () => clearTimeout(deadline))
-    request.on("timeout", () => request.destroy(Object.assign(new Error("timed out"), { name: "TimeoutError" })))
     request.on("error", reject)
     request.end(body)
   })

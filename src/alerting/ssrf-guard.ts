@@ -58,9 +58,10 @@ export const checkTarget = async (url: string, allow: WebhookAllowList, resolve:
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "must be an http:// or https:// URL"
   if (parsed.username || parsed.password) return "must not contain credentials; put secrets in the path or use the rule's signature"
   const host = parsed.hostname.replace(/^\[|\]$/g, "").toLowerCase()
+  const literal = parseAddress(host)
   let resolved: ReadonlyArray<{ address: string; family: number }>
   try {
-    resolved = parseAddress(host) ? [{ address: host, family: parseAddress(host)!.family }] : await resolve(host)
+    resolved = literal ? [{ address: host, family: literal.family }] : await resolve(host)
   } catch {
     return `host '${host}' does not resolve`
   }

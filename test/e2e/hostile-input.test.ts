@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { connect } from "node:net"
+import { chunkedNdjson } from "../support/ingest.ts"
 import { json, useServer } from "../support/server-process.ts"
 
 /** Hostile requests get a clear 4xx, inject nothing, and the server keeps serving. */
@@ -110,17 +111,6 @@ describe("hostile input", () => {
 
 describe("oversize bodies without a length", () => {
   test("a chunked body past the ingest limit is a JSON 413 on every HTTP protocol, and no error is logged", async () => {
-    const line = new TextEncoder().encode(`${JSON.stringify({ service: "chunked", message: "x".repeat(1000) })}\n`)
-    const chunked = () => {
-      let sent = 0
-      return new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (sent > 40 * 1024 * 1024) return controller.close()
-          sent += line.byteLength
-          controller.enqueue(line)
-        }
-      })
-    }
     for (const [path, type] of [
       ["/api/v1/logs", "application/x-ndjson"],
       ["/_bulk", "application/x-ndjson"],
@@ -129,7 +119,7 @@ describe("oversize bodies without a length", () => {
     ] as const) {
       const response = await fetch(`${server().url}${path}`, {
         method: "POST",
-        body: chunked(),
+        body: chunkedNdjson(40 * 1024 * 1024),
         headers: { "content-type": type },
         duplex: "half"
       } as RequestInit)

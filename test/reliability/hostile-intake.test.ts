@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { reportFault } from "../support/fault-report.ts"
-import { counterValue } from "../support/ingest.ts"
+import { chunkedNdjson, counterValue } from "../support/ingest.ts"
 import { startIngestLoad, storedIds } from "../support/ingest-load.ts"
 import { signHs256 } from "../support/jwt.ts"
 import { disposeServer, freePort, json, type ServerProcess, startServer } from "../support/server-process.ts"
@@ -190,22 +190,11 @@ describe("hostile load on what LogFlow holds open", () => {
         name: "HTTP: 40 MiB chunked bodies",
         durationMs: 1_000,
         start: async () => {
-          const line = new TextEncoder().encode(`${JSON.stringify({ service: "chunked", message: "y".repeat(1000) })}\n`)
-          const body = () => {
-            let sent = 0
-            return new ReadableStream<Uint8Array>({
-              pull(controller) {
-                if (sent > 40 * 1024 * 1024) return controller.close()
-                sent += line.byteLength
-                controller.enqueue(line)
-              }
-            })
-          }
           const statuses = Promise.all(
             Array.from({ length: 3 }, () =>
               fetch(`${server.url}/api/v1/logs`, {
                 method: "POST",
-                body: body(),
+                body: chunkedNdjson(40 * 1024 * 1024),
                 headers: { "content-type": "application/x-ndjson" },
                 duplex: "half"
               } as RequestInit).then((r) => r.status)

@@ -46,3 +46,16 @@ export const eventually = async <A>(read: () => Promise<A>, done: (a: A) => bool
     await Bun.sleep(100)
   }
 }
+
+/** An NDJSON body of at least `bytes`, streamed without a Content-Length (sent chunked). */
+export const chunkedNdjson = (bytes: number): ReadableStream<Uint8Array> => {
+  const line = new TextEncoder().encode(`${JSON.stringify({ service: "chunked", message: "x".repeat(1000) })}\n`)
+  let sent = 0
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent > bytes) return controller.close()
+      sent += line.byteLength
+      controller.enqueue(line)
+    }
+  })
+}

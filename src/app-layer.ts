@@ -27,6 +27,7 @@ import { MemoryBusLive } from "./adapters/log-bus/memory.ts"
 import { SqliteStoreLive } from "./adapters/log-store/sqlite/store.ts"
 import { ElasticsearchStoreLive } from "./adapters/log-store/document/elasticsearch.ts"
 import { OpenSearchStoreLive } from "./adapters/log-store/document/opensearch.ts"
+import type { DocumentSecurity } from "./adapters/log-store/document/security.ts"
 import { KafkaBusLive } from "./adapters/log-bus/kafka/bus.ts"
 import type { KafkaSecurity } from "./adapters/log-bus/kafka/config.ts"
 import { HttpServerLive } from "./api/server.ts"
@@ -43,9 +44,25 @@ const LOG_LEVELS = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLev
 
 export const loggingLayer = (config: Config) => Layer.mergeAll(Logger.json, Logger.minimumLogLevel(LOG_LEVELS[config.LOG_LEVEL]))
 
+/** Credentials and certificates of Elasticsearch or OpenSearch, from their `<PREFIX>_*` settings. */
+const documentSecurity = (config: Config, settings: "ELASTICSEARCH" | "OPENSEARCH"): DocumentSecurity => {
+  const optional = {
+    apiKey: settings === "ELASTICSEARCH" ? config.ELASTICSEARCH_API_KEY : undefined,
+    username: config[`${settings}_USERNAME`],
+    password: config[`${settings}_PASSWORD`],
+    caFile: config[`${settings}_CA_FILE`],
+    caFingerprint: config[`${settings}_CA_FINGERPRINT`],
+    certFile: config[`${settings}_CERT_FILE`],
+    keyFile: config[`${settings}_KEY_FILE`]
+  }
+  const given = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined))
+  return { settings, rejectUnauthorized: config[`${settings}_TLS_REJECT_UNAUTHORIZED`], ...given }
+}
+
 /** The index settings of the document store, shared by Elasticsearch and OpenSearch. */
-const documentStoreConfig = (config: Config, hosts: string) => ({
+const documentStoreConfig = (config: Config, settings: "ELASTICSEARCH" | "OPENSEARCH", hosts: string) => ({
   hosts: hosts.split(","),
+  security: documentSecurity(config, settings),
   index: config.ELASTICSEARCH_INDEX,
   shards: config.ELASTICSEARCH_SHARDS,
   replicas: config.ELASTICSEARCH_REPLICAS,
@@ -58,9 +75,9 @@ const documentStoreConfig = (config: Config, hosts: string) => ({
 /** Elasticsearch when ELASTICSEARCH_HOSTS is set, OpenSearch when OPENSEARCH_HOSTS is, else SQLite in DATA_DIR. */
 const storeLayer = (config: Config) =>
   config.ELASTICSEARCH_HOSTS
-    ? ElasticsearchStoreLive(documentStoreConfig(config, config.ELASTICSEARCH_HOSTS))
+    ? ElasticsearchStoreLive(documentStoreConfig(config, "ELASTICSEARCH", config.ELASTICSEARCH_HOSTS))
     : config.OPENSEARCH_HOSTS
-      ? OpenSearchStoreLive(documentStoreConfig(config, config.OPENSEARCH_HOSTS))
+      ? OpenSearchStoreLive(documentStoreConfig(config, "OPENSEARCH", config.OPENSEARCH_HOSTS))
       : SqliteStoreLive({
           path: config.storePath,
           synchronous: config.SQLITE_SYNCHRONOUS,

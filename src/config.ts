@@ -20,6 +20,7 @@ import { tailSettings } from "./api/routes/settings.ts"
 import { telemetrySettings } from "./telemetry/settings.ts"
 import { alertingSettings } from "./alerting/settings.ts"
 import { logqlSettings } from "./query/logql/settings.ts"
+import { insecureEngineProblems } from "./engine-checks.ts"
 
 /**
  * All configuration, from environment variables, validated once at start-up. Each feature
@@ -106,42 +107,6 @@ const secretKeyProblems = (key: string): string[] => {
   return []
 }
 
-const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i.test(host)
-
-const urlHost = (url: string) => {
-  try {
-    return new URL(url).hostname
-  } catch {
-    return ""
-  }
-}
-
-/**
- * What production refuses about the connections to the engines: plain text beyond loopback (where
- * anyone on the path reads the logs and the credentials), and certificates not checked.
- */
-const insecureEngineProblems = (
-  c: z.infer<typeof schema>,
-  urls: { readonly metaDatabase: string; readonly redis: string | undefined; readonly kafkaSsl: boolean }
-) => {
-  const problems: string[] = []
-  const remoteBrokers = (c.KAFKA_BOOTSTRAP_SERVERS ?? "").split(",").filter((b) => b !== "" && !isLoopback(b.replace(/:\d+$/, "")))
-  if (remoteBrokers.length > 0 && !urls.kafkaSsl) problems.push(`  KAFKA_SSL: ${remoteBrokers.join(",")} is reached in plain text; set KAFKA_SSL=true`)
-  for (const name of ["ELASTICSEARCH", "OPENSEARCH"] as const) {
-    const plain = (c[`${name}_HOSTS`] ?? "").split(",").filter((h) => h.startsWith("http://") && !isLoopback(urlHost(h)))
-    if (plain.length > 0) problems.push(`  ${name}_HOSTS: ${plain.map(urlHost).join(",")} is reached in plain text; use https://`)
-    if (!c[`${name}_TLS_REJECT_UNAUTHORIZED`])
-      problems.push(`  ${name}_TLS_REJECT_UNAUTHORIZED: false accepts any certificate; give ${name}_CA_FILE or ${name}_CA_FINGERPRINT instead`)
-  }
-  if (!c.KAFKA_SSL_REJECT_UNAUTHORIZED) problems.push("  KAFKA_SSL_REJECT_UNAUTHORIZED: false accepts any certificate; give KAFKA_SSL_CA_FILE instead")
-  const database = urls.metaDatabase
-  if (/^postgres(ql)?:/.test(database) && !isLoopback(urlHost(database)) && !/[?&]sslmode=(require|verify-ca|verify-full)\b/.test(database))
-    problems.push(`  DATABASE_URL: PostgreSQL at ${urlHost(database)} is reached in plain text; add ?sslmode=verify-full (or require)`)
-  if (urls.redis?.startsWith("redis://") && !isLoopback(urlHost(urls.redis)))
-    problems.push(`  REDIS_URL: Redis at ${urlHost(urls.redis)} is reached in plain text; use rediss://`)
-  return problems
-}
-
 /** Settings that only make sense together (a certificate and its key, a user and a password), or not together. */
 const inconsistentPairs = (c: z.infer<typeof schema>) => {
   const problems: string[] = []
@@ -154,11 +119,11 @@ const inconsistentPairs = (c: z.infer<typeof schema>) => {
     problems.push(`  KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM} needs both`)
   if (c.KAFKA_SASL_MECHANISM === undefined && c.KAFKA_SASL_USERNAME !== undefined)
     problems.push("  KAFKA_SASL_MECHANISM: KAFKA_SASL_USERNAME is set; say which mechanism (plain, scram-sha-256, scram-sha-512)")
+  if (c.ELASTICSEARCH_API_KEY !== undefined && c.ELASTICSEARCH_USERNAME !== undefined)
+    problems.push("  ELASTICSEARCH_API_KEY: set an API key or ELASTICSEARCH_USERNAME/ELASTICSEARCH_PASSWORD, not both")
   for (const name of ["ELASTICSEARCH", "OPENSEARCH"] as const) {
     both(`${name}_CERT_FILE`, `${name}_KEY_FILE`, "set both for mutual TLS, or neither")
     both(`${name}_USERNAME`, `${name}_PASSWORD`, "set both for basic authentication, or neither")
-    if (c[`${name}_API_KEY`] !== undefined && c[`${name}_USERNAME`] !== undefined)
-      problems.push(`  ${name}_API_KEY: set an API key or ${name}_USERNAME/${name}_PASSWORD, not both`)
     if (c[`${name}_CA_FILE`] !== undefined && c[`${name}_CA_FINGERPRINT`] !== undefined)
       problems.push(`  ${name}_CA_FINGERPRINT: set ${name}_CA_FILE or ${name}_CA_FINGERPRINT, not both`)
   }
@@ -223,7 +188,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     c.REDIS_URL ??
     (c.REDIS_HOST ? `redis://${c.REDIS_PASSWORD ? `:${encodeURIComponent(c.REDIS_PASSWORD)}@` : ""}${c.REDIS_HOST}:${c.REDIS_PORT}/${c.REDIS_DB}` : undefined)
   const kafkaSsl = c.KAFKA_SSL || c.KAFKA_SSL_CA_FILE !== undefined || c.KAFKA_SSL_CERT_FILE !== undefined
-  const insecure = production ? insecureEngineProblems(c, { metaDatabase: metaDatabaseUrl, redis: redisUrl, kafkaSsl }) : []
+  const insecure = production
+    ? insecureEngineProblems(c, { metaDatabase: metaDatabaseUrl, redis: redisUrl, kafkaSsl, nodeTlsRejectUnauthorized: env.NODE_TLS_REJECT_UNAUTHORIZED })
+    : []
   if (insecure.length && !c.ALLOW_INSECURE_ENGINES)
     throw new ConfigError({
       message: `refusing to start in production with insecure connections to engines (ALLOW_INSECURE_ENGINES=true accepts them):\n${insecure.join("\n")}`

@@ -52,6 +52,8 @@ const runServer = (role: Role) => {
     console.error(`invalid configuration:\n  KAFKA_BOOTSTRAP_SERVERS: the ${role} role needs Kafka (set it, or run the all role)`)
     process.exit(2)
   }
+  if (config.insecureEngines.length > 0)
+    log("WARN", `ALLOW_INSECURE_ENGINES=true: connecting to engines in ways production refuses otherwise:\n${config.insecureEngines.join("\n")}`)
   const fiber = Effect.runFork(Layer.launch(roleLayer(role, config)))
   const stop = (signal: string) => {
     log("INFO", `${signal} received; draining (deadline ${config.SHUTDOWN_TIMEOUT_MS} ms)`)

@@ -6,6 +6,11 @@
 #   scripts/engines/search-engine.sh elasticsearch|opensearch stop [--dir DIR]
 # DIR (default .engines/run/<engine>) holds its config, data, logs and pid. A free port is
 # picked when none is given. Heap: ES_HEAP or OPENSEARCH_HEAP (default 512m). Run fetch.sh first.
+# ENGINE_EXTRA_CONFIG=FOLDER (Elasticsearch, for the security tests): the files in FOLDER
+# (certificates, users, roles) are copied into the engine's config folder, where Elasticsearch
+# reads them from, and FOLDER/settings.yml replaces the line that turns security off. The engine
+# then counts as up once it answers on https (any status, as it wants credentials), and its
+# https:// URL is printed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
@@ -53,6 +58,11 @@ start() {
   fi
   mkdir -p "$work/data" "$work/logs" "$work/tmp"
   rm -rf "$work/config" && cp -r "$home/config" "$work/config"
+  local scheme="http"
+  if [ -n "${ENGINE_EXTRA_CONFIG:-}" ]; then
+    cp -r "$ENGINE_EXTRA_CONFIG"/. "$work/config/"
+    security="$(cat "$ENGINE_EXTRA_CONFIG/settings.yml")"; scheme="https"
+  fi
   cat > "$work/config/$engine.yml" <<YML
 cluster.name: logflow-test
 node.name: logflow-test-node
@@ -62,7 +72,7 @@ http.port: $port
 transport.port: 0
 path.data: $work/data
 path.logs: $work/logs
-# Loopback only, for tests: no TLS or users (the OpenSearch integ-test zip has no security
+# Loopback only, for tests: no TLS or users unless ENGINE_EXTRA_CONFIG gives them (the OpenSearch integ-test zip has no security
 # plugin). The test disk may be fuller than a server's.
 $security
 cluster.routing.allocation.disk.threshold_enabled: false
@@ -82,9 +92,11 @@ YML
   # A link, not a copy: the engine writes its pid file during its start-up, after the launcher
   # has returned (seconds later on a busy machine), and `stop` must find it from DIR.
   [ "$work" = "$dir" ] || ln -sfn "$work/pid" "$dir/pid"
-  local url="http://127.0.0.1:$port"
+  local url="$scheme://127.0.0.1:$port"
   for _ in $(seq 1 240); do
-    if curl -fsS "$url/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then echo "$url"; return 0; fi
+    if [ "$scheme" = https ]; then
+      [ "$(curl -ks -o /dev/null -w '%{http_code}' "$url/" 2>/dev/null)" != 000 ] && { echo "$url"; return 0; }
+    elif curl -fsS "$url/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null 2>&1; then echo "$url"; return 0; fi
     sleep 0.5
   done
   echo "$engine: no answer at $url after 120 s" >&2

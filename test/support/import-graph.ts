@@ -35,9 +35,10 @@ export type Layer = "domain" | "ports" | "base" | "adapters" | "actor-kit" | "ac
 
 /**
  * Leaf modules any layer may use: the configuration (one schema, composed of the settings
- * schemas next to the features they configure), the version, the log line written outside Effect.
+ * schemas next to the features they configure) and its production checks of the engine
+ * connections, the version, the log line written outside Effect.
  */
-const BASE = ["src/config.ts", "src/settings.ts", "src/version.ts", "src/log-line.ts"]
+const BASE = ["src/config.ts", "src/engine-checks.ts", "src/settings.ts", "src/version.ts", "src/log-line.ts"]
 
 /** The layer of a repository path; order matters (the first match wins). */
 export const layerOf = (path: string): Layer => {

@@ -1,11 +1,19 @@
 import { Client, errors, HttpConnection } from "@elastic/elasticsearch"
+import type { DocumentConnection } from "./connection.ts"
 import { bulkRefresh, type DocumentEngine } from "./engine.ts"
 import { ELASTICSEARCH_DIALECT } from "./query.ts"
 
 /** The document store's calls on the official Elasticsearch client. */
-export const elasticsearchEngine = (options: { hosts: ReadonlyArray<string>; requestTimeoutMs: number }): DocumentEngine => {
-  // The default (undici) connection does not work on Bun; the node:http one does.
-  const client = new Client({ nodes: [...options.hosts], Connection: HttpConnection, requestTimeout: options.requestTimeoutMs, maxRetries: 2 })
+export const elasticsearchEngine = (options: DocumentConnection): DocumentEngine => {
+  const client = new Client({
+    nodes: [...options.hosts],
+    // The default (undici) connection does not work on Bun; the node:http one does.
+    Connection: HttpConnection,
+    requestTimeout: options.requestTimeoutMs,
+    maxRetries: 2,
+    tls: { ...options.tls },
+    ...(options.auth ? { auth: { ...options.auth } } : {})
+  })
   return {
     dialect: ELASTICSEARCH_DIALECT,
     putIndexTemplate: async (template) => void (await client.indices.putIndexTemplate(template)),

@@ -1,4 +1,5 @@
 import { Client, errors } from "@opensearch-project/opensearch"
+import type { DocumentConnection } from "./connection.ts"
 import { bulkRefresh, type DocumentEngine } from "./engine.ts"
 import { OPENSEARCH_DIALECT } from "./query.ts"
 
@@ -7,8 +8,10 @@ import { OPENSEARCH_DIALECT } from "./query.ts"
  * answers carry it in `body`. Requests and answers are typed by the Elasticsearch DSL types
  * the store is written in (the client's own types name the same JSON differently), hence the casts.
  */
-export const opensearchEngine = (options: { hosts: ReadonlyArray<string>; requestTimeoutMs: number }): DocumentEngine => {
-  const client = new Client({ nodes: [...options.hosts], requestTimeout: options.requestTimeoutMs, maxRetries: 2 })
+export const opensearchEngine = (options: DocumentConnection): DocumentEngine => {
+  // OpenSearch has no API keys; the settings offer none (see settings.ts).
+  const auth = options.auth && "username" in options.auth ? { auth: { username: options.auth.username, password: options.auth.password } } : {}
+  const client = new Client({ nodes: [...options.hosts], requestTimeout: options.requestTimeoutMs, maxRetries: 2, ssl: { ...options.tls }, ...auth })
   const api = client as any
   return {
     dialect: OPENSEARCH_DIALECT,

@@ -1,7 +1,9 @@
-import { Duration, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { LogStore } from "../../../ports/log-store.ts"
+import { resolveConnection } from "./connection.ts"
 import { type DocumentStoreConfig, makeDocumentStore } from "./store.ts"
 import { opensearchEngine } from "./opensearch-engine.ts"
+import { noSecurity } from "./security.ts"
 
 /**
  * The LogStore on OpenSearch 3: the same store as on Elasticsearch (store.ts), through
@@ -12,7 +14,10 @@ import { opensearchEngine } from "./opensearch-engine.ts"
 
 export type OpenSearchStoreConfig = DocumentStoreConfig
 
-export const makeOpenSearchStore = (config: OpenSearchStoreConfig) =>
-  makeDocumentStore(() => opensearchEngine({ hosts: config.hosts, requestTimeoutMs: Duration.toMillis(config.requestTimeout) }), config)
+export const makeOpenSearchStore = (config: OpenSearchStoreConfig) => {
+  const security = config.security ?? noSecurity("OPENSEARCH")
+  const connect = resolveConnection(security, config.hosts, Duration.toMillis(config.requestTimeout)).pipe(Effect.map(opensearchEngine))
+  return makeDocumentStore(connect, { ...config, security })
+}
 
 export const OpenSearchStoreLive = (config: OpenSearchStoreConfig) => Layer.scoped(LogStore, makeOpenSearchStore(config))

@@ -9,12 +9,6 @@ const fingerprint = z
 /** How LogFlow authenticates to one engine and which certificates it trusts, as `<PREFIX>_*` variables. */
 const securitySettings = <Prefix extends "ELASTICSEARCH" | "OPENSEARCH">(prefix: Prefix, engine: string) => {
   const shape = {
-    API_KEY: z
-      .string()
-      .min(1)
-      .optional()
-      .describe(`${engine} API key (the base64 \`encoded\` form), sent as \`Authorization: ApiKey\`; not with ${prefix}_USERNAME.`),
-    API_KEY_FILE: secretFile(`${prefix}_API_KEY`),
     USERNAME: z.string().min(1).optional().describe(`${engine} user (basic authentication), with ${prefix}_PASSWORD; credentials in the URL work too.`),
     PASSWORD: z.string().min(1).optional().describe(`Password of ${prefix}_USERNAME (never logged).`),
     PASSWORD_FILE: secretFile(`${prefix}_PASSWORD`),
@@ -22,7 +16,7 @@ const securitySettings = <Prefix extends "ELASTICSEARCH" | "OPENSEARCH">(prefix:
     CA_FINGERPRINT: fingerprint
       .optional()
       .describe(
-        `SHA-256 fingerprint of the CA that signed ${engine}'s HTTP certificate (as Elasticsearch prints it at first start): trusted in place of ${prefix}_CA_FILE.`
+        `SHA-256 fingerprint of the CA that signed ${engine}'s HTTP certificate (as Elasticsearch prints it at first start): the CA ${engine} sends with its certificate is trusted when it has this fingerprint, in place of ${prefix}_CA_FILE; host names are still checked.`
       ),
     CERT_FILE: pemFile(`Client certificate (PEM file) for mutual TLS to ${engine}; set with ${prefix}_KEY_FILE.`),
     KEY_FILE: pemFile(`Private key (PEM file) of ${prefix}_CERT_FILE.`),
@@ -35,6 +29,16 @@ const securitySettings = <Prefix extends "ELASTICSEARCH" | "OPENSEARCH">(prefix:
   return Object.fromEntries(Object.entries(shape).map(([key, value]) => [`${prefix}_${key}`, value])) as {
     [Key in keyof typeof shape as `${Prefix}_${Key}`]: (typeof shape)[Key]
   }
+}
+
+/** Elasticsearch's API keys; OpenSearch has none (its security plugin takes users and passwords, or client certificates). */
+const elasticsearchApiKey = {
+  ELASTICSEARCH_API_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Elasticsearch API key (the base64 `encoded` form), sent as `Authorization: ApiKey`; not with ELASTICSEARCH_USERNAME."),
+  ELASTICSEARCH_API_KEY_FILE: secretFile("ELASTICSEARCH_API_KEY")
 }
 
 export const documentSettings = settingsSection(
@@ -60,6 +64,7 @@ export const documentSettings = settingsSection(
       .describe("When written logs become searchable: `wait_for` (before the batch counts as stored), `true` (forced, slower), `false` (within a second)."),
     ELASTICSEARCH_FIELD_LIMIT: int(100, 100_000).default(1_000).describe("Mapped fields per daily index; attributes beyond it are kept but not searchable."),
     ELASTICSEARCH_TIMEOUT_MS: int(100, 600_000).default(30_000).describe("Longest wait for one Elasticsearch/OpenSearch request."),
+    ...elasticsearchApiKey,
     ...securitySettings("ELASTICSEARCH", "Elasticsearch"),
     ...securitySettings("OPENSEARCH", "OpenSearch")
   }

@@ -9,6 +9,8 @@ import type { Source } from "./records.ts"
 import { makeRecordQueries, MAX_SAMPLE, type SearchAlias } from "./record-queries.ts"
 import { makeExpire } from "./retention.ts"
 import { installIndices } from "./setup.ts"
+import { explainEngineError } from "./refusal.ts"
+import type { DocumentSecurity, EngineRefused } from "./security.ts"
 
 /**
  * The LogStore on a document engine, Elasticsearch 9 or OpenSearch 3 (`DocumentEngine`): daily
@@ -31,6 +33,8 @@ export interface DocumentStoreConfig {
   /** Mapped fields per index; attributes beyond stay unindexed (Elasticsearch) or send the record to the dead letters (OpenSearch). */
   readonly fieldLimit: number
   readonly requestTimeout: Duration.DurationInput
+  /** Credentials and trusted certificates; none (and the system's CAs) when unset. */
+  readonly security?: DocumentSecurity
   readonly onDeadLetter?: (record: LogRecord, reason: string) => void
 }
 
@@ -55,12 +59,39 @@ const searchAlias =
       Effect.mapError(unavailable)
     )
 
-/** The store on the engine `connect` opens (closed with the scope). */
-export const makeDocumentStore = (connect: () => DocumentEngine, config: DocumentStoreConfig) =>
+/**
+ * /health's entry for the engine: the cluster's colour, or what is wrong (refused credentials,
+ * privileges, certificates, no answer) with the setting to look at.
+ */
+const healthOf = (engine: DocumentEngine, config: DocumentStoreConfig & { readonly security: DocumentSecurity }) => {
+  const name = engine.dialect.engine
+  return Effect.tryPromise({ try: () => engine.clusterHealth(), catch: (e) => explainEngineError(e, config.security, config.hosts) }).pipe(
+    Effect.map((h) => ({
+      status: h.status === "red" ? ("unhealthy" as const) : ("healthy" as const),
+      details: { engine: name, cluster_status: h.status, nodes: h.number_of_nodes, index: config.index }
+    })),
+    Effect.catchAll((e) =>
+      Effect.succeed({ status: "unhealthy" as const, details: { engine: name, cluster_status: e.problem, problem: e.problem, error: e.message } })
+    )
+  )
+}
+
+const refused = (e: EngineRefused) => new StoreUnavailable({ reason: e.message })
+
+/**
+ * The store on the engine `connect` opens (closed with the scope). Installing the index
+ * template is the start-up check: a refusal stops the start with the setting to change.
+ */
+export const makeDocumentStore = (
+  connect: Effect.Effect<DocumentEngine, EngineRefused>,
+  config: DocumentStoreConfig & { readonly security: DocumentSecurity }
+) =>
   Effect.gen(function* () {
-    const engine = yield* Effect.acquireRelease(Effect.sync(connect), (engine) => Effect.promise(() => engine.close()))
-    const name = engine.dialect.engine
-    yield* Effect.tryPromise({ try: () => installIndices(engine, { ...config, maxResultWindow: MAX_SAMPLE }), catch: unavailable })
+    const engine = yield* Effect.acquireRelease(Effect.mapError(connect, refused), (engine) => Effect.promise(() => engine.close()))
+    yield* Effect.tryPromise({
+      try: () => installIndices(engine, { ...config, maxResultWindow: MAX_SAMPLE }),
+      catch: (e) => refused(explainEngineError(e, config.security, config.hosts))
+    })
 
     const search = searchAlias(engine, config.index)
     const aggregate: Aggregate = (query, aggs) =>
@@ -85,12 +116,6 @@ export const makeDocumentStore = (connect: () => DocumentEngine, config: Documen
       ...records,
       ...metricsQueries(aggregate),
       expire: makeExpire(engine, { index: config.index, refresh: config.refresh }, search),
-      health: Effect.tryPromise({ try: () => engine.clusterHealth(), catch: unavailable }).pipe(
-        Effect.map((h) => ({
-          status: h.status === "red" ? ("unhealthy" as const) : ("healthy" as const),
-          details: { engine: name, cluster_status: h.status, nodes: h.number_of_nodes, index: config.index }
-        })),
-        Effect.catchAll((e) => Effect.succeed({ status: "unhealthy" as const, details: { engine: name, cluster_status: "unreachable", error: e.reason } }))
-      )
+      health: healthOf(engine, config)
     })
   })

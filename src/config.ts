@@ -165,6 +165,12 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     throw new ConfigError({ message: `invalid configuration:\n${lines.join("\n")}` })
   }
   const c = result.data
+  // Not in the schema (OpenSearch has no API keys), but too easy to set by analogy and then wonder why it is not used.
+  if (present.OPENSEARCH_API_KEY !== undefined || present.OPENSEARCH_API_KEY_FILE !== undefined)
+    throw new ConfigError({
+      message:
+        "invalid configuration:\n  OPENSEARCH_API_KEY: OpenSearch has no API keys; set OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD, or a client certificate"
+    })
   const inconsistent = inconsistentPairs(c)
   if (inconsistent.length) throw new ConfigError({ message: `invalid configuration:\n${inconsistent.join("\n")}` })
   if (c.ELASTICSEARCH_HOSTS !== undefined && c.OPENSEARCH_HOSTS !== undefined) {

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { type DetailedPeerCertificate, connect as tlsConnect } from "node:tls"
 import { Effect } from "effect"
-import { type DocumentSecurity, EngineRefused, engineName, redactHosts } from "./security.ts"
+import { type DocumentSecurity, engineName, redactHosts, refusal } from "./security.ts"
 
 /**
  * The TLS options and credentials the Elasticsearch and OpenSearch clients are given, from the
@@ -25,7 +25,7 @@ const readPem = (setting: string, path: string | undefined) =>
     ? Effect.succeed(undefined)
     : Effect.try({
         try: () => readFileSync(path, "utf8"),
-        catch: (e) => new EngineRefused({ problem: "certificate", message: `${setting}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? e})` })
+        catch: (e) => refusal("certificate", `${setting}: cannot read the file`, `${path}: ${(e as NodeJS.ErrnoException).code ?? e}`)
       })
 
 /** `AB:CD:…` or `abcd…` as upper-case hex without colons. */
@@ -58,36 +58,32 @@ const caByFingerprint = (security: DocumentSecurity, hosts: ReadonlyArray<string
   const setting = `${security.settings}_CA_FINGERPRINT`
   const tlsHosts = hosts.filter((h) => h.startsWith("https://"))
   if (tlsHosts.length === 0)
-    return Effect.fail(
-      new EngineRefused({ problem: "certificate", message: `${setting}: ${security.settings}_HOSTS has no https:// URL, so there is no certificate to check` })
-    )
+    return Effect.fail(refusal("certificate", `${setting}: ${security.settings}_HOSTS has no https:// URL, so there is no certificate to check`))
   const wanted = normalise(fingerprint)
   return Effect.firstSuccessOf(tlsHosts.map((h) => peerChain(h, timeoutMs))).pipe(
-    Effect.mapError(
-      (e) =>
-        new EngineRefused({
-          problem: "unreachable",
-          message: `${engineName(security.settings)} at ${security.settings}_HOSTS=${redactHosts(tlsHosts)} did not answer over TLS, so ${setting} could not be checked: ${e.message}`
-        })
+    Effect.mapError((e) =>
+      refusal(
+        "unreachable",
+        `${engineName(security.settings)} at ${security.settings}_HOSTS did not answer over TLS, so ${setting} could not be checked`,
+        `${redactHosts(tlsHosts)}: ${e.message}`
+      )
     ),
     Effect.flatMap((chain) => {
       const match = chain.find((c) => normalise(c.fingerprint256) === wanted)
       if (match === undefined) {
         const sent = chain.map((c) => `${c.subject?.CN ?? "?"} ${c.fingerprint256}`).join("; ")
         return Effect.fail(
-          new EngineRefused({
-            problem: "certificate",
-            message: `${setting}: no certificate ${engineName(security.settings)} sends has this fingerprint (it sends: ${sent})`
-          })
+          refusal("certificate", `${setting}: no certificate ${engineName(security.settings)} sends has this fingerprint`, `it sends: ${sent}`)
         )
       }
       // Trusting a certificate that is not a root would fail verification later with a vaguer error.
       if (normalise(match.issuerCertificate?.fingerprint256 ?? "") !== wanted)
         return Effect.fail(
-          new EngineRefused({
-            problem: "certificate",
-            message: `${setting}: ${match.subject?.CN ?? "the certificate"} with this fingerprint is not a root CA; give the fingerprint of the CA at the end of the chain, or ${security.settings}_CA_FILE`
-          })
+          refusal(
+            "certificate",
+            `${setting}: the certificate with this fingerprint is not a root CA; give the fingerprint of the CA at the end of the chain, or ${security.settings}_CA_FILE`,
+            String(match.subject?.CN ?? "")
+          )
         )
       return Effect.succeed(toPem(match.raw))
     })

@@ -1,4 +1,4 @@
-import { type DocumentSecurity, EngineRefused, engineName, hasUrlCredentials, redactHosts } from "./security.ts"
+import { type DocumentSecurity, EngineRefused, engineName, hasUrlCredentials, redactHosts, refusal } from "./security.ts"
 
 /**
  * What an error of the Elasticsearch or OpenSearch client means in terms of LogFlow's settings:
@@ -41,55 +41,48 @@ const credentialSettings = (security: DocumentSecurity, hosts: ReadonlyArray<str
   return `${apiKey}${s}_USERNAME and ${s}_PASSWORD (none is set)`
 }
 
-const answered = (e: { statusCode: number; body?: unknown }, security: DocumentSecurity, hosts: ReadonlyArray<string>): EngineRefused => {
+const answered = (status: number, body: unknown, security: DocumentSecurity, hosts: ReadonlyArray<string>): EngineRefused => {
   const name = engineName(security.settings)
   const s = security.settings
-  const reason = reasonOf(e.body)
-  if (e.statusCode === 401)
-    return new EngineRefused({
-      problem: "authentication",
-      message: `${name} refused the credentials (401: ${reason}): check ${credentialSettings(security, hosts)}`
-    })
-  if (e.statusCode === 403)
-    return new EngineRefused({
-      problem: "authorisation",
-      message: `${name} accepted the credentials but refuses the request (403: ${reason}): give the user of ${credentialSettings(security, hosts)} the privileges docs/operations.md lists`
-    })
-  if (e.statusCode === 400 && PROXY_CLIENT_CERT.test(reason))
-    return new EngineRefused({
-      problem: "certificate",
-      message: security.certFile
-        ? `${name} did not accept the client certificate in ${s}_CERT_FILE (${reason})`
-        : `${name} wants a client certificate (${reason}): set ${s}_CERT_FILE and ${s}_KEY_FILE`
-    })
-  return new EngineRefused({ problem: "error", message: `${name} answered ${e.statusCode}: ${reason}` })
+  const says = `${name} says: ${reasonOf(body)}`
+  if (status === 401) return refusal("authentication", `${name} refused the credentials (401): check ${credentialSettings(security, hosts)}`, says)
+  if (status === 403)
+    return refusal(
+      "authorisation",
+      `${name} accepted the credentials but refuses the request (403): give the user of ${credentialSettings(security, hosts)} the privileges docs/operations.md lists`,
+      says
+    )
+  if (status === 400 && PROXY_CLIENT_CERT.test(reasonOf(body)))
+    return refusal(
+      "certificate",
+      security.certFile
+        ? `${name} did not accept the client certificate in ${s}_CERT_FILE`
+        : `${name} wants a client certificate: set ${s}_CERT_FILE and ${s}_KEY_FILE`,
+      says
+    )
+  return refusal("error", `${name} answered ${status}`, says)
 }
 
 const notAnswered = (detail: string, security: DocumentSecurity, hosts: ReadonlyArray<string>): EngineRefused => {
   const name = engineName(security.settings)
   const s = security.settings
-  if (HOSTNAME.test(detail))
-    return new EngineRefused({
-      problem: "certificate",
-      message: `${name}'s certificate does not name the host in ${s}_HOSTS=${redactHosts(hosts)} (${detail}): use a name the certificate was made for`
-    })
+  const where = `${s}_HOSTS=${redactHosts(hosts)}: ${detail}`
+  if (HOSTNAME.test(detail)) return refusal("certificate", `${name}'s certificate does not name the host in ${s}_HOSTS: use a name it was made for`, where)
   if (UNTRUSTED.test(detail)) {
     const trust = security.caFile
-      ? `${s}_CA_FILE (${security.caFile}) holds no CA that signed it`
+      ? `${s}_CA_FILE holds no CA that signed it`
       : security.caFingerprint
         ? `it is no longer signed by the CA of ${s}_CA_FINGERPRINT`
         : `set ${s}_CA_FILE to the CA that signed it, or ${s}_CA_FINGERPRINT to that CA's SHA-256`
-    return new EngineRefused({ problem: "certificate", message: `${name}'s certificate is not trusted (${detail}): ${trust}` })
+    return refusal("certificate", `${name}'s certificate is not trusted: ${trust}`, security.caFile ? `${s}_CA_FILE=${security.caFile}; ${where}` : where)
   }
   if (CLIENT_CERT.test(detail))
-    return new EngineRefused({
-      problem: "certificate",
-      message: `${name} ended the TLS handshake (${detail}): does it want a client certificate (${s}_CERT_FILE and ${s}_KEY_FILE), or refuse the one given?`
-    })
-  return new EngineRefused({
-    problem: "unreachable",
-    message: `${name} at ${s}_HOSTS=${redactHosts(hosts)} did not answer (is it https:// or http://?): ${detail}`
-  })
+    return refusal(
+      "certificate",
+      `${name} ended the TLS handshake: does it want a client certificate (${s}_CERT_FILE and ${s}_KEY_FILE), or refuse the one given?`,
+      where
+    )
+  return refusal("unreachable", `${name} at ${s}_HOSTS did not answer (is it https:// or http://?)`, where)
 }
 
 /** The client's error `e` as what is wrong and which setting to look at. */
@@ -97,7 +90,7 @@ export const explainEngineError = (e: unknown, security: DocumentSecurity, hosts
   if (e instanceof EngineRefused) return e
   const error = e as { name?: string; message?: string; statusCode?: unknown; body?: unknown; code?: string } | undefined
   if (typeof error?.statusCode === "number" && error.statusCode > 0 && error.name === "ResponseError")
-    return answered({ statusCode: error.statusCode, body: error.body }, security, hosts)
+    return answered(error.statusCode, error.body, security, hosts)
   const message = error?.message ?? String(e)
   const detail = `${message}${error?.code && !message.includes(error.code) ? ` (${error.code})` : ""}`.slice(0, MAX_REASON)
   return notAnswered(detail, security, hosts)

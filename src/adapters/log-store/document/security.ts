@@ -33,8 +33,20 @@ export const noSecurity = (settings: SettingsPrefix): DocumentSecurity => ({ set
  */
 export type EngineProblem = "authentication" | "authorisation" | "certificate" | "unreachable" | "error"
 
-/** The engine refused LogFlow or could not be reached; `message` names the setting to change and never holds a secret. */
-export class EngineRefused extends Data.TaggedError("EngineRefused")<{ readonly problem: EngineProblem; readonly message: string }> {}
+/**
+ * The engine refused LogFlow or could not be reached. Both messages name the setting to change
+ * and never hold a secret; `message` (the start-up error, the server log) adds the engine's own
+ * words, hosts and paths, which `publicMessage` (for /health, which anyone may read) leaves out.
+ */
+export class EngineRefused extends Data.TaggedError("EngineRefused")<{
+  readonly problem: EngineProblem
+  readonly message: string
+  readonly publicMessage: string
+}> {}
+
+/** A refusal whose detail (hosts, paths, the engine's words) only the full message carries. */
+export const refusal = (problem: EngineProblem, publicMessage: string, detail?: string) =>
+  new EngineRefused({ problem, publicMessage, message: detail ? `${publicMessage} [${detail}]` : publicMessage })
 
 /** The engine's name as people write it. */
 export const engineName = (settings: SettingsPrefix) => (settings === "ELASTICSEARCH" ? "Elasticsearch" : "OpenSearch")

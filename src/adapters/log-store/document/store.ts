@@ -65,13 +65,20 @@ const searchAlias =
  */
 const healthOf = (engine: DocumentEngine, config: DocumentStoreConfig & { readonly security: DocumentSecurity }) => {
   const name = engine.dialect.engine
+  // The full message (hosts, paths, the engine's words) goes to the server log once per new problem, not on every call.
+  let lastLogged = ""
   return Effect.tryPromise({ try: () => engine.clusterHealth(), catch: (e) => explainEngineError(e, config.security, config.hosts) }).pipe(
     Effect.map((h) => ({
       status: h.status === "red" ? ("unhealthy" as const) : ("healthy" as const),
       details: { engine: name, cluster_status: h.status, nodes: h.number_of_nodes, index: config.index }
     })),
+    Effect.tap(() => Effect.sync(() => (lastLogged = ""))),
     Effect.catchAll((e) =>
-      Effect.succeed({ status: "unhealthy" as const, details: { engine: name, cluster_status: e.problem, problem: e.problem, error: e.message } })
+      Effect.gen(function* () {
+        if (e.message !== lastLogged) yield* Effect.logWarning(`log store health: ${e.message}`)
+        lastLogged = e.message
+        return { status: "unhealthy" as const, details: { engine: name, cluster_status: e.problem, problem: e.problem, error: e.publicMessage } }
+      })
     )
   )
 }

@@ -31,7 +31,8 @@ const esHosts = await useEngine("elasticsearch", dropIndices)
 const osHosts = await useEngine("opensearch", dropIndices)
 const ready = esHosts !== undefined && osHosts !== undefined && nginxOrSkip() && hasOpenssl()
 
-const API_KEY = Buffer.from(`lf-key-id:${crypto.randomUUID()}`).toString("base64")
+const API_KEY_PARTS = `lf-key-id:${crypto.randomUUID()}`
+const API_KEY = Buffer.from(API_KEY_PARTS).toString("base64")
 const OS_WRITER = { username: "logflow", password: "os-proxy-secret-41d2" }
 const OS_NOBODY = { username: "nobody", password: "os-nobody-secret-0c7e" }
 
@@ -72,6 +73,13 @@ describe.skipIf(!ready)("Elasticsearch API keys, through a TLS proxy", () => {
     )
     expect(found).toEqual(sent)
     expect(health.status).toBe("healthy")
+  })
+
+  test("ELASTICSEARCH_API_KEY as `id:api_key` is sent in the encoded form", async () => {
+    const { found, sent } = await roundTrip(
+      secureStore("elasticsearch", esProxy!.url, index(), security("ELASTICSEARCH", { apiKey: API_KEY_PARTS, caFile: ca!.caFile }))
+    )
+    expect(found).toEqual(sent)
   })
 
   test("a wrong API key stops the start: authentication, naming ELASTICSEARCH_API_KEY and not printing it", async () => {

@@ -90,6 +90,12 @@ const caByFingerprint = (security: DocumentSecurity, hosts: ReadonlyArray<string
   )
 }
 
+/**
+ * An API key as Elasticsearch sends it: its `encoded` form, or `id:api_key` (the two other
+ * fields of its answer), encoded here. Base64 has no colon, so the two cannot be confused.
+ */
+const encodedApiKey = (key: string) => (key.includes(":") ? Buffer.from(key).toString("base64") : key)
+
 /** The clients' options from the settings; a file that cannot be read or a fingerprint found nowhere fails, naming its setting. */
 export const resolveConnection = (security: DocumentSecurity, hosts: ReadonlyArray<string>, requestTimeoutMs: number) =>
   Effect.gen(function* () {
@@ -99,7 +105,7 @@ export const resolveConnection = (security: DocumentSecurity, hosts: ReadonlyArr
     const key = yield* readPem(`${s}_KEY_FILE`, security.keyFile)
     const ca = fileCa ?? (security.caFingerprint ? yield* caByFingerprint(security, hosts, security.caFingerprint, requestTimeoutMs) : undefined)
     const auth = security.apiKey
-      ? { apiKey: security.apiKey }
+      ? { apiKey: encodedApiKey(security.apiKey) }
       : security.username && security.password
         ? { username: security.username, password: security.password }
         : undefined

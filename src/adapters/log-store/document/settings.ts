@@ -37,7 +37,9 @@ const elasticsearchApiKey = {
     .string()
     .min(1)
     .optional()
-    .describe("Elasticsearch API key (the base64 `encoded` form), sent as `Authorization: ApiKey`; not with ELASTICSEARCH_USERNAME."),
+    .describe(
+      "Elasticsearch API key, sent as `Authorization: ApiKey`: the `encoded` form Elasticsearch answers with, or `id:api_key`; not with ELASTICSEARCH_USERNAME."
+    ),
   ELASTICSEARCH_API_KEY_FILE: secretFile("ELASTICSEARCH_API_KEY")
 }
 

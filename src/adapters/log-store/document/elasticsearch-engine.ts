@@ -26,7 +26,8 @@ export const elasticsearchEngine = (options: DocumentConnection): DocumentEngine
     refresh: async (index) => void (await client.indices.refresh({ index })),
     count: async (index, query) => (await client.count({ index, ...(query ? { query } : {}) })).count,
     deleteIndex: async (index) => void (await client.indices.delete({ index })),
-    clusterHealth: () => client.cluster.health({ timeout: "2s" }),
+    // Not retried: /health answers at once, and a refused certificate or password stays refused.
+    clusterHealth: () => client.cluster.health({ timeout: "2s" }, { maxRetries: 0 }),
     isShardUnavailable: (e) => e instanceof errors.ResponseError && e.statusCode === 503,
     close: () => client.close()
   }

@@ -27,7 +27,8 @@ export const opensearchEngine = (options: DocumentConnection): DocumentEngine =>
     refresh: async (index) => void (await client.indices.refresh({ index })),
     count: async (index, query) => (await api.count({ index, ...(query ? { body: { query } } : {}) })).body.count,
     deleteIndex: async (index) => void (await client.indices.delete({ index })),
-    clusterHealth: async () => (await api.cluster.health({ timeout: "2s" })).body,
+    // Not retried: /health answers at once, and a refused certificate or password stays refused.
+    clusterHealth: async () => (await api.cluster.health({ timeout: "2s" }, { maxRetries: 0 })).body,
     isShardUnavailable: (e) => e instanceof errors.ResponseError && e.statusCode === 503,
     close: () => client.close()
   }

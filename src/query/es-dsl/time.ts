@@ -10,12 +10,14 @@ import { malformed } from "./errors.ts"
 
 const FIXED_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, H: 3_600_000, m: 60_000, s: 1000 }
 
+/** Months and years move the calendar date, keeping the day within the month (Jan 31 + 1M is Feb 28), as Elasticsearch does. */
 const addCalendar = (ms: number, amount: number, unit: string): number => {
+  if (unit !== "y" && unit !== "M") return ms + amount * FIXED_MS[unit]!
   const d = new Date(ms)
-  if (unit === "y") d.setUTCFullYear(d.getUTCFullYear() + amount)
-  else if (unit === "M") d.setUTCMonth(d.getUTCMonth() + amount)
-  else return ms + amount * FIXED_MS[unit]!
-  return d.getTime()
+  const months = d.getUTCFullYear() * 12 + d.getUTCMonth() + (unit === "y" ? 12 * amount : amount)
+  const [year, month] = [Math.floor(months / 12), ((months % 12) + 12) % 12]
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate()
+  return Date.UTC(year, month, Math.min(d.getUTCDate(), lastDay)) + (ms - Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()))
 }
 
 const roundDown = (ms: number, unit: string): number => {

@@ -411,3 +411,43 @@ describe("the official Elasticsearch client", () => {
     expect(refused.body.error.type).toBe("illegal_argument_exception")
   })
 })
+
+describe("the same read access and a query_api rate limit", () => {
+  const guarded = useServer(() => ({ env: { REQUIRE_AUTH_FOR_READ: "true", RATE_LIMIT_QUERY_API: "4/minute" } }))
+
+  const readKey = async () => {
+    const url = guarded().url
+    const login = await json(
+      fetch(`${url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin", password: "admin123" })
+      })
+    )
+    const created = await json(
+      fetch(`${url}/api/v1/auth/api-keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${login.access_token}` },
+        body: JSON.stringify({ name: "grafana", scopes: ["read"] })
+      })
+    )
+    return created.key as string
+  }
+
+  test("without credentials a search is a 401 in Elasticsearch's shape; with a read API key it answers, until the query_api limit is a 429", async () => {
+    const search = (headers: Record<string, string> = {}) =>
+      fetch(`${guarded().url}/es/_search`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}" })
+    const refused = await search()
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get("x-elastic-product")).toBe("Elasticsearch")
+    expect((await refused.json()).error.type).toBe("security_exception")
+    const key = await readKey()
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) statuses.push((await search({ authorization: `Bearer ${key}` })).status)
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200])
+    const limited = await search({ authorization: `Bearer ${key}` })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get("retry-after")).not.toBeNull()
+    expect((await limited.json()).error.type).toBe("es_rejected_execution_exception")
+  })
+})

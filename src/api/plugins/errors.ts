@@ -73,6 +73,9 @@ export const renderErrorsWith = (request: Request, render: ErrorRenderer) => {
   renderers.set(request, render)
 }
 
+/** The renderer an API registered for this request, for a plugin that answers a refusal itself (the rate limit). */
+export const rendererFor = (request: Request): ErrorRenderer | undefined => renderers.get(request)
+
 type Classified = Omit<Failure, "requestId" | "request" | "error"> & { readonly retryAfterSeconds?: number; readonly headers?: Record<string, string> }
 
 const classify = (code: string, error: unknown, request: Request, requestId: string): Classified => {

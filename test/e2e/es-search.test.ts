@@ -263,6 +263,80 @@ describe("Grafana's Elasticsearch data source", () => {
     ])
   })
 
+  test("logs volume (datasource.ts getSupplementaryQuery, built by data_query.go addTermsAgg and addDateHistogramAgg, commit 071c707cf14ee1ce0e1a604a44bc92f0ffdff1e1): terms on the level, counted by the store", async () => {
+    const body = await json(
+      msearch(HEADER, {
+        size: 0,
+        query: { bool: { filter: [timeFilter, { query_string: { analyze_wildcard: true, query: "*" } }] } },
+        aggs: {
+          "2": {
+            terms: { field: "level", size: 500, min_doc_count: 0, missing: "unknown", order: { _count: "desc" } },
+            aggs: {
+              "3": {
+                date_histogram: {
+                  field: "@timestamp",
+                  fixed_interval: "60000ms",
+                  min_doc_count: 0,
+                  extended_bounds: { min: T0, max: T1 },
+                  format: "epoch_millis"
+                }
+              }
+            }
+          }
+        }
+      })
+    )
+    const levels = body.responses[0].aggregations["2"].buckets
+    expect(levels.map((b: any) => [b.key, b.doc_count])).toEqual([
+      ["ERROR", 3],
+      ["INFO", 3],
+      ["DEBUG", 1],
+      ["WARN", 1]
+    ])
+    expect(levels[0]["3"].buckets.map((b: any) => [b.key, b.doc_count])).toEqual([
+      [minutes[0], 1],
+      [minutes[1], 0],
+      [minutes[2], 2],
+      [minutes[3], 0]
+    ])
+  })
+
+  test("logs query as the backend builds it (data_query.go processLogsQuery, commit 071c707cf14ee1ce0e1a604a44bc92f0ffdff1e1): hits and the histogram beside them", async () => {
+    const body = await json(
+      msearch(HEADER, {
+        size: 2,
+        query: { bool: { filter: [timeFilter, { query_string: { analyze_wildcard: true, query: "service:web" } }] } },
+        sort: { "@timestamp": { order: "desc", unmapped_type: "boolean" }, _doc: { order: "desc" } },
+        docvalue_fields: ["@timestamp"],
+        script_fields: {},
+        highlight: { fields: { "*": {} }, pre_tags: ["@HIGHLIGHT@"], post_tags: ["@/HIGHLIGHT@"], fragment_size: 2147483647 },
+        aggs: {
+          "1": {
+            date_histogram: { field: "@timestamp", fixed_interval: "60000ms", min_doc_count: 0, extended_bounds: { min: T0, max: T1 }, format: "epoch_millis" }
+          }
+        }
+      })
+    )
+    const result = body.responses[0]
+    expect(result.hits.total.value).toBe(3)
+    expect(result.hits.hits.map((h: any) => h._source.message)).toEqual(["gateway timeout after 30 s", "slow request to checkout"])
+    expect(result.aggregations["1"].buckets.map((b: any) => b.doc_count)).toEqual([0, 2, 1, 0])
+  })
+
+  test("log context, oldest first after a line (datasource.ts makeLogContextDataRequest: sortDirection asc with the row's sort values)", async () => {
+    const newest = await json(post("/es/_search", JSON.stringify({ size: 8, sort: [{ "@timestamp": "desc" }] })))
+    const row = newest.hits.hits.find((h: any) => h._source.message === "user logged in")
+    const after = await json(
+      msearch(HEADER, {
+        size: 2,
+        query: { bool: { filter: timeFilter } },
+        sort: { "@timestamp": { order: "asc", unmapped_type: "boolean" }, _doc: { order: "asc" } },
+        search_after: row.sort
+      })
+    )
+    expect(after.responses[0].hits.hits.map((h: any) => h._source.message)).toEqual(["slow request to checkout", "gateway timeout after 30 s"])
+  })
+
   test("raw documents page with search_after the last hit's sort values, and oldest first", async () => {
     const page = (extra: object) =>
       json(post("/es/_search", JSON.stringify({ query: { bool: { filter: timeFilter } }, size: 3, sort: [{ "@timestamp": "desc" }], ...extra })))

@@ -269,6 +269,26 @@ describe.skipIf(!engines)("one query DSL search, the same records on SQLite, Ela
     expect(plain(counted.opensearch)).toEqual(plain(computed.sqlite))
   })
 
+  test("terms on the level or the service holding a date histogram, counted by each store, match what LogFlow computes", async () => {
+    for (const field of ["level", "service"]) {
+      const histogram = { date_histogram: { field: "@timestamp", fixed_interval: "20s", min_doc_count: 0, extended_bounds: { min: BASE_TIME, max: at(10) } } }
+      const terms = { field, size: 500, min_doc_count: 0, missing: "unknown", order: { _count: "desc" } }
+      const query = { query_string: { query: "NOT retry:true" } }
+      const counted = await answers({ size: 0, query, aggs: { t: { terms, aggs: { h: histogram } } } })
+      // A metric under the histogram makes LogFlow read the records instead.
+      const computed = await answers({
+        size: 0,
+        query,
+        aggs: { t: { terms, aggs: { h: { ...histogram, aggs: { n: { value_count: { field: "service" } } } } } } }
+      })
+      const plain = (response: any) => response.aggregations.t.buckets.map((b: any) => [b.key, b.doc_count, b.h.buckets.map((h: any) => [h.key, h.doc_count])])
+      expect(plain(computed.sqlite).length).toBeGreaterThan(1)
+      expect(plain(counted.sqlite)).toEqual(plain(computed.sqlite))
+      expect(plain(counted.elasticsearch)).toEqual(plain(computed.sqlite))
+      expect(plain(counted.opensearch)).toEqual(plain(computed.sqlite))
+    }
+  })
+
   test("search_after pages through the same records on every store", async () => {
     for (const store of ["sqlite", "elasticsearch", "opensearch"] as const) {
       const seen: string[] = []

@@ -83,7 +83,8 @@ const termsOrder = (value: unknown, path: string): TermsOrder => {
 }
 
 const dateHistogram = (name: string, spec: Obj, children: ReadonlyArray<Agg>, limits: AggLimits, path: string): Agg => {
-  allowKeys(spec, ["field", "fixed_interval", "calendar_interval", "interval", "min_doc_count", "extended_bounds", "time_zone", "format"], path)
+  // `missing` (Grafana may send it) names a time for documents without one: every record has one.
+  allowKeys(spec, ["field", "fixed_interval", "calendar_interval", "interval", "min_doc_count", "extended_bounds", "time_zone", "format", "missing"], path)
   if (fieldOf(spec, path).kind !== "time")
     throw unsupported(`${path}.field`, `a date histogram on [${String(spec.field)}] (LogFlow's time field is @timestamp)`)
   if (spec.time_zone !== undefined && !["UTC", "utc", "Z", "+00:00", "Etc/UTC"].includes(String(spec.time_zone)))

@@ -3,17 +3,18 @@ import type { StoreUnavailable } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import type { Agg } from "./aggs.ts"
-import { type BucketBudget, collectAll, histogramFromCounts } from "./buckets.ts"
+import { type BucketBudget, collectAll } from "./buckets.ts"
 import type { EsDslError } from "./errors.ts"
 import type { SearchFilter } from "./filter.ts"
 import { toHit } from "./hits.ts"
 import type { SearchPlan } from "./request.ts"
 import { type ScanBounds, scanMatches } from "./scan.ts"
+import { storeCounts } from "./store-counts.ts"
 
 /**
  * Runs a planned search on the LogStore port, so it answers the same on every store: a page
  * of hits from the store's own search (newest first; oldest first reads the range within the
- * scan bounds), a lone date histogram counted by the store itself, and any other aggregations
+ * scan bounds), aggregations that only count counted by the store itself (store-counts.ts), and any other aggregations
  * computed over the matching records within the bounds. Answers Elasticsearch's response body.
  */
 
@@ -58,22 +59,11 @@ const oldestFirst = (filter: SearchFilter, plan: SearchPlan, index: string, boun
     return { hits, total, lowerBound: false }
   })
 
-/** A lone date histogram that only counts: the store counts it per bucket, no record is read. */
-const storeCountable = (aggs: ReadonlyArray<Agg>) => {
-  const only = aggs.length === 1 ? aggs[0]! : undefined
-  return only?.type === "date_histogram" && only.children.length === 0 && only.interval.kind === "fixed" ? only : undefined
-}
-
 const aggregate = (filter: SearchFilter, aggs: ReadonlyArray<Agg>, bounds: RunBounds) =>
   Effect.gen(function* () {
     const budget: BucketBudget = { max: bounds.maxBuckets, used: 0 }
-    const countable = storeCountable(aggs)
-    if (countable && countable.interval.kind === "fixed") {
-      const store = yield* LogStore
-      const counts = yield* store.histogram(filter, countable.interval.ms)
-      const total = counts.reduce((n, c) => n + c.count, 0)
-      return { aggregations: { [countable.name]: histogramFromCounts(countable, counts, budget) }, total }
-    }
+    const counted = yield* storeCounts(filter, aggs, budget)
+    if (counted) return counted
     const collectors = collectAll(aggs, budget)
     const total = yield* scanMatches(filter, bounds, collectors.add)
     return { aggregations: collectors.result(), total }

@@ -23,6 +23,9 @@ export interface QueryStringBody {
 /** A field condition of the parsed query, with the Elasticsearch meaning of its field. */
 const rewriteField = (query: FieldQuery, path: string): Condition => {
   const written = query.field.startsWith("attributes.") ? query.field.slice("attributes.".length) : query.field
+  // Lucene's `field:/regex/` (Grafana's =~ ad-hoc filters): LogFlow's query language has no regular expressions.
+  if (query.value.length > 1 && query.value.startsWith("/") && query.value.endsWith("/"))
+    throw unsupported(path, `[${written}:${query.value}]: a regular expression`)
   if (written === "_exists_") return exists(resolveField(query.value))
   const field = resolveField(written)
   if (field.kind === "time") return { ...query, field: "timestamp" }

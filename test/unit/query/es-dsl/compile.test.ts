@@ -127,6 +127,12 @@ describe("what is refused names the part, in Elasticsearch's error types", () =>
     ["an unknown level", { query: { term: { level: "loud" } } }, "parsing_exception", "unknown level"],
     ["a bad date", { query: { range: { "@timestamp": { gte: "yesterday" } } } }, "parsing_exception", "failed to parse date field [yesterday]"],
     [
+      "a Lucene regular expression (Grafana's =~ ad-hoc filter)",
+      { query: { query_string: { query: "host:/web-.*/" } } },
+      "illegal_argument_exception",
+      "a regular expression"
+    ],
+    [
       "minimum_should_match 2",
       { query: { bool: { should: [{ match_all: {} }], minimum_should_match: 2 } } },
       "illegal_argument_exception",

@@ -93,6 +93,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(esSearchRoutes(run, config, telemetry))
     .use(esCompatRoutes(run, config, telemetry))
     .use(esBulkRoutes(run, config, telemetry))
+    .use(esSearchRoutes(run, config, telemetry, ""))
     .use(lokiRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))

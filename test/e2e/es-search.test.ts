@@ -364,6 +364,23 @@ describe("Grafana's Elasticsearch data source", () => {
     expect(caps.fields.message.text.aggregatable).toBe(false)
   })
 
+  test("at the root, where the _bulk compatibility lives, the same searches answer, while GET / stays LogFlow's", async () => {
+    const response = await fetch(`${server().url}/_msearch`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: `${JSON.stringify(HEADER)}\n${JSON.stringify({ size: 1, query: { bool: { filter: [timeFilter, { query_string: { query: "level:error" } }] } } })}\n`
+    })
+    expect(response.headers.get("x-elastic-product")).toBe("Elasticsearch")
+    const body = await response.json()
+    expect(body.responses[0].hits.total.value).toBe(3)
+    expect(Object.keys((await json(fetch(`${server().url}/logflow/_mapping`))).logflow.mappings.properties)).toContain("@timestamp")
+    const refused = await post("/logflow/_search", JSON.stringify({ query: { fuzzy: {} } }))
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).error.type).toBe("illegal_argument_exception")
+    const root = await fetch(`${server().url}/`)
+    expect(root.headers.get("x-elastic-product")).toBeNull()
+  })
+
   test("_cat/indices and _resolve/index list the one logical index", async () => {
     const rows = await json(fetch(`${server().url}/es/_cat/indices?format=json`))
     expect(rows).toEqual([expect.objectContaining({ health: "green", status: "open", index: "logflow", "docs.count": "8" })])

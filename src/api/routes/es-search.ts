@@ -86,7 +86,11 @@ const sampledAttributes = Effect.flatMap(LogStore, (store) => store.search({ lim
 
 const storedDocs = Effect.flatMap(LogStore, (store) => store.allTime()).pipe(Effect.map((counts) => counts.reduce((n, c) => n + c.count, 0)))
 
-export const esSearchRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
+/**
+ * Mounted under ES_COMPAT_PATH and, beside the root `_bulk`, at the root (`mountedAt` ""), where
+ * none of these paths collides with LogFlow's own; `GET /` at the root stays LogFlow's.
+ */
+export const esSearchRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments, mountedAt = config.ES_COMPAT_PATH) => {
   const limits = limitsOf(config)
   const decoder = new TextDecoder()
   const text = async (request: Request) => decoder.decode(await readBody(request, config.ES_SEARCH_MAX_BODY_BYTES))
@@ -109,7 +113,7 @@ export const esSearchRoutes = (run: RunEffect<Services>, config: Config, telemet
       return catIndices(docs, json)
     })
 
-  return new Elysia({ name: "routes/es-search", prefix: config.ES_COMPAT_PATH })
+  return new Elysia({ name: "routes/es-search", seed: mountedAt, prefix: mountedAt })
     .use(errors)
     .use(authPlugin(run, config, telemetry))
     .use(rateLimitPlugin(run, config, telemetry))

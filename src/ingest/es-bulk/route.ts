@@ -208,11 +208,11 @@ export const esBulkRoutes = (run: RunEffect<Services>, config: Config, telemetry
   return app
 }
 
-/** Paths at the root that belong to the Elasticsearch-compatible API: `/_bulk` and `/{index}/_bulk`. */
-const ROOT_BULK = /^(\/[^/]+)?\/_bulk$/
+/** Paths at the root that belong to the Elasticsearch-compatible API: `[/{index}]/_bulk`, the searches and index descriptions. */
+const ROOT_ES_PATHS = /^(\/[^/_][^/]*)?\/_(bulk|search|msearch|mapping|field_caps)$|^\/_(cat\/indices|resolve\/index)(\/|$)/
 
 /**
- * Every response under ES_COMPAT_PATH (and of the root `_bulk`) says it comes from
+ * Every response under ES_COMPAT_PATH (and of its paths served at the root) says it comes from
  * Elasticsearch, errors and unknown paths included, and errors come in Elasticsearch's body:
  * the official clients refuse to read a response without the header or with another body.
  */
@@ -220,7 +220,7 @@ const elasticsearchResponses = (prefix: string) => {
   const render = esErrorRenderer(prefix)
   return new Elysia({ name: "es-responses" }).onRequest(({ request, set }) => {
     const path = new URL(request.url).pathname
-    if (path !== prefix && !path.startsWith(`${prefix}/`) && !ROOT_BULK.test(path)) return
+    if (path !== prefix && !path.startsWith(`${prefix}/`) && !ROOT_ES_PATHS.test(path)) return
     set.headers["x-elastic-product"] = "Elasticsearch"
     renderErrorsWith(request, render)
   })

@@ -200,6 +200,46 @@ describe("Grafana's Elasticsearch data source", () => {
     expect(buckets[2]["3"].buckets.map((b: any) => b.doc_count)).toEqual([0, 2, 1, 0])
   })
 
+  test("filters → date_histogram (data_query_test.go 'With filters aggs', built by data_query.go addFiltersAgg, commit 071c707cf14ee1ce0e1a604a44bc92f0ffdff1e1)", async () => {
+    const queryString = (query: string) => ({ query_string: { query, analyze_wildcard: true } })
+    const body = await json(
+      msearch(HEADER, {
+        size: 0,
+        query: { bool: { filter: timeFilter } },
+        aggs: {
+          "2": {
+            filters: { filters: { "level:error": queryString("level:error"), "service:web": queryString("service:web") } },
+            aggs: {
+              "4": {
+                date_histogram: { field: "@timestamp", fixed_interval: "1m", min_doc_count: 0, extended_bounds: { min: T0, max: T1 }, format: "epoch_millis" }
+              }
+            }
+          }
+        }
+      })
+    )
+    const buckets = body.responses[0].aggregations["2"].buckets
+    expect(Object.keys(buckets)).toEqual(["level:error", "service:web"])
+    expect(buckets["level:error"].doc_count).toBe(3)
+    expect(buckets["service:web"]["4"].buckets.map((b: any) => b.doc_count)).toEqual([0, 2, 1, 0])
+  })
+
+  test("histogram on a numeric attribute (data_query.go addHistogramAgg, commit 071c707cf14ee1ce0e1a604a44bc92f0ffdff1e1)", async () => {
+    const body = await json(
+      msearch(HEADER, {
+        size: 0,
+        query: { bool: { filter: timeFilter } },
+        aggs: { "3": { histogram: { interval: 1000, field: "duration_ms", min_doc_count: 0 } } }
+      })
+    )
+    expect(body.responses[0].aggregations["3"].buckets).toEqual([
+      { key: 0, doc_count: 7 },
+      { key: 1000, doc_count: 0 },
+      { key: 2000, doc_count: 0 },
+      { key: 3000, doc_count: 1 }
+    ])
+  })
+
   test("average, sum, cardinality and value count per service", async () => {
     const body = await json(
       post(

@@ -246,7 +246,18 @@ describe.skipIf(!engines)("one query DSL search, the same records on SQLite, Ela
             levels: { terms: { field: "level" } }
           }
         },
-        count: { date_histogram: { field: "@timestamp", calendar_interval: "1m" } }
+        count: { date_histogram: { field: "@timestamp", calendar_interval: "1m" } },
+        durations: { histogram: { field: "duration_ms", interval: 50, min_doc_count: 0 }, aggs: { s: { sum: { field: "duration_ms" } } } },
+        picked: {
+          filters: {
+            filters: {
+              errors: { query_string: { query: "level:error OR level:fatal" } },
+              eu: { term: { region: "eu" } },
+              words: { match: { message: "timeout" } }
+            }
+          },
+          aggs: { services: { terms: { field: "service" } } }
+        }
       }
     })
     expect(sqlite.aggregations.services.buckets.length).toBeGreaterThan(2)

@@ -1,3 +1,4 @@
+import type { LogRecord } from "../../domain/log-record.ts"
 import { malformed, tooExpensive, unsupported } from "./errors.ts"
 import { type EsField, resolveField } from "./fields.ts"
 import { type Interval, parseInterval } from "./interval.ts"
@@ -5,7 +6,7 @@ import { parseEsTime } from "./time.ts"
 
 /**
  * The aggregations LogFlow computes, as Grafana's Elasticsearch data source nests them: bucket
- * aggregations `date_histogram` and `terms` (each holding more aggregations), and metric
+ * aggregations `date_histogram`, `terms`, `histogram` and `filters` (each holding more aggregations), and metric
  * aggregations `avg`, `sum`, `min`, `max`, `value_count`, `cardinality` and `percentiles` on a
  * field. Parsed and checked here, before anything runs; any other aggregation, a script, or a
  * tree deeper than ES_SEARCH_MAX_AGG_DEPTH is a 400 naming it.
@@ -35,13 +36,33 @@ export type Agg =
       readonly missing?: string | number
       readonly children: ReadonlyArray<Agg>
     }
+  | {
+      readonly type: "histogram"
+      readonly name: string
+      readonly field: EsField
+      readonly interval: number
+      readonly minDocCount: number
+      readonly bounds?: { readonly min: number; readonly max: number }
+      readonly children: ReadonlyArray<Agg>
+    }
+  | {
+      readonly type: "filters"
+      readonly name: string
+      /** Each filter's key (undefined: the anonymous list form) and whether a record matches it. */
+      readonly filters: ReadonlyArray<{ readonly key?: string; readonly matches: RecordTest }>
+      readonly children: ReadonlyArray<Agg>
+    }
   | { readonly type: MetricType; readonly name: string; readonly field: EsField }
   | { readonly type: "percentiles"; readonly name: string; readonly field: EsField; readonly percents: ReadonlyArray<number>; readonly keyed: boolean }
+
+export type RecordTest = (record: LogRecord) => boolean
 
 export interface AggLimits {
   readonly maxDepth: number
   readonly maxBuckets: number
   readonly now: number
+  /** A query of the DSL as a test of one record (for `filters`), compiled as the search's own query. */
+  readonly compileFilter: (query: unknown, path: string) => RecordTest
 }
 
 type Obj = Record<string, unknown>
@@ -131,6 +152,41 @@ const terms = (name: string, spec: Obj, children: ReadonlyArray<Agg>, limits: Ag
   }
 }
 
+const histogram = (name: string, spec: Obj, children: ReadonlyArray<Agg>, path: string): Agg => {
+  allowKeys(spec, ["field", "interval", "min_doc_count", "extended_bounds"], path)
+  const interval = Number(spec.interval)
+  if (!Number.isFinite(interval) || interval <= 0) throw malformed(`${path}.interval`, `[interval] must be a positive number, got [${String(spec.interval)}]`)
+  let bounds: { min: number; max: number } | undefined
+  if (spec.extended_bounds !== undefined) {
+    const b = spec.extended_bounds as Obj
+    if (!isObject(b) || !Number.isFinite(Number(b.min)) || !Number.isFinite(Number(b.max)))
+      throw malformed(`${path}.extended_bounds`, "expects numbers {min, max}")
+    bounds = { min: Number(b.min), max: Number(b.max) }
+  }
+  return {
+    type: "histogram",
+    name,
+    field: fieldOf(spec, path),
+    interval,
+    minDocCount: count(spec.min_doc_count, 0, `${path}.min_doc_count`),
+    ...(bounds ? { bounds } : {}),
+    children
+  }
+}
+
+const filters = (name: string, spec: Obj, children: ReadonlyArray<Agg>, limits: AggLimits, path: string): Agg => {
+  allowKeys(spec, ["filters"], path)
+  const given = spec.filters
+  const entries: Array<[string | undefined, unknown]> = Array.isArray(given) ? given.map((q) => [undefined, q]) : isObject(given) ? Object.entries(given) : []
+  if (entries.length === 0 || entries.length > 100) throw malformed(`${path}.filters`, "expects 1 to 100 filters, keyed or in a list")
+  return {
+    type: "filters",
+    name,
+    filters: entries.map(([key, query], i) => ({ ...(key === undefined ? {} : { key }), matches: limits.compileFilter(query, `${path}.filters.${key ?? i}`) })),
+    children
+  }
+}
+
 const percentiles = (name: string, spec: Obj, path: string): Agg => {
   allowKeys(spec, ["field", "percents", "keyed"], path)
   const raw = spec.percents ?? DEFAULT_PERCENTS
@@ -152,6 +208,8 @@ const parseOne = (name: string, body: unknown, limits: AggLimits, path: string, 
   const children = body[subKey] === undefined ? [] : parseAggs(body[subKey], limits, `${path}.${subKey}`, depth + 1)
   if (type === "date_histogram") return dateHistogram(name, spec, children, limits, at)
   if (type === "terms") return terms(name, spec, children, limits, at)
+  if (type === "histogram") return histogram(name, spec, children, at)
+  if (type === "filters") return filters(name, spec, children, limits, at)
   if (children.length > 0) throw malformed(path, `the [${type}] aggregation cannot hold sub-aggregations`)
   if (type === "percentiles") return percentiles(name, spec, at)
   if (METRICS.has(type)) {

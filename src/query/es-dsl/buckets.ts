@@ -1,7 +1,7 @@
 import type { LogRecord } from "../../domain/log-record.ts"
 import type { Agg } from "./aggs.ts"
 import { tooExpensive } from "./errors.ts"
-import { recordValue } from "./fields.ts"
+import { numericValue, recordValue } from "./fields.ts"
 import { bucketStart, bucketsBetween, nextBucket } from "./interval.ts"
 import { type MetricCollector, metricCollector } from "./metrics.ts"
 
@@ -39,6 +39,12 @@ const newBucket = (aggs: ReadonlyArray<Agg>, budget: BucketBudget): Bucket => {
   return { count: 0, children: aggs.map((a) => [a.name, collector(a, budget)] as const) }
 }
 
+/** A bucket no record fell in, shown with its (empty) sub-aggregations. */
+const emptyBucket = (aggs: ReadonlyArray<Agg>, budget: BucketBudget): Bucket => ({
+  count: 0,
+  children: aggs.map((a) => [a.name, collector(a, budget)] as const)
+})
+
 const addTo = (bucket: Bucket, record: LogRecord) => {
   bucket.count++
   for (const [, child] of bucket.children) child.add(record)
@@ -72,7 +78,7 @@ const histogramCollector = (agg: HistogramAgg, budget: BucketBudget): Collector 
       const bucket = buckets.get(key)
       if (bucket === undefined && agg.minDocCount > 0) continue
       if (bucket !== undefined && bucket.count < agg.minDocCount) continue
-      const body = bucketBody(bucket ?? { count: 0, children: agg.children.map((a) => [a.name, collector(a, budget)] as const) })
+      const body = bucketBody(bucket ?? emptyBucket(agg.children, budget))
       out.push({ key_as_string: agg.epochMillisKeys ? String(key) : new Date(key).toISOString(), key, ...body })
     }
     return { buckets: out }
@@ -140,9 +146,64 @@ const termsCollector = (agg: TermsAgg, budget: BucketBudget): Collector => {
   }
 }
 
+type NumericHistogramAgg = Extract<Agg, { type: "histogram" }>
+type FiltersAgg = Extract<Agg, { type: "filters" }>
+
+/** `histogram` on a numeric field: buckets of `interval` from 0, empty ones filled when min_doc_count is 0. */
+const numericHistogramCollector = (agg: NumericHistogramAgg, budget: BucketBudget): Collector => {
+  const buckets = new Map<number, Bucket>()
+  const keyOf = (v: number) => Math.floor(v / agg.interval) * agg.interval
+  return {
+    add: (record) => {
+      const v = numericValue(recordValue(record, agg.field))
+      if (v === undefined) return
+      const key = keyOf(v)
+      let bucket = buckets.get(key)
+      if (!bucket) buckets.set(key, (bucket = newBucket(agg.children, budget)))
+      addTo(bucket, record)
+    },
+    result: () => {
+      const keys = [...buckets.keys()].sort((a, b) => a - b)
+      if (agg.minDocCount > 0)
+        return { buckets: keys.filter((k) => buckets.get(k)!.count >= agg.minDocCount).map((key) => ({ key, ...bucketBody(buckets.get(key)!) })) }
+      let [first, last] = [keys[0], keys.at(-1)]
+      if (agg.bounds)
+        [first, last] = [Math.min(first ?? keyOf(agg.bounds.min), keyOf(agg.bounds.min)), Math.max(last ?? keyOf(agg.bounds.max), keyOf(agg.bounds.max))]
+      if (first === undefined || last === undefined) return { buckets: [] }
+      const steps = Math.round((last - first) / agg.interval)
+      spend(budget, Math.max(0, steps + 1 - buckets.size))
+      const out = []
+      for (let i = 0; i <= steps; i++) {
+        const key = first + i * agg.interval
+        out.push({ key, ...bucketBody(buckets.get(key) ?? emptyBucket(agg.children, budget)) })
+      }
+      return { buckets: out }
+    },
+    orderValue: () => Number.NaN
+  }
+}
+
+/** `filters`: one bucket per query, keyed by its name (or a list for the anonymous form); a record may fall in several. */
+const filtersCollector = (agg: FiltersAgg, budget: BucketBudget): Collector => {
+  const buckets = agg.filters.map((f) => ({ filter: f, bucket: newBucket(agg.children, budget) }))
+  return {
+    add: (record) => {
+      for (const { filter, bucket } of buckets) if (filter.matches(record)) addTo(bucket, record)
+    },
+    result: () => {
+      const keyed = agg.filters.every((f) => f.key !== undefined)
+      if (!keyed) return { buckets: buckets.map(({ bucket }) => bucketBody(bucket)) }
+      return { buckets: Object.fromEntries(buckets.map(({ filter, bucket }) => [filter.key!, bucketBody(bucket)])) }
+    },
+    orderValue: () => Number.NaN
+  }
+}
+
 export const collector = (agg: Agg, budget: BucketBudget): Collector | MetricCollector => {
   if (agg.type === "date_histogram") return histogramCollector(agg, budget)
   if (agg.type === "terms") return termsCollector(agg, budget)
+  if (agg.type === "histogram") return numericHistogramCollector(agg, budget)
+  if (agg.type === "filters") return filtersCollector(agg, budget)
   return metricCollector(agg)
 }
 

@@ -1,6 +1,7 @@
 import { type Cursor, decodeCursor } from "../../domain/search-request.ts"
 import type { QueryLimits } from "../../domain/query-cost.ts"
-import { type Agg, parseAggs } from "./aggs.ts"
+import { recordMatcher } from "../../domain/record-matcher.ts"
+import { type Agg, parseAggs, type RecordTest } from "./aggs.ts"
 import { malformed, tooExpensive, unsupported } from "./errors.ts"
 import { resolveField } from "./fields.ts"
 import { toSearchFilter, type SearchFilter } from "./filter.ts"
@@ -103,6 +104,17 @@ const requestedFields = (body: Obj): ReadonlyArray<string> =>
     typeof f === "string" ? [f] : isObject(f) && typeof f.field === "string" ? [f.field] : []
   )
 
+/** A query as a test of one record, with the meaning the stores give it (record-matcher.ts), time range included. */
+const filterTest =
+  (limits: SearchLimits, now: number) =>
+  (query: unknown, path: string): RecordTest => {
+    const filter = toSearchFilter(compileQuery(query, { now, maxDepth: limits.maxQueryDepth }, path), now, limits)
+    if (filter === undefined) return () => false
+    const matches = recordMatcher(filter)
+    const [from, to] = [filter.from ?? Number.NEGATIVE_INFINITY, filter.to ?? Number.POSITIVE_INFINITY]
+    return (record) => record.timestamp >= from && record.timestamp <= to && matches(record)
+  }
+
 export const planSearch = (body: unknown, limits: SearchLimits, now: number): SearchPlan => {
   if (body === undefined || body === null) body = {}
   if (!isObject(body)) throw malformed("body", "expects a JSON object")
@@ -127,7 +139,10 @@ export const planSearch = (body: unknown, limits: SearchLimits, now: number): Se
     from,
     ascending: sortOrder(body.sort),
     ...(after ? { after } : {}),
-    aggs: aggBody === undefined ? [] : parseAggs(aggBody, { maxDepth: limits.maxAggDepth, maxBuckets: limits.maxBuckets, now }),
+    aggs:
+      aggBody === undefined
+        ? []
+        : parseAggs(aggBody, { maxDepth: limits.maxAggDepth, maxBuckets: limits.maxBuckets, now, compileFilter: filterTest(limits, now) }),
     fields: requestedFields(body),
     trackTotalHits: body.track_total_hits !== false
   }

@@ -126,6 +126,8 @@ export const esSearchRoutes = (run: RunEffect<Services>, config: Config, telemet
       detail: { summary: "Elasticsearch-compatible multi-search (NDJSON), as Grafana's data source sends it", tags: ["logs"] }
     })
     .post("/:index/_msearch", msearchHandler, read)
+    .get("/_msearch", msearchHandler, read)
+    .get("/:index/_msearch", msearchHandler, read)
     .get("/_mapping", mapping, read)
     .get("/:index/_mapping", mapping, read)
     .get("/_field_caps", fieldCaps, read)

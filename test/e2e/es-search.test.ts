@@ -582,3 +582,24 @@ describe("the same read access and a query_api rate limit", () => {
     expect((await limited.json()).error.type).toBe("es_rejected_execution_exception")
   })
 })
+
+describe("the bounds on what one search reads", () => {
+  const bounded = useServer(() => ({ env: { ES_SEARCH_MAX_SCAN_RECORDS: "1000", ES_SEARCH_MAX_BODY_BYTES: "1024" } }))
+
+  test("aggregations that would read more than ES_SEARCH_MAX_SCAN_RECORDS, and a body past ES_SEARCH_MAX_BODY_BYTES, are refused naming the setting", async () => {
+    const url = bounded().url
+    const lines = Array.from({ length: 1001 }, (_, i) => JSON.stringify({ service: "bulk", message: `line ${i}`, attributes: { n: i } })).join("\n")
+    const ingested = await json(fetch(`${url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: `${lines}\n` }))
+    expect(ingested.accepted).toBe(1001)
+    const search = (body: string) => fetch(`${url}/es/_search`, { method: "POST", headers: { "content-type": "application/json" }, body })
+    const tooMany = await eventually(
+      () => search(JSON.stringify({ size: 0, aggs: { n: { avg: { field: "n" } } } })).then(async (r) => ({ status: r.status, body: await r.json() })),
+      (r) => r.status === 400
+    )
+    expect(tooMany.body.error.type).toBe("illegal_argument_exception")
+    expect(tooMany.body.error.reason).toContain("ES_SEARCH_MAX_SCAN_RECORDS")
+    const big = await search(JSON.stringify({ query: { query_string: { query: "x".repeat(2000) } } }))
+    expect(big.status).toBe(413)
+    expect((await big.json()).error.type).toBe("content_too_long_exception")
+  })
+})

@@ -175,16 +175,16 @@ describe("every bound has a setting and is refused past it", () => {
     expect(() => parseMsearch("{}\n", 3)).toThrow("in pairs")
   })
 
-  test("any JSON body is a plan or an EsDslError, never another exception", () => {
+  test("any JSON as a query, aggregations or a whole body is a plan or an EsDslError, never another exception", () => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 6 }), (body) => {
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.constantFrom("query", "aggs", "body"), (value, where) => {
         try {
-          plan({ query: body })
+          plan(where === "body" ? value : { [where]: value })
         } catch (e) {
           expect(e).toBeInstanceOf(EsDslError)
         }
       }),
-      { numRuns: 500 }
+      { numRuns: 1000 }
     )
   })
 })

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test"
 import { Client, HttpConnection } from "@elastic/elasticsearch"
+import { Client as Client8, HttpConnection as HttpConnection8 } from "elasticsearch-client-8"
 import { eventually, searchLogs } from "../support/ingest.ts"
 import { json, useServer } from "../support/server-process.ts"
 
@@ -528,6 +529,14 @@ describe("the official Elasticsearch client", () => {
     const [phrase, host] = result.responses as Array<{ hits: { hits: Array<{ _source: { message: string } }> } }>
     expect(phrase!.hits.hits.map((h) => h._source.message)).toEqual(["user logged out", "user logged in"])
     expect(host!.hits.hits.map((h) => h._source.message)).toEqual(["user logged out"])
+  })
+
+  test("the 8.x client too (what most deployed shippers and tools bundle): search and msearch", async () => {
+    const client8 = new Client8({ node: `${server().url}/es`, Connection: HttpConnection8 })
+    const found = await client8.search({ index: "logflow", q: "service:auth", size: 1 })
+    expect(found.hits.hits.map((h) => (h._source as { message: string }).message)).toEqual(["user logged out"])
+    const multi = await client8.msearch({ searches: [{}, { size: 0, aggs: { s: { cardinality: { field: "service" } } } }] })
+    expect((multi.responses[0] as { aggregations: { s: { value: number } } }).aggregations.s.value).toBe(3)
   })
 
   test("a refused search is an ResponseError the client decodes, with Elasticsearch's error type", async () => {

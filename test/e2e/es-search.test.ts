@@ -536,7 +536,7 @@ describe("the official Elasticsearch client", () => {
     const found = await client8.search({ index: "logflow", q: "service:auth", size: 1 })
     expect(found.hits.hits.map((h) => (h._source as { message: string }).message)).toEqual(["user logged out"])
     const multi = await client8.msearch({ searches: [{}, { size: 0, aggs: { s: { cardinality: { field: "service" } } } }] })
-    expect((multi.responses[0] as { aggregations: { s: { value: number } } }).aggregations.s.value).toBe(3)
+    expect((multi.responses[0] as unknown as { aggregations: { s: { value: number } } }).aggregations.s.value).toBe(3)
   })
 
   test("a refused search is an ResponseError the client decodes, with Elasticsearch's error type", async () => {

@@ -14,8 +14,9 @@ import { storeCounts } from "./store-counts.ts"
 /**
  * Runs a planned search on the LogStore port, so it answers the same on every store: a page
  * of hits from the store's own search (newest first; oldest first reads the range within the
- * scan bounds), aggregations that only count counted by the store itself (store-counts.ts), and any other aggregations
- * computed over the matching records within the bounds. Answers Elasticsearch's response body.
+ * scan bounds), aggregations that only count counted by the store itself (store-counts.ts),
+ * and any other aggregations computed over the matching records within the bounds. Answers
+ * Elasticsearch's response body.
  */
 
 export interface RunBounds extends ScanBounds {

@@ -501,6 +501,9 @@ describe("errors in Elasticsearch's shape", () => {
       "method_not_allowed_exception",
       /Incorrect HTTP method for uri \[\/es\/_search\] and method \[DELETE\], allowed: \[GET, POST\]/
     )
+    // What used to fall into the index catch-all now answers as itself.
+    expect((await json(fetch(`${server().url}/es/_search`))).hits.total.value).toBe(8)
+    expect(Object.keys(await json(fetch(`${server().url}/es/_mapping`)))).toEqual(["logflow"])
     // LogFlow's own API keeps its own error body.
     expect(await json(fetch(`${server().url}/api/v1/nothing-here`))).toMatchObject({ error: "not_found" })
   })

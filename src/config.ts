@@ -21,6 +21,7 @@ import { telemetrySettings } from "./telemetry/settings.ts"
 import { alertingSettings } from "./alerting/settings.ts"
 import { logqlSettings } from "./query/logql/settings.ts"
 import { insecureEngineProblems } from "./engine-checks.ts"
+import { esSearchSettings } from "./query/es-dsl/settings.ts"
 
 /**
  * All configuration, from environment variables, validated once at start-up. Each feature
@@ -47,7 +48,8 @@ export const CONFIG_SECTIONS = [
   tailSettings,
   telemetrySettings,
   alertingSettings,
-  logqlSettings
+  logqlSettings,
+  esSearchSettings
 ]
 
 const schema = z.object({
@@ -68,7 +70,8 @@ const schema = z.object({
   ...tailSettings.shape,
   ...telemetrySettings.shape,
   ...alertingSettings.shape,
-  ...logqlSettings.shape
+  ...logqlSettings.shape,
+  ...esSearchSettings.shape
 })
 
 /** Every environment variable LogFlow reads (deployment files are checked against it). */

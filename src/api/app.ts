@@ -35,6 +35,7 @@ import { logRoutes } from "./routes/logs.ts"
 import { nativeIngestRoutes } from "../ingest/native/route.ts"
 import { otlpRoutes } from "../ingest/otlp/route.ts"
 import { esBulkRoutes, esCompatRoutes } from "../ingest/es-bulk/route.ts"
+import { esSearchRoutes } from "./routes/es-search.ts"
 import { lokiRoutes } from "../ingest/loki/route.ts"
 import { systemRoutes } from "./routes/system.ts"
 import { uiRoutes } from "./routes/ui.ts"
@@ -89,8 +90,10 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(nativeIngestRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
     .use(otlpRoutes(run, config, telemetry))
+    .use(esSearchRoutes(run, config, telemetry))
     .use(esCompatRoutes(run, config, telemetry))
     .use(esBulkRoutes(run, config, telemetry))
+    .use(esSearchRoutes(run, config, telemetry, ""))
     .use(lokiRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))

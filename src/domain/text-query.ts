@@ -134,7 +134,17 @@ const combine = (kind: "and" | "or", parts: ReadonlyArray<TextQuery | undefined>
   return children.length <= 1 ? children[0] : { kind, children }
 }
 
-export const parseTextQuery = (input: string): TextQuery | undefined => {
+export interface ParseOptions {
+  /**
+   * What adjacent terms mean: `and` (LogFlow's query language) or `or` (Lucene's default
+   * operator, as Elasticsearch's `query_string` reads it; there `-term` and `NOT term` still
+   * exclude, whatever surrounds them).
+   */
+  readonly implicit?: "and" | "or"
+}
+
+export const parseTextQuery = (input: string, options: ParseOptions = {}): TextQuery | undefined => {
+  const implicitOr = options.implicit === "or"
   if (input.length > MAX_QUERY_LENGTH) throw new QuerySyntaxError({ position: MAX_QUERY_LENGTH, expected: `a query of at most ${MAX_QUERY_LENGTH} characters` })
   const tokens = tokenize(input)
   let at = 0
@@ -144,11 +154,19 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
 
   const parseOr = (depth: number): TextQuery | undefined => {
     const children = [parseAnd(depth)]
-    while (peek().type === "OR") {
-      at++
-      children.push(parseAnd(depth))
+    for (;;) {
+      if (peek().type === "OR") {
+        at++
+        children.push(parseAnd(depth))
+      } else if (implicitOr && startsOperand(peek())) {
+        children.push(parseAnd(depth))
+      } else break
     }
-    return combine("or", children)
+    if (!implicitOr) return combine("or", children)
+    // Lucene: a prohibited clause excludes, it is not one more alternative.
+    const excluded = children.filter((c) => c?.kind === "not")
+    const alternatives = children.filter((c) => c?.kind !== "not")
+    return combine("and", [combine("or", alternatives), ...excluded])
   }
   const parseAnd = (depth: number): TextQuery | undefined => {
     const children = [parseUnary(depth)]
@@ -156,7 +174,7 @@ export const parseTextQuery = (input: string): TextQuery | undefined => {
       if (peek().type === "AND") {
         at++
         children.push(parseUnary(depth))
-      } else if (startsOperand(peek())) {
+      } else if (!implicitOr && startsOperand(peek())) {
         children.push(parseUnary(depth))
       } else break
     }

@@ -193,14 +193,17 @@ describe("Elasticsearch _bulk semantics", () => {
     expect((await json(fetch(`${server().url}/`))).name).toBe("LogFlow")
   })
 
-  test("the same auth and input errors as /api/v1/logs; a malformed action line fails the request", async () => {
+  test("the same auth and input checks as /api/v1/logs, answered in Elasticsearch's error body; a malformed action line fails the request", async () => {
     const key = await createIngestKey(server().url)
     const one = ndjson({ index: {} }, { message: "x" })
     expect((await bulk("/_bulk", one)).status).toBe(401)
     expect((await bulk("/_bulk", one, { authorization: `Basic ${Buffer.from("elastic:changeme").toString("base64")}` })).status).toBe(401)
     const malformed = await bulk("/_bulk", '{"index":{}\n{}\n', { "x-api-key": key })
     expect(malformed.status).toBe(400)
-    expect((await json(malformed)).message).toContain("action/metadata line [1]")
+    expect(malformed.headers.get("x-elastic-product")).toBe("Elasticsearch")
+    const error = (await json(malformed)).error
+    expect(error.type).toBe("illegal_argument_exception")
+    expect(error.reason).toContain("action/metadata line [1]")
     expect((await bulk("/_bulk", '{"index":{}}\n', { "x-api-key": key })).status).toBe(400)
     expect((await bulk("/_bulk", "\n", { "x-api-key": key })).status).toBe(400)
   })

@@ -51,35 +51,73 @@ export const errorBody = (requestId: string, code: string, message: string, deta
   request_id: requestId
 })
 
-export const errors = new Elysia({ name: "errors" }).use(requestIds).onError({ as: "global" }, ({ code, error, set, request }) => {
-  const requestId = String(set.headers["x-request-id"] ?? "")
+/** What went wrong, before it is written in the shape the client expects. */
+export interface Failure {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly details?: unknown
+  readonly requestId: string
+  readonly request: Request
+  /** The error thrown, for a renderer that knows more about its own errors. */
+  readonly error: unknown
+}
+
+/** An API whose clients expect their own error body (the Elasticsearch-compatible one) renders failures itself. */
+export type ErrorRenderer = (failure: Failure) => { readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
+
+const renderers = new WeakMap<Request, ErrorRenderer>()
+
+/** Called by such an API when a request reaches it (in `onRequest`): this request's failures are rendered by `render`. */
+export const renderErrorsWith = (request: Request, render: ErrorRenderer) => {
+  renderers.set(request, render)
+}
+
+/** The renderer an API registered for this request, for a plugin that answers a refusal itself (the rate limit). */
+export const rendererFor = (request: Request): ErrorRenderer | undefined => renderers.get(request)
+
+type Classified = Omit<Failure, "requestId" | "request" | "error"> & { readonly retryAfterSeconds?: number; readonly headers?: Record<string, string> }
+
+const classify = (code: string, error: unknown, request: Request, requestId: string): Classified => {
   switch (code) {
-    case "VALIDATION": {
-      set.status = 400
-      const { message, details } = describeValidation(error as never)
-      return errorBody(requestId, "invalid_input", message, details)
-    }
+    case "VALIDATION":
+      return { status: 400, code: "invalid_input", ...describeValidation(error as never) }
     case "NOT_FOUND":
-      set.status = 404
-      return errorBody(requestId, "not_found", `no route for ${request.method} ${new URL(request.url).pathname}`)
+      return { status: 404, code: "not_found", message: `no route for ${request.method} ${new URL(request.url).pathname}` }
     case "PARSE":
-      set.status = 400
-      return errorBody(requestId, "malformed_body", "the request body could not be parsed")
+      return { status: 400, code: "malformed_body", message: "the request body could not be parsed" }
     default:
       if (isHttpFailure(error)) {
-        set.status = error.status
-        if (error.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(error.retryAfterSeconds)
-        Object.assign(set.headers, error.headers)
         if (error.status >= 500) logServerError(requestId, error.message)
-        return errorBody(requestId, error.code, error.publicMessage ?? error.message, error.details)
+        return {
+          status: error.status,
+          code: error.code,
+          message: error.publicMessage ?? error.message,
+          details: error.details,
+          ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+          ...(error.headers === undefined ? {} : { headers: error.headers })
+        }
       }
       // Bun refuses a body past the server's maxRequestBodySize itself: that is the client's error.
-      if (error instanceof Error && error.message.includes("maxRequestBodySize")) {
-        set.status = 413
-        return errorBody(requestId, "payload_too_large", "request body is larger than the server accepts; split it")
-      }
-      set.status = 500
+      if (error instanceof Error && error.message.includes("maxRequestBodySize"))
+        return { status: 413, code: "payload_too_large", message: "request body is larger than the server accepts; split it" }
       logServerError(requestId, `unhandled error: ${String(error)}`)
-      return errorBody(requestId, "internal_error", "internal server error")
+      return { status: 500, code: "internal_error", message: "internal server error" }
   }
+}
+
+export const errors = new Elysia({ name: "errors" }).use(requestIds).onError({ as: "global" }, ({ code, error, set, request }) => {
+  const requestId = String(set.headers["x-request-id"] ?? "")
+  const failure = classify(String(code), error, request, requestId)
+  if (failure.retryAfterSeconds !== undefined) set.headers["retry-after"] = String(failure.retryAfterSeconds)
+  Object.assign(set.headers, failure.headers)
+  const render = renderers.get(request)
+  if (render) {
+    const rendered = render({ ...failure, requestId, request, error })
+    set.status = rendered.status
+    Object.assign(set.headers, rendered.headers)
+    return rendered.body
+  }
+  set.status = failure.status
+  return errorBody(requestId, failure.code, failure.message, failure.details)
 })

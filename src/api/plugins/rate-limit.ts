@@ -4,6 +4,7 @@ import type { Config } from "../../config.ts"
 import { describeRate, parseRate, RateLimiter, type RateLimit } from "../../ports/rate-limiter.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import type { RunEffect } from "../run-effect.ts"
+import { rendererFor } from "./errors.ts"
 
 /**
  * Per-endpoint rate limits (one per kind of endpoint, each configurable): routes declare
@@ -64,7 +65,14 @@ export const rateLimitPlugin = (run: RunEffect<RateLimiter>, config: Config, tel
           set.status = 429
           set.headers["retry-after"] = String(decision.resetSeconds)
           const message = `Rate limit exceeded: ${describeRate(limit)}`
-          return { error: message, message, request_id: String(set.headers["x-request-id"] ?? "") }
+          const requestId = String(set.headers["x-request-id"] ?? "")
+          const render = rendererFor(request)
+          if (render) {
+            const rendered = render({ status: 429, code: "rate_limited", message, requestId, request, error: undefined })
+            Object.assign(set.headers, rendered.headers)
+            return rendered.body
+          }
+          return { error: message, message, request_id: requestId }
         }
       }
     })

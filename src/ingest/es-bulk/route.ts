@@ -12,7 +12,8 @@ import { VERSION } from "../../version.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
 import { readBody } from "../request.ts"
 import { authPlugin } from "../../api/plugins/auth.ts"
-import { errors } from "../../api/plugins/errors.ts"
+import { errors, renderErrorsWith } from "../../api/plugins/errors.ts"
+import { esErrorRenderer } from "../../query/es-dsl/error-body.ts"
 import type { RunEffect } from "../../api/run-effect.ts"
 
 /**
@@ -207,10 +208,34 @@ export const esBulkRoutes = (run: RunEffect<Services>, config: Config, telemetry
   return app
 }
 
+/** Paths at the root that belong to the Elasticsearch-compatible API: `[/{index}]/_bulk`, the searches and index descriptions. */
+const ROOT_ES_PATHS = /^(\/[^/_][^/]*)?\/_(bulk|search|msearch|mapping|field_caps)$|^\/_(cat\/indices|resolve\/index)(\/|$)/
+
+/**
+ * Every response under ES_COMPAT_PATH (and of its paths served at the root) says it comes from
+ * Elasticsearch, errors and unknown paths included, and errors come in Elasticsearch's body:
+ * the official clients refuse to read a response without the header or with another body.
+ */
+const elasticsearchResponses = (prefix: string) => {
+  const render = esErrorRenderer(prefix)
+  return new Elysia({ name: "es-responses" }).onRequest(({ request, set }) => {
+    const path = new URL(request.url).pathname
+    if (path !== prefix && !path.startsWith(`${prefix}/`) && !ROOT_ES_PATHS.test(path)) return
+    set.headers["x-elastic-product"] = "Elasticsearch"
+    renderErrorsWith(request, render)
+  })
+}
+
+/** An index name Elasticsearch would refuse (it starts with `_`): an API LogFlow does not serve, not an index. */
+const notAnIndex = (index: string) => {
+  if (index.startsWith("_")) throw new NotFoundError()
+}
+
 /** The whole Elasticsearch-compatible API under ES_COMPAT_PATH. */
 export const esCompatRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments) => {
   const hide = { detail: { hide: true } }
   const app = new Elysia({ name: "routes/es-compat", prefix: config.ES_COMPAT_PATH })
+    .use(elasticsearchResponses(config.ES_COMPAT_PATH))
     .use(esBulkRoutes(run, config, telemetry, config.ES_COMPAT_PATH, true))
     .onAfterHandle(({ set }) => {
       set.headers["x-elastic-product"] = "Elasticsearch"
@@ -226,9 +251,32 @@ export const esCompatRoutes = (run: RunEffect<Services>, config: Config, telemet
     .get("/_cluster/health", () => ({ cluster_name: CLUSTER, status: "green", timed_out: false, number_of_nodes: 1, number_of_data_nodes: 1 }), hide)
   // Some outputs check for (or create) their index before writing; every index "exists".
   app
-    .head("/:index", () => "", hide)
-    .get("/:index", ({ params }) => ({ [(params as { index: string }).index]: { aliases: {}, mappings: {}, settings: {} } }), hide)
-    .put("/:index", ({ params }) => ({ acknowledged: true, shards_acknowledged: true, index: (params as { index: string }).index }), { ...hide, parse: "none" })
+    .head(
+      "/:index",
+      ({ params }) => {
+        notAnIndex((params as { index: string }).index)
+        return ""
+      },
+      hide
+    )
+    .get(
+      "/:index",
+      ({ params }) => {
+        const { index } = params as { index: string }
+        notAnIndex(index)
+        return { [index]: { aliases: {}, mappings: {}, settings: {} } }
+      },
+      hide
+    )
+    .put(
+      "/:index",
+      ({ params }) => {
+        const { index } = params as { index: string }
+        notAnIndex(index)
+        return { acknowledged: true, shards_acknowledged: true, index }
+      },
+      { ...hide, parse: "none" }
+    )
   for (const path of PROBED_RESOURCES) {
     app
       .get(path, ({ params }) => ({ [(params as { name: string }).name]: {} }), hide)

@@ -36,6 +36,7 @@ import { nativeIngestRoutes } from "../ingest/native/route.ts"
 import { otlpRoutes } from "../ingest/otlp/route.ts"
 import { esBulkRoutes, esCompatRoutes } from "../ingest/es-bulk/route.ts"
 import { lokiRoutes } from "../ingest/loki/route.ts"
+import { lokiQueryRoutes } from "./routes/loki/routes.ts"
 import { systemRoutes } from "./routes/system.ts"
 import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
@@ -92,6 +93,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(esCompatRoutes(run, config, telemetry))
     .use(esBulkRoutes(run, config, telemetry))
     .use(lokiRoutes(run, config, telemetry))
+    .use(lokiQueryRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))

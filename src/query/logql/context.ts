@@ -55,9 +55,12 @@ export const checkDeadline = (context: QueryContext): Effect.Effect<void, LogqlE
     ? Effect.fail(limitExceeded(`the query ran longer than ${context.limits.timeoutMs} ms; narrow the selector or the time range`, "LOGQL_QUERY_TIMEOUT_MS"))
     : Effect.void
 
-const PAGE = 5000
+/** Records per store page: from FIRST_PAGE, doubled while a page reads fast, halved when one is slow, so one store call holds the event loop about PAGE_TARGET_MS whatever the record sizes. */
+const FIRST_PAGE = 128
+const MAX_PAGE = 5000
+const PAGE_TARGET_MS = 5
 /** Work between two yields to the event loop, so other requests wait at most about this long. */
-const YIELD_EVERY_MS = 10
+const YIELD_EVERY_MS = 5
 
 /**
  * Visits the records of a search, newest first, until `visit` returns false or none are left,
@@ -72,6 +75,7 @@ export const scan = (
     const store = yield* LogStore
     let cursor: SearchRequest["cursor"]
     let lastYield = performance.now()
+    let pageSize = FIRST_PAGE
     for (;;) {
       yield* checkDeadline(context)
       const left = context.limits.maxScanRecords - context.stats.scannedRecords
@@ -82,7 +86,10 @@ export const scan = (
             "LOGQL_MAX_SCAN_RECORDS"
           )
         )
-      const page = yield* store.search({ ...request, limit: Math.min(PAGE, left), ...(cursor ? { cursor } : {}) })
+      const pageStarted = performance.now()
+      const page = yield* store.search({ ...request, limit: Math.min(pageSize, left), ...(cursor ? { cursor } : {}) })
+      const pageMs = performance.now() - pageStarted
+      pageSize = pageMs < PAGE_TARGET_MS / 2 ? Math.min(pageSize * 2, MAX_PAGE) : pageMs > PAGE_TARGET_MS * 2 ? Math.max(pageSize >> 1, 16) : pageSize
       context.stats.storeQueries++
       context.stats.scannedRecords += page.logs.length
       for (const record of page.logs) {

@@ -55,8 +55,14 @@ export const checkDeadline = (context: QueryContext): Effect.Effect<void, LogqlE
     ? Effect.fail(limitExceeded(`the query ran longer than ${context.limits.timeoutMs} ms; narrow the selector or the time range`, "LOGQL_QUERY_TIMEOUT_MS"))
     : Effect.void
 
-/** Records per store page: from FIRST_PAGE, doubled while a page reads fast, halved when one is slow, so one store call holds the event loop about PAGE_TARGET_MS whatever the record sizes. */
+/**
+ * Records per store page: from FIRST_PAGE (or what the caller knows it needs), doubled while a
+ * page reads fast, halved when one is slow, so one store call holds the event loop about
+ * PAGE_TARGET_MS whatever the record sizes. Never below MIN_PAGE: each call has a fixed cost
+ * (candidate lookup, counting), which tiny pages would pay over and over.
+ */
 const FIRST_PAGE = 128
+const MIN_PAGE = 128
 const MAX_PAGE = 5000
 const PAGE_TARGET_MS = 5
 /** Work between two yields to the event loop, so other requests wait at most about this long. */
@@ -69,13 +75,14 @@ const YIELD_EVERY_MS = 5
 export const scan = (
   context: QueryContext,
   request: Omit<SearchRequest, "limit" | "cursor">,
-  visit: (record: LogRecord) => boolean
+  visit: (record: LogRecord) => boolean,
+  firstPage = FIRST_PAGE
 ): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
   Effect.gen(function* () {
     const store = yield* LogStore
     let cursor: SearchRequest["cursor"]
     let lastYield = performance.now()
-    let pageSize = FIRST_PAGE
+    let pageSize = Math.min(Math.max(firstPage, 1), MAX_PAGE)
     for (;;) {
       yield* checkDeadline(context)
       const left = context.limits.maxScanRecords - context.stats.scannedRecords
@@ -87,9 +94,9 @@ export const scan = (
           )
         )
       const pageStarted = performance.now()
-      const page = yield* store.search({ ...request, limit: Math.min(pageSize, left), ...(cursor ? { cursor } : {}) })
+      const page = yield* store.search({ ...request, limit: Math.min(pageSize, left), count: false, ...(cursor ? { cursor } : {}) })
       const pageMs = performance.now() - pageStarted
-      pageSize = pageMs < PAGE_TARGET_MS / 2 ? Math.min(pageSize * 2, MAX_PAGE) : pageMs > PAGE_TARGET_MS * 2 ? Math.max(pageSize >> 1, 16) : pageSize
+      pageSize = pageMs < PAGE_TARGET_MS / 2 ? Math.min(pageSize * 2, MAX_PAGE) : pageMs > PAGE_TARGET_MS * 2 ? Math.max(pageSize >> 1, MIN_PAGE) : pageSize
       context.stats.storeQueries++
       context.stats.scannedRecords += page.logs.length
       for (const record of page.logs) {

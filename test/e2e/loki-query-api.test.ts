@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from "bun:test"
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
 import { eventually } from "../support/ingest.ts"
 import { json, startServer, disposeServer, useServer } from "../support/server-process.ts"
 
@@ -8,6 +8,9 @@ import { json, startServer, disposeServer, useServer } from "../support/server-p
  * backend's pkg/tsdb/loki/, the front end's public/app/plugins/datasource/loki/), and each answer
  * is checked field by field against Loki's JSON (Loki's pkg/util/marshal/query.go).
  */
+
+// Run alone (`bun test <file>`), bun's default of 5 s is too short for starting servers on a busy machine.
+setDefaultTimeout(60_000)
 
 const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_READ: "true" } }))
 

@@ -58,11 +58,11 @@ export const checkDeadline = (context: QueryContext): Effect.Effect<void, LogqlE
 /**
  * Records per store page: from FIRST_PAGE (or what the caller knows it needs), doubled while a
  * page reads fast, halved when one is slow, so one store call holds the event loop about
- * PAGE_TARGET_MS whatever the record sizes. Never below MIN_PAGE: each call has a fixed cost
- * (candidate lookup, counting), which tiny pages would pay over and over.
+ * PAGE_TARGET_MS whatever the record sizes (never below MIN_PAGE). The store skips counting
+ * for these calls, so a small page costs little more than its records.
  */
 const FIRST_PAGE = 128
-const MIN_PAGE = 128
+const MIN_PAGE = 16
 const MAX_PAGE = 5000
 const PAGE_TARGET_MS = 5
 /** Work between two yields to the event loop, so other requests wait at most about this long. */

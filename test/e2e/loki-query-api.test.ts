@@ -316,6 +316,45 @@ describe("Grafana's Loki data source reads LogFlow", () => {
   })
 })
 
+describe("what Loki refuses, LogFlow refuses alike", () => {
+  test("a metric query cannot be tailed: the socket closes with 1008 and the reason", async () => {
+    const url = `${server().url.replace("http", "ws")}/loki/api/v1/tail?${new URLSearchParams({ query: 'rate({service_name="x"}[1m])' })}`
+    const socket = new WebSocket(url, { headers: { "x-api-key": readKey } } as never)
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
+      socket.onclose = (event) => resolve({ code: event.code, reason: event.reason })
+    })
+    expect(closed).toEqual({ code: 1008, reason: "tail queries must be log queries, not metric queries" })
+  })
+
+  test("a log query as an instant query, a zero step, and a limit over LOGQL_MAX_ENTRIES answer 400", async () => {
+    const instant = await grafana("query", { query: '{service_name="checkout"}' })
+    expect([instant.status, await instant.text()]).toEqual([
+      400,
+      "log queries are not supported as an instant query type, please change your query to a range query type"
+    ])
+    const zeroStep = await grafana("query_range", { query: 'rate({service_name="checkout"}[1m])', start: START, end: END, step: "0" })
+    expect(zeroStep.status).toBe(400)
+    expect(await zeroStep.text()).toContain("zero or negative query resolution step")
+    const tooMany = await grafana("query_range", { query: '{service_name="checkout"}', start: START, end: END, limit: "5001" })
+    expect([tooMany.status, await tooMany.text()]).toEqual([
+      400,
+      "limit: max entries limit per query exceeded, limit > max_entries_limit (5001 > 5000) (LOGQL_MAX_ENTRIES)"
+    ])
+  })
+
+  test("forward returns the oldest lines first; interval keeps one line per stream per interval", async () => {
+    const forward = await json(
+      grafana("query_range", { query: '{service_name="checkout", host="web-1"}', direction: "forward", limit: "2", start: START, end: END })
+    )
+    const lines = forward.data.result.flatMap((s: any) => s.values).sort((a: any, b: any) => (BigInt(a[0]) < BigInt(b[0]) ? -1 : 1))
+    expect(lines.map((v: any) => v[0])).toEqual([ns(at(5)), ns(at(20))])
+    const thinned = await json(grafana("query_range", { query: '{service_name="checkout", level="error"}', start: START, end: END, interval: "2m" }))
+    expect(thinned.data.result.flatMap((s: any) => s.values).length).toBe(2)
+    const oneStream = await json(grafana("query_range", { query: '{service_name="checkout"} | keep service_name', start: START, end: END, interval: "1m" }))
+    expect(oneStream.data.result.flatMap((s: any) => s.values.map((v: any) => v[0]))).toEqual([ns(at(90)), ns(at(20))])
+  })
+})
+
 describe("the read API takes the credentials Grafana can send", () => {
   const reads = ["/loki/api/v1/labels", "/api/v1/logs/search?query=timeout"]
   const statusOf = (path: string, headers: Record<string, string>) => fetch(`${server().url}${path}`, { headers }).then((r) => r.status)

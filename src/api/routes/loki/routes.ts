@@ -40,7 +40,6 @@ export const lokiQueryRoutes = (run: RunEffect<Services>, config: Config, teleme
   const handlers = makeQueryHandlers(run, config)
   const metadataLimits = { ...logqlLimits(config), maxScanRecords: config.LOGQL_METADATA_SCAN_RECORDS }
   const sessions = makeTailSessions(run, config.TAIL_MAX_PER_CLIENT, config.TAIL_MATCH_BYTES, queryLimits(config))
-  const sockets = new Map<string, { closed: boolean }>()
   const range = (query: Query) => {
     const { start, end } = lokiRange(query, Date.now())
     return { from: start, to: end }
@@ -91,28 +90,41 @@ export const lokiQueryRoutes = (run: RunEffect<Services>, config: Config, teleme
     )
     .get("/index/stats", ({ query }) => lokiRespond(() => run(indexStats(selectorsOf(requiredQuery(query)), range(query)))), read)
     .get("/index/volume", ({ query }) => lokiRespond(() => volume(run, query, range(query))), read)
-    .ws("/tail", {
-      access: "read",
-      async open(ws) {
-        const { query, principal } = ws.data as unknown as { query: Query; principal: Principal | undefined }
-        const state = { closed: false }
-        sockets.set(ws.id, state)
-        const client = principal ? `user:${principal.user.id}` : `ip:${config.TRUST_PROXY ? clientAddress(ws.data.request, null, true) : ws.remoteAddress}`
-        try {
-          await runSocketTail(run, sessions, config, ws, prepareTail(query, config), client, state)
-        } catch (e) {
-          const status = (e as { status?: number }).status ?? 500
-          if (!state.closed) ws.close(status < 500 ? 1008 : 1011, status < 500 ? (e as Error).message.slice(0, 120) : "the live tail failed")
-        } finally {
-          sockets.delete(ws.id)
-        }
-      },
-      close(ws) {
-        const state = sockets.get(ws.id)
-        if (state) state.closed = true
-      },
-      message() {}
-    })
+    .ws("/tail", { access: "read", ...tailHandlers(run, sessions, config), message() {} })
+}
+
+/** The tail socket's open and close: open runs the tail until close marks it closed. */
+const tailHandlers = (run: RunEffect<Services>, sessions: ReturnType<typeof makeTailSessions>, config: Config) => {
+  const sockets = new Map<string, { closed: boolean }>()
+  return {
+    async open(ws: TailWebSocket) {
+      const { query, principal, request } = ws.data as unknown as { query: Query; principal: Principal | undefined; request: Request }
+      const state = { closed: false }
+      sockets.set(ws.id, state)
+      const client = principal ? `user:${principal.user.id}` : `ip:${config.TRUST_PROXY && request ? clientAddress(request, null, true) : ws.remoteAddress}`
+      try {
+        await runSocketTail(run, sessions, config, ws, prepareTail(query, config), client, state)
+      } catch (e) {
+        const status = (e as { status?: number }).status ?? 500
+        if (!state.closed) ws.close(status < 500 ? 1008 : 1011, status < 500 ? (e as Error).message.slice(0, 120) : "the live tail failed")
+      } finally {
+        sockets.delete(ws.id)
+      }
+    },
+    close(ws: { readonly id: string }) {
+      const state = sockets.get(ws.id)
+      if (state) state.closed = true
+    }
+  }
+}
+
+/** What the tail uses of Elysia's socket. */
+interface TailWebSocket {
+  readonly id: string
+  readonly data: unknown
+  readonly remoteAddress: string
+  send(message: string): unknown
+  close(code?: number, reason?: string): unknown
 }
 
 const VOLUME_LIMIT = 100

@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config.ts"
 import { normalise } from "../../src/domain/normalise.ts"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
+import { runLogqlBench } from "./logql.ts"
 import { fmt, percentile } from "./stats.ts"
 
 /**
@@ -145,6 +146,7 @@ export const runSearchBench = async (argv: ReadonlyArray<string>) => {
       )
     }
     console.log(misses.length === 0 ? "every query: p99 ≤ 100 ms" : `p99 over 100 ms: ${misses.join("; ")}`)
+    await runLogqlBench(runtime, settings, { now, service: SERVICE_NAMES[0]!, runs, budgetMs })
   } finally {
     await runtime.dispose()
   }

@@ -37,6 +37,7 @@ import { otlpRoutes } from "../ingest/otlp/route.ts"
 import { esBulkRoutes, esCompatRoutes } from "../ingest/es-bulk/route.ts"
 import { esSearchRoutes } from "./routes/es-search.ts"
 import { lokiRoutes } from "../ingest/loki/route.ts"
+import { lokiQueryRoutes } from "./routes/loki/routes.ts"
 import { systemRoutes } from "./routes/system.ts"
 import { uiRoutes } from "./routes/ui.ts"
 import type { RunEffect } from "./run-effect.ts"
@@ -95,6 +96,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(esBulkRoutes(run, config, telemetry))
     .use(esSearchRoutes(run, config, telemetry, ""))
     .use(lokiRoutes(run, config, telemetry))
+    .use(lokiQueryRoutes(run, config, telemetry))
     .use(metricsRoutes(run, config, telemetry))
     .use(adminStateRoutes(run, config, telemetry))
     .use(traceRoutes(run, config, telemetry))

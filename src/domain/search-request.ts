@@ -21,6 +21,8 @@ export interface SearchRequest {
   readonly to?: number
   readonly limit: number
   readonly cursor?: Cursor
+  /** False when the caller reads only the page (LogQL's scans): the store may skip counting, `total` then is 0, a lower bound. */
+  readonly count?: boolean
 }
 
 export const encodeCursor = (cursor: Cursor): string => Buffer.from(JSON.stringify([cursor.timestamp, cursor.tiebreak])).toString("base64url")

@@ -37,9 +37,11 @@ interface TokenClaims {
 type Verify = (token: string) => Promise<false | Record<string, unknown>>
 
 /**
- * Log shippers' HTTP outputs (Elasticsearch, Loki) often only know Basic auth or Elasticsearch's
- * `ApiKey base64(id:key)`: an API key is accepted as the password or as the key part there.
- * Anything but an API key in those schemes is refused, so passwords never travel this way.
+ * Log shippers' HTTP outputs (Elasticsearch, Loki) and Grafana's data sources often only know
+ * Basic auth or Elasticsearch's `ApiKey <key>` / `ApiKey base64(id:key)`: an API key is accepted
+ * there as the Basic password (any user name), as the Basic user name with an empty password,
+ * or as the key part. Anything but an API key in those schemes is refused, so account
+ * passwords never travel this way.
  */
 const apiKeyFromShipperScheme = (authorization: string): string | undefined => {
   const match = /^(Basic|ApiKey)\s+(\S+)$/i.exec(authorization)
@@ -47,8 +49,11 @@ const apiKeyFromShipperScheme = (authorization: string): string | undefined => {
   const credential = match[2]!
   if (match[1]!.toLowerCase() === "apikey" && looksLikeApiKey(credential)) return credential
   const decoded = Buffer.from(credential, "base64").toString("utf8")
-  const secret = decoded.slice(decoded.indexOf(":") + 1)
-  return looksLikeApiKey(secret) ? secret : undefined
+  const colon = decoded.indexOf(":")
+  const secret = decoded.slice(colon + 1)
+  if (looksLikeApiKey(secret)) return secret
+  const user = colon === -1 ? decoded : decoded.slice(0, colon)
+  return secret === "" && looksLikeApiKey(user) ? user : undefined
 }
 
 const bearer = (headers: Record<string, string | undefined>) => {

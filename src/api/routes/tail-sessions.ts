@@ -1,5 +1,6 @@
 import { Data, Effect, Exit, Option, Scope } from "effect"
 import type { z } from "zod"
+import type { LogRecord } from "../../domain/log-record.ts"
 import type { QueryLimits } from "../../domain/query-cost.ts"
 import { recordMatcher } from "../../domain/record-matcher.ts"
 import { Pipeline } from "../../ports/pipeline.ts"
@@ -27,15 +28,15 @@ export class TooManyTails extends Data.TaggedError("TooManyTails")<{ readonly ma
 export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number, matchBytes: number, limits: QueryLimits) => {
   const open = new Map<string, number>()
 
-  const start = async (query: z.infer<typeof TailParams>, client: string) => {
-    const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now(), limits))
+  /** A subscription of `client` to the records `matches` accepts (the Loki tail brings its own matcher). */
+  const subscribe = async (matches: (record: LogRecord) => boolean, client: string) => {
     const hub = await run(
       Effect.map(Pipeline, (p) => Option.fromNullable(p.tail)).pipe(Effect.flatMap(Effect.orDieWith(() => new Error("no tail hub in this process"))))
     )
     if ((open.get(client) ?? 0) >= maxPerClient) throw new TooManyTails({ max: maxPerClient })
     open.set(client, (open.get(client) ?? 0) + 1)
     const scope = await run(Scope.make())
-    const subscription = await run(hub.subscribe(recordMatcher(filter, matchBytes)).pipe(Scope.extend(scope)))
+    const subscription = await run(hub.subscribe(matches).pipe(Scope.extend(scope)))
     return {
       /** The next records (or undefined after 15 s of silence). */
       next: async () => Option.getOrUndefined(await run(subscription.next.pipe(Effect.timeoutOption("15 seconds")))),
@@ -47,5 +48,10 @@ export const makeTailSessions = (run: RunEffect<Pipeline>, maxPerClient: number,
       }
     }
   }
-  return { start }
+
+  const start = async (query: z.infer<typeof TailParams>, client: string) => {
+    const filter = await run(toSearchRequest({ ...query, limit: 1 }, Date.now(), limits))
+    return subscribe(recordMatcher(filter, matchBytes), client)
+  }
+  return { start, subscribe }
 }

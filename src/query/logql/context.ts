@@ -55,9 +55,18 @@ export const checkDeadline = (context: QueryContext): Effect.Effect<void, LogqlE
     ? Effect.fail(limitExceeded(`the query ran longer than ${context.limits.timeoutMs} ms; narrow the selector or the time range`, "LOGQL_QUERY_TIMEOUT_MS"))
     : Effect.void
 
-const PAGE = 5000
+/**
+ * Records per store page: from FIRST_PAGE (or what the caller knows it needs), doubled while a
+ * page reads fast, halved when one is slow, so one store call holds the event loop about
+ * PAGE_TARGET_MS whatever the record sizes (never below MIN_PAGE). The store skips counting
+ * for these calls, so a small page costs little more than its records.
+ */
+const FIRST_PAGE = 128
+const MIN_PAGE = 16
+const MAX_PAGE = 5000
+const PAGE_TARGET_MS = 5
 /** Work between two yields to the event loop, so other requests wait at most about this long. */
-const YIELD_EVERY_MS = 10
+const YIELD_EVERY_MS = 5
 
 /**
  * Visits the records of a search, newest first, until `visit` returns false or none are left,
@@ -66,12 +75,14 @@ const YIELD_EVERY_MS = 10
 export const scan = (
   context: QueryContext,
   request: Omit<SearchRequest, "limit" | "cursor">,
-  visit: (record: LogRecord) => boolean
+  visit: (record: LogRecord) => boolean,
+  firstPage = FIRST_PAGE
 ): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
   Effect.gen(function* () {
     const store = yield* LogStore
     let cursor: SearchRequest["cursor"]
     let lastYield = performance.now()
+    let pageSize = Math.min(Math.max(firstPage, 1), MAX_PAGE)
     for (;;) {
       yield* checkDeadline(context)
       const left = context.limits.maxScanRecords - context.stats.scannedRecords
@@ -82,7 +93,10 @@ export const scan = (
             "LOGQL_MAX_SCAN_RECORDS"
           )
         )
-      const page = yield* store.search({ ...request, limit: Math.min(PAGE, left), ...(cursor ? { cursor } : {}) })
+      const pageStarted = performance.now()
+      const page = yield* store.search({ ...request, limit: Math.min(pageSize, left), count: false, ...(cursor ? { cursor } : {}) })
+      const pageMs = performance.now() - pageStarted
+      pageSize = pageMs < PAGE_TARGET_MS / 2 ? Math.min(pageSize * 2, MAX_PAGE) : pageMs > PAGE_TARGET_MS * 2 ? Math.max(pageSize >> 1, MIN_PAGE) : pageSize
       context.stats.storeQueries++
       context.stats.scannedRecords += page.logs.length
       for (const record of page.logs) {

@@ -33,15 +33,19 @@ export interface RangeParams {
 
 type Run = Effect.Effect<QueryResult, LogqlError | StoreUnavailable, LogStore>
 
-/** At most one line per stream per interval, as Loki's `interval` asks. */
-const thin = (streams: ReadonlyArray<Stream>, intervalMs: number, direction: "backward" | "forward"): Stream[] =>
+/**
+ * At most one line per stream per interval, as Loki's `interval` asks: walking each stream in
+ * the query's direction (its lines are already in that order), a line is kept when it is at
+ * least the interval away from the last one kept.
+ */
+const thin = (streams: ReadonlyArray<Stream>, intervalMs: number): Stream[] =>
   streams.map((stream) => {
     const kept: Stream["lines"][number][] = []
-    for (const line of direction === "forward" ? stream.lines : [...stream.lines].reverse()) {
+    for (const line of stream.lines) {
       const previous = kept.at(-1)
-      if (!previous || line.record.timestamp - previous.record.timestamp >= intervalMs) kept.push(line)
+      if (!previous || Math.abs(line.record.timestamp - previous.record.timestamp) >= intervalMs) kept.push(line)
     }
-    return { labels: stream.labels, lines: direction === "forward" ? kept : kept.reverse() }
+    return { labels: stream.labels, lines: kept }
   })
 
 export const runRangeQuery = (query: Query, params: RangeParams, context: QueryContext): Run =>
@@ -50,7 +54,7 @@ export const runRangeQuery = (query: Query, params: RangeParams, context: QueryC
     if (query.kind === "log") {
       const to = Math.ceil(params.end) - 1
       const streams = yield* evaluateLogQuery(query, { from: Math.ceil(params.start), to, limit: params.limit, direction: params.direction }, context)
-      return { kind: "streams", streams: params.intervalMs ? thin(streams, params.intervalMs, params.direction) : streams }
+      return { kind: "streams", streams: params.intervalMs ? thin(streams, params.intervalMs) : streams }
     }
     if (params.stepMs <= 0)
       return yield* Effect.fail(new LogqlError({ message: "zero or negative query resolution step widths are not accepted. Try a positive integer" }))

@@ -34,24 +34,35 @@ export interface LogQueryRange {
   readonly direction: "backward" | "forward"
 }
 
-/** Runs the selector and the pipeline, calling `visit` with each line that passes, newest first, until it returns false. */
+/**
+ * Runs the selector and the pipeline, calling `visit` with each line that passes, newest first,
+ * until it returns false. `wanted`: the lines the caller will take at most; when the store does
+ * all the filtering, the first page asks for just that many.
+ */
 export const runLogPipeline = (
   query: LogQuery,
   range: { readonly from: number; readonly to: number },
   context: QueryContext,
-  visit: (line: LogLine) => boolean
+  visit: (line: LogLine) => boolean,
+  wanted?: number
 ): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
   Effect.gen(function* () {
     const compiled = compileSelector(query, yield* needsServices(query, context))
     if (compiled.matchesNothing || range.from > range.to) return
     const pipeline = compilePipeline(compiled.stages, context.limits, context.stats)
     const residual = compiled.residual
-    yield* scan(context, { ...compiled.request, from: range.from, to: range.to }, (record) => {
-      if (residual && !residual(record)) return true
-      const entry: Entry = { record, line: record.message, labels: recordLabels(record) }
-      if (!pipeline(entry)) return true
-      return visit(entry)
-    })
+    const exact = !residual && compiled.stages.length === 0
+    yield* scan(
+      context,
+      { ...compiled.request, from: range.from, to: range.to },
+      (record) => {
+        if (residual && !residual(record)) return true
+        const entry: Entry = { record, line: record.message, labels: recordLabels(record) }
+        if (!pipeline(entry)) return true
+        return visit(entry)
+      },
+      exact && wanted !== undefined ? wanted : undefined
+    )
   })
 
 /** The store's services, read only when a selector has a regular expression or negation on the service. */
@@ -67,10 +78,16 @@ export const evaluateLogQuery = (
     // Forward keeps the last `limit` lines seen (the oldest) in a ring.
     const kept: LogLine[] = []
     let seen = 0
-    yield* runLogPipeline(query, range, context, (line) => {
-      kept[seen++ % range.limit] = line
-      return range.direction === "forward" || seen < range.limit
-    })
+    yield* runLogPipeline(
+      query,
+      range,
+      context,
+      (line) => {
+        kept[seen++ % range.limit] = line
+        return range.direction === "forward" || seen < range.limit
+      },
+      range.direction === "backward" ? range.limit : undefined
+    )
     const start = seen % range.limit
     const lines =
       range.direction === "forward" && seen > range.limit

@@ -19,6 +19,7 @@ import {
 } from "./ast.ts"
 import { LogqlError, parseError, unsupported } from "./errors.ts"
 import { type Token, tokenize } from "./lexer.ts"
+import { validateRegexes } from "./validate.ts"
 
 /**
  * LogQL text → the AST, by recursive descent with PromQL's operator precedence. Anything outside
@@ -448,5 +449,7 @@ class Parser {
 export const parseLogql = (input: string): Query => {
   if (input.length > MAX_QUERY_LENGTH) throw new LogqlError({ message: `the query is longer than ${MAX_QUERY_LENGTH} characters` })
   if (input.trim() === "") throw new LogqlError({ message: "the query is empty" })
-  return new Parser(tokenize(input)).query()
+  const query = new Parser(tokenize(input)).query()
+  validateRegexes(query)
+  return query
 }

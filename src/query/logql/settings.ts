@@ -13,6 +13,14 @@ export const logqlSettings = settingsSection(
       .describe("Characters of each line a regular expression reads (longer lines are matched on their start only, and the response warns)."),
     LOGQL_MAX_ENTRIES: int(1, 100_000).default(5000).describe("Largest `limit` of a log query (lines returned)."),
     LOGQL_MAX_SERIES: int(1, 1_000_000).default(10_000).describe("Most series one metric query may produce."),
-    LOGQL_MAX_POINTS: int(10, 1_000_000).default(11_000).describe("Most evaluation steps of a range query ((end - start) / step).")
+    LOGQL_MAX_POINTS: int(10, 1_000_000).default(11_000).describe("Most evaluation steps of a range query ((end - start) / step)."),
+    LOGQL_LINE_FORMAT_MAX_BYTES: int(256, 16 * 1024 * 1024)
+      .default(65_536)
+      .describe("Longest line `| line_format` may produce (longer output is cut there)."),
+    LOGQL_METADATA_SCAN_RECORDS: int(100, 10_000_000)
+      .default(10_000)
+      .describe(
+        "Newest matching records `/series`, and `/label/{name}/values` of labels other than service_name and level, read to list label sets and values (those two come from the store's counts, whole)."
+      )
   }
 )

@@ -168,8 +168,14 @@ const predicateOf = (p: LabelPredicate): Predicate => {
       return (labels) => test(labelValue(labels, p.matcher.name) ?? "")
     }
     case "compare":
+      // As Loki's numeric filters: a line that already failed a stage passes (only string
+      // matchers can drop it), a line without the label does not, a value that is no number
+      // marks the line.
       return (labels) => {
-        const n = numericValue(labelValue(labels, p.name) ?? "")
+        if (labels.__error__ !== undefined) return true
+        const text = labelValue(labels, p.name)
+        if (text === undefined) return false
+        const n = numericValue(text)
         return n === undefined ? "error" : compare(p.op, n, p.value)
       }
     default: {

@@ -32,7 +32,8 @@ const pageOf = (response: estypes.SearchResponse<Source>, limit: number, countCa
   return {
     logs: page.map((h) => toRecord(h._source!)),
     total: Math.min(total, countCap),
-    total_is_lower_bound: total > countCap,
+    // A cap of 0: the caller asked for no count (`count: false`), so 0 is only a lower bound.
+    total_is_lower_bound: total > countCap || countCap === 0,
     ...(hits.length > limit && last ? { next_cursor: encodeCursor({ timestamp: Number(last.timestamp), tiebreak: last.id }) } : {})
   }
 }
@@ -61,10 +62,10 @@ export const makeRecordQueries = (search: SearchAlias, aggregate: Aggregate, dia
       query: compileSearch(request, Date.now(), dialect),
       sort: NEWEST_FIRST,
       size: request.limit + 1,
-      track_total_hits: countCap + 1,
+      track_total_hits: request.count === false ? false : countCap + 1,
       _source: RECORD_FIELDS,
       ...(request.cursor ? { search_after: [request.cursor.timestamp, request.cursor.tiebreak] } : {})
-    }).pipe(Effect.map((response) => pageOf(response, request.limit, countCap)))
+    }).pipe(Effect.map((response) => pageOf(response, request.limit, request.count === false ? 0 : countCap)))
 
   const findById = (id: string) =>
     search({ size: 1, query: { term: { id } }, _source: RECORD_FIELDS }).pipe(

@@ -23,14 +23,15 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
   const search = (request: SearchRequest): SearchPage => {
     const before = request.cursor && { ts: request.cursor.timestamp, seq: Number(request.cursor.tiebreak) }
     const countUntil = performance.now() + (config.countBudgetMs ?? Infinity)
-    const { hits, count, counted } = scanner.newest(request, request.limit + 1, before, config.countCap, countUntil, Date.now())
+    const cap = request.count === false ? 0 : config.countCap
+    const { hits, count, counted } = scanner.newest(request, request.limit + 1, before, cap, countUntil, Date.now())
     const hasMore = hits.length > request.limit
     const page = hits.slice(0, request.limit)
     const last = page.at(-1)
     return {
       logs: recordsOf(page),
-      total: Math.min(count, config.countCap),
-      total_is_lower_bound: count > config.countCap || !counted,
+      total: Math.min(count, cap),
+      total_is_lower_bound: count > cap || !counted || request.count === false,
       ...(hasMore && last ? { next_cursor: encodeCursor({ timestamp: last.ts, tiebreak: String(last.seq) }) } : {})
     }
   }

@@ -69,7 +69,10 @@ export const apiDocs = () =>
             { name: "admin", description: "Run-time settings" },
             { name: "system", description: "Health and discovery" }
           ],
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } },
+          // Either credential, for every operation: without this Swagger UI's "Authorize" would keep the
+          // token and "Try it out" would send it nowhere. Public routes ignore a credential they don't need.
+          security: [{ bearer: [] }, { apiKey: [] }]
         }
       })
     )

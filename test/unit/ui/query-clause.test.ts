@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { parseTextQuery } from "../../../src/domain/text-query.ts"
 import { addClause, attributeField, fieldClause } from "../../../ui/query-clause.ts"
+import { ruleQuery } from "../../../ui/rule-query.ts"
 
 describe("a click in the field list adds a clause the query language reads back exactly", () => {
   test("plain, spaced, wildcard-like and comparison-like values each select that value only", () => {
@@ -31,5 +32,18 @@ describe("a click in the field list adds a clause the query language reads back 
     expect(addClause("", "level:ERROR")).toBe("level:ERROR")
     expect(addClause("declined", "level:ERROR")).toBe("declined level:ERROR")
     expect(addClause("a OR b", "level:ERROR")).toBe("(a OR b) level:ERROR")
+  })
+})
+
+describe("a triggered alert links to a search for what its rule counts", () => {
+  test("services and levels each as alternatives, the rule's own query ANDed", () => {
+    const query = ruleQuery({ services: ["pay api", "cart"], levels: ["ERROR", "FATAL"], query: "declined OR refused" })
+    expect(query).toBe('(service:"pay api" OR service:cart) (level:ERROR OR level:FATAL) (declined OR refused)')
+    expect(parseTextQuery(query)).toMatchObject({ kind: "and", children: [{ kind: "or" }, { kind: "or" }, { kind: "or" }] })
+  })
+
+  test("a rule on everything searches everything", () => {
+    expect(ruleQuery({ services: [], levels: [], query: null })).toBe("")
+    expect(ruleQuery({ services: ["api"], levels: [], query: " " })).toBe("service:api")
   })
 })

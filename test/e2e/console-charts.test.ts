@@ -83,10 +83,10 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
       const bar = await chart
         .locator(`rect[data-level="${level}"]`)
         .first()
-        .evaluate((el) => getComputedStyle(el).fill)
+        .evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).fill)
       const swatch = await legendEntry(page, level)
         .locator("rect")
-        .evaluate((el) => getComputedStyle(el).fill)
+        .evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).fill)
       expect(bar).toBe(swatch)
       fills[level] = bar
     }

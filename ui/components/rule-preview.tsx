@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort, qs } from "../api.ts"
 import { type Condition, CONDITIONS, conditionHolds } from "../alert-types.ts"
 import { formatNumber } from "../format.ts"
+import { previewPlan } from "../rule-preview-plan.ts"
 import type { HistogramData } from "./histogram.tsx"
 import { SeriesChart } from "./series-chart.tsx"
 
@@ -22,25 +23,8 @@ export interface PreviewRule {
 }
 
 const MINUTE = 60_000
-/** Bucket widths the histogram API takes, widest first. */
-const BUCKETS = [
-  [1440, "1d"],
-  [60, "1h"],
-  [15, "15m"],
-  [5, "5m"],
-  [1, "1m"]
-] as const
 /** Edits settle before the preview asks again: typing a threshold is not a search per key. */
 const DEBOUNCE_MS = 500
-
-/** The range shown and a bucket that divides the window, so each window is a whole number of buckets. */
-export const previewPlan = (windowMinutes: number) => {
-  const shown = Math.max(60, 4 * windowMinutes)
-  const [bucket, interval] = BUCKETS.find(([b]) => windowMinutes % b === 0 && shown / b >= 60) ?? BUCKETS[BUCKETS.length - 1]!
-  // The histogram answers at most 2000 buckets; the shown range shrinks to fit.
-  const range = Math.min(shown, 1900 * bucket - windowMinutes)
-  return { bucket, interval, range }
-}
 
 /** Sums of `k` consecutive buckets: the count of the window ending with each bucket. */
 const windowSums = (counts: ReadonlyArray<{ t: number; value: number }>, k: number) => {
@@ -58,7 +42,7 @@ export const RulePreview = ({ rule }: { rule: PreviewRule }) => {
   const window = Number(rule.time_window)
   const threshold = Number(rule.threshold)
   const valid = Number.isInteger(window) && window >= 1 && window <= 10_080
-  const [data, setData] = useState<{ points: { t: number; value: number }[]; bucketMs: number } | undefined>()
+  const [data, setData] = useState<{ points: { t: number; value: number }[]; bucketMs: number; roundedWindow: number | undefined } | undefined>()
   const [error, setError] = useState<string | undefined>()
 
   useEffect(() => {
@@ -78,7 +62,11 @@ export const RulePreview = ({ rule }: { rule: PreviewRule }) => {
       api<HistogramData>(`/api/v1/logs/histogram${qs(params)}`, { signal: controller.signal }).then(
         (h) => {
           const counts = h.buckets.map((b) => ({ t: Date.parse(b.timestamp), value: b.count }))
-          setData({ points: windowSums(counts, window / plan.bucket).slice(-Math.ceil(plan.range / plan.bucket)), bucketMs: plan.bucket * MINUTE })
+          setData({
+            points: windowSums(counts, plan.windowBuckets).slice(-Math.ceil(plan.range / plan.bucket)),
+            bucketMs: plan.bucket * MINUTE,
+            roundedWindow: plan.exact ? undefined : plan.windowBuckets * plan.bucket
+          })
           setError(undefined)
         },
         (e) => isAbort(e) || setError(errorText(e))
@@ -104,7 +92,7 @@ export const RulePreview = ({ rule }: { rule: PreviewRule }) => {
       {valid && data && (
         <>
           <SeriesChart
-            title={`Matching logs per ${window} min window, with the threshold (${CONDITIONS[rule.condition]} ${formatNumber(threshold, 2)})`}
+            title={`Matching logs per ${data.roundedWindow === undefined ? window : `≈ ${data.roundedWindow}`} min window, with the threshold (${CONDITIONS[rule.condition]} ${formatNumber(threshold, 2)})`}
             points={data.points}
             bucketMs={data.bucketMs}
             kind="bars"

@@ -6,7 +6,8 @@ import { INTERVALS, type Interval } from "./analytics.ts"
 /**
  * Volume and errors over time for each service (`/api/v1/metrics/services`), for the console's
  * per-service charts: from rollups like the other metrics, never a scan of raw logs. The busiest
- * `limit` services of the range get a series each; the answer says when there were more.
+ * `limit` services of the range (or of the `services` asked for) get a series each; the answer
+ * says when there were more.
  */
 
 const MINUTE = 60_000
@@ -16,6 +17,8 @@ export interface ServiceSeriesParams {
   readonly from: number
   readonly to: number
   readonly limit: number
+  /** Only these services (default: all). */
+  readonly services?: ReadonlyArray<string>
 }
 
 interface Bucket {
@@ -42,7 +45,7 @@ export const serviceSeries = (params: ServiceSeriesParams) =>
     const bucketMs = bucketMinutes * MINUTE
     // The first bucket is counted whole, like every other (as /metrics/timeseries does).
     const from = Math.floor(params.from / bucketMs) * bucketMs
-    const all = totalsByService(yield* store.counts({ from, to: params.to }))
+    const all = totalsByService(yield* store.counts({ from, to: params.to, ...(params.services ? { services: params.services } : {}) }))
     const shown = all.slice(0, params.limit)
     const services = yield* Effect.forEach(
       shown,

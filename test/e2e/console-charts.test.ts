@@ -121,7 +121,7 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
     await screenshot(page, "charts-02-field-list")
   })
 
-  test("services: each service's volume and error rate over the chosen range", async () => {
+  test("services: each service's volume and error rate over the chosen range; one service's page charts it alone", async () => {
     await page.getByRole("link", { name: "Services" }).click()
     const checkout = page.locator('article.service-card[data-service="checkout"]')
     await checkout.waitFor()
@@ -140,6 +140,12 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
     await rate.press("End")
     await checkout.getByTestId("error-rate-chart").locator("figcaption", { hasText: "%" }).waitFor()
     await screenshot(page, "charts-03-services")
+
+    // A service's own page charts that service alone.
+    await checkout.getByRole("link", { name: "checkout" }).click()
+    await page.getByRole("heading", { name: "checkout" }).waitFor()
+    await page.locator('article.service-card[data-service="checkout"]', { hasText: "40 logs · 10 errors" }).waitFor()
+    expect(await page.locator("article.service-card").count()).toBe(1)
   })
 
   test("the rule editor previews the rule's count per window against its threshold before saving", async () => {

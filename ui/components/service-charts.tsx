@@ -74,7 +74,8 @@ const ServiceCard = ({ s, bucketMs }: { s: ServiceSeries; bucketMs: number }) =>
 
 const intervalLabel = (ms: number) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` : `${ms / 60_000} min`)
 
-export const ServiceCharts = () => {
+/** Every busy service's charts, or one service's (`service`). */
+export const ServiceCharts = ({ service }: { service?: string }) => {
   const [range, setRange] = useState<TimeRange>(DEFAULT_RANGE)
   const [data, setData] = useState<ServicesJson | undefined>()
   const [error, setError] = useState<string | undefined>()
@@ -83,12 +84,12 @@ export const ServiceCharts = () => {
   useEffect(() => {
     const controller = new AbortController()
     setError(undefined)
-    api<ServicesJson>(`/api/v1/metrics/services${qs({ from: range.from, to: range.to, interval })}`, { signal: controller.signal }).then(
+    api<ServicesJson>(`/api/v1/metrics/services${qs({ from: range.from, to: range.to, interval, service })}`, { signal: controller.signal }).then(
       setData,
       (e) => isAbort(e) || setError(errorText(e))
     )
     return () => controller.abort()
-  }, [range.from, range.to, interval])
+  }, [range.from, range.to, interval, service])
 
   return (
     <section class="service-charts" aria-label="Services over time">

@@ -216,6 +216,7 @@ export const ServicePage = ({ name }: { name: string }) => {
           <p>
             <a href={href("search", { query: `service:"${name}"`, from: "now-15m", to: "now" })}>Search this service's logs →</a>
           </p>
+          <ServiceCharts service={name} />
           <h2>Top errors</h2>
           <TopErrors errors={data.top_errors} />
         </>

@@ -38,7 +38,7 @@ const TimeseriesParams = z.object({
 })
 type TimeseriesParams = z.infer<typeof TimeseriesParams>
 
-const ServiceSeriesParams = TimeseriesParams.pick({ interval: true, from: true, to: true }).extend({
+const ServiceSeriesParams = TimeseriesParams.pick({ interval: true, from: true, to: true, service: true }).extend({
   limit: z.coerce.number().int().min(1).max(100).default(20).describe("Series for at most this many services, the busiest of the range")
 })
 type ServiceSeriesParams = z.infer<typeof ServiceSeriesParams>
@@ -48,6 +48,7 @@ const serviceSeriesKey = (params: ServiceSeriesParams) =>
     ["from", params.from ?? ""],
     ["interval", params.interval],
     ["limit", String(params.limit)],
+    ["service", commaList(params.service).join(",")],
     ["to", params.to ?? ""]
   ])}`
 

@@ -77,11 +77,17 @@ export const SearchPage = ({ route }: { route: Route }) => {
       )
       .finally(() => controller.signal.aborted || setLoading(false))
     // Apart: the field list is a help, so its failure (e.g. the rate limit) leaves the results shown.
-    setFacets(undefined)
-    setFacetsError(undefined)
+    // The previous list stays until the new one comes, so the page does not jump.
     api<FacetsJson>(`/api/v1/logs/facets${qs({ ...params, attributes: FACET_ATTRIBUTES, top: FACET_TOP })}`, { signal: controller.signal }).then(
-      setFacets,
-      (e) => isAbort(e) || setFacetsError(errorText(e))
+      (f) => {
+        setFacets(f)
+        setFacetsError(undefined)
+      },
+      (e) => {
+        if (isAbort(e)) return
+        setFacets(undefined)
+        setFacetsError(errorText(e))
+      }
     )
     return () => controller.abort()
   }, [query, range.from, range.to, run])

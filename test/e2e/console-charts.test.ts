@@ -138,7 +138,10 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
     const rate = checkout.getByTestId("error-rate-chart").locator("svg")
     await rate.focus()
     await rate.press("End")
-    await checkout.getByTestId("error-rate-chart").locator("figcaption", { hasText: "%" }).waitFor()
+    await checkout
+      .getByTestId("error-rate-chart")
+      .locator("figcaption", { hasText: /\d\d:\d\d:\d\d\.\d{3}: [\d.]+%/ })
+      .waitFor()
     await screenshot(page, "charts-03-services")
 
     // A service's own page charts that service alone.

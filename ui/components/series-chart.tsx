@@ -35,7 +35,8 @@ export const SeriesChart = ({ title, points, bucketMs, kind, format, minMax = 0,
   const [focus, setFocus] = useState<number | undefined>()
   const start = points[0]?.t ?? 0
   const span = Math.max(bucketMs, (points.at(-1)?.t ?? start) + bucketMs - start)
-  const max = Math.max(minMax, threshold ?? 0, ...points.map((p) => p.value)) || 1
+  const peak = Math.max(0, ...points.map((p) => p.value))
+  const max = Math.max(minMax, threshold ?? 0, peak) || 1
   const x = (t: number) => ((t - start) / span) * WIDTH
   const y = (v: number) => HEIGHT - (v / max) * (HEIGHT - 2)
   const barWidth = Math.max(0.5, (bucketMs / span) * WIDTH - 0.5)
@@ -55,7 +56,7 @@ export const SeriesChart = ({ title, points, bucketMs, kind, format, minMax = 0,
       <figcaption>
         <span>{title}</span>
         <span class="muted" aria-live="polite">
-          {focused ? `${formatTime(focused.t)}: ${format(focused.value)}` : ""}
+          {focused ? `${formatTime(focused.t)}: ${format(focused.value)}` : points.length ? `peak ${format(peak)}` : ""}
         </span>
       </figcaption>
       <svg

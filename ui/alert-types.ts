@@ -1,7 +1,7 @@
 /** Shapes of the alerting API, from the server's own definitions; plus how the console shows conditions. */
 import type { AlertRule, Condition, TriggeredAlert } from "../src/domain/alert-rule.ts"
 
-export { CHANNELS, type AlertStatus, type Channel, type Condition, type TriggeredAlert } from "../src/domain/alert-rule.ts"
+export { CHANNELS, conditionHolds, type AlertStatus, type Channel, type Condition, type TriggeredAlert } from "../src/domain/alert-rule.ts"
 export { LEVELS } from "../src/domain/log-record.ts"
 
 /** Each condition's sign, in the order the rule form offers them. */

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import type { Browser, Page } from "playwright-core"
 import { chromiumOrSkip, launchChromium, screenshot, watchedPage } from "../support/browser.ts"
-import { useServer } from "../support/server-process.ts"
+import { json, useServer } from "../support/server-process.ts"
 
 /**
  * The API reference at /docs in a real browser with every request to another host refused, as
  * on a machine without internet: Swagger UI must come from LogFlow itself, list the operations,
- * offer the bearer token input, and "Try it out" must reach the running server.
+ * list every operation of its OpenAPI document with its parameters, take a bearer token, and
+ * "Try it out" must reach the running server, with that token.
  */
 
-const server = useServer(() => ({ env: { LOG_LEVEL: "warning" } }))
+const PASSWORD = "docs-admin-password"
+const server = useServer(() => ({ env: { LOG_LEVEL: "warning", ADMIN_PASSWORD: PASSWORD } }))
 const chromiumPath = chromiumOrSkip()
 
 describe.skipIf(chromiumPath === undefined)("API docs (/docs)", () => {
@@ -56,6 +58,49 @@ describe.skipIf(chromiumPath === undefined)("API docs (/docs)", () => {
     await status.waitFor()
     expect((await status.textContent())?.trim()).toStartWith("200")
     expect(elsewhere).toEqual([])
+  })
+
+  test("every operation of the OpenAPI document is listed, with its parameters", async () => {
+    const spec = await json(fetch(`${server().url}/docs/json`))
+    const operations = Object.values(spec.paths as Record<string, object>).reduce((n: number, ops) => n + Object.keys(ops).length, 0)
+    expect(operations).toBeGreaterThan(50)
+    expect(await page.locator(".opblock").count()).toBe(operations)
+    const histogram = page.locator(".opblock-get", { has: page.locator('.opblock-summary-path[data-path="/api/v1/logs/histogram"]') })
+    await histogram.locator(".opblock-summary").click()
+    const names = await histogram.locator(".parameters .parameter__name").allTextContents()
+    expect(names.map((n) => n.replace(/[\s*]|required/g, ""))).toEqual(expect.arrayContaining(["query", "from", "to", "interval", "by"]))
+    // The newest routes too, and the WebSocket tail (Elysia's `ws` method listed as its GET).
+    for (const path of ["/api/v1/metrics/services", "/api/v1/logs/tail/ws"]) await page.locator(`.opblock-summary-path[data-path="${path}"]`).waitFor()
+  })
+
+  test('"Try it out" sends the bearer token given to "Authorize"', async () => {
+    const { access_token } = await json(
+      fetch(`${server().url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin", password: PASSWORD })
+      })
+    )
+    await page
+      .locator(".auth-wrapper")
+      .getByRole("button", { name: /Authorize/ })
+      .click()
+    const dialog = page.locator(".modal-ux")
+    await dialog.locator("input").first().fill(access_token)
+    await dialog.getByRole("button", { name: "Apply credentials" }).first().click()
+    await dialog.getByRole("button", { name: "Close" }).first().click()
+
+    const me = page.locator(".opblock-get", { has: page.locator('.opblock-summary-path[data-path="/api/v1/auth/me"]') })
+    await me.locator(".opblock-summary").click()
+    await me.getByRole("button", { name: "Try it out" }).click()
+    await me.getByRole("button", { name: "Execute" }).click()
+    const status = me.locator(".live-responses-table tbody .response-col_status").first()
+    await status.waitFor()
+    expect((await status.textContent())?.trim()).toStartWith("200")
+    expect(await me.locator(".live-responses-table tbody .response-col_description").first().textContent()).toContain('"username": "admin"')
+    await screenshot(page, "api-docs-try-it-out")
+    expect(elsewhere).toEqual([])
+    expect(problems).toEqual([])
   })
 
   test("serves only Swagger UI's two files, by exact name and version", async () => {

@@ -7,7 +7,7 @@ import { json, useServer } from "../support/server-process.ts"
 /**
  * The web console in a real browser (Debian's Chromium, headless) against the real server:
  * log in, search, zoom the histogram, open a line's context, live tail, services, alert rules
- * and triggered alerts. Reads need
+ * and triggered alerts (down to the records that fired one). Reads need
  * a token here, so every call the console makes must carry it. Any console error or uncaught
  * exception fails the test; each page is saved as a screenshot under .ci/out/screenshots/.
  */
@@ -217,6 +217,13 @@ describe.skipIf(chromiumPath === undefined)("web console", () => {
     await screenshot(page, "12-alerts")
     await rule.getByRole("button", { name: "Unsnooze" }).click()
     await rule.getByRole("button", { name: "Snooze 1 h" }).waitFor()
+
+    // The alert links to the records that fired it: its rule's search over the alert's windows.
+    await page.getByRole("button", { name: "Resolved" }).click()
+    await alert.getByRole("link", { name: "Logs" }).click()
+    await page.locator(".summary", { hasText: "3 matches" }).waitFor()
+    expect(await page.getByRole("searchbox", { name: "Search query" }).inputValue()).toBe("service:alert-test level:ERROR")
+    expect(await page.locator("tr.log-row", { hasText: "card declined" }).count()).toBe(3)
   }, 60_000) // waits for the rule's evaluator, also when run without package.json's --timeout
 
   test("signing out returns to the login form", async () => {

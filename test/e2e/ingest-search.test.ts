@@ -152,6 +152,13 @@ describe("ingest and search through the running server", () => {
     const auto = await json(get(`/api/v1/logs/histogram?service=ctx&from=${base}&to=${base + 3_600_000}`))
     expect(auto.interval_ms).toBe(60_000)
     expect(auto.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(10)
+    // Split by level, for the console's stacked chart: only the levels the search allows.
+    const byLevel = await json(get(`/api/v1/logs/histogram?service=ctx&level=ERROR,INFO&from=${base}&to=${base + 9 * 60_000}&interval=5m&by=level`))
+    expect(byLevel.levels).toEqual(["INFO", "ERROR"])
+    expect(byLevel.buckets.map((b: { count: number; levels: object }) => [b.count, b.levels])).toEqual([
+      [5, { INFO: 3, ERROR: 2 }],
+      [5, { INFO: 3, ERROR: 2 }]
+    ])
   })
 
   test.each([
@@ -162,7 +169,9 @@ describe("ingest and search through the running server", () => {
     ["/api/v1/logs/search?query=level:loud", "query"],
     ["/api/v1/logs/search?query=timestamp:>yesterday", "query"],
     ["/api/v1/logs/search?cursor=garbage", "cursor"],
-    ["/api/v1/logs/not-a-ulid", "id"]
+    ["/api/v1/logs/not-a-ulid", "id"],
+    ["/api/v1/logs/histogram?by=host", "by"],
+    ["/api/v1/logs/facets?attributes=51", "attributes"]
   ])("GET %s is a 400 naming %p", async (path, field) => {
     const response = await get(path)
     expect(response.status).toBe(400)

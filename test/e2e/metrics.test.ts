@@ -64,6 +64,26 @@ describe("metrics from rollups", () => {
     expect((await json(tooMany)).message.startsWith("interval:")).toBe(true)
   })
 
+  test("services over time: logs and errors per bucket for the busiest services first, zero-filled; cached", async () => {
+    const first = await get("/api/v1/metrics/services?interval=1m&from=now-15m")
+    expect(first.headers.get("x-cache")).toBe("MISS")
+    const body = await json(first)
+    expect(body.services.map((s: { service: string }) => s.service)).toEqual(["payment-service", "auth-service"])
+    const payment = body.services[0]
+    expect(payment).toMatchObject({ count: 9, errors: 3, error_rate: 0.3333 })
+    expect(payment.buckets.length).toBe(16)
+    expect(payment.buckets.reduce((n: number, b: { errors: number }) => n + b.errors, 0)).toBe(3)
+    expect((await get("/api/v1/metrics/services?interval=1m&from=now-15m")).headers.get("x-cache")).toBe("HIT")
+    const one = await json(get("/api/v1/metrics/services?interval=5m&from=now-15m&service=auth-service&limit=1"))
+    expect(one).toMatchObject({ services: [{ service: "auth-service", count: 2, errors: 0 }], more_services: 0 })
+    const limited = await json(get("/api/v1/metrics/services?interval=5m&from=now-15m&limit=1"))
+    expect(limited).toMatchObject({ services: [{ service: "payment-service" }], more_services: 1 })
+    const tooMany = await get("/api/v1/metrics/services?interval=1m&from=now-30d")
+    expect(tooMany.status).toBe(400)
+    expect((await json(tooMany)).message.startsWith("interval:")).toBe(true)
+    expect((await get("/api/v1/metrics/services?limit=101")).status).toBe(400)
+  })
+
   test("system: ingest rate, indexer batches, queues, store and process", async () => {
     const system = await json(get("/api/v1/metrics/system"))
     expect(system.ingest.records_indexed_since_start).toBe(12)

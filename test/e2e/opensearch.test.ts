@@ -40,6 +40,27 @@ describe.skipIf(!opensearch)("LogFlow on OpenSearch", () => {
     expect(count.body.count).toBe(2)
   })
 
+  test("the console's charts and field list get their numbers from OpenSearch too", async () => {
+    const get = (path: string) => json(fetch(`${server().url}${path}`))
+    const histogram = await get("/api/v1/logs/histogram?service=checkout&by=level&from=now-1h")
+    const totals = (histogram.buckets as Array<{ levels: Record<string, number> }>).reduce(
+      (sum, b) => ({ ERROR: sum.ERROR + b.levels.ERROR!, INFO: sum.INFO + b.levels.INFO! }),
+      { ERROR: 0, INFO: 0 }
+    )
+    expect(totals).toEqual({ ERROR: 1, INFO: 1 })
+    const facets = await get("/api/v1/logs/facets?service=checkout&attributes=5&top=3")
+    expect(facets.attributes).toContainEqual({
+      key: "user_id",
+      count: 2,
+      values: [
+        { value: "7", count: 1 },
+        { value: "8", count: 1 }
+      ]
+    })
+    const services = await get("/api/v1/metrics/services?from=now-1h&interval=5m")
+    expect(services.services).toContainEqual(expect.objectContaining({ service: "checkout", count: 2, errors: 1 }))
+  })
+
   test("/health reports the OpenSearch cluster, and /metrics counts its queries", async () => {
     const health = await json(fetch(`${server().url}/health`))
     expect(health.status).toBe("healthy")

@@ -3,11 +3,13 @@ import { api, errorText, isAbort, qs } from "../api.ts"
 import { type AlertStatus, CONDITIONS, type Rule, type TriggeredAlert, type TriggeredPage } from "../alert-types.ts"
 import { formatNumber, formatTime } from "../format.ts"
 import { href } from "../route.ts"
+import { ruleQuery } from "../rule-query.ts"
 
 /**
  * Alerts: triggered alerts (firing first; acknowledge or resolve each) and the rules that fire
  * them (list, enable/disable, delete; create and edit on their own page, see rule-form.tsx).
  * Both lists reload every 10 s (and on Refresh) so that a newly firing alert shows up by itself.
+ * An alert's "Logs" link searches its rule's services, levels and query over the alert's time.
  */
 
 const REFRESH_MS = 10_000
@@ -35,7 +37,15 @@ interface Refreshing {
   readonly refresh: () => void
 }
 
-const Triggered = ({ tick, refresh }: Refreshing) => {
+/** The records an alert counted: its rule's search (when the rule still exists) over the windows it fired in. */
+const alertLogs = (a: TriggeredAlert, rule: Rule | undefined) =>
+  href("search", {
+    query: rule ? ruleQuery(rule) : undefined,
+    from: String(Date.parse(a.first_seen_at) - a.time_window * 60_000),
+    to: String(Date.parse(a.last_seen_at) + 1000)
+  })
+
+const Triggered = ({ tick, refresh, rules }: Refreshing & { rules: ReadonlyArray<Rule> | undefined }) => {
   const [status, setStatus] = useState<AlertStatus | "">("firing")
   const [page, setPage] = useState<TriggeredPage | undefined>()
   const [error, setError] = useState<string | undefined>()
@@ -120,8 +130,11 @@ const Triggered = ({ tick, refresh }: Refreshing) => {
                     </button>
                   )}
                   <a
-                    href={href("search", { from: String(Date.parse(a.first_seen_at) - a.time_window * 60_000), to: String(Date.parse(a.last_seen_at) + 1000) })}
-                    title="All logs of the alert's window"
+                    href={alertLogs(
+                      a,
+                      rules?.find((r) => r.id === a.rule_id)
+                    )}
+                    title="The logs the rule counted in the alert's windows"
                   >
                     Logs
                   </a>
@@ -137,18 +150,9 @@ const Triggered = ({ tick, refresh }: Refreshing) => {
 
 const snoozed = (r: Rule) => r.snoozed_until !== null && Date.parse(r.snoozed_until) > Date.now()
 
-const Rules = ({ tick, refresh }: Refreshing) => {
-  const [rules, setRules] = useState<ReadonlyArray<Rule> | undefined>()
-  const [error, setError] = useState<string | undefined>()
-
-  useEffect(() => {
-    const controller = new AbortController()
-    api<ReadonlyArray<Rule>>(`/api/v1/alerts/rules${qs({ limit: 100 })}`, { signal: controller.signal }).then(
-      setRules,
-      (e) => isAbort(e) || setError(errorText(e))
-    )
-    return () => controller.abort()
-  }, [tick])
+const Rules = ({ refresh, rules, loadError }: Pick<Refreshing, "refresh"> & { rules: ReadonlyArray<Rule> | undefined; loadError: string | undefined }) => {
+  const [updateError, setError] = useState<string | undefined>()
+  const error = updateError ?? loadError
 
   const update = async (rule: Rule, change: Partial<Rule> | "delete" | "snooze" | "unsnooze") => {
     const path = `/api/v1/alerts/rules/${encodeURIComponent(rule.id)}`
@@ -250,11 +254,25 @@ export const AlertsPage = () => {
     return () => clearTimeout(timer)
   }, [tick])
   const refresh = () => setTick((t) => t + 1)
+  // Loaded here: the rules list shows them, and each triggered alert links to its rule's search.
+  const [rules, setRules] = useState<ReadonlyArray<Rule> | undefined>()
+  const [rulesError, setRulesError] = useState<string | undefined>()
+  useEffect(() => {
+    const controller = new AbortController()
+    api<ReadonlyArray<Rule>>(`/api/v1/alerts/rules${qs({ limit: 100 })}`, { signal: controller.signal }).then(
+      (r) => {
+        setRules(r)
+        setRulesError(undefined)
+      },
+      (e) => isAbort(e) || setRulesError(errorText(e))
+    )
+    return () => controller.abort()
+  }, [tick])
   return (
     <main class="alerts-page">
       <h1>Alerts</h1>
-      <Triggered tick={tick} refresh={refresh} />
-      <Rules tick={tick} refresh={refresh} />
+      <Triggered tick={tick} refresh={refresh} rules={rules} />
+      <Rules refresh={refresh} rules={rules} loadError={rulesError} />
     </main>
   )
 }

@@ -1,11 +1,13 @@
 import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort } from "../api.ts"
 import { type Channel, CHANNELS, type Condition, CONDITIONS, LEVELS, type Rule } from "../alert-types.ts"
+import { RulePreview } from "../components/rule-preview.tsx"
 import { href, navigate } from "../route.ts"
 
 /**
  * Create or edit an alert rule. The server validates every field and names the bad one; its
- * message is shown as is. A webhook rule's signing secret is shown once, after creation.
+ * message is shown as is. A webhook rule's signing secret is shown once, after creation. Beside
+ * the form, a preview charts the rule's count over recent windows against its threshold.
  */
 
 interface Draft {
@@ -191,6 +193,7 @@ export const RuleForm = ({ id }: { id: string | undefined }) => {
           {text("services", "Services (comma-separated; empty: all)", { wide: true })}
           {text("query", "Query (the search language; optional)", { spellcheck: false, wide: true })}
         </fieldset>
+        <RulePreview rule={draft} />
         <fieldset>
           <legend>Notify</legend>
           <label>

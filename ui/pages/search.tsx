@@ -1,22 +1,28 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { api, errorText, isAbort, qs } from "../api.ts"
 import { ContextDialog } from "../components/context-dialog.tsx"
+import { FieldSidebar, type FacetsJson } from "../components/field-sidebar.tsx"
 import { Histogram, type HistogramData } from "../components/histogram.tsx"
 import { LogTable } from "../components/log-table.tsx"
 import { DEFAULT_RANGE, describeRange, type TimeRange, TimeRangePicker } from "../components/time-range.tsx"
 import { formatNumber } from "../format.ts"
 import { highlightPattern } from "../highlight.tsx"
+import { addClause } from "../query-clause.ts"
 import type { Route } from "../route.ts"
 import { replaceParams } from "../route.ts"
 import type { LogJson, SearchPage as Page } from "../types.ts"
 
 /**
- * Search: the query language, a time range, the histogram of matches (drag to zoom) and the
- * newest matching lines, pages further with "Load older". The query and range live in the
- * address, so a reload or a shared link shows the same search.
+ * Search: the query language, a time range, the histogram of matches stacked by level (drag to
+ * zoom), the fields of the matches (a click narrows the query) and the newest matching lines,
+ * pages further with "Load older". The query and range live in the address, so a reload or a
+ * shared link shows the same search.
  */
 
 const PAGE_SIZE = 100
+/** The field list: attribute keys shown, and values per field. */
+const FACET_ATTRIBUTES = 8
+const FACET_TOP = 5
 
 export const SearchPage = ({ route }: { route: Route }) => {
   const initialQuery = route.params.get("query") ?? ""
@@ -26,6 +32,8 @@ export const SearchPage = ({ route }: { route: Route }) => {
   const [page, setPage] = useState<Page | undefined>()
   const [logs, setLogs] = useState<ReadonlyArray<LogJson>>([])
   const [histogram, setHistogram] = useState<HistogramData | undefined>()
+  const [facets, setFacets] = useState<FacetsJson | undefined>()
+  const [facetsError, setFacetsError] = useState<string | undefined>()
   const [error, setError] = useState<string | undefined>()
   const [loading, setLoading] = useState(false)
   const [context, setContext] = useState<LogJson | undefined>()
@@ -51,7 +59,7 @@ export const SearchPage = ({ route }: { route: Route }) => {
     setError(undefined)
     Promise.all([
       api<Page>(`/api/v1/logs/search${qs({ ...params, limit: PAGE_SIZE })}`, { signal: controller.signal }),
-      api<HistogramData>(`/api/v1/logs/histogram${qs(params)}`, { signal: controller.signal })
+      api<HistogramData>(`/api/v1/logs/histogram${qs({ ...params, by: "level" })}`, { signal: controller.signal })
     ])
       .then(
         ([p, h]) => {
@@ -68,6 +76,19 @@ export const SearchPage = ({ route }: { route: Route }) => {
         }
       )
       .finally(() => controller.signal.aborted || setLoading(false))
+    // Apart: the field list is a help, so its failure (e.g. the rate limit) leaves the results shown.
+    // The previous list stays until the new one comes, so the page does not jump.
+    api<FacetsJson>(`/api/v1/logs/facets${qs({ ...params, attributes: FACET_ATTRIBUTES, top: FACET_TOP })}`, { signal: controller.signal }).then(
+      (f) => {
+        setFacets(f)
+        setFacetsError(undefined)
+      },
+      (e) => {
+        if (isAbort(e)) return
+        setFacets(undefined)
+        setFacetsError(errorText(e))
+      }
+    )
     return () => controller.abort()
   }, [query, range.from, range.to, run])
 
@@ -99,6 +120,12 @@ export const SearchPage = ({ route }: { route: Route }) => {
   const submit = (e: Event) => {
     e.preventDefault()
     setQuery(draft.trim())
+    setRun(run + 1)
+  }
+  const narrow = (clause: string) => {
+    const next = addClause(query, clause)
+    setDraft(next)
+    setQuery(next)
     setRun(run + 1)
   }
   const zoomOut = () => {
@@ -149,17 +176,30 @@ export const SearchPage = ({ route }: { route: Route }) => {
           </div>
         </section>
       )}
-      <section class="results" aria-busy={loading}>
-        <p class="summary" aria-live="polite">
-          {loading ? "Searching…" : page ? `${formatNumber(page.total)}${page.total_is_lower_bound ? "+" : ""} matches, newest first (${page.took_ms} ms)` : ""}
-        </p>
-        <LogTable logs={logs} pattern={pattern} onContext={setContext} emptyText={loading ? "" : "No logs match this search in this time range."} />
-        {page?.next_cursor && (
-          <button type="button" class="load-more" onClick={loadOlder}>
-            Load older
-          </button>
+      <div class="search-body">
+        {facets && <FieldSidebar facets={facets} onAdd={narrow} />}
+        {facetsError && (
+          <aside class="field-sidebar muted" aria-label="Fields">
+            Fields unavailable: {facetsError}
+          </aside>
         )}
-      </section>
+        {/* The Patterns tab (GET /api/v1/logs/patterns for this query and range) goes beside the results, as a second view of them. */}
+        <section class="results" aria-busy={loading}>
+          <p class="summary" aria-live="polite">
+            {loading
+              ? "Searching…"
+              : page
+                ? `${formatNumber(page.total)}${page.total_is_lower_bound ? "+" : ""} matches, newest first (${page.took_ms} ms)`
+                : ""}
+          </p>
+          <LogTable logs={logs} pattern={pattern} onContext={setContext} emptyText={loading ? "" : "No logs match this search in this time range."} />
+          {page?.next_cursor && (
+            <button type="button" class="load-more" onClick={loadOlder}>
+              Load older
+            </button>
+          )}
+        </section>
+      </div>
       {context && <ContextDialog log={context} onClose={() => setContext(undefined)} />}
     </main>
   )

@@ -1,11 +1,13 @@
 import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort } from "../api.ts"
+import { ServiceCharts } from "../components/service-charts.tsx"
 import { formatNumber, formatPercent, formatTime } from "../format.ts"
 import { href } from "../route.ts"
 
 /**
  * Per-service overview from the metrics API (rollups, never a scan of raw logs): rates over
- * 1/5/15 minutes, error rate and health per service, and the most frequent errors. One
+ * 1/5/15 minutes, error rate and health per service, each service's volume and error rate over
+ * a chosen range, and the most frequent errors. One
  * service's page adds its own levels and top errors. Refreshes every 30 s (the API's cache TTL).
  */
 
@@ -180,6 +182,7 @@ export const ServicesPage = () => {
               ))}
             </tbody>
           </table>
+          <ServiceCharts />
           <h2>Top errors</h2>
           <TopErrors errors={data.top_errors} />
         </>
@@ -213,6 +216,7 @@ export const ServicePage = ({ name }: { name: string }) => {
           <p>
             <a href={href("search", { query: `service:"${name}"`, from: "now-15m", to: "now" })}>Search this service's logs →</a>
           </p>
+          <ServiceCharts service={name} />
           <h2>Top errors</h2>
           <TopErrors errors={data.top_errors} />
         </>

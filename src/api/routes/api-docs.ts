@@ -23,14 +23,27 @@ const ASSETS: Record<string, string> = {
 const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(join(SWAGGER_UI, name)) }]))
 const ASSET_VERSION = (JSON.parse(readFileSync(join(SWAGGER_UI, "package.json"), "utf8")) as { version: string }).version
 
-type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: unknown }>> }
+type Operation = { responses?: unknown; description?: string }
+type OpenApiDocument = { paths?: Record<string, Record<string, Operation>> }
+
+/**
+ * Elysia lists a WebSocket route under the method `ws`, which OpenAPI does not have and Swagger
+ * UI would not show; it is the GET that asks for the upgrade, so it is listed as that.
+ */
+const webSocketAsGet = (operations: Record<string, Operation>) => {
+  const ws = operations.ws
+  if (!ws || operations.get) return
+  delete operations.ws
+  operations.get = { ...ws, description: `A WebSocket: a GET with \`Upgrade: websocket\`. ${ws.description ?? ""}`.trim() }
+}
 
 /**
  * Routes without a declared response schema get a `default` response: OpenAPI 3.1 allows none,
  * but Swagger UI shows the server's answer to "Try it out" only under an operation's responses.
  */
-const withDefaultResponses = (document: OpenApiDocument) => {
+const forSwaggerUi = (document: OpenApiDocument) => {
   for (const operations of Object.values(document.paths ?? {})) {
+    webSocketAsGet(operations)
     for (const operation of Object.values(operations))
       operation.responses ??= { default: { description: "The server's answer (JSON unless the summary says otherwise)" } }
   }
@@ -41,7 +54,7 @@ export const apiDocs = () =>
   new Elysia({ name: "routes/api-docs" })
     .use(errors)
     // Before the plugin, and local: it sees the documents of the docs routes only.
-    .onAfterHandle(({ path, response }) => (path === "/docs/json" ? withDefaultResponses(response as OpenApiDocument) : undefined))
+    .onAfterHandle(({ path, response }) => (path === "/docs/json" ? forSwaggerUi(response as OpenApiDocument) : undefined))
     .use(
       openapi({
         path: "/docs",
@@ -69,7 +82,10 @@ export const apiDocs = () =>
             { name: "admin", description: "Run-time settings" },
             { name: "system", description: "Health and discovery" }
           ],
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } }
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } } },
+          // Either credential, for every operation: without this Swagger UI's "Authorize" would keep the
+          // token and "Try it out" would send it nowhere. Public routes ignore a credential they don't need.
+          security: [{ bearer: [] }, { apiKey: [] }]
         }
       })
     )

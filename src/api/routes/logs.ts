@@ -19,6 +19,8 @@ import { textQueryParam } from "../../domain/query-input.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
 import { searchDocs } from "./logs-docs.ts"
+import { ATTRIBUTE_SAMPLE, attributeFacets } from "./attribute-facets.ts"
+import { histogramByLevel } from "./histogram-levels.ts"
 
 /** Log search, recent, facets, histogram, context and lookup by id (ingest: src/ingest/native/route.ts). */
 
@@ -40,12 +42,20 @@ const FACET_FIELDS: ReadonlyArray<FacetField> = ["service", "level", "host"]
 const FACET_SCAN_LIMIT = 100_000
 const FacetParams = SearchParams.omit({ limit: true, cursor: true }).extend({
   fields: z.string().max(100).optional().describe("Comma-separated: service, level, host (default all)"),
-  top: z.coerce.number().int().min(1).max(100).default(10).describe("Values per field")
+  top: z.coerce.number().int().min(1).max(100).default(10).describe("Values per field"),
+  attributes: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(50)
+    .default(0)
+    .describe(`How many attribute keys to add (the most present among the newest ${ATTRIBUTE_SAMPLE} matches), each with its top values; 0: none`)
 })
 
 const HISTOGRAM_INTERVALS = { "1s": 1_000, "10s": 10_000, "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "1d": 86_400_000 } as const
 const HistogramParams = SearchParams.omit({ limit: true, cursor: true }).extend({
-  interval: z.enum(["auto", ...Object.keys(HISTOGRAM_INTERVALS)] as ["auto", ...Array<keyof typeof HISTOGRAM_INTERVALS>]).default("auto")
+  interval: z.enum(["auto", ...Object.keys(HISTOGRAM_INTERVALS)] as ["auto", ...Array<keyof typeof HISTOGRAM_INTERVALS>]).default("auto"),
+  by: z.enum(["level"]).optional().describe("level: each bucket also counts its matches per level")
 })
 /** The smallest listed interval giving at most about 60 buckets over the range. */
 const autoBucket = (rangeMs: number) => Object.values(HISTOGRAM_INTERVALS).find((ms) => rangeMs / ms <= 60) ?? HISTOGRAM_INTERVALS["1d"]
@@ -99,7 +109,8 @@ const facets = (query: z.infer<typeof FacetParams>, limits: QueryLimits) =>
     const unknown = fields.find((f) => !FACET_FIELDS.includes(f))
     if (unknown !== undefined) return yield* new InvalidInput({ field: "fields", reason: `'${unknown}' is not one of ${FACET_FIELDS.join(", ")}` })
     const facets = yield* Effect.flatMap(LogStore, (store) => store.facets(request, fields.length ? fields : FACET_FIELDS, query.top, FACET_SCAN_LIMIT))
-    return { ...facets, scan_limit: FACET_SCAN_LIMIT }
+    const attributes = query.attributes > 0 ? yield* attributeFacets(request, query.attributes, query.top) : {}
+    return { ...facets, scan_limit: FACET_SCAN_LIMIT, ...attributes }
   })
 
 /** Matches per bucket over the range (default: the last hour), empty buckets included. */
@@ -112,12 +123,21 @@ const histogram = (query: z.infer<typeof HistogramParams>, limits: QueryLimits) 
     const bucketMs = query.interval === "auto" ? autoBucket(to - from) : HISTOGRAM_INTERVALS[query.interval]
     if ((to - from) / bucketMs > 2000)
       return yield* new InvalidInput({ field: "interval", reason: "more than 2000 buckets; widen the interval or narrow the range" })
+    const range = { interval_ms: bucketMs, from: new Date(from).toISOString(), to: new Date(to).toISOString() }
+    const starts: number[] = []
+    for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs) starts.push(t)
+    if (query.by === "level") {
+      const { levels, byBucket } = yield* histogramByLevel({ ...request, from, to }, bucketMs)
+      const buckets = starts.map((t) => {
+        const found = byBucket.get(t) ?? {}
+        const counts = Object.fromEntries(levels.map((l) => [l, found[l] ?? 0]))
+        return { timestamp: new Date(t).toISOString(), count: levels.reduce((n, l) => n + (found[l] ?? 0), 0), levels: counts }
+      })
+      return { ...range, levels, buckets }
+    }
     const counts = yield* Effect.flatMap(LogStore, (store) => store.histogram({ ...request, from, to }, bucketMs))
     const byBucket = new Map(counts.map((c) => [c.bucket, c.count]))
-    const buckets = []
-    for (let t = Math.floor(from / bucketMs) * bucketMs; t <= to; t += bucketMs)
-      buckets.push({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })
-    return { interval_ms: bucketMs, from: new Date(from).toISOString(), to: new Date(to).toISOString(), buckets }
+    return { ...range, buckets: starts.map((t) => ({ timestamp: new Date(t).toISOString(), count: byBucket.get(t) ?? 0 })) }
   })
 
 const validId = (id: string) =>
@@ -167,13 +187,16 @@ export const logRoutes = (run: RunEffect<LogStore | Users | ApiKeys | RateLimite
       query: FacetParams,
       access: "read",
       rateLimit: "search",
-      detail: { summary: `Top values of service, level and host among the newest ${FACET_SCAN_LIMIT} matches`, tags: ["logs"] }
+      detail: {
+        summary: `Top values of service, level and host among the newest ${FACET_SCAN_LIMIT} matches; optionally the top attributes among the newest ${ATTRIBUTE_SAMPLE}`,
+        tags: ["logs"]
+      }
     })
     .get("/histogram", ({ query }) => run(histogram(query, limits)), {
       query: HistogramParams,
       access: "read",
       rateLimit: "search",
-      detail: { summary: "Matches of a search per time bucket (default: the last hour, about 60 buckets)", tags: ["logs"] }
+      detail: { summary: "Matches of a search per time bucket (default: the last hour, about 60 buckets), optionally per level", tags: ["logs"] }
     })
     .get("/:id/context", ({ params, query }) => run(context(params.id, query.before, query.after)), {
       params: z.object({ id: z.string().max(64) }),

@@ -20,10 +20,11 @@ import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { cacheKeyPrefix } from "../../telemetry/prometheus.ts"
 import { commaList, levelsParam, timeParam } from "../query-params.ts"
 import type { RunEffect } from "../run-effect.ts"
+import { serviceSeries } from "../../metrics/service-series.ts"
 
 /** The metrics and analytics endpoints, each response cached for its endpoint's TTL. */
 
-export const CACHE_TTL_SECONDS = { overview: 30, service: 60, system: 45, timeseries: 120 } as const
+export const CACHE_TTL_SECONDS = { overview: 30, service: 60, system: 45, timeseries: 120, services: 60 } as const
 
 const TimeseriesParams = z.object({
   interval: z
@@ -36,6 +37,20 @@ const TimeseriesParams = z.object({
   level: z.string().max(256).optional().describe("One level or several, comma-separated")
 })
 type TimeseriesParams = z.infer<typeof TimeseriesParams>
+
+const ServiceSeriesParams = TimeseriesParams.pick({ interval: true, from: true, to: true, service: true }).extend({
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe("Series for at most this many services, the busiest of the range")
+})
+type ServiceSeriesParams = z.infer<typeof ServiceSeriesParams>
+
+const serviceSeriesKey = (params: ServiceSeriesParams) =>
+  `metrics:services:${new URLSearchParams([
+    ["from", params.from ?? ""],
+    ["interval", params.interval],
+    ["limit", String(params.limit)],
+    ["service", commaList(params.service).join(",")],
+    ["to", params.to ?? ""]
+  ])}`
 
 const resolveTimeseries = (params: TimeseriesParams, now: number) =>
   Effect.gen(function* () {
@@ -107,6 +122,22 @@ export const metricsRoutes = (run: RunEffect<Services>, config: Config, telemetr
         access: "read",
         rateLimit: "metrics",
         detail: { summary: "Log counts per bucket (by level), gaps zero-filled (cached 120 s)", tags: ["metrics"] }
+      }
+    )
+    .get(
+      "/services",
+      ({ query }) =>
+        cached(serviceSeriesKey(query), CACHE_TTL_SECONDS.services, () =>
+          run(Effect.flatMap(resolveTimeseries(query, Date.now()), (range) => serviceSeries({ ...range, limit: query.limit })))
+        ),
+      {
+        query: ServiceSeriesParams,
+        access: "read",
+        rateLimit: "metrics",
+        detail: {
+          summary: "Logs and errors per bucket for each of the busiest services of the range, gaps zero-filled (cached 60 s)",
+          tags: ["metrics"]
+        }
       }
     )
 }

@@ -7,6 +7,7 @@ import { serverSettings } from "./api/settings.ts"
 import { ingestSettings, RENAMED_INGEST_VARIABLES } from "./ingest/settings.ts"
 import { esBulkSettings } from "./ingest/es-bulk/settings.ts"
 import { syslogSettings } from "./ingest/syslog/settings.ts"
+import { otlpGrpcSettings } from "./ingest/otlp-grpc/settings.ts"
 import { busSettings } from "./adapters/log-bus/settings.ts"
 import { kafkaSettings } from "./adapters/log-bus/kafka/settings.ts"
 import { indexingSettings } from "./adapters/log-store/settings.ts"
@@ -33,6 +34,7 @@ export const CONFIG_SECTIONS = [
   ingestSettings,
   esBulkSettings,
   syslogSettings,
+  otlpGrpcSettings,
   busSettings,
   kafkaSettings,
   indexingSettings,
@@ -54,6 +56,7 @@ const schema = z.object({
   ...ingestSettings.shape,
   ...esBulkSettings.shape,
   ...syslogSettings.shape,
+  ...otlpGrpcSettings.shape,
   ...busSettings.shape,
   ...kafkaSettings.shape,
   ...indexingSettings.shape,

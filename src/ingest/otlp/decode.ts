@@ -69,6 +69,23 @@ export interface OtlpResponse {
   readonly partialSuccess?: { readonly rejectedLogRecords: number; readonly errorMessage: string }
 }
 
+/** The partial-success message lists the first few reasons; the count covers all of them. */
+const REASONS_IN_MESSAGE = 5
+
+/** The answer to a batch (OTLP/HTTP and OTLP/gRPC alike): `partialSuccess` counts the records refused. */
+export const otlpResponseOf = (batch: OtlpBatch): OtlpResponse =>
+  batch.rejected === 0
+    ? {}
+    : {
+        partialSuccess: {
+          rejectedLogRecords: batch.rejected,
+          errorMessage: batch.errors
+            .slice(0, REASONS_IN_MESSAGE)
+            .map((e) => `${e.path}: ${e.message}`)
+            .join("; ")
+        }
+      }
+
 export const encodeOtlpResponseProtobuf = (response: OtlpResponse): Uint8Array => {
   const type = protoTypes().response
   return type.encode(type.fromObject(response)).finish()

@@ -8,6 +8,7 @@ import { ingestSettings, RENAMED_INGEST_VARIABLES } from "./ingest/settings.ts"
 import { esBulkSettings } from "./ingest/es-bulk/settings.ts"
 import { syslogSettings } from "./ingest/syslog/settings.ts"
 import { otlpGrpcSettings } from "./ingest/otlp-grpc/settings.ts"
+import { forwardSettings } from "./ingest/forward/settings.ts"
 import { busSettings } from "./adapters/log-bus/settings.ts"
 import { kafkaSettings } from "./adapters/log-bus/kafka/settings.ts"
 import { indexingSettings } from "./adapters/log-store/settings.ts"
@@ -35,6 +36,7 @@ export const CONFIG_SECTIONS = [
   esBulkSettings,
   syslogSettings,
   otlpGrpcSettings,
+  forwardSettings,
   busSettings,
   kafkaSettings,
   indexingSettings,
@@ -57,6 +59,7 @@ const schema = z.object({
   ...esBulkSettings.shape,
   ...syslogSettings.shape,
   ...otlpGrpcSettings.shape,
+  ...forwardSettings.shape,
   ...busSettings.shape,
   ...kafkaSettings.shape,
   ...indexingSettings.shape,

@@ -74,6 +74,12 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       help: "Syslog TCP messages completed by their connection's close (no LF after the last one), stored",
       registers
     }),
+    forwardConnectionsClosed: new Counter({
+      name: "forward_connections_closed_total",
+      help: "Fluent forward connections closed before their events were taken, by reason",
+      labelNames: ["reason"] as const,
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

@@ -50,9 +50,20 @@ interface Connection {
   busy: boolean
   /** Until the socket closes, or LogFlow closes it. */
   open: boolean
+  /** LogFlow closed it (a bound, a failed handshake): what it still holds is not taken. */
+  refused: boolean
   lastData: number
   socket: Socket<Connection>
 }
+
+/** Records and chunks of the messages handled together: one publish, then their acks. */
+interface Batch {
+  readonly records: LogRecord[]
+  readonly chunks: string[]
+}
+
+/** Records published at once, at most (messages that arrived together, up to this). */
+const BATCH_RECORDS = 10_000
 
 type CloseReason = "limit" | "source_limit" | "idle" | "too_large" | "malformed" | "unauthenticated" | "cut_short"
 
@@ -92,29 +103,30 @@ export const makeForwardListener = (config: ForwardListenerConfig) =>
     const close = (connection: Connection, reason: CloseReason) => {
       if (!connection.open) return
       connection.open = false
+      connection.refused = true
       telemetry.forwardConnectionsClosed.inc({ reason })
       connection.socket.end()
     }
     const warnRefused = (reason: string, peer: string) =>
       Effect.runFork(Effect.logWarning(`forward: a message from ${peer} was refused: ${reason}`).pipe(Effect.annotateLogs({ module: "forward" })))
 
-    /** The events of one message as records, the bad ones counted; acknowledged once stored. */
-    const takeEvents = async (connection: Connection, message: Extract<ForwardMessage, { kind: "events" }>) => {
+    /** The events of one message as records into `batch`, the bad ones counted; its chunk is acknowledged with the batch. */
+    const takeEvents = (batch: Batch, message: Extract<ForwardMessage, { kind: "events" }>) => {
       const service = serviceOfTag(message.tag)
       const now = Date.now()
-      const records: LogRecord[] = []
       let bad = message.refused.length
       for (const entry of message.entries) {
         const outcome = entryToRecord(entry, message.tag, service, fields, now)
-        if ("record" in outcome) records.push(outcome.record)
+        if ("record" in outcome) batch.records.push(outcome.record)
         else bad++
       }
       rejected(bad)
-      const stored = records.length === 0 || (await publish(records))
-      if (stored && message.chunk !== undefined && connection.open) connection.socket.write(ackFor(message.chunk))
+      if (message.chunk !== undefined) batch.chunks.push(message.chunk)
     }
 
-    const handle = async (connection: Connection, bytes: Uint8Array) => {
+    const handle = (connection: Connection, bytes: Uint8Array, batch: Batch) => {
+      // Once LogFlow refused the connection, nothing more it sent is taken.
+      if (connection.refused) return
       const message = decodeForwardMessage(bytes, config.maxMessageBytes)
       if (message.kind === "heartbeat") return
       if (message.kind === "ping") {
@@ -126,19 +138,27 @@ export const makeForwardListener = (config: ForwardListenerConfig) =>
         return
       }
       if (!connection.admitted) return close(connection, "unauthenticated")
-      if (message.kind === "events") return takeEvents(connection, message)
+      if (message.kind === "events") return takeEvents(batch, message)
       // It will never be a valid message: counted, and acknowledged so that it is not resent forever.
       rejected(1)
       warnRefused(message.reason, connection.peer)
-      if (message.chunk !== undefined && connection.open) connection.socket.write(ackFor(message.chunk))
+      if (message.chunk !== undefined) batch.chunks.push(message.chunk)
     }
 
-    /** Handles the connection's messages in order, not reading more meanwhile. */
+    /**
+     * Handles the connection's messages in order, not reading more meanwhile. The messages that
+     * arrived together are published together (one commit), then their chunks acknowledged.
+     */
     const drain = async (connection: Connection) => {
       connection.busy = true
       connection.socket.pause()
       try {
-        while (connection.queue.length > 0) await handle(connection, connection.queue.shift()!)
+        while (connection.queue.length > 0) {
+          const batch: Batch = { records: [], chunks: [] }
+          while (connection.queue.length > 0 && batch.records.length < BATCH_RECORDS) handle(connection, connection.queue.shift()!, batch)
+          const stored = batch.records.length === 0 || (await publish(batch.records))
+          if (stored && connection.open) for (const chunk of batch.chunks) connection.socket.write(ackFor(chunk))
+        }
       } finally {
         connection.busy = false
         if (connection.open) connection.socket.resume()
@@ -192,6 +212,7 @@ export const makeForwardListener = (config: ForwardListenerConfig) =>
                 admitted: handshake === undefined,
                 busy: false,
                 open: true,
+                refused: false,
                 lastData: Date.now(),
                 socket
               }

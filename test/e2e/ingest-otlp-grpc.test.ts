@@ -97,6 +97,7 @@ describe("OTLP/gRPC logs from the OpenTelemetry JS SDK's gRPC exporter", () => {
 
     const logs = await searchLogs(server().url, { service: "grpc-checkout" })
     expect(logs.map((l) => [l.level, l.message])).toEqual([
+      ["DEBUG", "tokenised"],
       ["WARN", "slow issuer"],
       ["ERROR", "card declined for order 7"]
     ])

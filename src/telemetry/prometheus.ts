@@ -80,6 +80,12 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       labelNames: ["reason"] as const,
       registers
     }),
+    otlpGrpcConnectionsRefused: new Counter({
+      name: "otlp_grpc_connections_refused_total",
+      help: "OTLP/gRPC connections refused at once, over OTLP_GRPC_MAX_CONNECTIONS or OTLP_GRPC_MAX_PER_SOURCE, by reason",
+      labelNames: ["reason"] as const,
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

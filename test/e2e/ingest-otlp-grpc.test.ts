@@ -60,16 +60,16 @@ const ExportClient = makeGenericClientConstructor(
   "LogsService"
 )
 type Outcome = { error: ServiceError | null; response: Buffer | undefined }
-/** `calls` Export calls of `body` at once, over one connection (as an exporter multiplexes them). */
-const rawExports = (port: number, body: Uint8Array, metadata: Metadata, calls: number): Promise<Outcome[]> => {
-  const client = new ExportClient(`127.0.0.1:${port}`, credentials.createInsecure())
+/** `calls` Export calls of `body` at once, over one connection of their own (as an exporter multiplexes them). */
+const rawExports = (port: number, body: Uint8Array, metadata: Metadata, calls: number, keepOpen = false): Promise<Outcome[]> => {
+  const client = new ExportClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 })
   const exportOne = (client as unknown as { Export: Function }).Export.bind(client)
   const outcomes = Array.from(
     { length: calls },
     () =>
       new Promise<Outcome>((resolve) => exportOne(Buffer.from(body), metadata, (error: ServiceError | null, response?: Buffer) => resolve({ error, response })))
   )
-  return Promise.all(outcomes).finally(() => client.close())
+  return Promise.all(outcomes).finally(() => keepOpen || client.close())
 }
 const rawExport = async (port: number, body: Uint8Array, metadata: Metadata) => (await rawExports(port, body, metadata, 1))[0]!
 
@@ -158,7 +158,9 @@ describe("OTLP/gRPC logs from the OpenTelemetry JS SDK's gRPC exporter", () => {
 describe("OTLP/gRPC when LogFlow cannot take records", () => {
   // Less free disk than this (DISK_MIN_FREE_MB) on any machine: ingest is refused, as when the disk fills up.
   const port = freePort()
-  const full = useServer(() => ({ env: { OTLP_GRPC_HOST: "127.0.0.1", OTLP_GRPC_PORT: String(port), DISK_MIN_FREE_MB: "10000000" } }))
+  const full = useServer(() => ({
+    env: { OTLP_GRPC_HOST: "127.0.0.1", OTLP_GRPC_PORT: String(port), DISK_MIN_FREE_MB: "10000000", OTLP_GRPC_MAX_PER_SOURCE: "1" }
+  }))
 
   test("low disk answers RESOURCE_EXHAUSTED with a RetryInfo (which exporters retry after), and stores nothing", async () => {
     const body = ProtobufLogsSerializer.serializeRequest(await sdkRecords("grpc-disk-full"))!
@@ -180,5 +182,14 @@ describe("OTLP/gRPC when LogFlow cannot take records", () => {
     expect(details.details[0].type_url).toBe("type.googleapis.com/google.rpc.RetryInfo")
     expect((retryInfo.toObject(retryInfo.decode(details.details[0].value), { longs: Number }) as any).retry_delay.seconds).toBe(60)
     expect(await searchLogs(full().url, { service: "grpc-disk-full" })).toEqual([])
+  })
+
+  test("connections past OTLP_GRPC_MAX_PER_SOURCE are closed at once, counted", async () => {
+    const body = ProtobufLogsSerializer.serializeRequest(await sdkRecords("grpc-limit"))!
+    // The first connection stays open; a second one from the same address is refused.
+    await rawExports(port, body, new Metadata(), 1, true)
+    const [second] = await rawExports(port, body, new Metadata(), 1)
+    expect(second!.error?.code).toBe(GrpcStatus.UNAVAILABLE)
+    expect(await counterValue(full().url, "otlp_grpc_connections_refused_total", { reason: "source_limit" })).toBeGreaterThanOrEqual(1)
   })
 })

@@ -1,4 +1,5 @@
 import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall, type ServiceDefinition } from "@grpc/grpc-js"
+import { type AddressInfo, createServer, type Server as NetServer } from "node:net"
 import { Effect, Layer } from "effect"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
@@ -7,7 +8,8 @@ import { makeRunEffect } from "../../api/run-effect.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput } from "../../domain/errors.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
-import { Telemetry } from "../../ports/telemetry.ts"
+import { Telemetry, type TelemetryInstruments } from "../../ports/telemetry.ts"
+import { ConnectionLimits } from "../connection-limits.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
 import { decodeOtlpProtobuf, encodeOtlpResponseProtobuf, MalformedOtlp, otlpResponseOf, otlpToRecords } from "../otlp/decode.ts"
 import { publishRecords } from "../request.ts"
@@ -19,6 +21,7 @@ import { grpcErrorOf } from "./status.ts"
  * what a POST to `/v1/logs` is: the same credentials (`authorization` or `x-api-key` metadata),
  * disk guard, size bound (the message, after gzip), normalisation and `partialSuccess`, and it is
  * answered only once the accepted records are committed. Failures are gRPC statuses (status.ts).
+ * Connections are accepted by our own TCP listener, which bounds them (listenTcp).
  * The messages stay bytes through grpc-js, so a malformed one is our INVALID_ARGUMENT naming
  * the problem, decoded by the same protobuf types as OTLP/HTTP.
  */
@@ -75,12 +78,34 @@ const makeExport = Effect.fn("OtlpGrpc.makeExport")(function* (config: Config) {
   }
 })
 
-const bind = (server: Server, address: string) =>
-  Effect.async<number, Error>((resume) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
-      resume(error ? Effect.fail(new Error(`OTLP/gRPC cannot listen on ${address}: ${error.message}`)) : Effect.succeed(port))
-    )
-  })
+/**
+ * Our own TCP listener, which hands each connection it admits to grpc-js (grpc-js bounds calls
+ * per connection, not connections): at most OTLP_GRPC_MAX_CONNECTIONS, and
+ * OTLP_GRPC_MAX_PER_SOURCE from one address; one more is closed at once and counted.
+ */
+const listenTcp = (server: Server, config: Config, telemetry: TelemetryInstruments) =>
+  Effect.acquireRelease(
+    Effect.async<NetServer, Error>((resume) => {
+      const injector = server.createConnectionInjector(ServerCredentials.createInsecure())
+      const limits = new ConnectionLimits(config.OTLP_GRPC_MAX_CONNECTIONS, config.OTLP_GRPC_MAX_PER_SOURCE)
+      const tcp = createServer((socket) => {
+        const peer = socket.remoteAddress ?? ""
+        const refusal = limits.admit(peer)
+        if (refusal !== undefined) {
+          telemetry.otlpGrpcConnectionsRefused.inc({ reason: refusal })
+          socket.destroy()
+          return
+        }
+        socket.once("close", () => limits.release(peer))
+        injector.injectConnection(socket)
+      })
+      tcp.once("error", (error) =>
+        resume(Effect.fail(new Error(`OTLP/gRPC cannot listen on ${config.OTLP_GRPC_HOST}:${config.OTLP_GRPC_PORT}: ${error.message}`)))
+      )
+      tcp.listen(config.OTLP_GRPC_PORT, config.OTLP_GRPC_HOST, () => resume(Effect.succeed(tcp)))
+    }),
+    (tcp) => Effect.sync(() => tcp.close())
+  )
 
 /** Stops taking calls and lets those in flight finish (they are answered after their commit), for at most 5 s. */
 const shutdown = (server: Server) =>
@@ -104,9 +129,9 @@ export const makeOtlpGrpcListener = (config: Config) =>
       shutdown
     )
     server.addService(SERVICE, { Export: handler })
-    const host = config.OTLP_GRPC_HOST.includes(":") ? `[${config.OTLP_GRPC_HOST}]` : config.OTLP_GRPC_HOST
-    const port = yield* bind(server, `${host}:${config.OTLP_GRPC_PORT}`)
-    yield* Effect.logInfo(`OTLP/gRPC listening on ${host}:${port}`)
+    // Released before the server: no new connection while the calls in flight finish.
+    const tcp = yield* listenTcp(server, config, yield* Telemetry)
+    yield* Effect.logInfo(`OTLP/gRPC listening on ${config.OTLP_GRPC_HOST}:${(tcp.address() as AddressInfo).port}`)
   }).pipe(Effect.annotateLogs({ module: "otlp-grpc" }))
 
 /** The listener as a layer; nothing at all when OTLP_GRPC_PORT is 0. */

@@ -14,6 +14,10 @@ export const otlpGrpcSettings = settingsSection(
     OTLP_GRPC_MAX_CONCURRENT_STREAMS: int(1, 10_000)
       .default(100)
       .describe("Export calls one connection may have in flight at once; a client waits for the others before sending more."),
+    OTLP_GRPC_MAX_CONNECTIONS: int(1, 1_000_000).default(1_024).describe("Open OTLP/gRPC connections at once; further ones are closed at once (counted)."),
+    OTLP_GRPC_MAX_PER_SOURCE: int(1, 1_000_000)
+      .default(64)
+      .describe("Open OTLP/gRPC connections from one address at once; further ones are closed at once (counted)."),
     OTLP_GRPC_IDLE_TIMEOUT_MS: int(1_000, 86_400_000)
       .default(300_000)
       .describe("A gRPC connection with no call for this long is closed (the exporter reconnects when it next sends).")

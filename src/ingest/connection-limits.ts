@@ -1,7 +1,8 @@
 /**
- * How many forward connections are open, in all and per address, and whether one more may be:
- * a sender opening connections without end is held to FLUENT_FORWARD_MAX_CONNECTIONS and
- * FLUENT_FORWARD_MAX_PER_SOURCE (as the syslog TCP listener holds its senders).
+ * How many connections a listener has open, in all and per address, and whether one more may
+ * be: a sender opening connections without end is held to the listener's two bounds
+ * (FLUENT_FORWARD_MAX_CONNECTIONS / _MAX_PER_SOURCE, OTLP_GRPC_MAX_CONNECTIONS / _MAX_PER_SOURCE),
+ * as the syslog TCP listener holds its senders.
  */
 export class ConnectionLimits {
   private open = 0

@@ -28,7 +28,7 @@ COPY actors ./actors
 COPY pipelines ./pipelines
 RUN mkdir -p /app/data && chown bun:bun /app/data
 USER bun
-EXPOSE 8000
+EXPOSE 8000 4317
 # Every server role answers /health (503 while a component it needs is down).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
   CMD ["bun", "-e", "fetch(`http://127.0.0.1:${process.env.API_PORT ?? 8000}/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -12,16 +12,29 @@ export interface ServerRole {
   readonly needsKafka: boolean
   /** Runs the alert engine (the lease holder among such processes evaluates the rules). */
   readonly evaluatesAlerts: boolean
+  /** Serves OTLP/gRPC on OTLP_GRPC_PORT: the roles that take ingest from shippers. */
+  readonly servesOtlpGrpc: boolean
 }
 
 export const SERVER_ROLES: Record<Role, ServerRole> = {
-  all: { summary: "ingest, pipeline, store and API in one process (default)", needsKafka: false, evaluatesAlerts: true },
-  api: { summary: "HTTP API: ingest publishes to Kafka, reads go to the store (scale horizontally)", needsKafka: true, evaluatesAlerts: false },
-  worker: { summary: "consumes Kafka partitions into the store; HTTP for /health and /metrics (scale horizontally)", needsKafka: true, evaluatesAlerts: false },
+  all: { summary: "ingest, pipeline, store and API in one process (default)", needsKafka: false, evaluatesAlerts: true, servesOtlpGrpc: true },
+  api: {
+    summary: "HTTP API: ingest publishes to Kafka, reads go to the store (scale horizontally)",
+    needsKafka: true,
+    evaluatesAlerts: false,
+    servesOtlpGrpc: true
+  },
+  worker: {
+    summary: "consumes Kafka partitions into the store; HTTP for /health and /metrics (scale horizontally)",
+    needsKafka: true,
+    evaluatesAlerts: false,
+    servesOtlpGrpc: false
+  },
   alerting: {
     summary: "evaluates alert rules against the store and notifies; one leader among replicas; HTTP for /health and /metrics",
     needsKafka: false,
-    evaluatesAlerts: true
+    evaluatesAlerts: true,
+    servesOtlpGrpc: false
   }
 }
 

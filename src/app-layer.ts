@@ -32,6 +32,8 @@ import { KafkaBusLive } from "./adapters/log-bus/kafka/bus.ts"
 import type { KafkaSecurity } from "./adapters/log-bus/kafka/config.ts"
 import { HttpServerLive } from "./api/server.ts"
 import { SyslogListenersLive } from "./ingest/syslog/listener.ts"
+import { OtlpGrpcListenerLive } from "./ingest/otlp-grpc/listener.ts"
+import { ForwardListenerLive } from "./ingest/forward/listener.ts"
 import type { Config } from "./config.ts"
 import { SERVER_ROLES } from "../pipelines/roles.ts"
 
@@ -166,8 +168,13 @@ const actorMetrics = Layer.effectDiscard(
 )
 
 export const roleLayer = (role: Role, config: Config) =>
-  // Listeners (HTTP, syslog) are released first on shutdown, so the pipeline drains what they took.
-  Layer.merge(HttpServerLive(config), SyslogListenersLive(config).pipe(Layer.provide(IngestBuffersLive))).pipe(
+  // Listeners (HTTP, gRPC, forward, syslog) are released first on shutdown, so the pipeline drains what they took.
+  Layer.mergeAll(
+    HttpServerLive(config),
+    SERVER_ROLES[role].servesOtlpGrpc ? OtlpGrpcListenerLive(config) : Layer.empty,
+    ForwardListenerLive(config),
+    SyslogListenersLive(config).pipe(Layer.provide(IngestBuffersLive))
+  ).pipe(
     Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
     Layer.provideMerge(alertingLayer(config, SERVER_ROLES[role].evaluatesAlerts)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),

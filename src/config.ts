@@ -7,6 +7,8 @@ import { serverSettings } from "./api/settings.ts"
 import { ingestSettings, RENAMED_INGEST_VARIABLES } from "./ingest/settings.ts"
 import { esBulkSettings } from "./ingest/es-bulk/settings.ts"
 import { syslogSettings } from "./ingest/syslog/settings.ts"
+import { otlpGrpcSettings } from "./ingest/otlp-grpc/settings.ts"
+import { forwardSettings } from "./ingest/forward/settings.ts"
 import { busSettings } from "./adapters/log-bus/settings.ts"
 import { kafkaSettings } from "./adapters/log-bus/kafka/settings.ts"
 import { indexingSettings } from "./adapters/log-store/settings.ts"
@@ -35,6 +37,8 @@ export const CONFIG_SECTIONS = [
   ingestSettings,
   esBulkSettings,
   syslogSettings,
+  otlpGrpcSettings,
+  forwardSettings,
   busSettings,
   kafkaSettings,
   indexingSettings,
@@ -57,6 +61,8 @@ const schema = z.object({
   ...ingestSettings.shape,
   ...esBulkSettings.shape,
   ...syslogSettings.shape,
+  ...otlpGrpcSettings.shape,
+  ...forwardSettings.shape,
   ...busSettings.shape,
   ...kafkaSettings.shape,
   ...indexingSettings.shape,

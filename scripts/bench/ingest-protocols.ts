@@ -1,13 +1,15 @@
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
 import { disposeServer, freePort, startServer } from "../../test/support/server-process.ts"
 import { acceptedIn, encodeHttpBatch, encodeSyslogFrames, PROTOCOLS, type BenchProtocol, type HttpProtocol } from "./protocol-encoders.ts"
+import { benchForward, benchOtlpGrpc } from "./ingest-streams.ts"
 import { fmt } from "./stats.ts"
 
 /**
  * `bun run bench ingest --protocol otlp,bulk,syslog`: sustained ingest per protocol beside plain
  * NDJSON, each on a fresh LogFlow (own DATA_DIR), with the same synthetic records encoded as
  * that protocol's shippers send them. HTTP protocols count a record once its request was
- * answered (after the commit). Syslog has no answer: the clock stops when the server's
+ * answered (after the commit); OTLP/gRPC and Fluent forward once their call is answered or
+ * their chunk acknowledged (ingest-streams.ts), which also follows the commit. Syslog has no answer: the clock stops when the server's
  * `ingest_records_total{protocol="syslog"}` (committed, dropped or rejected) reaches what was sent.
  */
 
@@ -121,18 +123,34 @@ const benchSyslog = async (options: ProtocolBenchOptions, url: string, port: num
   }
 }
 
+const benchOne = async (protocol: BenchProtocol, options: ProtocolBenchOptions, url: string, ports: { syslog: number; grpc: number; forward: number }) => {
+  if (protocol === "syslog") return benchSyslog(options, url, ports.syslog)
+  if (protocol === "otlp-grpc") return { protocol, dropped: 0, ...(await benchOtlpGrpc(synthesise(64, options.batch), options, ports.grpc)) }
+  if (protocol === "forward") return { protocol, dropped: 0, ...(await benchForward(synthesise(64, options.batch), options, ports.forward)) }
+  return benchHttp(protocol as HttpProtocol, options, url)
+}
+
 export const runProtocolBench = async (options: ProtocolBenchOptions) => {
   console.log(
     `ingest by protocol: ${fmt(options.records, 0)} records each, batches of ${options.batch}, ${options.concurrency} concurrent requests (syslog: connections), a fresh LogFlow per protocol`
   )
   const figures: Figure[] = []
   for (const protocol of options.protocols) {
-    const syslogPort = freePort()
+    const ports = { syslog: freePort(), grpc: freePort(), forward: freePort() }
     const server = await startServer({
-      env: { LOG_LEVEL: "warning", RATE_LIMIT_ENABLED: "false", SYSLOG_HOST: "127.0.0.1", SYSLOG_TCP_PORT: String(syslogPort) }
+      env: {
+        LOG_LEVEL: "warning",
+        RATE_LIMIT_ENABLED: "false",
+        SYSLOG_HOST: "127.0.0.1",
+        SYSLOG_TCP_PORT: String(ports.syslog),
+        OTLP_GRPC_HOST: "127.0.0.1",
+        OTLP_GRPC_PORT: String(ports.grpc),
+        FLUENT_FORWARD_HOST: "127.0.0.1",
+        FLUENT_FORWARD_PORT: String(ports.forward)
+      }
     })
     try {
-      const figure = protocol === "syslog" ? await benchSyslog(options, server.url, syslogPort) : await benchHttp(protocol as HttpProtocol, options, server.url)
+      const figure = await benchOne(protocol, options, server.url, ports)
       figures.push(figure)
       const reference = figures[0]!
       const rate = figure.accepted / figure.seconds

@@ -11,7 +11,7 @@ import { fmt, latencies, peakRssMiB, sendNdjson } from "./stats.ts"
  * batches over HTTP until `--records` more are acknowledged (acknowledged = committed and
  * searchable), then measures search latency over everything it stored.
  * Bodies are prepared before the clock starts so the client spends its time sending.
- * With `--protocol otlp,otlp-proto,bulk,loki,loki-proto,syslog` it compares those protocols' sustained
+ * With `--protocol otlp,otlp-proto,otlp-grpc,bulk,loki,loki-proto,forward,syslog` it compares those protocols' sustained
  * ingest with plain NDJSON instead (`--records` per protocol, default 200,000; see ingest-protocols.ts).
  */
 

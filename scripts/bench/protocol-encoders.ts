@@ -1,4 +1,5 @@
 import type { GeneratedLog } from "../../src/generator/synthesis.ts"
+import { Packr } from "msgpackr"
 import { compressSync } from "snappy"
 import { lokiPushRequestType } from "../../src/ingest/loki/protobuf.ts"
 import { otlpRequestType } from "../../src/ingest/otlp/decode.ts"
@@ -9,7 +10,7 @@ import { otlpRequestType } from "../../src/ingest/otlp/decode.ts"
  */
 
 export const HTTP_PROTOCOLS = ["json", "otlp", "otlp-proto", "bulk", "loki", "loki-proto"] as const
-export const PROTOCOLS = [...HTTP_PROTOCOLS, "syslog"] as const
+export const PROTOCOLS = [...HTTP_PROTOCOLS, "otlp-grpc", "forward", "syslog"] as const
 export type BenchProtocol = (typeof PROTOCOLS)[number]
 export type HttpProtocol = (typeof HTTP_PROTOCOLS)[number]
 
@@ -64,14 +65,8 @@ export const encodeHttpBatch = (protocol: HttpProtocol, logs: ReadonlyArray<Gene
       return { path: "/api/v1/logs", contentType: "application/x-ndjson", body: logs.map((l) => JSON.stringify(l)).join("\n") }
     case "otlp":
       return { path: "/v1/logs", contentType: "application/json", body: JSON.stringify(otlpRequest(logs, (hex) => hex)) }
-    case "otlp-proto": {
-      const type = otlpRequestType()
-      return {
-        path: "/v1/logs",
-        contentType: "application/x-protobuf",
-        body: type.encode(type.fromObject(otlpRequest(logs, (hex) => Buffer.from(hex, "hex")))).finish()
-      }
-    }
+    case "otlp-proto":
+      return { path: "/v1/logs", contentType: "application/x-protobuf", body: encodeOtlpProtobuf(logs) }
     case "bulk":
       return {
         path: "/_bulk",
@@ -120,6 +115,33 @@ export const encodeHttpBatch = (protocol: HttpProtocol, logs: ReadonlyArray<Gene
     }
   }
 }
+
+/** An `ExportLogsServiceRequest` in protobuf, as an OTLP exporter sends it (over HTTP or gRPC). */
+export const encodeOtlpProtobuf = (logs: ReadonlyArray<GeneratedLog>): Uint8Array => {
+  const type = otlpRequestType()
+  return type.encode(type.fromObject(otlpRequest(logs, (hex) => Buffer.from(hex, "hex")))).finish()
+}
+
+const packr = new Packr({ useRecords: false })
+
+/** `[EventTime, record]`: EventTime is msgpack ext 0 (fixext 8), seconds and nanoseconds big-endian. */
+const forwardEntry = (l: GeneratedLog) => {
+  const ms = Date.parse(l.timestamp)
+  const time = Buffer.from([0x92, 0xd7, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
+  time.writeUInt32BE(Math.floor(ms / 1000), 3)
+  time.writeUInt32BE((ms % 1000) * 1_000_000, 7)
+  const record = { log: l.message, level: l.level, host: l.host, trace_id: l.trace_id, span_id: l.span_id, ...l.attributes }
+  return Buffer.concat([time, packr.pack(record)])
+}
+
+/**
+ * One PackedForward message per service, as Fluent Bit's forward output sends a chunk (the tag
+ * names the service; `chunk` asks for an acknowledgement once stored).
+ */
+export const encodeForwardMessages = (logs: ReadonlyArray<GeneratedLog>, chunkPrefix: string): Uint8Array[] =>
+  [...groupBy(logs, (l) => l.service).entries()].map(([service, group], i) =>
+    packr.pack([service, Buffer.concat(group.map(forwardEntry)), { size: group.length, chunk: `${chunkPrefix}-${i}` }])
+  )
 
 /** RFC 5424 messages with octet-counting framing (RFC 6587), as rsyslog or syslog-ng send over TCP. */
 export const encodeSyslogFrames = (logs: ReadonlyArray<GeneratedLog>): Uint8Array => {

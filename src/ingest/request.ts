@@ -7,7 +7,7 @@ import type { TelemetryInstruments } from "../ports/telemetry.ts"
 import type { RunEffect } from "../api/run-effect.ts"
 
 /**
- * What every HTTP ingest protocol (OTLP, `_bulk`, Loki push) shares with `POST /api/v1/logs`:
+ * What every acknowledged ingest protocol (OTLP over HTTP and gRPC, `_bulk`, Loki push, Fluent forward) shares with `POST /api/v1/logs`:
  * the body limit (also after decompression, so a small gzip bomb is a 413 and not a full
  * memory), and publishing through the bus, which answers only once the records are committed
  * (or fails with 503 + Retry-After when the pipeline is saturated).
@@ -24,7 +24,7 @@ export class UnsupportedMediaType extends Data.TaggedError("UnsupportedMediaType
 }
 
 /** Protocol labels of `ingest_records_total`. */
-export type IngestProtocol = "json" | "otlp" | "bulk" | "syslog" | "loki"
+export type IngestProtocol = "json" | "otlp" | "otlp-grpc" | "bulk" | "syslog" | "loki" | "forward"
 
 const tooLarge = (maxBytes: number) => new PayloadTooLarge({ message: `request body is larger than ${maxBytes} bytes; split the batch` })
 

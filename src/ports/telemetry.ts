@@ -33,6 +33,10 @@ export interface TelemetryInstruments {
   readonly syslogMessagesTruncated: Counter<"transport">
   /** Syslog TCP messages completed by their connection's close (no LF after the last one), stored. */
   readonly syslogMessagesEndedByClose: Counter
+  /** Fluent forward connections closed without their events taken, by reason (`limit`, `source_limit`, `idle`, `too_large`, `malformed`, `unauthenticated`, `cut_short`). */
+  readonly forwardConnectionsClosed: Counter<"reason">
+  /** OTLP/gRPC connections refused at once, by reason (`limit`, `source_limit`). */
+  readonly otlpGrpcConnectionsRefused: Counter<"reason">
   readonly batchSize: Histogram
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */

@@ -74,6 +74,18 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       help: "Syslog TCP messages completed by their connection's close (no LF after the last one), stored",
       registers
     }),
+    forwardConnectionsClosed: new Counter({
+      name: "forward_connections_closed_total",
+      help: "Fluent forward connections closed before their events were taken, by reason",
+      labelNames: ["reason"] as const,
+      registers
+    }),
+    otlpGrpcConnectionsRefused: new Counter({
+      name: "otlp_grpc_connections_refused_total",
+      help: "OTLP/gRPC connections refused at once, over OTLP_GRPC_MAX_CONNECTIONS or OTLP_GRPC_MAX_PER_SOURCE, by reason",
+      labelNames: ["reason"] as const,
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

@@ -94,9 +94,9 @@ describe("docker-compose.yml", () => {
     ])
   })
 
-  test("the api publishes the port LogFlow listens on", async () => {
+  test("the api publishes the ports LogFlow listens on (HTTP, and OTLP/gRPC, which the api role serves)", async () => {
     const config = loadConfig(await envOf(services.api))
-    expect(services.api.ports).toEqual([`${config.API_PORT}:${config.API_PORT}`])
+    expect(services.api.ports).toEqual([`${config.API_PORT}:${config.API_PORT}`, `${config.OTLP_GRPC_PORT}:${config.OTLP_GRPC_PORT}`])
   })
 
   test("every server has a healthcheck, and services start only after what they need is healthy", () => {

@@ -43,7 +43,8 @@ export const startServer = async (options: StartOptions = {}): Promise<ServerPro
   const url = `${scheme}://127.0.0.1:${freePort()}`
   const proc = Bun.spawn([process.execPath, "run", "src/main.ts", options.role ?? "all"], {
     cwd: ROOT,
-    env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: new URL(url).port, DATA_DIR: dataDir, ...options.env },
+    // OTLP/gRPC is off unless a test gives it a port: its default, 4317, would be shared by every server a test starts.
+    env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: new URL(url).port, DATA_DIR: dataDir, OTLP_GRPC_PORT: "0", ...options.env },
     stdout: "pipe",
     stderr: "pipe"
   })

@@ -71,7 +71,8 @@ const bearer = (headers: Record<string, string | undefined>) => {
   return headers["x-api-key"]
 }
 
-export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
+/** How a token or an API key becomes a principal; shared by the plugin and `makeAccessCheck`. */
+const makeCredentials = (config: Config, telemetry: TelemetryInstruments) => {
   const userFromToken = (token: string, verify: Verify) =>
     Effect.gen(function* () {
       const claims = yield* Effect.promise(() => verify(token))
@@ -106,7 +107,36 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
 
   const required = (scope: ApiKeyScope) => (scope === "ingest" ? config.requireAuthForIngest : config.requireAuthForRead)
 
-  return new Elysia({ name: "auth" }).use(jwt({ name: "jwt", secret: config.SECRET_KEY, alg: "HS256", exp: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` })).macro({
+  /** The `access` rule: credentials when configuration requires them; presented ones must be valid and carry the scope. */
+  const access = async (run: RunEffect<Users | ApiKeys>, headers: Record<string, string | undefined>, scope: ApiKeyScope, verify: Verify) => {
+    const token = bearer(headers)
+    if (token === undefined) {
+      if (required(scope)) throw new Unauthorized({ message: `authentication required to ${scope}: send a token or an API key` })
+      return undefined
+    }
+    const principal = await run(principalOf(token, verify))
+    if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden({ message: `this API key lacks the '${scope}' scope` })
+    return principal
+  }
+  return { userFromToken, access }
+}
+
+const jwtPlugin = (config: Config) => jwt({ name: "jwt", secret: config.SECRET_KEY, alg: "HS256", exp: `${config.ACCESS_TOKEN_EXPIRE_MINUTES}m` })
+
+/**
+ * The `access` check for listeners outside Elysia (OTLP/gRPC reads its metadata as headers):
+ * the same tokens, API keys and scopes as every HTTP route.
+ */
+export const makeAccessCheck = (run: RunEffect<Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
+  const { access } = makeCredentials(config, telemetry)
+  const { verify } = jwtPlugin(config).decorator.jwt
+  return (headers: Record<string, string | undefined>, scope: ApiKeyScope): Promise<Principal | undefined> =>
+    access(run, headers, scope, (t) => verify(t, { algorithms: ["HS256"] }))
+}
+
+export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
+  const { userFromToken, access } = makeCredentials(config, telemetry)
+  return new Elysia({ name: "auth" }).use(jwtPlugin(config)).macro({
     auth: (role: "user" | "admin") => ({
       async resolve({ headers, jwt }): Promise<{ account: UserWithSecrets }> {
         const token = bearer(headers)
@@ -129,14 +159,7 @@ export const authPlugin = (run: RunEffect<Users | ApiKeys>, config: Config, tele
     },
     access: (scope: ApiKeyScope) => ({
       async resolve({ headers, jwt }): Promise<{ principal: Principal | undefined }> {
-        const token = bearer(headers)
-        if (token === undefined) {
-          if (required(scope)) throw new Unauthorized({ message: `authentication required to ${scope}: send a token or an API key` })
-          return { principal: undefined }
-        }
-        const principal = await run(principalOf(token, (t) => jwt.verify(t, { algorithms: ["HS256"] })))
-        if (principal.kind === "api_key" && !principal.scopes.includes(scope)) throw new Forbidden({ message: `this API key lacks the '${scope}' scope` })
-        return { principal }
+        return { principal: await access(run, headers, scope, (t) => jwt.verify(t, { algorithms: ["HS256"] })) }
       }
     })
   })

@@ -11,8 +11,10 @@ import type { LogRecord } from "../../domain/log-record.ts"
  * OpenTelemetry logs (OTLP/HTTP, `ExportLogsServiceRequest`) → LogRecords. Protobuf bodies are
  * decoded by protobufjs from the official .proto files (opentelemetry-proto, vendored under
  * `proto/`), then read by the same code as OTLP/JSON, whose shape protobufjs' `toObject`
- * reproduces (lowerCamelCase names, 64-bit integers as decimal strings). The only differences
- * left are ids and bytes: JSON carries trace/span ids as hex and bytes as base64, protobuf as bytes.
+ * reproduces (lowerCamelCase names). The differences left: JSON carries trace/span ids as hex
+ * and bytes as base64, protobuf as bytes; 64-bit integers are decimal text in JSON and stay
+ * 64-bit values (`{low, high}`) from protobuf, read exactly here (turning each into text costs
+ * more than the rest of `toObject`).
  *
  * Mapping: resource `service.name` → service, `host.name` → host; `severityNumber` (or
  * `severityText` when the number is unspecified) → level; body → message (non-string bodies as
@@ -53,7 +55,7 @@ export const decodeOtlpProtobuf = (bytes: Uint8Array): unknown => {
   } catch (e) {
     throw new MalformedOtlp({ message: `is not an OTLP ExportLogsServiceRequest in protobuf: ${(e as Error).message}` })
   }
-  return request.toObject(message, { longs: String, enums: Number, defaults: false })
+  return request.toObject(message, { enums: Number, defaults: false })
 }
 
 export const decodeOtlpJson = (text: string): unknown => {
@@ -68,6 +70,23 @@ export const decodeOtlpJson = (text: string): unknown => {
 export interface OtlpResponse {
   readonly partialSuccess?: { readonly rejectedLogRecords: number; readonly errorMessage: string }
 }
+
+/** The partial-success message lists the first few reasons; the count covers all of them. */
+const REASONS_IN_MESSAGE = 5
+
+/** The answer to a batch (OTLP/HTTP and OTLP/gRPC alike): `partialSuccess` counts the records refused. */
+export const otlpResponseOf = (batch: OtlpBatch): OtlpResponse =>
+  batch.rejected === 0
+    ? {}
+    : {
+        partialSuccess: {
+          rejectedLogRecords: batch.rejected,
+          errorMessage: batch.errors
+            .slice(0, REASONS_IN_MESSAGE)
+            .map((e) => `${e.path}: ${e.message}`)
+            .join("; ")
+        }
+      }
 
 export const encodeOtlpResponseProtobuf = (response: OtlpResponse): Uint8Array => {
   const type = protoTypes().response
@@ -87,8 +106,16 @@ type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)
 const list = (v: unknown): ReadonlyArray<unknown> => (Array.isArray(v) ? v : [])
 
+/** Two hex digits per byte value: ids are 8 and 16 bytes, cheaper to spell than to wrap in a Buffer. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"))
+
 const toHex = (v: unknown): string | undefined => {
-  if (v instanceof Uint8Array) return v.byteLength === 0 ? undefined : Buffer.from(v).toString("hex")
+  if (v instanceof Uint8Array) {
+    if (v.byteLength === 0) return undefined
+    let hex = ""
+    for (let i = 0; i < v.byteLength; i++) hex += HEX[v[i]!]
+    return hex
+  }
   if (typeof v === "string" && v !== "") return v.toLowerCase()
   return undefined
 }
@@ -99,7 +126,7 @@ const anyValue = (v: unknown, depth = 0): unknown => {
   if (v.stringValue !== undefined) return String(v.stringValue)
   if (v.boolValue !== undefined) return Boolean(v.boolValue)
   if (v.intValue !== undefined) {
-    const n = Number(v.intValue)
+    const n = isInt64(v.intValue) ? v.intValue.toNumber() : Number(v.intValue)
     return Number.isSafeInteger(n) ? n : String(v.intValue)
   }
   if (v.doubleValue !== undefined) return Number(v.doubleValue)
@@ -109,8 +136,8 @@ const anyValue = (v: unknown, depth = 0): unknown => {
   return undefined
 }
 
-const keyValues = (v: unknown, depth = 0): Obj => {
-  const out: Obj = {}
+/** OTLP KeyValues into `out` (a new object unless given). */
+const keyValues = (v: unknown, depth = 0, out: Obj = {}): Obj => {
   for (const kv of list(v)) {
     if (isObj(kv) && typeof kv.key === "string" && kv.key !== "") out[kv.key] = anyValue(kv.value, depth)
   }
@@ -131,9 +158,30 @@ const levelOf = (severityNumber: unknown, severityText: unknown): Level | undefi
   return typeof severityText === "string" ? parseLevel(severityText) : undefined
 }
 
-/** Nanoseconds since the epoch (decimal text or number) → milliseconds; 0 or absent → undefined. */
+/** A 64-bit integer from protobuf (long.js), as protobufjs gives it. */
+interface Int64 {
+  readonly low: number
+  readonly high: number
+  toNumber(): number
+  toString(): string
+}
+const isInt64 = (v: unknown): v is Int64 => typeof v === "object" && v !== null && typeof (v as Int64).low === "number" && typeof (v as Int64).high === "number"
+
+/** floor(n / 1e6) of an unsigned 64-bit n, exactly: 2^32 = 4294 * 10^6 + 967296, and every product stays below 2^53. */
+const int64NanosToMillis = (v: Int64): number => {
+  const high = v.high >>> 0
+  return high * 4294 + Math.floor((high * 967_296 + (v.low >>> 0)) / 1_000_000)
+}
+
+/** Nanoseconds since the epoch (a 64-bit value, decimal text or a number) → milliseconds; 0 or absent → undefined. */
 const nanosToMillis = (v: unknown): number | undefined => {
   if (v === undefined || v === null || v === "" || v === "0" || v === 0) return undefined
+  if (isInt64(v)) {
+    const ms = int64NanosToMillis(v)
+    return ms > 0 ? ms : undefined
+  }
+  // Decimal text of up to 19 digits: dropping the last six digits divides by 10^6 exactly.
+  if (typeof v === "string" && /^\d{7,19}$/.test(v)) return Number(v.slice(0, -6)) || undefined
   try {
     const ms = Number(BigInt(typeof v === "number" ? Math.trunc(v) : String(v)) / 1_000_000n)
     return ms > 0 ? ms : undefined
@@ -179,22 +227,19 @@ export const otlpToRecords = (request: unknown, receivedAt: number): OtlpBatch =
         const level = levelOf(logRecord.severityNumber, logRecord.severityText)
         const severityText = typeof logRecord.severityText === "string" && logRecord.severityText !== "" ? logRecord.severityText : undefined
         const timestamp = nanosToMillis(logRecord.timeUnixNano) ?? nanosToMillis(logRecord.observedTimeUnixNano)
-        const raw = {
-          service,
-          message: body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body),
-          ...(level ? { level } : {}),
-          ...(timestamp !== undefined ? { timestamp } : {}),
-          ...(host !== undefined ? { host } : {}),
-          ...(toHex(logRecord.traceId) ? { trace_id: toHex(logRecord.traceId) } : {}),
-          ...(toHex(logRecord.spanId) ? { span_id: toHex(logRecord.spanId) } : {}),
-          attributes: {
-            ...resourceAttributes,
-            ...scopeAttributes,
-            ...(severityText !== undefined ? { severity_text: severityText } : {}),
-            ...(typeof logRecord.eventName === "string" && logRecord.eventName !== "" ? { "event.name": logRecord.eventName } : {}),
-            ...keyValues(logRecord.attributes)
-          }
-        }
+        // Built by assignment, not spreads: this runs once per record.
+        const attributes: Obj = Object.assign({}, resourceAttributes, scopeAttributes)
+        if (severityText !== undefined) attributes.severity_text = severityText
+        if (typeof logRecord.eventName === "string" && logRecord.eventName !== "") attributes["event.name"] = logRecord.eventName
+        keyValues(logRecord.attributes, 0, attributes)
+        const raw: Obj = { service, message: body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body), attributes }
+        if (level) raw.level = level
+        if (timestamp !== undefined) raw.timestamp = timestamp
+        if (host !== undefined) raw.host = host
+        const traceId = toHex(logRecord.traceId)
+        if (traceId !== undefined) raw.trace_id = traceId
+        const spanId = toHex(logRecord.spanId)
+        if (spanId !== undefined) raw.span_id = spanId
         const result = normalise(raw, receivedAt)
         if (result.ok) records.push(result.record)
         else reject(result.error)

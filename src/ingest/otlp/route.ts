@@ -9,6 +9,7 @@ import {
   encodeOtlpResponseProtobuf,
   encodeOtlpStatusProtobuf,
   MalformedOtlp,
+  otlpResponseOf,
   otlpToRecords,
   type OtlpResponse
 } from "./decode.ts"
@@ -33,8 +34,6 @@ import type { RunEffect } from "../../api/run-effect.ts"
 
 const PROTOBUF = /^application\/(x-)?protobuf\b/i
 const JSON_TYPE = /^application\/json\b/i
-/** The partial-success message lists the first few reasons; the count covers all of them. */
-const REASONS_IN_MESSAGE = 5
 
 export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
@@ -52,17 +51,7 @@ export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
       throw e
     }
     await publishRecords(run, telemetry, "otlp", batch.records, batch.rejected)
-    return batch.rejected === 0
-      ? {}
-      : {
-          partialSuccess: {
-            rejectedLogRecords: batch.rejected,
-            errorMessage: batch.errors
-              .slice(0, REASONS_IN_MESSAGE)
-              .map((e) => `${e.path}: ${e.message}`)
-              .join("; ")
-          }
-        }
+    return otlpResponseOf(batch)
   }
 
   return new Elysia({ name: "routes/otlp" })

@@ -94,7 +94,7 @@ describe("event times", () => {
 })
 
 describe("which key wins", () => {
-  // The order docs/shipping.md states: the first candidate present wins.
+  // The order docs/shippers.md states: the first candidate present wins.
   test.each([
     ["timestamp", { time: 1, ts: 2, timestamp: 3, "@timestamp": T }, T],
     ["message", { log: "l", MESSAGE: "M", msg: "m", message: "message" }, "message"],

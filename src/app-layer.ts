@@ -51,6 +51,7 @@ const documentStoreConfig = (config: Config, hosts: string) => ({
   replicas: config.ELASTICSEARCH_REPLICAS,
   refresh: config.ELASTICSEARCH_REFRESH,
   countCap: config.SEARCH_COUNT_CAP,
+  timeoutMs: config.SEARCH_TIMEOUT_MS,
   fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
   requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
 })
@@ -65,7 +66,8 @@ const storeLayer = (config: Config) =>
           path: config.storePath,
           synchronous: config.SQLITE_SYNCHRONOUS,
           countCap: config.SEARCH_COUNT_CAP,
-          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
+          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS,
+          timeoutMs: config.SEARCH_TIMEOUT_MS
         })
 
 /** TLS and SASL to the brokers, from the KAFKA_SSL_* and KAFKA_SASL_* settings. */

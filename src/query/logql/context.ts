@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { LogStore } from "../../ports/log-store.ts"
@@ -25,7 +25,7 @@ export interface QueryContext {
   readonly deadline: number
   readonly stats: PipelineStats & { scannedRecords: number; scannedBytes: number; storeQueries: number }
   /** The services the store holds, for regular expressions on `service_name`. */
-  readonly knownServices: Effect.Effect<ReadonlyArray<string>, StoreUnavailable, LogStore>
+  readonly knownServices: Effect.Effect<ReadonlyArray<string>, StoreReadError, LogStore>
 }
 
 export const makeContext = (limits: QueryLimits): QueryContext => {
@@ -67,7 +67,7 @@ export const scan = (
   context: QueryContext,
   request: Omit<SearchRequest, "limit" | "cursor">,
   visit: (record: LogRecord) => boolean
-): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
+): Effect.Effect<void, LogqlError | StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const store = yield* LogStore
     let cursor: SearchRequest["cursor"]

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogStore } from "../../ports/log-store.ts"
 import type { Query } from "./ast.ts"
 import type { QueryContext } from "./context.ts"
@@ -31,7 +31,7 @@ export interface RangeParams {
   readonly maxPoints: number
 }
 
-type Run = Effect.Effect<QueryResult, LogqlError | StoreUnavailable, LogStore>
+type Run = Effect.Effect<QueryResult, LogqlError | StoreReadError, LogStore>
 
 /** At most one line per stream per interval, as Loki's `interval` asks. */
 const thin = (streams: ReadonlyArray<Stream>, intervalMs: number, direction: "backward" | "forward"): Stream[] =>

@@ -15,6 +15,11 @@ export interface SqliteStoreConfig {
    * is always complete); facets tally a sample of at most this long. Absent: no time limit.
    */
   readonly countBudgetMs?: number
+  /**
+   * Longest a search, context, facet or histogram reads (SEARCH_TIMEOUT_MS): past it the read
+   * stops with QueryTimedOut, unless its answer is already complete. Absent: no time limit.
+   */
+  readonly timeoutMs?: number
 }
 
 /** Opens (creating if needed) the store's database with its pragmas and schema. */

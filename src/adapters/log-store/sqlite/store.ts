@@ -1,8 +1,9 @@
 import { Effect, Layer } from "effect"
-import { StoreUnavailable } from "../../../domain/errors.ts"
+import { QueryTimedOut, StoreUnavailable } from "../../../domain/errors.ts"
 import { LogStore } from "../../../ports/log-store.ts"
 import { openDatabase, type SqliteStoreConfig } from "./open.ts"
 import { makeRecordQueries } from "./record-queries.ts"
+import { ReadBudgetExceeded } from "./read-budget.ts"
 import { makeRollupQueries } from "./rollup-read.ts"
 import { SqliteWriterThread } from "./writer-thread.ts"
 
@@ -52,7 +53,8 @@ export const makeSqliteStore = (config: SqliteStoreConfig) =>
     const writer = yield* startWriter(config)
     const records = makeRecordQueries(db, config)
     const rollups = makeRollupQueries(db)
-    const read = <A>(f: () => A) => Effect.try({ try: f, catch: unavailable })
+    const read = <A>(f: () => A) =>
+      Effect.try({ try: f, catch: (e) => (e instanceof ReadBudgetExceeded ? new QueryTimedOut({ budgetMs: e.budgetMs }) : unavailable(e)) })
 
     return LogStore.of({
       index: (batch) => Effect.tryPromise({ try: () => writer.write(batch), catch: unavailable }),

@@ -18,5 +18,11 @@ export const indexingSettings = settingsSection("Indexing and search", "How reco
     .describe("Words, phrases and field conditions one query (search, live tail, alert rule) may hold; more is a 400 naming this setting."),
   SEARCH_MAX_WILDCARDS: int(0, 256)
     .default(64)
-    .describe("`prefix*` words and `field:wild*card` conditions one query may hold; more is a 400 naming this setting.")
+    .describe("`prefix*` words and `field:wild*card` conditions one query may hold; more is a 400 naming this setting."),
+  SEARCH_MAX_REGEX: int(0, 256)
+    .default(16)
+    .describe(
+      "Regular expressions one LogQL query may hold (`=~` and `!~` matchers, `|~` and `!~` line filters, label filters); more is a 400 naming this setting. Every regular expression runs in time linear in the text (RE2 semantics)."
+    ),
+  SEARCH_MAX_REGEX_LENGTH: int(1, 4096).default(512).describe("Characters of one regular expression in a query; a longer one is a 400 naming this setting.")
 })

@@ -5,6 +5,7 @@ import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts
 import { LogStore } from "../../ports/log-store.ts"
 import { limitExceeded } from "./errors.ts"
 import type { LogqlError } from "./errors.ts"
+import type { RegexLimits } from "./regex-limits.ts"
 import type { PipelineBounds, PipelineStats } from "./stages.ts"
 
 /**
@@ -14,7 +15,7 @@ import type { PipelineBounds, PipelineStats } from "./stages.ts"
  * long query never holds up other requests.
  */
 
-export interface QueryLimits extends PipelineBounds {
+export interface QueryLimits extends PipelineBounds, RegexLimits {
   readonly maxScanRecords: number
   readonly timeoutMs: number
   readonly maxSeries: number

@@ -205,6 +205,11 @@ const Rules = ({ tick, refresh }: Refreshing) => {
                       flapping
                     </span>
                   )}
+                  {r.state === "error" && (
+                    <span class="badge error" data-rule-state="error" title={`${r.evaluation_error ?? ""} Edit the rule to evaluate it again.`}>
+                      error
+                    </span>
+                  )}
                 </td>
                 <td>{describeCondition(r)}</td>
                 <td>{r.levels.join(", ") || "any"}</td>

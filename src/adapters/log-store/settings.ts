@@ -11,7 +11,7 @@ export const indexingSettings = settingsSection("Indexing and search", "How reco
   SEARCH_TIMEOUT_MS: int(10, 600_000)
     .default(5_000)
     .describe(
-      "Longest a search, count, facet, histogram, context or alert evaluation may run; then it stops and answers 503 naming this budget (a page already complete is returned). An alert rule whose evaluation runs past it is marked `error` and not evaluated again until it is saved."
+      'Longest a search, facet, histogram, context or alert evaluation may read the log store; then it stops and answers 503 naming this budget (a page already complete is returned; facets answer the sample tallied so far). An alert rule whose evaluation runs past it is put in state `error` with the reason, counted in `alert_evaluations_total{result="budget_exceeded"}`, and not evaluated again until it is edited.'
     ),
   SEARCH_MAX_TERMS: int(1, 256)
     .default(256)

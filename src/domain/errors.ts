@@ -50,8 +50,21 @@ export class QueryTimedOut extends Data.TaggedError("QueryTimedOut")<{ readonly 
   }
 }
 
-/** What a read of the log store can fail with: the store is down, or the query ran out of time. */
-export type StoreReadError = StoreUnavailable | QueryTimedOut
+/**
+ * Every reader thread of the embedded store is busy and SEARCH_READER_QUEUE reads wait
+ * already: refused at once, to be retried shortly, rather than queued without bound.
+ */
+export class StoreBusy extends Data.TaggedError("StoreBusy")<{ readonly queue: number }> {
+  readonly status = 503
+  readonly code = "store_busy"
+  readonly retryAfterSeconds = 1
+  override get message() {
+    return `the log store's readers are all busy and ${this.queue} reads are waiting (SEARCH_READER_QUEUE); retry shortly`
+  }
+}
+
+/** What a read of the log store can fail with: the store is down or busy, or the query ran out of time. */
+export type StoreReadError = StoreUnavailable | QueryTimedOut | StoreBusy
 
 /** The pipeline is shutting down and takes no more records. */
 export class PipelineClosed extends Data.TaggedError("PipelineClosed")<{}> {

@@ -15,6 +15,12 @@ let n = 0
 
 // A file database, as in production (WAL needs a file), fresh for each test.
 logStoreContract("SQLite", () => SqliteStoreLive({ path: join(dir, `store-${n++}.db`), synchronous: "NORMAL", countCap: 50 }), 50)
+// The same, with reads on reader threads (as the server runs it).
+logStoreContract(
+  "SQLite on reader threads",
+  () => SqliteStoreLive({ path: join(dir, `store-${n++}.db`), synchronous: "NORMAL", countCap: 50, readers: { threads: 2, queue: 16 } }),
+  50
+)
 
 describe("SQLite store: counting within a time budget", () => {
   test("a search out of counting time still answers its whole page, with the count as a lower bound", async () => {
@@ -60,7 +66,8 @@ describe("SQLite store: the read budget (SEARCH_TIMEOUT_MS)", () => {
     const store = await writer.runPromise(LogStore)
     for (let i = 0; i < records.length; i += 10) await writer.runPromise(store.index(records.slice(i, i + 10)))
     await writer.dispose()
-    return ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 10_000, timeoutMs: 0 })))
+    // On a reader thread, so the budget's failure crosses the thread boundary as it does in the server.
+    return ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 10_000, timeoutMs: 0, readers: { threads: 1, queue: 4 } })))
   }
   const failure = (e: Either.Either<unknown, unknown>) => (Either.isLeft(e) ? (e.left as { _tag: string; status: number; message: string }) : undefined)
 

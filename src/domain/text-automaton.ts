@@ -124,6 +124,8 @@ export interface TextAutomaton {
   readonly scanRows: (folded: Buffer, ends: Uint32Array, rows: Uint8Array, rowText: (i: number) => string, found: ReadonlyArray<Uint8Array>) => void
   /** Which leaves one folded text matches (1 = matches), by distinct leaf. */
   readonly matchText: (folded: string) => Uint8Array
+  /** The same, for folded text known to be ASCII, as its bytes (one copy shared by every query that reads it). */
+  readonly matchAscii: (bytes: Uint8Array) => Uint8Array
 }
 
 /** The words and phrases of a query, wherever they stand in it. */
@@ -265,5 +267,13 @@ export const textAutomaton = (queryLeaves: ReadonlyArray<TextLeaf>): TextAutomat
     return out
   }
 
-  return { leaves, indexOf: (q) => byKey.get(leafKey(textLeaf(q)))!, scanRows, matchText }
+  const matchAscii = (bytes: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(leaves.length)
+    scanner((leaf) => {
+      out[leaf] = 1
+    }).ascii(bytes, 0, bytes.length)
+    return out
+  }
+
+  return { leaves, indexOf: (q) => byKey.get(leafKey(textLeaf(q)))!, scanRows, matchText, matchAscii }
 }

@@ -28,8 +28,10 @@ export interface Attack {
 
 export interface Bounds {
   readonly rssBoundMiB: number
-  /** Asserted when set; reported either way. */
-  readonly healthP99BoundMs?: number
+  /** Health's bound: its median always, its p99 unless `p99Reported`; reported either way. */
+  readonly healthBoundMs?: number
+  /** The p99 is reported only: the attack's cost is main-thread work by design (say why where it is set). */
+  readonly p99Reported?: boolean
 }
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024
@@ -88,9 +90,9 @@ export const underAttack = async (server: ServerProcess, attack: Attack, bounds:
   })
   expect(load.acknowledged.length).toBeGreaterThan(0)
   expect(found).toBe(load.acknowledged.length)
-  if (bounds.healthP99BoundMs !== undefined) {
-    expect(p50).toBeLessThanOrEqual(bounds.healthP99BoundMs)
-    expect(p99).toBeLessThanOrEqual(Math.max(bounds.healthP99BoundMs, 2 * controlP99))
+  if (bounds.healthBoundMs !== undefined) {
+    expect(p50).toBeLessThanOrEqual(bounds.healthBoundMs)
+    if (!bounds.p99Reported) expect(p99).toBeLessThanOrEqual(Math.max(bounds.healthBoundMs, 2 * controlP99))
   }
   expect(peak - baseline).toBeLessThan(bounds.rssBoundMiB)
   return { p50, p99, controlP99 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test"
-import { plantLongRuns, wildcardQuery } from "../support/costly-queries.ts"
+import { plantLongRuns, wholeRowQuery, wildcardQuery } from "../support/costly-queries.ts"
 import { counterValue, eventually } from "../support/ingest.ts"
 import { json, useServer } from "../support/server-process.ts"
 
@@ -40,7 +40,7 @@ const rule = (name: string, query: string | null, services: string[] = []) => ({
 
 test("a search past SEARCH_TIMEOUT_MS stops and answers 503 naming the budget", async () => {
   await plantLongRuns(server().url, "budget", 8, 1_000)
-  const response = await api(`/logs/search?${new URLSearchParams({ query: wildcardQuery(200), limit: "1000" })}`)
+  const response = await api(`/logs/search?${new URLSearchParams({ query: wholeRowQuery(), limit: "1000" })}`)
   const body = await json(response)
   expect([response.status, body.error]).toEqual([503, "query_timeout"])
   expect(body.message).toContain("SEARCH_TIMEOUT_MS")
@@ -50,7 +50,7 @@ test("a search past SEARCH_TIMEOUT_MS stops and answers 503 naming the budget", 
 
 test("an alert rule past its budget is marked error with the reason, counted, and left alone until edited", async () => {
   const auth = await headers()
-  const costly = await json(api("/alerts/rules", { method: "POST", headers: auth, body: JSON.stringify(rule("costly", wildcardQuery(200))) }))
+  const costly = await json(api("/alerts/rules", { method: "POST", headers: auth, body: JSON.stringify(rule("costly", wholeRowQuery())) }))
   const control = await json(api("/alerts/rules", { method: "POST", headers: auth, body: JSON.stringify(rule("control", null, ["quiet"])) }))
   expect(costly.state).toBe("ok")
   const stopped = await eventually(

@@ -9,8 +9,15 @@ import { json } from "./server-process.ts"
 /** `terms` times `a*`: every term a wildcard that matches every word of the planted records. */
 export const wildcardQuery = (terms: number) => Array.from({ length: terms }, () => "a*").join(" ")
 
-/** A message of `words` words of 100 `a`s (about 100 bytes each). */
-const longRuns = (words: number, i: number) => `${Array.from({ length: words }, () => "a".repeat(100)).join(" ")} a${i}`
+/**
+ * 199 × `a*` and `omega*`, which the planted records hold only as their last word: a match is
+ * known only at the end of a row, so every byte of every row is read (the attack as sent, 200
+ * `a*`, is done with a row at its first word).
+ */
+export const wholeRowQuery = () => `${wildcardQuery(199)} omega*`
+
+/** A message of `words` words of 100 `a`s (about 100 bytes each), ending in `omega`. */
+const longRuns = (words: number, i: number) => `${Array.from({ length: words }, () => "a".repeat(100)).join(" ")} a${i} omega`
 
 /**
  * Stores `perService` records of about 4 KiB under each of `services` services (the embedded

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os"
 import { Duration, Effect, Layer, Logger, LogLevel } from "effect"
 import { Accounts, AccountsLive } from "./accounts/accounts.ts"
 import { ApiKeysLive } from "./accounts/api-keys.ts"
@@ -70,6 +71,7 @@ const documentStoreConfig = (config: Config, settings: "ELASTICSEARCH" | "OPENSE
   replicas: config.ELASTICSEARCH_REPLICAS,
   refresh: config.ELASTICSEARCH_REFRESH,
   countCap: config.SEARCH_COUNT_CAP,
+  timeoutMs: config.SEARCH_TIMEOUT_MS,
   fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
   requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
 })
@@ -84,7 +86,10 @@ const storeLayer = (config: Config) =>
           path: config.storePath,
           synchronous: config.SQLITE_SYNCHRONOUS,
           countCap: config.SEARCH_COUNT_CAP,
-          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
+          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS,
+          timeoutMs: config.SEARCH_TIMEOUT_MS,
+          // Reads off the thread that serves the API and ingest: one reader per core but one.
+          readers: { threads: config.SEARCH_READERS ?? Math.max(1, availableParallelism() - 1), queue: config.SEARCH_READER_QUEUE }
         })
 
 /** TLS and SASL to the brokers, from the KAFKA_SSL_* and KAFKA_SASL_* settings. */

@@ -8,6 +8,7 @@ import { Telemetry } from "../ports/telemetry.ts"
 import { NotificationLog } from "../ports/notification-log.ts"
 import type { NotificationEvent } from "../domain/notification.ts"
 import { type AlertRuleWithSecret, conditionHolds, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
+import type { MetaStoreUnavailable, StoreReadError } from "../domain/errors.ts"
 import { AlertRules } from "./rules.ts"
 import { type Observation, TriggeredAlerts } from "./triggered.ts"
 
@@ -22,12 +23,16 @@ import { type Observation, TriggeredAlerts } from "./triggered.ts"
  * - clear, alert open → resolve it automatically and notify the resolution;
  * - a snoozed rule records all of this but sends nothing (each suppressed notification is logged);
  * - a rule that flipped more than `flapThreshold` times in the last hour is flapping: it notifies
- *   once that it is, then stays quiet until it calms down.
+ *   once that it is, then stays quiet until it calms down;
+ * - a query that runs past SEARCH_TIMEOUT_MS puts the rule in state `error` with the reason, and
+ *   it is not evaluated again (at the same cost, every interval) until someone edits it.
  */
 
 export interface EvaluationSettings {
   readonly flapThreshold: number
 }
+
+type Services = AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore
 
 const SAMPLE_SIZE = 5
 const HOUR = 3_600_000
@@ -52,7 +57,9 @@ const observe = (rule: AlertRuleWithSecret, now: number) =>
     return { value, sampleLogIds: sample, at: new Date(now).toISOString() } satisfies Observation
   })
 
-const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
+type Outcome = "ok" | "budget_exceeded" | "skipped"
+
+const evaluateRule = (ruleId: string, settings: EvaluationSettings): Effect.Effect<Outcome, MetaStoreUnavailable | StoreReadError, Services> =>
   Effect.gen(function* () {
     const rules = yield* AlertRules
     const alerts = yield* TriggeredAlerts
@@ -61,10 +68,19 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
     const telemetry = yield* Effect.serviceOption(Telemetry)
 
     const found = yield* rules.byId(ruleId)
-    if (Option.isNone(found) || !found.value.is_active) return
+    if (Option.isNone(found) || !found.value.is_active || found.value.state === "error") return "skipped"
     const rule = found.value
     const now = yield* Clock.currentTimeMillis
-    const observation = yield* observe(rule, now)
+    const observed = yield* observe(rule, now).pipe(
+      Effect.map(Option.some),
+      Effect.catchTag("QueryTimedOut", (e) =>
+        rules
+          .markError(rule.id, e.message, new Date(now).toISOString())
+          .pipe(Effect.andThen(Effect.logWarning(`alert rule stopped until it is edited: ${e.message}`)), Effect.as(Option.none()))
+      )
+    )
+    if (Option.isNone(observed)) return "budget_exceeded"
+    const observation = observed.value
     const at = observation.at
     if (Option.isSome(telemetry)) telemetry.value.alertsChecked.inc()
 
@@ -121,6 +137,7 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
     } else {
       yield* rules.recordEvaluation(rule.id, { evaluatedAt: at, ...(rule.is_flapping ? { isFlapping: yield* flapping() } : {}) })
     }
+    return "ok"
   })
 
 /** The RuleEvaluation port: the active rules from the rule repository, and evaluateRule above. */
@@ -129,10 +146,19 @@ export const RuleEvaluationLive = (settings: EvaluationSettings) =>
     RuleEvaluation,
     Effect.gen(function* () {
       const rules = yield* AlertRules
-      const context = yield* Effect.context<AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore>()
+      const context = yield* Effect.context<Services>()
+      const telemetry = yield* Effect.serviceOption(Telemetry)
+      const count = (result: "ok" | "budget_exceeded" | "failed") => Effect.sync(() => Option.map(telemetry, (t) => t.alertEvaluations.inc({ result })))
       return RuleEvaluation.of({
-        active: rules.active,
-        evaluate: (ruleId) => evaluateRule(ruleId, settings).pipe(Effect.provide(context))
+        // A rule in state `error` gets no evaluator until it is edited.
+        active: rules.active.pipe(Effect.map((all) => all.filter((rule) => rule.state !== "error"))),
+        evaluate: (ruleId) =>
+          evaluateRule(ruleId, settings).pipe(
+            Effect.tap((outcome) => (outcome === "skipped" ? Effect.void : count(outcome))),
+            Effect.tapError(() => count("failed")),
+            Effect.asVoid,
+            Effect.provide(context)
+          )
       })
     })
   )

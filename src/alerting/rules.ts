@@ -30,6 +30,9 @@ const toRule = (r: Row): AlertRuleWithSecret => ({
   cooldown: Number(r.cooldown_minutes),
   snoozed_until: (r.snoozed_until as string | null) ?? null,
   is_flapping: bool(r.is_flapping),
+  state: r.evaluation_error == null ? "ok" : "error",
+  evaluation_error: (r.evaluation_error as string | null) ?? null,
+  evaluation_error_at: (r.evaluation_error_at as string | null) ?? null,
   last_evaluated_at: (r.last_evaluated_at as string | null) ?? null,
   last_triggered_at: (r.last_triggered_at as string | null) ?? null,
   trigger_count: Number(r.trigger_count),
@@ -76,6 +79,8 @@ export class AlertRules extends Context.Tag("AlertRules")<
     readonly update: (id: string, rule: ValidRule) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
     readonly snooze: (id: string, until: string | null) => Effect.Effect<Option.Option<AlertRuleWithSecret>, Failure>
     readonly delete: (id: string) => Effect.Effect<boolean, Failure>
+    /** The rule's evaluation was stopped for `reason`: state `error` until the rule is edited (`update` clears it). */
+    readonly markError: (id: string, reason: string, at: string) => Effect.Effect<void, Failure>
     /** Statistics of one evaluation; does not change `updated_at` (which restarts the evaluator). */
     readonly recordEvaluation: (id: string, evaluation: RuleEvaluation) => Effect.Effect<void, Failure>
   }
@@ -102,6 +107,8 @@ export const AlertRulesLive = Layer.effect(
             webhook_secret: signs(rule) ? newSecret() : null,
             snoozed_until: null,
             is_flapping: false,
+            evaluation_error: null,
+            evaluation_error_at: null,
             last_evaluated_at: null,
             last_triggered_at: null,
             trigger_count: 0,
@@ -125,7 +132,8 @@ export const AlertRulesLive = Layer.effect(
         .pipe(Effect.map((rows) => rows.map(toRule))),
       update: (id, rule) =>
         Effect.gen(function* () {
-          const set = { ...columns(rule), updated_at: now() }
+          // An edit is the owner's answer to an evaluation error: the rule runs again.
+          const set = { ...columns(rule), evaluation_error: null, evaluation_error_at: null, updated_at: now() }
           yield* db.query("alert_rules.update", (sql) => sql`UPDATE alert_rules SET ${sql(set)} WHERE id = ${id}`)
           if (signs(rule)) {
             yield* db.query(
@@ -140,6 +148,13 @@ export const AlertRulesLive = Layer.effect(
           .query("alert_rules.snooze", (sql) => sql`UPDATE alert_rules SET snoozed_until = ${until}, updated_at = ${now()} WHERE id = ${id}`)
           .pipe(Effect.andThen(byId(id))),
       delete: (id) => db.query("alert_rules.delete", (sql) => sql`DELETE FROM alert_rules WHERE id = ${id}`).pipe(Effect.map((r) => r.count > 0)),
+      markError: (id, reason, at) =>
+        db
+          .query(
+            "alert_rules.mark_error",
+            (sql) => sql`UPDATE alert_rules SET evaluation_error = ${reason}, evaluation_error_at = ${at}, last_evaluated_at = ${at} WHERE id = ${id}`
+          )
+          .pipe(Effect.asVoid),
       recordEvaluation: (id, evaluation) =>
         db
           .query("alert_rules.record_evaluation", (sql) =>

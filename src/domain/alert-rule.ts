@@ -8,6 +8,9 @@ export type Condition = (typeof CONDITIONS)[number]
 export const CHANNELS = ["console", "webhook", "slack", "email"] as const
 export type Channel = (typeof CHANNELS)[number]
 
+export const RULE_STATES = ["ok", "error"] as const
+export type RuleState = (typeof RULE_STATES)[number]
+
 export interface AlertRule {
   readonly id: string
   readonly owner_id: string
@@ -30,6 +33,13 @@ export interface AlertRule {
   readonly cooldown: number
   readonly snoozed_until: string | null
   readonly is_flapping: boolean
+  /**
+   * `error`: the last evaluation was stopped (its query ran past SEARCH_TIMEOUT_MS), and the
+   * rule is not evaluated again until it is edited; `evaluation_error` says why.
+   */
+  readonly state: RuleState
+  readonly evaluation_error: string | null
+  readonly evaluation_error_at: string | null
   readonly last_evaluated_at: string | null
   readonly last_triggered_at: string | null
   readonly trigger_count: number

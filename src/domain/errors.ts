@@ -38,6 +38,34 @@ export class StoreUnavailable extends DependencyUnavailable("StoreUnavailable", 
 /** The metadata database (accounts, alert rules, settings) failed to answer. */
 export class MetaStoreUnavailable extends DependencyUnavailable("MetaStoreUnavailable", "database_unavailable", "the account database") {}
 
+/**
+ * A read ran past its time budget (SEARCH_TIMEOUT_MS) and was stopped. The query itself is too
+ * costly for the data it meets, so there is no Retry-After: the same query would stop again.
+ */
+export class QueryTimedOut extends Data.TaggedError("QueryTimedOut")<{ readonly budgetMs: number }> {
+  readonly status = 503
+  readonly code = "query_timeout"
+  override get message() {
+    return `the query ran past its budget of ${this.budgetMs} ms (SEARCH_TIMEOUT_MS) and was stopped; narrow it (a shorter time range, fewer services, fewer wildcard terms)`
+  }
+}
+
+/**
+ * Every reader thread of the embedded store is busy and SEARCH_READER_QUEUE reads wait
+ * already: refused at once, to be retried shortly, rather than queued without bound.
+ */
+export class StoreBusy extends Data.TaggedError("StoreBusy")<{ readonly queue: number }> {
+  readonly status = 503
+  readonly code = "store_busy"
+  readonly retryAfterSeconds = 1
+  override get message() {
+    return `the log store's readers are all busy and ${this.queue} reads are waiting (SEARCH_READER_QUEUE); retry shortly`
+  }
+}
+
+/** What a read of the log store can fail with: the store is down or busy, or the query ran out of time. */
+export type StoreReadError = StoreUnavailable | QueryTimedOut | StoreBusy
+
 /** The pipeline is shutting down and takes no more records. */
 export class PipelineClosed extends Data.TaggedError("PipelineClosed")<{}> {
   readonly status = 503

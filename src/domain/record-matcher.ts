@@ -3,7 +3,7 @@ import type { SearchRequest } from "./search-request.ts"
 import { fieldValueOf, valueMatcher } from "./field-query.ts"
 import { type TextAutomaton, textAutomaton, textLeavesOf } from "./text-automaton.ts"
 import type { TextQuery } from "./text-query.ts"
-import { fold } from "./words.ts"
+import { fold, isAscii } from "./words.ts"
 
 /**
  * A SearchRequest's filter as a predicate over one record, for live tail: the same meaning as
@@ -42,6 +42,23 @@ const compile = (query: TextQuery, now: number, automaton: TextAutomaton): Predi
   }
 }
 
+/**
+ * A record's message as the matchers read it (its first `budget` characters, folded; as bytes
+ * when ASCII), worked out once per record however many subscribers match it: every live tail
+ * sees the same record objects, and this goes when they do.
+ */
+const foldedMessages = new WeakMap<LogRecord, { readonly budget: number; readonly folded: string; readonly ascii: Buffer | undefined }>()
+
+const foldedMessage = (record: LogRecord, budget: number) => {
+  const known = foldedMessages.get(record)
+  if (known?.budget === budget) return known
+  const message = record.message.length > budget ? record.message.slice(0, budget) : record.message
+  const folded = fold(message)
+  const entry = { budget, folded, ascii: isAscii(folded) ? Buffer.from(folded, "latin1") : undefined }
+  foldedMessages.set(record, entry)
+  return entry
+}
+
 export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">, textBudget = Infinity): ((record: LogRecord) => boolean) => {
   const automaton = request.text === undefined ? undefined : textAutomaton(textLeavesOf(request.text))
   const text = request.text === undefined ? undefined : compile(request.text, Date.now(), automaton!)
@@ -52,7 +69,10 @@ export const recordMatcher = (request: Omit<SearchRequest, "limit" | "cursor">, 
     if (request.trace_id !== undefined && record.trace_id !== request.trace_id) return false
     if (text === undefined) return true
     let found: Uint8Array | undefined
-    const message = record.message.length > textBudget ? record.message.slice(0, textBudget) : record.message
-    return text(record, () => (found ??= automaton!.matchText(fold(message))))
+    const match = () => {
+      const { folded, ascii } = foldedMessage(record, textBudget)
+      return ascii ? automaton!.matchAscii(ascii) : automaton!.matchText(folded)
+    }
+    return text(record, () => (found ??= match()))
   }
 }

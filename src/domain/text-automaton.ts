@@ -124,6 +124,8 @@ export interface TextAutomaton {
   readonly scanRows: (folded: Buffer, ends: Uint32Array, rows: Uint8Array, rowText: (i: number) => string, found: ReadonlyArray<Uint8Array>) => void
   /** Which leaves one folded text matches (1 = matches), by distinct leaf. */
   readonly matchText: (folded: string) => Uint8Array
+  /** The same, for folded text known to be ASCII, as its bytes (one copy shared by every query that reads it). */
+  readonly matchAscii: (bytes: Uint8Array) => Uint8Array
 }
 
 /** The words and phrases of a query, wherever they stand in it. */
@@ -166,9 +168,19 @@ export const textAutomaton = (queryLeaves: ReadonlyArray<TextLeaf>): TextAutomat
   const stateSeen = new Float64Array(phrases.edges.length)
   let stamp = 0
 
-  /** Scans one row; `mark` is called once per leaf found. */
-  const scanner = (mark: (leaf: number) => void) => {
+  /**
+   * Scans one row; `report` is called once per leaf found. Each leaf hangs at one trie node or
+   * automaton state, which reports once per row, so once every leaf is found the rest of the
+   * row can change nothing and is skipped (200 `a*` over runs of `a` stop at the first word).
+   */
+  const scanner = (report: (leaf: number) => void) => {
     let state = 0
+    /** Leaves not found yet in this row. */
+    let left = 0
+    const mark = (leaf: number) => {
+      left--
+      report(leaf)
+    }
     const atNode = (node: number) => {
       const found = trie.prefixLeaves[node]
       if (found && nodeSeen[node] !== stamp) {
@@ -186,6 +198,7 @@ export const textAutomaton = (queryLeaves: ReadonlyArray<TextLeaf>): TextAutomat
     const ascii = (bytes: Buffer | Uint8Array, start: number, end: number) => {
       stamp++
       state = 0
+      left = leaves.length
       for (const leaf of everything) mark(leaf)
       let inToken = false
       let node = NO_NODE
@@ -198,10 +211,14 @@ export const textAutomaton = (queryLeaves: ReadonlyArray<TextLeaf>): TextAutomat
             node = trie.ascii[c]!
           } else if (node !== NO_NODE) node = trie.ascii[node * 128 + c]!
           else continue
-          if (node !== NO_NODE) atNode(node)
+          if (node !== NO_NODE) {
+            atNode(node)
+            if (left === 0) return
+          }
         } else if (inToken) {
           endToken(node)
           inToken = false
+          if (left === 0) return
         }
       }
       if (inToken) endToken(node)
@@ -209,8 +226,10 @@ export const textAutomaton = (queryLeaves: ReadonlyArray<TextLeaf>): TextAutomat
     const tokens = (text: string) => {
       stamp++
       state = 0
+      left = leaves.length
       for (const leaf of everything) mark(leaf)
       for (const token of foldedWords(text)) {
+        if (left === 0) return
         let node = trie.step(0, token.charCodeAt(0))
         for (let i = 1; i <= token.length && node !== NO_NODE; i++) {
           atNode(node)
@@ -248,5 +267,13 @@ export const textAutomaton = (queryLeaves: ReadonlyArray<TextLeaf>): TextAutomat
     return out
   }
 
-  return { leaves, indexOf: (q) => byKey.get(leafKey(textLeaf(q)))!, scanRows, matchText }
+  const matchAscii = (bytes: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(leaves.length)
+    scanner((leaf) => {
+      out[leaf] = 1
+    }).ascii(bytes, 0, bytes.length)
+    return out
+  }
+
+  return { leaves, indexOf: (q) => byKey.get(leafKey(textLeaf(q)))!, scanRows, matchText, matchAscii }
 }

@@ -1,5 +1,5 @@
 import { Context, type Effect, type Option } from "effect"
-import type { StoreUnavailable } from "../domain/errors.ts"
+import type { StoreReadError, StoreUnavailable } from "../domain/errors.ts"
 import type { Level, LogRecord } from "../domain/log-record.ts"
 import type { SearchRequest } from "../domain/search-request.ts"
 
@@ -84,30 +84,30 @@ export class LogStore extends Context.Tag("LogStore")<
     /** Writes a batch atomically. Records whose id is already stored are skipped (redelivery). */
     readonly index: (batch: ReadonlyArray<LogRecord>) => Effect.Effect<void, StoreUnavailable>
     /** Newest first (event time, then arrival), filtered, paged with a stable cursor. */
-    readonly search: (request: SearchRequest) => Effect.Effect<SearchPage, StoreUnavailable>
-    readonly get: (id: string) => Effect.Effect<Option.Option<LogRecord>, StoreUnavailable>
+    readonly search: (request: SearchRequest) => Effect.Effect<SearchPage, StoreReadError>
+    readonly get: (id: string) => Effect.Effect<Option.Option<LogRecord>, StoreReadError>
     /** The lines logged just before and after a record by the same service (and host, if it has one). */
-    readonly context: (id: string, before: number, after: number) => Effect.Effect<Option.Option<RecordContext>, StoreUnavailable>
+    readonly context: (id: string, before: number, after: number) => Effect.Effect<Option.Option<RecordContext>, StoreReadError>
     /** Top values of some fields among the newest `scanLimit` matches of a search. */
     readonly facets: (
       request: Omit<SearchRequest, "limit" | "cursor">,
       fields: ReadonlyArray<FacetField>,
       top: number,
       scanLimit: number
-    ) => Effect.Effect<Facets, StoreUnavailable>
+    ) => Effect.Effect<Facets, StoreReadError>
     /** Matches of a search counted per time bucket (`bucketMs`, aligned to the epoch); empty buckets absent. */
     readonly histogram: (
       request: Omit<SearchRequest, "limit" | "cursor">,
       bucketMs: number
-    ) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly count: number }>, StoreUnavailable>
+    ) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly count: number }>, StoreReadError>
     /** Counts per service and level over a time range, from rollups (no scan of raw logs). */
-    readonly counts: (filter: RollupFilter) => Effect.Effect<ReadonlyArray<LevelCount>, StoreUnavailable>
+    readonly counts: (filter: RollupFilter) => Effect.Effect<ReadonlyArray<LevelCount>, StoreReadError>
     /** Counts per time bucket and level, buckets of `bucketMinutes` aligned to the epoch; empty buckets absent. */
-    readonly series: (filter: RollupFilter, bucketMinutes: number) => Effect.Effect<ReadonlyArray<SeriesPoint>, StoreUnavailable>
+    readonly series: (filter: RollupFilter, bucketMinutes: number) => Effect.Effect<ReadonlyArray<SeriesPoint>, StoreReadError>
     /** The most frequent error fingerprints over a time range. */
-    readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreUnavailable>
+    readonly topErrors: (filter: RollupFilter, limit: number) => Effect.Effect<ReadonlyArray<ErrorGroup>, StoreReadError>
     /** All-time counts per service and level, optionally of one service. */
-    readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreUnavailable>
+    readonly allTime: (service?: string) => Effect.Effect<ReadonlyArray<AllTimeCount>, StoreReadError>
     /**
      * Deletes expired records, at most `limit` at a time (one small transaction), returning how
      * many; callers repeat until fewer than `limit`. A store of daily indices may instead drop

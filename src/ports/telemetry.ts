@@ -25,6 +25,8 @@ export interface TelemetryInstruments {
   readonly usersRegistered: Counter
   readonly alertsTriggered: Counter<"rule_name">
   readonly alertsChecked: Counter
+  /** Evaluations by outcome: `ok`, `budget_exceeded` (the rule is then in state `error`), `failed` (a store was down). */
+  readonly alertEvaluations: Counter<"result">
   readonly alertNotifications: Counter<"channel" | "outcome">
   readonly rateLimitExceeded: Counter<"endpoint">
   /** Syslog TCP connections LogFlow closed itself, by reason (`limit`, `source_limit`, `idle`). */

@@ -51,6 +51,12 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
     // The alert metrics, plus notification outcomes per channel.
     alertsTriggered: new Counter({ name: "alerts_triggered_total", help: "Alerts that started firing", labelNames: ["rule_name"] as const, registers }),
     alertsChecked: new Counter({ name: "alerts_checked_total", help: "Alert rule evaluations", registers }),
+    alertEvaluations: new Counter({
+      name: "alert_evaluations_total",
+      help: "Alert rule evaluations by result: ok, budget_exceeded (the rule is marked error), failed",
+      labelNames: ["result"] as const,
+      registers
+    }),
     alertNotifications: new Counter({
       name: "alert_notifications_total",
       help: "Alert notification delivery attempts by outcome",

@@ -62,7 +62,8 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
       const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive, UsersLive).pipe(
         Layer.provideMerge(MetaDatabaseLive(url))
       )
-      const store = SqliteStoreLive({ path: join(dir, `logs-${n++}.db`), synchronous: "NORMAL", countCap: 10_000 })
+      // Reads on a reader thread, as the server runs them: evaluations wait for a thread, not for TestClock.
+      const store = SqliteStoreLive({ path: join(dir, `logs-${n++}.db`), synchronous: "NORMAL", countCap: 10_000, readers: { threads: 1, queue: 16 } })
       const notifiers = NotifiersLive(config).pipe(Layer.provideMerge(NotificationSendersLive(config)), Layer.provideMerge(repositories))
       return Layer.mergeAll(
         RuleEvaluationLive({ flapThreshold: FLAP_THRESHOLD }).pipe(Layer.provideMerge(Layer.merge(notifiers, store))),

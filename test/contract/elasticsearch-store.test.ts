@@ -34,6 +34,8 @@ if (hosts) {
         // Searchable as soon as written, as the contract reads right after each write.
         refresh: "true",
         countCap: 50,
+        // Every search carries the engine-side `timeout` and the operation bound.
+        timeoutMs: 10_000,
         fieldLimit: 1000,
         requestTimeout: "30 seconds"
       }),

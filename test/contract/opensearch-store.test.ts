@@ -30,6 +30,8 @@ const storeConfig = (index: string, fieldLimit = 1000) => ({
   // Searchable as soon as written, as the contract reads right after each write.
   refresh: "true" as const,
   countCap: 50,
+  // Every search carries the engine-side `timeout` and the operation bound.
+  timeoutMs: 10_000,
   fieldLimit,
   requestTimeout: "30 seconds" as const
 })

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, test } from "bun:test"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
@@ -15,6 +15,12 @@ let n = 0
 
 // A file database, as in production (WAL needs a file), fresh for each test.
 logStoreContract("SQLite", () => SqliteStoreLive({ path: join(dir, `store-${n++}.db`), synchronous: "NORMAL", countCap: 50 }), 50)
+// The same, with reads on reader threads (as the server runs it).
+logStoreContract(
+  "SQLite on reader threads",
+  () => SqliteStoreLive({ path: join(dir, `store-${n++}.db`), synchronous: "NORMAL", countCap: 50, readers: { threads: 2, queue: 16 } }),
+  50
+)
 
 describe("SQLite store: counting within a time budget", () => {
   test("a search out of counting time still answers its whole page, with the count as a lower bound", async () => {
@@ -46,5 +52,56 @@ describe("SQLite store: counting within a time budget", () => {
     expect(page.total_is_lower_bound).toBe(true)
     expect(page.total).toBeGreaterThanOrEqual(5)
     expect(page.total).toBeLessThan(300)
+  })
+})
+
+describe("SQLite store: the read budget (SEARCH_TIMEOUT_MS)", () => {
+  const base = Date.parse("2026-11-30T12:00:00Z")
+  const records = Array.from({ length: 300 }, (_, i) => makeRecord({ timestamp: base + i, message: `gadget ${i}` }))
+  const gadget = parseTextQuery("gadget")!
+  /** A store of 30 blocks whose budget is gone before it starts: each read does one block's work, then stops. */
+  const spent = async () => {
+    const path = join(dir, `spent-${n++}.db`)
+    const writer = ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 10_000 })))
+    const store = await writer.runPromise(LogStore)
+    for (let i = 0; i < records.length; i += 10) await writer.runPromise(store.index(records.slice(i, i + 10)))
+    await writer.dispose()
+    // On a reader thread, so the budget's failure crosses the thread boundary as it does in the server.
+    return ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 10_000, timeoutMs: 0, readers: { threads: 1, queue: 4 } })))
+  }
+  const failure = (e: Either.Either<unknown, unknown>) => (Either.isLeft(e) ? (e.left as { _tag: string; status: number; message: string }) : undefined)
+
+  test("a page complete within the budget is answered, its count a lower bound", async () => {
+    const runtime = await spent()
+    const page = await runtime.runPromise(Effect.flatMap(LogStore, (s) => s.search({ limit: 5, text: gadget })))
+    await runtime.dispose()
+    expect(page.logs.map((l) => l.id)).toEqual(
+      records
+        .slice(-5)
+        .reverse()
+        .map((r) => r.id)
+    )
+    expect(page.total_is_lower_bound).toBe(true)
+  })
+
+  test("a page that needs more blocks than the budget allows stops with 503 naming SEARCH_TIMEOUT_MS", async () => {
+    const runtime = await spent()
+    const outcome = await runtime.runPromise(Effect.either(Effect.flatMap(LogStore, (s) => s.search({ limit: 25, text: gadget }))))
+    await runtime.dispose()
+    expect(failure(outcome)?._tag).toBe("QueryTimedOut")
+    expect(failure(outcome)?.status).toBe(503)
+    expect(failure(outcome)?.message).toContain("SEARCH_TIMEOUT_MS")
+  })
+
+  test("histograms and context stop too; facets answer the sample they tallied", async () => {
+    const runtime = await spent()
+    const histogram = await runtime.runPromise(Effect.either(Effect.flatMap(LogStore, (s) => s.histogram({ text: gadget }, 60_000))))
+    const context = await runtime.runPromise(Effect.either(Effect.flatMap(LogStore, (s) => s.context(records.at(-1)!.id, 25, 0))))
+    const facets = await runtime.runPromise(Effect.flatMap(LogStore, (s) => s.facets({ text: gadget }, ["service"], 5, 100_000)))
+    await runtime.dispose()
+    expect(failure(histogram)?._tag).toBe("QueryTimedOut")
+    expect(failure(context)?._tag).toBe("QueryTimedOut")
+    expect(facets.sampled).toBe(true)
+    expect(facets.scanned).toBeLessThan(300)
   })
 })

@@ -74,7 +74,7 @@ beforeAll(async () => {
   await Promise.all(Object.values(stores).map((store) => Effect.runPromise(store.index(records))))
 })
 
-const limits = { maxScanRecords: 100_000, timeoutMs: 60_000, maxSeries: 10_000, regexMaxBytes: 65_536, lineMaxBytes: 65_536 }
+const limits = { maxScanRecords: 100_000, timeoutMs: 60_000, maxSeries: 10_000, regexMaxBytes: 65_536, lineMaxBytes: 65_536, maxRegex: 16, maxRegexLength: 512 }
 const range = { start: BASE_TIME - 86_400_000, end: BASE_TIME + 86_400_000 }
 
 /** The ids a LogQL log query returns from a store, sorted. */

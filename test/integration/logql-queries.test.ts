@@ -54,7 +54,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const limits = { maxScanRecords: 10_000, timeoutMs: 10_000, maxSeries: 1000, regexMaxBytes: 65_536, lineMaxBytes: 65_536 }
+const limits = { maxScanRecords: 10_000, timeoutMs: 10_000, maxSeries: 1000, regexMaxBytes: 65_536, lineMaxBytes: 65_536, maxRegex: 16, maxRegexLength: 512 }
 
 const run = (effect: Effect.Effect<QueryResult, unknown, LogStore>) => Effect.runPromise(effect.pipe(Effect.provideService(LogStore, store)))
 

@@ -209,6 +209,11 @@ const Rules = ({ refresh, rules, loadError }: Pick<Refreshing, "refresh"> & { ru
                       flapping
                     </span>
                   )}
+                  {r.state === "error" && (
+                    <span class="badge error" data-rule-state="error" title={`${r.evaluation_error ?? ""} Edit the rule to evaluate it again.`}>
+                      error
+                    </span>
+                  )}
                 </td>
                 <td>{describeCondition(r)}</td>
                 <td>{r.levels.join(", ") || "any"}</td>

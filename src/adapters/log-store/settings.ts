@@ -11,12 +11,18 @@ export const indexingSettings = settingsSection("Indexing and search", "How reco
   SEARCH_TIMEOUT_MS: int(10, 600_000)
     .default(5_000)
     .describe(
-      "Longest a search, count, facet, histogram, context or alert evaluation may run; then it stops and answers 503 naming this budget (a page already complete is returned). An alert rule whose evaluation runs past it is marked `error` and not evaluated again until it is saved."
+      'Longest a search, facet, histogram, context or alert evaluation may read the log store; then it stops and answers 503 naming this budget (a page already complete is returned; facets answer the sample tallied so far). An alert rule whose evaluation runs past it is put in state `error` with the reason, counted in `alert_evaluations_total{result="budget_exceeded"}`, and not evaluated again until it is edited.'
     ),
   SEARCH_MAX_TERMS: int(1, 256)
     .default(256)
     .describe("Words, phrases and field conditions one query (search, live tail, alert rule) may hold; more is a 400 naming this setting."),
   SEARCH_MAX_WILDCARDS: int(0, 256)
     .default(64)
-    .describe("`prefix*` words and `field:wild*card` conditions one query may hold; more is a 400 naming this setting.")
+    .describe("`prefix*` words and `field:wild*card` conditions one query may hold; more is a 400 naming this setting."),
+  SEARCH_MAX_REGEX: int(0, 256)
+    .default(16)
+    .describe(
+      "Regular expressions one LogQL query may hold (`=~` and `!~` matchers, `|~` and `!~` line filters, label filters); more is a 400 naming this setting. Every regular expression runs in time linear in the text (RE2 semantics)."
+    ),
+  SEARCH_MAX_REGEX_LENGTH: int(1, 4096).default(512).describe("Characters of one regular expression in a query; a longer one is a 400 naming this setting.")
 })

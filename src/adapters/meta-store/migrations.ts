@@ -123,5 +123,15 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         expires_at BIGINT NOT NULL
       )`
     ]
+  },
+  {
+    version: 3,
+    name: "alert rule evaluation errors",
+    statements: [
+      // Why the rule's last evaluation was stopped (its query ran past SEARCH_TIMEOUT_MS); the
+      // rule is not evaluated again until it is edited, which clears these.
+      "ALTER TABLE alert_rules ADD COLUMN evaluation_error TEXT",
+      "ALTER TABLE alert_rules ADD COLUMN evaluation_error_at TEXT"
+    ]
   }
 ]

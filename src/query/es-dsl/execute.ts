@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import type { Agg } from "./aggs.ts"
@@ -76,7 +76,7 @@ export const executeSearch = (
   plan: SearchPlan,
   index: string,
   bounds: RunBounds
-): Effect.Effect<Record<string, unknown>, EsDslError | StoreUnavailable, LogStore> =>
+): Effect.Effect<Record<string, unknown>, EsDslError | StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const started = performance.now()
     const filter = plan.filter

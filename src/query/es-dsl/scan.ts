@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { LogStore } from "../../ports/log-store.ts"
@@ -30,7 +30,7 @@ export const scanMatches = (
   filter: SearchFilter,
   bounds: ScanBounds,
   visit: (record: LogRecord) => void
-): Effect.Effect<number, EsDslError | StoreUnavailable, LogStore> =>
+): Effect.Effect<number, EsDslError | StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const store = yield* LogStore
     const deadline = performance.now() + bounds.timeoutMs

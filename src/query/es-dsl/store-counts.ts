@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import { LEVELS, type Level } from "../../domain/log-record.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import type { Agg } from "./aggs.ts"
@@ -59,7 +59,7 @@ export const storeCounts = (
   filter: SearchFilter,
   aggs: ReadonlyArray<Agg>,
   budget: BucketBudget
-): Effect.Effect<{ aggregations: Record<string, unknown>; total: number } | undefined, StoreUnavailable, LogStore> =>
+): Effect.Effect<{ aggregations: Record<string, unknown>; total: number } | undefined, StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const shape = countable(aggs)
     if (!shape) return undefined

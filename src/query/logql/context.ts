@@ -1,10 +1,11 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { decodeCursor, type SearchRequest } from "../../domain/search-request.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import { limitExceeded } from "./errors.ts"
 import type { LogqlError } from "./errors.ts"
+import type { RegexLimits } from "./regex-limits.ts"
 import type { PipelineBounds, PipelineStats } from "./stages.ts"
 
 /**
@@ -14,7 +15,7 @@ import type { PipelineBounds, PipelineStats } from "./stages.ts"
  * long query never holds up other requests.
  */
 
-export interface QueryLimits extends PipelineBounds {
+export interface QueryLimits extends PipelineBounds, RegexLimits {
   readonly maxScanRecords: number
   readonly timeoutMs: number
   readonly maxSeries: number
@@ -25,7 +26,7 @@ export interface QueryContext {
   readonly deadline: number
   readonly stats: PipelineStats & { scannedRecords: number; scannedBytes: number; storeQueries: number }
   /** The services the store holds, for regular expressions on `service_name`. */
-  readonly knownServices: Effect.Effect<ReadonlyArray<string>, StoreUnavailable, LogStore>
+  readonly knownServices: Effect.Effect<ReadonlyArray<string>, StoreReadError, LogStore>
 }
 
 export const makeContext = (limits: QueryLimits): QueryContext => {
@@ -77,7 +78,7 @@ export const scan = (
   request: Omit<SearchRequest, "limit" | "cursor">,
   visit: (record: LogRecord) => boolean,
   firstPage = FIRST_PAGE
-): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
+): Effect.Effect<void, LogqlError | StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const store = yield* LogStore
     let cursor: SearchRequest["cursor"]

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogStore } from "../../ports/log-store.ts"
 import type { Query } from "./ast.ts"
 import type { QueryContext } from "./context.ts"
@@ -7,6 +7,7 @@ import { LogqlError, limitExceeded } from "./errors.ts"
 import type { Labels } from "./labels.ts"
 import { evaluateLogQuery, type Stream } from "./log-query.ts"
 import { evaluateMetric } from "./metric-query.ts"
+import { exceededRegexLimit } from "./regex-limits.ts"
 
 /**
  * A parsed query run as `query_range` (over a grid of times) or as an instant `query` (at one
@@ -31,7 +32,7 @@ export interface RangeParams {
   readonly maxPoints: number
 }
 
-type Run = Effect.Effect<QueryResult, LogqlError | StoreUnavailable, LogStore>
+type Run = Effect.Effect<QueryResult, LogqlError | StoreReadError, LogStore>
 
 /**
  * At most one line per stream per interval, as Loki's `interval` asks: walking each stream in
@@ -51,6 +52,8 @@ const thin = (streams: ReadonlyArray<Stream>, intervalMs: number): Stream[] =>
 export const runRangeQuery = (query: Query, params: RangeParams, context: QueryContext): Run =>
   Effect.gen(function* () {
     if (params.end < params.start) return yield* Effect.fail(new LogqlError({ message: "the end timestamp must not be before the start time" }))
+    const regexLimit = exceededRegexLimit(query, context.limits)
+    if (regexLimit) return yield* Effect.fail(regexLimit)
     if (query.kind === "log") {
       const to = Math.ceil(params.end) - 1
       const streams = yield* evaluateLogQuery(query, { from: Math.ceil(params.start), to, limit: params.limit, direction: params.direction }, context)
@@ -80,6 +83,8 @@ export const runRangeQuery = (query: Query, params: RangeParams, context: QueryC
 
 export const runInstantQuery = (query: Query, params: { readonly time: number }, context: QueryContext): Run =>
   Effect.gen(function* () {
+    const regexLimit = exceededRegexLimit(query, context.limits)
+    if (regexLimit) return yield* Effect.fail(regexLimit)
     if (query.kind === "log")
       return yield* Effect.fail(
         new LogqlError({ message: "log queries are not supported as an instant query type, please change your query to a range query type" })

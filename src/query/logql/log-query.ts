@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import type { LogStore } from "../../ports/log-store.ts"
 import type { LogQuery } from "./ast.ts"
@@ -45,7 +45,7 @@ export const runLogPipeline = (
   context: QueryContext,
   visit: (line: LogLine) => boolean,
   wanted?: number
-): Effect.Effect<void, LogqlError | StoreUnavailable, LogStore> =>
+): Effect.Effect<void, LogqlError | StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const compiled = compileSelector(query, yield* needsServices(query, context))
     if (compiled.matchesNothing || range.from > range.to) return
@@ -73,7 +73,7 @@ export const evaluateLogQuery = (
   query: LogQuery,
   range: LogQueryRange,
   context: QueryContext
-): Effect.Effect<ReadonlyArray<Stream>, LogqlError | StoreUnavailable, LogStore> =>
+): Effect.Effect<ReadonlyArray<Stream>, LogqlError | StoreReadError, LogStore> =>
   Effect.gen(function* () {
     // Forward keeps the last `limit` lines seen (the oldest) in a ring.
     const kept: LogLine[] = []

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import type { LogStore } from "../../ports/log-store.ts"
 import type { BinaryOp, MetricQuery } from "./ast.ts"
 import { checkDeadline, type QueryContext } from "./context.ts"
@@ -19,7 +19,7 @@ import { countableRange, countBucketMs, storeCounts } from "./store-counts.ts"
 export type Value = { readonly kind: "scalar"; readonly value: number } | { readonly kind: "series"; readonly series: ReadonlyArray<Series> }
 
 type RangeQuery = Extract<MetricQuery, { kind: "range" }>
-type Eval = Effect.Effect<Value, LogqlError | StoreUnavailable, LogStore>
+type Eval = Effect.Effect<Value, LogqlError | StoreReadError, LogStore>
 
 /** The unwrapped label as a number; durations read as seconds and byte sizes as bytes whatever the conversion named. */
 const unwrapValue = (range: RangeQuery, labels: Labels): number | undefined => {

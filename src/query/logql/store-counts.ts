@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../domain/errors.ts"
+import type { StoreReadError } from "../../domain/errors.ts"
 import { LEVELS } from "../../domain/log-record.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import type { MetricQuery } from "./ast.ts"
@@ -50,7 +50,7 @@ export const storeCounts = (
   groupBy: ReadonlyArray<string>,
   window: { readonly from: number; readonly to: number; readonly bucketMs: number },
   context: QueryContext
-): Effect.Effect<SampleSet | undefined, StoreUnavailable, LogStore> =>
+): Effect.Effect<SampleSet | undefined, StoreReadError, LogStore> =>
   Effect.gen(function* () {
     const knownServices = yield* context.knownServices
     const compiled = compileSelector(range.log, knownServices)

@@ -71,4 +71,15 @@ describe("live-tail matcher's budget", () => {
     expect(recordMatcher(query)(record)).toBe(true)
     expect(recordMatcher(query, 1000)(record)).toBe(false)
   })
+
+  test("subscribers with other budgets and queries share a record's folded message, each within its own budget", () => {
+    const record = makeRecord({ message: `${"Word ".repeat(500)}Ünïcode NEEDLE` })
+    const needle = { text: parseTextQuery("needle")! }
+    const unicode = { text: parseTextQuery("unicode AND word*")! }
+    expect(recordMatcher(needle, 100)(record)).toBe(false)
+    expect(recordMatcher(needle)(record)).toBe(true)
+    expect(recordMatcher(unicode)(record)).toBe(true)
+    expect(recordMatcher(needle, 100)(record)).toBe(false)
+    expect(recordMatcher(unicode, 100)(record)).toBe(false)
+  })
 })

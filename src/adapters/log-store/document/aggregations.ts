@@ -1,6 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch"
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../../domain/errors.ts"
+import type { StoreReadError } from "../../../domain/errors.ts"
 import type { Level } from "../../../domain/log-record.ts"
 import type { AllTimeCount, ErrorGroup, LevelCount, LogStore, RollupFilter, SeriesPoint } from "../../../ports/log-store.ts"
 import { serviceAndLevel } from "./query.ts"
@@ -14,7 +14,7 @@ import { serviceAndLevel } from "./query.ts"
 export type Aggregate = (
   query: estypes.QueryDslQueryContainer,
   aggs: Record<string, estypes.AggregationsAggregationContainer>
-) => Effect.Effect<Record<string, any>, StoreUnavailable>
+) => Effect.Effect<Record<string, any>, StoreReadError>
 
 type Buckets = { buckets: Array<{ key: string | number; doc_count: number } & Record<string, any>> }
 export const buckets = (agg: unknown) => (agg as Buckets | undefined)?.buckets ?? []

@@ -1,6 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch"
 import { Effect, Option } from "effect"
-import type { StoreUnavailable } from "../../../domain/errors.ts"
+import type { StoreReadError } from "../../../domain/errors.ts"
 import type { LogRecord } from "../../../domain/log-record.ts"
 import { encodeCursor, type SearchRequest } from "../../../domain/search-request.ts"
 import type { FacetField } from "../../../ports/log-store.ts"
@@ -18,7 +18,7 @@ import { RECORD_FIELDS, type Source, toRecord } from "./records.ts"
 export const MAX_SAMPLE = 200_000
 
 type Filter = Omit<SearchRequest, "limit" | "cursor">
-export type SearchAlias = (request: Omit<estypes.SearchRequest, "index">) => Effect.Effect<estypes.SearchResponse<Source>, StoreUnavailable>
+export type SearchAlias = (request: Omit<estypes.SearchRequest, "index">) => Effect.Effect<estypes.SearchResponse<Source>, StoreReadError>
 
 const hitTotal = (response: estypes.SearchResponse<Source>) =>
   typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0)

@@ -1,5 +1,6 @@
+import type { estypes } from "@elastic/elasticsearch"
 import { Duration, Effect, Schedule } from "effect"
-import { StoreUnavailable } from "../../../domain/errors.ts"
+import { QueryTimedOut, StoreUnavailable } from "../../../domain/errors.ts"
 import type { LogRecord } from "../../../domain/log-record.ts"
 import { LogStore } from "../../../ports/log-store.ts"
 import { type Aggregate, metricsQueries } from "./aggregations.ts"
@@ -30,6 +31,11 @@ export interface DocumentStoreConfig {
   readonly refresh: "true" | "false" | "wait_for"
   /** Searches count matches exactly up to this many. */
   readonly countCap: number
+  /**
+   * Longest one read may take (SEARCH_TIMEOUT_MS): sent to the engine as each search's
+   * `timeout`, and the bound of the whole operation here (facets make three searches).
+   */
+  readonly timeoutMs?: number
   /** Mapped fields per index; attributes beyond stay unindexed (Elasticsearch) or send the record to the dead letters (OpenSearch). */
   readonly fieldLimit: number
   readonly requestTimeout: Duration.DurationInput
@@ -46,8 +52,8 @@ const unavailable = (e: unknown) => new StoreUnavailable({ reason: e instanceof 
  * briefly rather than failing the request.
  */
 const searchAlias =
-  (engine: DocumentEngine, index: string): SearchAlias =>
-  (request) =>
+  (engine: DocumentEngine, index: string) =>
+  (request: Parameters<SearchAlias>[0]): Effect.Effect<estypes.SearchResponse<Source>, StoreUnavailable> =>
     Effect.tryPromise({
       try: () => engine.search<Source>(index, request),
       catch: (e) => e
@@ -83,6 +89,26 @@ const healthOf = (engine: DocumentEngine, config: DocumentStoreConfig & { readon
   )
 }
 
+/**
+ * A read within the budget: the engine stops a search at `timeout` and says `timed_out` (its
+ * hits then are a part of the answer, so the read fails rather than return them), and the
+ * whole operation, however many searches it makes, fails once the budget has passed.
+ */
+const withinBudget = (search: SearchAlias, timeoutMs: number | undefined) => {
+  if (timeoutMs === undefined) return { search, bound: <A, E, R>(effect: Effect.Effect<A, E, R>) => effect }
+  const timedOut = () => new QueryTimedOut({ budgetMs: timeoutMs })
+  const bounded: SearchAlias = (request) =>
+    search({ timeout: `${timeoutMs}ms`, ...request }).pipe(Effect.filterOrFail((response) => response.timed_out !== true, timedOut))
+  const bound = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: timedOut }))
+  return { search: bounded, bound }
+}
+
+/** Every read operation of `queries` bounded by `bound`. */
+const boundAll = <T extends Record<string, (...args: any[]) => Effect.Effect<any, any, any>>>(
+  queries: T,
+  bound: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | QueryTimedOut, R>
+): T => Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, (...args: any[]) => bound(query(...args))])) as T
+
 const refused = (e: EngineRefused) => new StoreUnavailable({ reason: e.message })
 
 /**
@@ -100,7 +126,8 @@ export const makeDocumentStore = (
       catch: (e) => refused(explainEngineError(e, config.security, config.hosts))
     })
 
-    const search = searchAlias(engine, config.index)
+    const alias = searchAlias(engine, config.index)
+    const { search, bound } = withinBudget(alias, config.timeoutMs)
     const aggregate: Aggregate = (query, aggs) =>
       search({ size: 0, track_total_hits: false, query, aggs }).pipe(Effect.map((r) => (r.aggregations ?? {}) as Record<string, any>))
     const records = makeRecordQueries(search, aggregate, engine.dialect, config.countCap)
@@ -120,9 +147,9 @@ export const makeDocumentStore = (
               },
               batch
             ),
-      ...records,
-      ...metricsQueries(aggregate),
-      expire: makeExpire(engine, { index: config.index, refresh: config.refresh }, search),
+      ...boundAll(records, bound),
+      ...boundAll(metricsQueries(aggregate), bound),
+      expire: makeExpire(engine, { index: config.index, refresh: config.refresh }, alias),
       health: healthOf(engine, config)
     })
   })

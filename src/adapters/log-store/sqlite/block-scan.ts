@@ -3,6 +3,7 @@ import { makeCandidateBlocks, type CandidateBlocks } from "./block-candidates.ts
 import { BLOCK_CAPACITY } from "./block-codec.ts"
 import { ALL, compileFilter, NONE, type BlockFilter, type Filterable } from "./block-filter.ts"
 import type { BlockReader, BlockSummary, LoadedBlock } from "./block-read.ts"
+import { checkBudget, type ReadBudget } from "./read-budget.ts"
 
 /**
  * Walks the candidate blocks of a search (block-candidates.ts) and finds the matching records
@@ -56,7 +57,8 @@ interface Source {
  * in all, counted up to `countCap + 1` or until `countUntil` (a `performance.now()` time),
  * whichever comes first; `counted` says whether every match was counted. Stops once neither
  * can change: the page is full and no further block is newer than its oldest hit, and
- * counting ended.
+ * counting ended. Past `budget` counting ends, and a block the page still needs stops the
+ * search (ReadBudgetExceeded): a page already complete is returned, never a partial one.
  */
 const newestMatches = (
   source: Source,
@@ -65,9 +67,11 @@ const newestMatches = (
   before: { ts: number; seq: number } | undefined,
   countCap: number,
   countUntil: number,
-  now: number
+  now: number,
+  budget: ReadBudget
 ) => {
   const filter = compileFilter(request, now)
+  const stopCounting = Math.min(countUntil, budget.deadline)
   let hits: Hit[] = []
   let count = 0
   let outOfTime = false
@@ -86,7 +90,7 @@ const newestMatches = (
     // Blocks come newest first (by newest record, then by number, which orders their seqs),
     // so once a block cannot enter the page, none after it can.
     const tooOld = oldestHit !== undefined && (summary.max_ts < floor || (summary.max_ts === floor && lastSeq(summary) < oldestHit.seq))
-    outOfTime ||= performance.now() > countUntil
+    outOfTime ||= performance.now() > stopCounting
     const counting = count <= countCap && !outOfTime
     // From here on, a block counted no more may hold uncounted matches.
     if (!counting && outOfTime) counted = false
@@ -97,6 +101,7 @@ const newestMatches = (
       count += summary.count
       continue
     }
+    if (pageWants) checkBudget(budget)
     const block = source.reader.load(summary)
     const { ts } = block.head
     // Records are in time order: when only the page needs this block, only its rows
@@ -117,7 +122,7 @@ const newestMatches = (
 }
 
 /** The oldest `limit` matches newer than `after`, oldest first. */
-const oldestMatches = (source: Source, request: Filterable, limit: number, after: { ts: number; seq: number }, now: number) => {
+const oldestMatches = (source: Source, request: Filterable, limit: number, after: { ts: number; seq: number }, now: number, budget: ReadBudget) => {
   const filter = compileFilter(request, now)
   let hits: Hit[] = []
   const trim = () => {
@@ -130,6 +135,7 @@ const oldestMatches = (source: Source, request: Filterable, limit: number, after
     const ceiling = newestHit?.ts ?? Infinity
     if (newestHit !== undefined && (summary.min_ts > ceiling || (summary.min_ts === ceiling && summary.block * BLOCK_CAPACITY > newestHit.seq))) break
     if (filter.verdict(summary) === NONE) continue
+    checkBudget(budget)
     const block = source.reader.load(summary)
     const { ts } = block.head
     const first = firstAtLeast(ts, after.ts)
@@ -156,8 +162,11 @@ const forEachMatch = (source: Source, request: Filterable, now: number, visit: (
   return true
 }
 
-/** Matches per time bucket; a block that matches whole inside one bucket is counted without reading it. */
-const histogram = (source: Source, request: Filterable, bucketMs: number, now: number) => {
+/**
+ * Matches per time bucket; a block that matches whole inside one bucket is counted without
+ * reading it. Counts are exact (alert rules decide on them), so running out of budget stops it.
+ */
+const histogram = (source: Source, request: Filterable, bucketMs: number, now: number, budget: ReadBudget) => {
   const filter = compileFilter(request, now)
   const buckets = new Map<number, number>()
   const add = (bucket: number, n: number) => buckets.set(bucket, (buckets.get(bucket) ?? 0) + n)
@@ -169,6 +178,7 @@ const histogram = (source: Source, request: Filterable, bucketMs: number, now: n
       add(first, summary.count)
       continue
     }
+    checkBudget(budget)
     const block = source.reader.load(summary)
     const rows = matchingRows(filter, block)
     for (let i = 0; i < rows.length; i++) if (rows[i]) add(Math.floor(block.head.ts[i]! / bucketMs) * bucketMs, 1)
@@ -179,10 +189,18 @@ const histogram = (source: Source, request: Filterable, bucketMs: number, now: n
 export const makeScanner = (db: Database, reader: BlockReader) => {
   const source: Source = { candidates: makeCandidateBlocks(db), reader }
   return {
-    newest: (request: Filterable, limit: number, before: { ts: number; seq: number } | undefined, countCap: number, countUntil: number, now: number) =>
-      newestMatches(source, request, limit, before, countCap, countUntil, now),
-    oldest: (request: Filterable, limit: number, after: { ts: number; seq: number }, now: number) => oldestMatches(source, request, limit, after, now),
+    newest: (
+      request: Filterable,
+      limit: number,
+      before: { ts: number; seq: number } | undefined,
+      countCap: number,
+      countUntil: number,
+      now: number,
+      budget: ReadBudget
+    ) => newestMatches(source, request, limit, before, countCap, countUntil, now, budget),
+    oldest: (request: Filterable, limit: number, after: { ts: number; seq: number }, now: number, budget: ReadBudget) =>
+      oldestMatches(source, request, limit, after, now, budget),
     forEachMatch: (request: Filterable, now: number, visit: (block: LoadedBlock, rows: Uint8Array) => boolean) => forEachMatch(source, request, now, visit),
-    histogram: (request: Filterable, bucketMs: number, now: number) => histogram(source, request, bucketMs, now)
+    histogram: (request: Filterable, bucketMs: number, now: number, budget: ReadBudget) => histogram(source, request, bucketMs, now, budget)
   }
 }

@@ -15,6 +15,16 @@ export interface SqliteStoreConfig {
    * is always complete); facets tally a sample of at most this long. Absent: no time limit.
    */
   readonly countBudgetMs?: number
+  /**
+   * Longest a search, context, facet or histogram reads (SEARCH_TIMEOUT_MS): past it the read
+   * stops with QueryTimedOut, unless its answer is already complete. Absent: no time limit.
+   */
+  readonly timeoutMs?: number
+  /**
+   * Reader threads (SEARCH_READERS) that run the store's reads, and how many reads may wait
+   * for one (SEARCH_READER_QUEUE). Absent: reads run on the calling thread.
+   */
+  readonly readers?: { readonly threads: number; readonly queue: number }
 }
 
 /** Opens (creating if needed) the store's database with its pragmas and schema. */

@@ -6,6 +6,7 @@ import type { FacetField, Facets, RecordContext, SearchPage } from "../../../por
 import { makeBlockReader } from "./block-read.ts"
 import { type Hit, makeScanner, seqOf } from "./block-scan.ts"
 import type { SqliteStoreConfig } from "./open.ts"
+import { outOfTime, startBudget } from "./read-budget.ts"
 
 /**
  * The embedded store's record queries (search, lookup by id, context, facets, histogram), as
@@ -14,7 +15,7 @@ import type { SqliteStoreConfig } from "./open.ts"
 
 const recordsOf = (hits: ReadonlyArray<Hit>) => hits.map((h) => h.block.record(h.index))
 
-type Settings = Pick<SqliteStoreConfig, "countCap" | "countBudgetMs">
+type Settings = Pick<SqliteStoreConfig, "countCap" | "countBudgetMs" | "timeoutMs">
 
 export const makeRecordQueries = (db: Database, config: Settings) => {
   const reader = makeBlockReader(db)
@@ -22,9 +23,10 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
 
   const search = (request: SearchRequest): SearchPage => {
     const before = request.cursor && { ts: request.cursor.timestamp, seq: Number(request.cursor.tiebreak) }
+    const budget = startBudget(config.timeoutMs)
     const countUntil = performance.now() + (config.countBudgetMs ?? Infinity)
     const cap = request.count === false ? 0 : config.countCap
-    const { hits, count, counted } = scanner.newest(request, request.limit + 1, before, cap, countUntil, Date.now())
+    const { hits, count, counted } = scanner.newest(request, request.limit + 1, before, cap, countUntil, Date.now(), budget)
     const hasMore = hits.length > request.limit
     const page = hits.slice(0, request.limit)
     const last = page.at(-1)
@@ -40,6 +42,7 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
 
   /** The lines logged just before and after a record by the same service (and host, if it has one). */
   const context = (id: string, before: number, after: number): Option.Option<RecordContext> => {
+    const budget = startBudget(config.timeoutMs)
     const found = reader.find(id)
     if (!found) return Option.none()
     const anchor = found.block.record(found.index)
@@ -49,8 +52,8 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
       services: [anchor.service],
       ...(anchor.host === undefined ? {} : { text: { kind: "field", field: "host", op: "eq", value: anchor.host } as const })
     }
-    const older = before > 0 ? scanner.newest(same, before, at, 0, 0, Date.now()).hits : []
-    const newer = after > 0 ? scanner.oldest(same, after, at, Date.now()) : []
+    const older = before > 0 ? scanner.newest(same, before, at, 0, 0, Date.now(), budget).hits : []
+    const newer = after > 0 ? scanner.oldest(same, after, at, Date.now(), budget) : []
     return Option.some({ before: recordsOf(older).reverse(), record: anchor, after: recordsOf(newer) })
   }
 
@@ -62,7 +65,9 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
       if (counts && value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1)
     }
     let scanned = 0
-    // A sample as large as the limit allows, and as the time budget allows.
+    // A sample as large as the limit allows, and as the time budgets allow: a sample is a
+    // complete answer, so the search budget ends it as the count budget does.
+    const budget = startBudget(config.timeoutMs)
     const until = performance.now() + (config.countBudgetMs ?? Infinity)
     const whole = scanner.forEachMatch(request, Date.now(), (block, rows) => {
       const hosts = fields.includes("host") ? block.hosts() : []
@@ -75,7 +80,7 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
         const h = block.head.host[i]!
         tally("host", h === 0 ? undefined : hosts[h - 1])
       }
-      return scanned < scanLimit && performance.now() < until
+      return scanned < scanLimit && performance.now() < until && !outOfTime(budget)
     })
     const result: Record<string, Array<{ value: string; count: number }>> = {}
     for (const [field, counts] of tallies) {
@@ -87,7 +92,8 @@ export const makeRecordQueries = (db: Database, config: Settings) => {
     return { fields: result, scanned, sampled: !whole }
   }
 
-  const histogram = (request: Omit<SearchRequest, "limit" | "cursor">, bucketMs: number) => scanner.histogram(request, bucketMs, Date.now())
+  const histogram = (request: Omit<SearchRequest, "limit" | "cursor">, bucketMs: number) =>
+    scanner.histogram(request, bucketMs, Date.now(), startBudget(config.timeoutMs))
 
   return { search, get, context, facets, histogram }
 }

@@ -7,5 +7,13 @@ export const sqliteSettings = settingsSection("Embedded log store", "The SQLite 
     .default(50)
     .describe(
       "Embedded store: a search counts its matches for at most this long, then `total` is a lower bound (its page is always complete), and facets tally at most this long a sample; so both stay quick however thinly their matches are spread over a large store."
-    )
+    ),
+  SEARCH_READERS: int(1, 256)
+    .optional()
+    .describe(
+      "Embedded store: reader threads that run searches, context, facets, histograms, alert evaluations and metrics reads, each on a read-only connection, off the thread that serves the API and ingest. Unset: the number of cores less one, at least 1."
+    ),
+  SEARCH_READER_QUEUE: int(1, 100_000)
+    .default(64)
+    .describe("Embedded store: reads that may wait for a free reader thread; past it a read is refused with 503 and `Retry-After` (`store_busy`).")
 })

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../../domain/errors.ts"
+import type { StoreReadError } from "../../../domain/errors.ts"
 import { LogStore } from "../../../ports/log-store.ts"
 import type { LogQuery } from "../../../query/logql/ast.ts"
 import { unsupported, type LogqlError } from "../../../query/logql/errors.ts"
@@ -15,7 +15,7 @@ import type { MetadataRange } from "./metadata.ts"
  * services' average record size; volume groups by service and level only.
  */
 
-type Run<A> = Effect.Effect<A, LogqlError | StoreUnavailable, LogStore>
+type Run<A> = Effect.Effect<A, LogqlError | StoreReadError, LogStore>
 
 const compiled = (selector: LogQuery) =>
   Effect.gen(function* () {

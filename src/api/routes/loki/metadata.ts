@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StoreUnavailable } from "../../../domain/errors.ts"
+import type { StoreReadError } from "../../../domain/errors.ts"
 import type { LogRecord } from "../../../domain/log-record.ts"
 import { LogStore } from "../../../ports/log-store.ts"
 import type { LogQuery } from "../../../query/logql/ast.ts"
@@ -16,7 +16,7 @@ import { compileSelector } from "../../../query/logql/selector.ts"
  * LOGQL_METADATA_SCAN_RECORDS matching records, so their cost is bounded.
  */
 
-type Run<A> = Effect.Effect<A, LogqlError | StoreUnavailable, LogStore>
+type Run<A> = Effect.Effect<A, LogqlError | StoreReadError, LogStore>
 
 export interface MetadataRange {
   readonly from: number

@@ -1,3 +1,4 @@
+import { regexLimits } from "../../../query/logql/regex-limits.ts"
 import { Effect } from "effect"
 import type { Config } from "../../../config.ts"
 import type { LogStore } from "../../../ports/log-store.ts"
@@ -20,7 +21,8 @@ export const logqlLimits = (config: Config): QueryLimits => ({
   timeoutMs: config.LOGQL_QUERY_TIMEOUT_MS,
   maxSeries: config.LOGQL_MAX_SERIES,
   regexMaxBytes: config.LOGQL_REGEX_MAX_LINE_BYTES,
-  lineMaxBytes: config.LOGQL_LINE_FORMAT_MAX_BYTES
+  lineMaxBytes: config.LOGQL_LINE_FORMAT_MAX_BYTES,
+  ...regexLimits(config)
 })
 
 const categorized = (headers: Record<string, string | undefined>) =>

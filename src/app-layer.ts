@@ -65,7 +65,8 @@ const storeLayer = (config: Config) =>
           path: config.storePath,
           synchronous: config.SQLITE_SYNCHRONOUS,
           countCap: config.SEARCH_COUNT_CAP,
-          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS
+          countBudgetMs: config.SEARCH_COUNT_BUDGET_MS,
+          attributeKeysPerBlock: config.ATTRIBUTE_KEYS_PER_BLOCK
         })
 
 /** TLS and SASL to the brokers, from the KAFKA_SSL_* and KAFKA_SASL_* settings. */

@@ -2,18 +2,9 @@ import type { Database } from "bun:sqlite"
 import type { TextAutomaton } from "../../../domain/text-automaton.ts"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
 import { allText, decodeText, textAt, type TextValues } from "./block-text.ts"
-import {
-  decodeAttribute,
-  decodeEnds,
-  decodeHead,
-  decodeReceivedAt,
-  NO_ATTRIBUTE,
-  recordAt,
-  type AttributeColumn,
-  type BlockContent,
-  type BlockHead,
-  type RefField
-} from "./block-codec.ts"
+import type { Attributes } from "../../../domain/log-record.ts"
+import { type AttributeColumn, decodeAttribute, NO_ATTRIBUTE, otherAttributeColumn, otherAttributes, type StoredAttribute } from "./block-attributes.ts"
+import { decodeEnds, decodeHead, decodeReceivedAt, recordAt, type BlockContent, type BlockHead, type RefField } from "./block-codec.ts"
 import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {
@@ -44,6 +35,7 @@ export class LoadedBlock {
   private search: { bytes: Buffer; ends: Uint32Array } | undefined
   private data: Omit<BlockContent, "service" | "head" | "hosts" | "message" | "attributes"> | undefined
   private readonly attributeColumns = new Map<string, AttributeColumn>()
+  private others: ((i: number) => Attributes | undefined) | null | undefined
   private allColumns: BlockContent | undefined
 
   constructor(
@@ -127,11 +119,22 @@ export class LoadedBlock {
     automaton.scanRows(bytes, ends, rows, (i) => bytes.toString("utf8", i === 0 ? 0 : ends[i - 1], ends[i]), found)
   }
 
+  /** The attributes of keys without a column in this block (null when it has none), read when first asked for. */
+  private other() {
+    if (this.others === undefined) {
+      const row = this.reader.other.get(this.summary.block)
+      this.others = row?.other_ends && row.other_attributes !== null ? otherAttributes(decodeText(row.other_attributes, row.other_ends)) : null
+    }
+    return this.others
+  }
+
   attribute(key: string): AttributeColumn {
     let column = this.attributeColumns.get(key)
     if (!column) {
       const row = this.reader.attribute.get(this.summary.block, key)
-      this.attributeColumns.set(key, (column = row ? decodeAttribute(row.numbers, row.dictionary, row.indexes) : NO_ATTRIBUTE))
+      const other = row ? null : this.other()
+      column = row ? decodeAttribute(row, this.count) : other ? otherAttributeColumn(key, other) : NO_ATTRIBUTE
+      this.attributeColumns.set(key, column)
     }
     return column
   }
@@ -139,10 +142,17 @@ export class LoadedBlock {
   /** Every column, for rebuilding records. */
   content(): BlockContent {
     if (!this.allColumns) {
-      const attributes = this.reader.attributes
-        .all(this.summary.block)
-        .map((row) => [row.key, decodeAttribute(row.numbers, row.dictionary, row.indexes)] as const)
-      this.allColumns = { ...this.rows(), service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), attributes }
+      const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row, this.count)] as const)
+      const other = this.other()
+      this.allColumns = {
+        ...this.rows(),
+        service: this.summary.service,
+        head: this.head,
+        hosts: this.hosts(),
+        message: (i) => this.message(i),
+        attributes,
+        ...(other === null ? {} : { other })
+      }
     }
     return this.allColumns
   }
@@ -164,11 +174,7 @@ interface DataRow {
   correlation_ids: string | null
 }
 
-interface AttributeRow {
-  numbers: Uint8Array | null
-  dictionary: string | null
-  indexes: Uint8Array | null
-}
+type AttributeRow = StoredAttribute
 
 export type BlockReader = ReturnType<typeof makeBlockReader>
 
@@ -185,8 +191,11 @@ export const makeBlockReader = (db: Database) => {
       `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids
        FROM block_data WHERE block = ?`
     ),
-    attribute: db.query<AttributeRow, [number, string]>("SELECT numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
-    attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
+    attribute: db.query<AttributeRow, [number, string]>("SELECT rows, numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
+    attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, rows, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
+    other: db.query<{ other_ends: Uint8Array | null; other_attributes: string | null }, [number]>(
+      "SELECT other_ends, other_attributes FROM block_data WHERE block = ?"
+    ),
     load(summary: BlockSummary): LoadedBlock {
       return new LoadedBlock(summary, decodeHead(reader.head.get(summary.block)!.head), reader)
     },

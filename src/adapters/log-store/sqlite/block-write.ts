@@ -9,15 +9,15 @@ import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeRollupWriter } from "./rollup-write.ts"
 
 /** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document, its Bloom filter, its id rows. */
-export const makeBlockWriter = (db: Database) => {
+export const makeBlockWriter = (db: Database, keysPerBlock?: number) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
   const putData = db.query(
     `INSERT OR REPLACE INTO block_data (block, search_ends, search_text, message_ends, messages, id_ends, ids, received_at,
-       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids, other_ends, other_attributes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
-  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?)")
+  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, rows, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
   const putBloom = db.query("INSERT OR REPLACE INTO block_blooms (block, bloom) VALUES (?, ?)")
   const dropBloom = db.query("DELETE FROM block_blooms WHERE block = ?")
@@ -43,9 +43,11 @@ export const makeBlockWriter = (db: Database) => {
       span_id?.ends ?? null,
       span_id?.text ?? null,
       correlation_id?.ends ?? null,
-      correlation_id?.text ?? null
+      correlation_id?.text ?? null,
+      b.otherAttributes?.ends ?? null,
+      b.otherAttributes?.text ?? null
     )
-    for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)
+    for (const a of b.attributes) insertAttribute.run(block, a.key, a.rows, a.numbers, a.dictionary, a.indexes)
     insertTerms.run(block, b.terms)
     putBloom.run(block, b.refBloom)
     ids.add(block, spans)
@@ -63,7 +65,7 @@ export const makeBlockWriter = (db: Database) => {
     },
     /** Replaces a block's records by some of them, each keeping its position. */
     rewrite(block: number, records: ReadonlyArray<LogRecord>, positions: ArrayLike<number>) {
-      const b = encodeBlock(records, positions)
+      const b = encodeBlock(records, positions, keysPerBlock)
       updateBlock.run(block, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts)
       dropAttributes.run(block)
       dropTerms.run(block)
@@ -85,8 +87,8 @@ export const makeBlockWriter = (db: Database) => {
  * Writes one batch's blocks in one transaction. Records whose id is stored already
  * (redelivery) or came earlier in the batch are left out, and the rollups count what was written.
  */
-export const makeBatchWriter = (db: Database) => {
-  const blocks = makeBlockWriter(db)
+export const makeBatchWriter = (db: Database, keysPerBlock?: number) => {
+  const blocks = makeBlockWriter(db, keysPerBlock)
   const addRollups = makeRollupWriter(db)
   // Ids above the largest stored one cannot be stored yet: only the others are looked up
   // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
@@ -112,7 +114,11 @@ export const makeBatchWriter = (db: Database) => {
     if (rows.length === block.count) return block
     if (rows.length === 0) return undefined
     const content = contentOf(block)
-    return encodeColumns(rows.map((i) => recordAt(content, i)))
+    return encodeColumns(
+      rows.map((i) => recordAt(content, i)),
+      undefined,
+      keysPerBlock
+    )
   }
 
   const write = db.transaction((batch: ReadonlyArray<BlockColumns>): string => {
@@ -154,8 +160,8 @@ export const makeRecordWriter = (db: Database) => {
  * dropped, a block that expired in part is rewritten with the records it keeps. Then the
  * freed pages are given back.
  */
-export const makeExpirer = (db: Database) => {
-  const blocks = makeBlockWriter(db)
+export const makeExpirer = (db: Database, keysPerBlock?: number) => {
+  const blocks = makeBlockWriter(db, keysPerBlock)
   const reader = makeBlockReader(db)
   const candidates = db.query<BlockSummary, [number, string | null, string | null, number]>(
     `SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE min_ts < ?1

@@ -15,6 +15,8 @@ export interface SqliteStoreConfig {
    * is always complete); facets tally a sample of at most this long. Absent: no time limit.
    */
   readonly countBudgetMs?: number
+  /** At most this many attribute keys get a column in a block; the others are kept per record (block-attributes.ts). */
+  readonly attributeKeysPerBlock?: number
 }
 
 /** Opens (creating if needed) the store's database with its pragmas and schema. */

@@ -28,8 +28,8 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
         // only past 64 MiB of log (16,000 pages), should that thread fall behind.
         db.run("PRAGMA wal_autocheckpoint = 16000")
         completeUpgrade(db)
-        write = makeBatchWriter(db)
-        expire = makeExpirer(db)
+        write = makeBatchWriter(db, request.config.attributeKeysPerBlock)
+        expire = makeExpirer(db, request.config.attributeKeysPerBlock)
         close = () => db.close()
         break
       }

@@ -5,6 +5,7 @@ import { runMetricsBench } from "./metrics.ts"
 import { runSearchBench } from "./search.ts"
 import { runScaleOutBench } from "./scale-out.ts"
 import { runSoakBench } from "./soak.ts"
+import { runStorageBench } from "./storage.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
 const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = {
@@ -14,7 +15,8 @@ const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = 
   metrics: runMetricsBench,
   search: runSearchBench,
   "scale-out": runScaleOutBench,
-  soak: runSoakBench
+  soak: runSoakBench,
+  storage: runStorageBench
 }
 
 const [name, ...argv] = process.argv.slice(2)

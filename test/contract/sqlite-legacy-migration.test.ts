@@ -3,7 +3,7 @@ import { afterAll, expect, test } from "bun:test"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer, ManagedRuntime, Option } from "effect"
+import { Layer, ManagedRuntime, Option } from "effect"
 import { SCHEMA_VERSIONS } from "../../src/adapters/log-store/sqlite/schema.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
@@ -12,11 +12,7 @@ import { makeRecord } from "../support/records.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "logflow-legacy-"))
 /** What schema 5 added (sparse attributes): a database taken back to an older schema loses them. */
-const SCHEMA_5_COLUMNS = [
-  ["block_attributes", "rows"],
-  ["block_data", "other_ends"],
-  ["block_data", "other_attributes"]
-] as const
+const SCHEMA_5_COLUMNS = [["block_data", "other_attributes"]] as const
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 test("a database of the row-per-record layout (schema 2) is moved into blocks on open, nothing lost or counted twice", async () => {
@@ -130,32 +126,4 @@ test("a database of schema 3 (an id row per record) gets id rows and Bloom filte
   const done = new Database(path, { readonly: true })
   expect(done.query("SELECT name FROM sqlite_master WHERE name = 'record_ids'").all()).toEqual([])
   done.close()
-})
-
-test("a database of schema 4 (a value slot per record for every attribute key) opens, and its records read as before beside new sparse ones", async () => {
-  const path = join(dir, "schema-4.db")
-  const base = Date.parse("2026-11-30T10:00:00Z")
-  // Every record carries both keys, so schema 4's layout (a slot per record) is what is written.
-  const old = Array.from({ length: 2_000 }, (_, i) => makeRecord({ timestamp: base + i, attributes: { status: 200 + (i % 3), region: `r${i % 4}` } }))
-  const open = () => ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: 100_000 })))
-  const writer = open()
-  await writer.runPromise(Effect.flatMap(LogStore, (store) => store.index(old)))
-  await writer.dispose()
-  const db = new Database(path, { strict: true })
-  for (const [table, column] of SCHEMA_5_COLUMNS) db.run(`ALTER TABLE ${table} DROP COLUMN ${column}`)
-  db.run("PRAGMA user_version = 4")
-  db.close()
-
-  const upgraded = open()
-  try {
-    const store = await upgraded.runPromise(LogStore)
-    const sparse = makeRecord({ timestamp: base + 5_000, attributes: { rare: "yes" } })
-    await upgraded.runPromise(store.index([sparse, ...Array.from({ length: 99 }, (_, i) => makeRecord({ timestamp: base + 5_001 + i }))]))
-    for (const r of [old[0]!, old[1_999]!, sparse]) expect(Option.getOrNull(await upgraded.runPromise(store.get(r.id)))).toEqual(r)
-    const count = async (q: string) => (await upgraded.runPromise(store.search({ limit: 1, text: parseTextQuery(q)! }))).total
-    expect(await count("status:201 region:r1")).toBe(old.filter((r) => r.attributes.status === 201 && r.attributes.region === "r1").length)
-    expect(await count("rare:yes")).toBe(1)
-  } finally {
-    await upgraded.dispose()
-  }
 })

@@ -1,11 +1,12 @@
 import type { AttributeValue, Attributes } from "../../../domain/log-record.ts"
-import { bytesOf, encodeText, f64, type TextColumn, type TextValues, textAt, u32 } from "./block-text.ts"
+import { decodeSparse, encodeSparse, encodeTexts } from "./block-columns.ts"
+import { f64, type TextValues, textAt, u32 } from "./block-text.ts"
 
 /**
  * A block's attributes cost what they hold. Each key is a column of the records that have it:
- * a value per record of the block when most records have the key (no positions to store), or
- * else the positions of those records and their values only, so a key on one record in a
- * block costs one value, not a column as long as the block. A block gives columns to at most
+ * their positions and their values only (encodeSparse: positions as gaps, values as numbers or
+ * a dictionary, compressed), so a key on one record in a block costs one value, not a column
+ * as long as the block. A block gives columns to at most
  * `keysPerBlock` keys (those on the most records); the other keys' values are kept per record
  * as one JSON text ("other attributes"), which `key:value` still searches (block-read.ts).
  */
@@ -14,13 +15,8 @@ export const DEFAULT_ATTRIBUTE_KEYS_PER_BLOCK = 512
 
 export interface EncodedAttribute {
   readonly key: string
-  /** The rows that have the key (u16 each, ascending) when it pays to list them; null: every row has a value slot. */
-  readonly rows: Uint8Array | null
-  /** Every value a number: an f64 per slot (NaN where absent). */
-  readonly numbers: Uint8Array | null
-  /** Otherwise: JSON array of the distinct values, and per slot (u32) 1 + its value's index there, 0 where absent. */
-  readonly dictionary: string | null
-  readonly indexes: Uint8Array | null
+  /** The rows that have the key and their values, encoded and compressed (encodeSparse). */
+  readonly packed: Uint8Array
 }
 
 interface KeyValues {
@@ -28,29 +24,7 @@ interface KeyValues {
   readonly values: AttributeValue[]
 }
 
-/** Fewer than two thirds of the rows have the key: listing them (2 bytes each) costs less than a slot per row. */
-const listsRows = (present: number, count: number) => present * 3 < count * 2
-
-const encodeKey = (key: string, { rows, values }: KeyValues, count: number): EncodedAttribute => {
-  const sparse = listsRows(rows.length, count)
-  const slots = sparse ? rows.length : count
-  const slotOf = (j: number) => (sparse ? j : rows[j]!)
-  const listed = sparse ? new Uint8Array(Uint16Array.from(rows).buffer) : null
-  if (values.every((v) => typeof v === "number")) {
-    const numbers = new Float64Array(slots).fill(Number.NaN)
-    for (let j = 0; j < values.length; j++) numbers[slotOf(j)] = values[j] as number
-    return { key, rows: listed, numbers: bytesOf(numbers), dictionary: null, indexes: null }
-  }
-  const dictionary = new Map<AttributeValue, number>()
-  const indexes = new Uint32Array(slots)
-  for (let j = 0; j < values.length; j++) {
-    const v = values[j]!
-    let k = dictionary.get(v)
-    if (k === undefined) dictionary.set(v, (k = dictionary.size + 1))
-    indexes[slotOf(j)] = k
-  }
-  return { key, rows: listed, numbers: null, dictionary: JSON.stringify([...dictionary.keys()]), indexes: bytesOf(indexes) }
-}
+const encodeKey = (key: string, values: KeyValues, count: number): EncodedAttribute => ({ key, packed: encodeSparse(values, count) })
 
 /** Gathers a block's attribute values key by key as its records are laid out; memory grows with the values present. */
 export class AttributeCollector {
@@ -66,7 +40,7 @@ export class AttributeCollector {
   }
 
   /** The columns of the block's `count` rows, and the other attributes (null when every key has a column). */
-  finish(count: number, keysPerBlock: number): { columns: EncodedAttribute[]; other: TextColumn | null } {
+  finish(count: number, keysPerBlock: number): { columns: EncodedAttribute[]; other: Uint8Array | null } {
     let kept = [...this.keys]
     if (kept.length <= keysPerBlock) return { columns: kept.map(([key, values]) => encodeKey(key, values, count)), other: null }
     // Columns for the keys most records have; among equals, the first seen (sort is stable).
@@ -79,7 +53,7 @@ export class AttributeCollector {
     }
     return {
       columns: kept.map(([key, values]) => encodeKey(key, values, count)),
-      other: encodeText(Array.from(others, (o) => (o === undefined ? undefined : JSON.stringify(o))))
+      other: encodeTexts(Array.from(others, (o) => (o === undefined ? undefined : JSON.stringify(o))))
     }
   }
 }
@@ -91,29 +65,26 @@ export interface AttributeColumn {
   readonly dictionary?: { readonly values: ReadonlyArray<AttributeValue>; readonly indexes: Uint32Array }
 }
 
+/** A column as block_attributes holds it: packed (since schema 5), or a slot per record as numbers or a dictionary (before). */
 export interface StoredAttribute {
-  readonly rows: Uint8Array | null
   readonly numbers: Uint8Array | null
   readonly dictionary: string | null
   readonly indexes: Uint8Array | null
 }
 
-/** The rows a sparse column lists (u16 blob). */
-const listedRows = (blob: Uint8Array) => {
-  const bytes = blob.byteOffset % 2 === 0 ? blob : blob.slice()
-  return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)
-}
+const dictionaryColumn = (values: ReadonlyArray<AttributeValue>, indexes: Uint32Array): AttributeColumn => ({
+  at: (i) => (indexes[i] ? values[indexes[i]! - 1] : undefined),
+  dictionary: { values, indexes }
+})
 
-/** A column of a block of `count` records; a sparse one is spread out to a slot per record, as searches read it. */
-export const decodeAttribute = ({ rows, numbers, dictionary, indexes }: StoredAttribute, count: number): AttributeColumn => {
-  const listed = rows === null ? null : listedRows(rows)
+/** A column of a block of `count` records, with a slot per record as searches read it. */
+export const decodeAttribute = ({ numbers, dictionary, indexes }: StoredAttribute, count: number): AttributeColumn => {
+  if (numbers === null && dictionary === null && indexes !== null) {
+    const sparse = decodeSparse(indexes, count)
+    return dictionaryColumn(sparse.values, sparse.indexes)
+  }
   if (numbers !== null) {
-    let column = f64(numbers)
-    if (listed !== null) {
-      const spread = new Float64Array(count).fill(Number.NaN)
-      for (let j = 0; j < listed.length; j++) spread[listed[j]!] = column[j]!
-      column = spread
-    }
+    const column = f64(numbers)
     return {
       at: (i) => {
         const v = column[i]!
@@ -121,14 +92,7 @@ export const decodeAttribute = ({ rows, numbers, dictionary, indexes }: StoredAt
       }
     }
   }
-  const values = JSON.parse(dictionary ?? "[]") as AttributeValue[]
-  let index = u32(indexes ?? new Uint8Array(0))
-  if (listed !== null) {
-    const spread = new Uint32Array(count)
-    for (let j = 0; j < listed.length; j++) spread[listed[j]!] = index[j]!
-    index = spread
-  }
-  return { at: (i) => (index[i] ? values[index[i]! - 1] : undefined), dictionary: { values, indexes: index } }
+  return dictionaryColumn(JSON.parse(dictionary ?? "[]") as AttributeValue[], u32(indexes ?? new Uint8Array(0)))
 }
 
 export const NO_ATTRIBUTE: AttributeColumn = { at: () => undefined }

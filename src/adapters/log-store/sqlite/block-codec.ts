@@ -9,6 +9,7 @@ import {
   otherAttributes
 } from "./block-attributes.ts"
 import { refBloom } from "./block-bloom.ts"
+import { decodeTexts } from "./block-columns.ts"
 import { aligned, bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
 
 /**
@@ -50,8 +51,8 @@ export interface BlockColumns {
   /** Null where no record of the block has the field. */
   readonly refs: Readonly<Record<RefField, TextColumn | null>>
   readonly attributes: ReadonlyArray<EncodedAttribute>
-  /** Per record, as JSON, its attributes whose keys got no column (block-attributes.ts); null when every key has one. */
-  readonly otherAttributes: TextColumn | null
+  /** Per record, as JSON, its attributes whose keys got no column, packed (encodeTexts); null when every key has one. */
+  readonly otherAttributes: Uint8Array | null
 }
 
 /** A block as stored: its columns and what searching needs, which the writer thread derives (indexBlock). */
@@ -246,7 +247,7 @@ export const contentOf = (block: BlockColumns): BlockContent => {
     ids: decodeText(block.ids.text, block.ids.ends),
     receivedAt: f64(block.receivedAt),
     refs: { trace_id: text(block.refs.trace_id), span_id: text(block.refs.span_id), correlation_id: text(block.refs.correlation_id) },
-    attributes: block.attributes.map((a) => [a.key, decodeAttribute(a, block.count)] as const),
-    ...(block.otherAttributes === null ? {} : { other: otherAttributes(decodeText(block.otherAttributes.text, block.otherAttributes.ends)) })
+    attributes: block.attributes.map((a) => [a.key, decodeAttribute({ numbers: null, dictionary: null, indexes: a.packed }, block.count)] as const),
+    ...(block.otherAttributes === null ? {} : { other: otherAttributes(decodeTexts(block.otherAttributes, block.count)) })
   }
 }

@@ -1,10 +1,12 @@
 import type { Database } from "bun:sqlite"
 import type { TextAutomaton } from "../../../domain/text-automaton.ts"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
-import { allText, decodeText, textAt, type TextValues } from "./block-text.ts"
 import type { Attributes } from "../../../domain/log-record.ts"
+import { allText, textAt, type TextValues } from "./block-text.ts"
 import { type AttributeColumn, decodeAttribute, NO_ATTRIBUTE, otherAttributeColumn, otherAttributes, type StoredAttribute } from "./block-attributes.ts"
-import { decodeEnds, decodeHead, decodeReceivedAt, recordAt, type BlockContent, type BlockHead, type RefField } from "./block-codec.ts"
+import { decodeTexts } from "./block-columns.ts"
+import { type DataRow, readIds, readMessages, readReceivedAt, readRef, readSearchText } from "./block-pack.ts"
+import { decodeHead, recordAt, type BlockContent, type BlockHead, type RefField } from "./block-codec.ts"
 import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {
@@ -56,15 +58,11 @@ export class LoadedBlock {
   private rows() {
     if (!this.data) {
       const row = this.reader.data.get(this.summary.block)!
-      const text = (ends: Uint8Array | null, values: string | null) => (ends === null || values === null ? null : decodeText(values, ends))
+      const n = this.count
       this.data = {
-        ids: decodeText(row.ids, row.id_ends),
-        receivedAt: decodeReceivedAt(row.received_at),
-        refs: {
-          trace_id: text(row.trace_id_ends, row.trace_ids),
-          span_id: text(row.span_id_ends, row.span_ids),
-          correlation_id: text(row.correlation_id_ends, row.correlation_ids)
-        }
+        ids: readIds(row, n),
+        receivedAt: readReceivedAt(row, n),
+        refs: { trace_id: readRef(row, "trace_id", n), span_id: readRef(row, "span_id", n), correlation_id: readRef(row, "correlation_id", n) }
       }
     }
     return this.data
@@ -82,8 +80,7 @@ export class LoadedBlock {
 
   private messages(): TextValues {
     if (!this.text) {
-      const row = this.reader.messages.get(this.summary.block)!
-      this.text = decodeText(row.messages, row.message_ends)
+      this.text = readMessages(this.reader.messages.get(this.summary.block)!, this.count)
     }
     return this.text
   }
@@ -95,8 +92,7 @@ export class LoadedBlock {
   /** The messages as text searches see them (folded, UTF-8). */
   private searchText() {
     if (!this.search) {
-      const row = this.reader.search.get(this.summary.block)!
-      this.search = { bytes: Buffer.from(row.search_text.buffer, row.search_text.byteOffset, row.search_text.byteLength), ends: decodeEnds(row.search_ends) }
+      this.search = readSearchText(this.reader.search.get(this.summary.block)!, () => this.messages())
     }
     return this.search
   }
@@ -122,8 +118,8 @@ export class LoadedBlock {
   /** The attributes of keys without a column in this block (null when it has none), read when first asked for. */
   private other() {
     if (this.others === undefined) {
-      const row = this.reader.other.get(this.summary.block)
-      this.others = row?.other_ends && row.other_attributes !== null ? otherAttributes(decodeText(row.other_attributes, row.other_ends)) : null
+      const packed = this.reader.other.get(this.summary.block)?.other_attributes ?? null
+      this.others = packed === null ? null : otherAttributes(decodeTexts(packed, this.count))
     }
     return this.others
   }
@@ -162,18 +158,6 @@ export class LoadedBlock {
   }
 }
 
-interface DataRow {
-  id_ends: Uint8Array
-  ids: string
-  received_at: Uint8Array
-  trace_id_ends: Uint8Array | null
-  trace_ids: string | null
-  span_id_ends: Uint8Array | null
-  span_ids: string | null
-  correlation_id_ends: Uint8Array | null
-  correlation_ids: string | null
-}
-
 type AttributeRow = StoredAttribute
 
 export type BlockReader = ReturnType<typeof makeBlockReader>
@@ -185,17 +169,15 @@ export const makeBlockReader = (db: Database) => {
     summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
     hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
-    search: db.query<{ search_ends: Uint8Array; search_text: Uint8Array }, [number]>("SELECT search_ends, search_text FROM block_data WHERE block = ?"),
-    messages: db.query<{ message_ends: Uint8Array; messages: string }, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
-    data: db.query<DataRow, [number]>(
+    search: db.query<Pick<DataRow, "search_ends" | "search_text">, [number]>("SELECT search_ends, search_text FROM block_data WHERE block = ?"),
+    messages: db.query<Pick<DataRow, "messages" | "message_ends">, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
+    data: db.query<Omit<DataRow, "other_attributes" | "search_ends" | "search_text" | "message_ends" | "messages">, [number]>(
       `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids
        FROM block_data WHERE block = ?`
     ),
-    attribute: db.query<AttributeRow, [number, string]>("SELECT rows, numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
-    attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, rows, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
-    other: db.query<{ other_ends: Uint8Array | null; other_attributes: string | null }, [number]>(
-      "SELECT other_ends, other_attributes FROM block_data WHERE block = ?"
-    ),
+    attribute: db.query<AttributeRow, [number, string]>("SELECT numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
+    attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
+    other: db.query<{ other_attributes: Uint8Array | null }, [number]>("SELECT other_attributes FROM block_data WHERE block = ?"),
     load(summary: BlockSummary): LoadedBlock {
       return new LoadedBlock(summary, decodeHead(reader.head.get(summary.block)!.head), reader)
     },

@@ -4,6 +4,7 @@ import type { ExpiryRule } from "../../../ports/log-store.ts"
 import { allText, decodeText } from "./block-text.ts"
 import { contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, type BlockColumns, type EncodedBlock } from "./block-codec.ts"
 import { batchColumns } from "./block-batch.ts"
+import { packData } from "./block-pack.ts"
 import { idSpans, makeIdIndex, type IdSpan } from "./block-ids.ts"
 import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeRollupWriter } from "./rollup-write.ts"
@@ -14,10 +15,10 @@ export const makeBlockWriter = (db: Database, keysPerBlock?: number) => {
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
   const putData = db.query(
     `INSERT OR REPLACE INTO block_data (block, search_ends, search_text, message_ends, messages, id_ends, ids, received_at,
-       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids, other_ends, other_attributes)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids, other_attributes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
-  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, rows, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?, ?)")
+  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, indexes) VALUES (?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
   const putBloom = db.query("INSERT OR REPLACE INTO block_blooms (block, bloom) VALUES (?, ?)")
   const dropBloom = db.query("DELETE FROM block_blooms WHERE block = ?")
@@ -28,26 +29,25 @@ export const makeBlockWriter = (db: Database, keysPerBlock?: number) => {
   const ids = makeIdIndex(db)
 
   const putParts = (block: number, b: EncodedBlock, spans: ReadonlyArray<IdSpan>) => {
-    const { trace_id, span_id, correlation_id } = b.refs
+    const d = packData(b)
     putData.run(
       block,
-      b.searchEnds,
-      b.searchText,
-      b.messages.ends,
-      b.messages.text,
-      b.ids.ends,
-      b.ids.text,
-      b.receivedAt,
-      trace_id?.ends ?? null,
-      trace_id?.text ?? null,
-      span_id?.ends ?? null,
-      span_id?.text ?? null,
-      correlation_id?.ends ?? null,
-      correlation_id?.text ?? null,
-      b.otherAttributes?.ends ?? null,
-      b.otherAttributes?.text ?? null
+      d.search_ends,
+      d.search_text,
+      d.message_ends,
+      d.messages,
+      d.id_ends,
+      d.ids,
+      d.received_at,
+      d.trace_id_ends,
+      d.trace_ids,
+      d.span_id_ends,
+      d.span_ids,
+      d.correlation_id_ends,
+      d.correlation_ids,
+      d.other_attributes
     )
-    for (const a of b.attributes) insertAttribute.run(block, a.key, a.rows, a.numbers, a.dictionary, a.indexes)
+    for (const a of b.attributes) insertAttribute.run(block, a.key, a.packed)
     insertTerms.run(block, b.terms)
     putBloom.run(block, b.refBloom)
     ids.add(block, spans)

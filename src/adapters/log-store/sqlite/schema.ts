@@ -135,15 +135,11 @@ const V4 = [
 ]
 
 /**
- * Version 5: sparse attributes (block-attributes.ts). A column may list the rows that have its
- * key, and a block keeps the attributes of keys past its column limit per record as JSON.
- * Blocks written before have neither and read as they always did.
+ * Version 5: packed blocks (block-pack.ts: each column encoded for its type and compressed on
+ * its own) and sparse attributes (block-attributes.ts), with the attributes of keys past a
+ * block's column limit kept per record. Blocks written before read as they always did.
  */
-const V5 = [
-  "ALTER TABLE block_attributes ADD COLUMN rows BLOB",
-  "ALTER TABLE block_data ADD COLUMN other_ends BLOB",
-  "ALTER TABLE block_data ADD COLUMN other_attributes TEXT"
-]
+const V5 = ["ALTER TABLE block_data ADD COLUMN other_attributes BLOB"]
 
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */
 export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3, V4, V5]

@@ -39,7 +39,8 @@ const storeBytes = (path: string) => {
     ["ids", column("block_data", "length(ids) + length(id_ends)")],
     ["receive times", column("block_data", "length(received_at)")],
     ["messages", column("block_data", "length(messages) + length(message_ends)")],
-    ["messages as searched", column("block_data", "length(search_text) + length(search_ends)")],
+    ["messages as searched (non-ASCII blocks only)", column("block_data", "length(search_text) + length(search_ends)")],
+    ["full-text index", column("block_terms_data", "length(block)")],
     [
       "trace and span ids",
       column(
@@ -47,11 +48,8 @@ const storeBytes = (path: string) => {
         "coalesce(length(trace_ids), 0) + coalesce(length(trace_id_ends), 0) + coalesce(length(span_ids), 0) + coalesce(length(span_id_ends), 0)"
       )
     ],
-    [
-      "attributes",
-      column("block_attributes", "coalesce(length(rows), 0) + coalesce(length(numbers), 0) + coalesce(length(dictionary), 0) + coalesce(length(indexes), 0)")
-    ],
-    ["other attributes", column("block_data", "coalesce(length(other_attributes), 0) + coalesce(length(other_ends), 0)")],
+    ["attributes", column("block_attributes", "coalesce(length(numbers), 0) + coalesce(length(dictionary), 0) + coalesce(length(indexes), 0)")],
+    ["other attributes", column("block_data", "coalesce(length(other_attributes), 0)")],
     ["Bloom filters", column("block_blooms", "length(bloom)")]
   ]
   db.close()

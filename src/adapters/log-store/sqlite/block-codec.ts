@@ -9,8 +9,9 @@ import {
   otherAttributes
 } from "./block-attributes.ts"
 import { refBloom } from "./block-bloom.ts"
+import { type BlockHead, decodeHead, wideHeadLayout } from "./block-head.ts"
 import { decodeTexts } from "./block-columns.ts"
-import { aligned, bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
+import { bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -66,31 +67,6 @@ export interface EncodedBlock extends BlockColumns {
   readonly refBloom: Uint8Array
 }
 
-/** The head: [count u32, pad][ts f64 × n][host u32 × n][position u16 × n][level u8 × n]. */
-const headLayout = (n: number) => ({ ts: 8, host: 8 + 8 * n, position: 8 + 12 * n, level: 8 + 14 * n, size: 8 + 15 * n })
-
-export interface BlockHead {
-  readonly count: number
-  readonly ts: Float64Array
-  readonly host: Uint32Array
-  readonly position: Uint16Array
-  readonly level: Uint8Array
-}
-
-export const decodeHead = (bytes: Uint8Array): BlockHead => {
-  const blob = aligned(bytes, 8)
-  const count = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true)
-  const at = headLayout(count)
-  const base = blob.byteOffset
-  return {
-    count,
-    ts: new Float64Array(blob.buffer, base + at.ts, count),
-    host: new Uint32Array(blob.buffer, base + at.host, count),
-    position: new Uint16Array(blob.buffer, base + at.position, count),
-    level: new Uint8Array(blob.buffer, base + at.level, count)
-  }
-}
-
 /**
  * The token that stands for `field = value` in the block-level full-text index: letters and
  * digits only, so the tokenizer keeps it whole. A hash collision only makes a block a
@@ -109,7 +85,7 @@ export const encodeColumns = (
   keysPerBlock = DEFAULT_ATTRIBUTE_KEYS_PER_BLOCK
 ): BlockColumns => {
   const n = records.length
-  const at = headLayout(n)
+  const at = wideHeadLayout(n)
   const head = new Uint8Array(at.size)
   new DataView(head.buffer).setUint32(0, n, true)
   const ts = new Float64Array(head.buffer, at.ts, n)
@@ -203,9 +179,6 @@ export interface BlockContent {
   /** Record i's attributes whose keys have no column; absent when every key has one. */
   readonly other?: (i: number) => Attributes | undefined
 }
-
-export const decodeReceivedAt = f64
-export const decodeEnds = u32
 
 export const recordAt = (block: BlockContent, i: number): LogRecord => {
   const { head } = block

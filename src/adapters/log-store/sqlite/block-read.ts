@@ -6,7 +6,8 @@ import { allText, textAt, type TextValues } from "./block-text.ts"
 import { type AttributeColumn, decodeAttribute, NO_ATTRIBUTE, otherAttributeColumn, otherAttributes, type StoredAttribute } from "./block-attributes.ts"
 import { decodeTexts } from "./block-columns.ts"
 import { type DataRow, readIds, readMessages, readReceivedAt, readRef, readSearchText } from "./block-pack.ts"
-import { decodeHead, recordAt, type BlockContent, type BlockHead, type RefField } from "./block-codec.ts"
+import { recordAt, type BlockContent, type RefField } from "./block-codec.ts"
+import { type BlockHead, decodeHead } from "./block-head.ts"
 import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {

@@ -4,6 +4,7 @@ import type { ExpiryRule } from "../../../ports/log-store.ts"
 import { allText, decodeText } from "./block-text.ts"
 import { contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, type BlockColumns, type EncodedBlock } from "./block-codec.ts"
 import { batchColumns } from "./block-batch.ts"
+import { compactHead } from "./block-head.ts"
 import { packData } from "./block-pack.ts"
 import { idSpans, makeIdIndex, type IdSpan } from "./block-ids.ts"
 import { makeBlockReader, type BlockSummary } from "./block-read.ts"
@@ -60,13 +61,13 @@ export const makeBlockWriter = (db: Database, keysPerBlock?: number) => {
      * lets a search read only the newest part of a block.
      */
     insert(b: EncodedBlock, spans: ReadonlyArray<IdSpan> = idSpans(allText(decodeText(b.ids.text, b.ids.ends)))) {
-      const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts).lastInsertRowid)
+      const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, compactHead(b.head), b.hosts).lastInsertRowid)
       putParts(block, b, spans)
     },
     /** Replaces a block's records by some of them, each keeping its position. */
     rewrite(block: number, records: ReadonlyArray<LogRecord>, positions: ArrayLike<number>) {
       const b = encodeBlock(records, positions, keysPerBlock)
-      updateBlock.run(block, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts)
+      updateBlock.run(block, b.count, b.minTs, b.maxTs, b.levels, compactHead(b.head), b.hosts)
       dropAttributes.run(block)
       dropTerms.run(block)
       ids.forget(block)

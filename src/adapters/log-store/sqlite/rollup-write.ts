@@ -2,7 +2,8 @@ import type { Database } from "bun:sqlite"
 import { fingerprint, isError } from "../../../domain/fingerprint.ts"
 import { LEVELS, type Level } from "../../../domain/log-record.ts"
 import { decodeText, textAt } from "./block-text.ts"
-import { decodeHead, type BlockColumns } from "./block-codec.ts"
+import type { BlockColumns } from "./block-codec.ts"
+import { decodeHead } from "./block-head.ts"
 
 /**
  * Rollups, written in the same transaction as the records they count, so they always agree

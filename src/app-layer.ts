@@ -52,7 +52,8 @@ const documentStoreConfig = (config: Config, hosts: string) => ({
   refresh: config.ELASTICSEARCH_REFRESH,
   countCap: config.SEARCH_COUNT_CAP,
   fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
-  requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
+  requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS),
+  codec: config.ELASTICSEARCH_INDEX_CODEC
 })
 
 /** Elasticsearch when ELASTICSEARCH_HOSTS is set, OpenSearch when OPENSEARCH_HOSTS is, else SQLite in DATA_DIR. */

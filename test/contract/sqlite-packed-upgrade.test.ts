@@ -83,8 +83,12 @@ test("a store written by schema 4 reads as it is, and every record is found the 
       async (request) => (await runtime.runPromise(store.search(request))).logs,
       async (id) => Option.getOrNull(await runtime.runPromise(store.get(id)))
     )
-    // The rollups counted these records once, and still do.
+    // The rollups counted these records once, and still do; the error fingerprints moved to schema 5's tables.
     expect((await runtime.runPromise(store.allTime())).reduce((n, c) => n + c.count, 0)).toBe(fixtureRecords.length)
+    const errors = fixtureRecords.filter((r) => r.level === "ERROR")
+    const groups = await runtime.runPromise(store.topErrors({ from: errors[0]!.timestamp, to: errors.at(-1)!.timestamp }, 100))
+    expect(groups.reduce((n, g) => n + g.count, 0)).toBe(errors.length)
+    for (const g of groups) expect(errors.some((r) => r.message === g.sample && r.service === g.service)).toBe(true)
   } finally {
     await runtime.dispose()
   }

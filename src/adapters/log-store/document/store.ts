@@ -31,6 +31,8 @@ export interface DocumentStoreConfig {
   /** Mapped fields per index; attributes beyond stay unindexed (Elasticsearch) or send the record to the dead letters (OpenSearch). */
   readonly fieldLimit: number
   readonly requestTimeout: Duration.DurationInput
+  /** Stored-fields codec of new daily indices (ELASTICSEARCH_INDEX_CODEC); default `best_compression`. */
+  readonly codec?: "best_compression" | "default"
   readonly onDeadLetter?: (record: LogRecord, reason: string) => void
 }
 

@@ -3,11 +3,15 @@ import { spawnSync } from "node:child_process"
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
+import { Duration, Layer, ManagedRuntime } from "effect"
+import { ElasticsearchStoreLive } from "../../src/adapters/log-store/document/elasticsearch.ts"
+import { OpenSearchStoreLive } from "../../src/adapters/log-store/document/opensearch.ts"
 import { makeRecordWriter } from "../../src/adapters/log-store/sqlite/block-write.ts"
 import { openDatabase } from "../../src/adapters/log-store/sqlite/open.ts"
 import type { Attributes, LogRecord } from "../../src/domain/log-record.ts"
 import { normalise } from "../../src/domain/normalise.ts"
 import { LogSynthesizer, SERVICE_NAMES } from "../../src/generator/synthesis.ts"
+import { LogStore } from "../../src/ports/log-store.ts"
 import { fmt } from "./stats.ts"
 
 /**
@@ -18,7 +22,11 @@ import { fmt } from "./stats.ts"
  * and zstd; then where the store's bytes go, per table (SQLite's pages, overhead included) and
  * per column (the values' own bytes). Last, the sparse-attribute case: 1,000 records with 100
  * distinct keys each, as store growth and the process's peak RSS (measured first, in a fresh
- * process, so the large run does not count).
+ * process, so the large run does not count). With engines given (TEST_ELASTICSEARCH_HOSTS and
+ * TEST_OPENSEARCH_HOSTS, as the tests take them, or one of ELASTICSEARCH_HOSTS, OPENSEARCH_HOSTS),
+ * also `--engine-records` (default 200,000) of the same kind of records in each engine, through
+ * LogFlow's own store, once per index codec, as the primaries' store size after a refresh and a
+ * flush (the indices are deleted afterwards).
  */
 
 const ROOT = join(import.meta.dir, "../..")
@@ -125,13 +133,78 @@ const sparseCase = (dir: string) => {
   return { input, growth, peakRss: process.resourceUsage().maxRSS * 1024 }
 }
 
+const CODECS = ["default", "best_compression"] as const
+
+/** Bytes on disk of `total` generator records in a fresh index of one engine, with one codec. */
+const engineBytes = async (engine: "elasticsearch" | "opensearch", hosts: string, codec: (typeof CODECS)[number], total: number) => {
+  const index = `bench-storage-${codec.replace("_", "-")}-${Date.now()}`
+  const config = {
+    hosts: hosts.split(","),
+    index,
+    shards: 1,
+    replicas: 0,
+    refresh: "false",
+    countCap: 10_000,
+    fieldLimit: 1_000,
+    requestTimeout: Duration.seconds(120),
+    codec
+  } as const
+  const runtime = ManagedRuntime.make(Layer.orDie(engine === "elasticsearch" ? ElasticsearchStoreLive(config) : OpenSearchStoreLive(config)))
+  const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
+  const now = Date.now()
+  try {
+    const store = await runtime.runPromise(LogStore)
+    for (let written = 0; written < total; ) {
+      const batch: LogRecord[] = []
+      for (let i = 0; i < 5_000 && written < total; i++, written++)
+        batch.push(toRecord(synth.next(now - 3_600_000 + Math.floor((written / total) * 3_600_000)), now))
+      await runtime.runPromise(store.index(batch))
+    }
+  } finally {
+    await runtime.dispose()
+  }
+  const base = hosts.split(",")[0]!.replace(/\/$/, "")
+  const call = async (method: string, path: string) => {
+    const response = await fetch(`${base}${path}`, { method })
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
+    return response.json() as Promise<any>
+  }
+  await call("POST", `/${index}-*/_refresh`)
+  await call("POST", `/${index}-*/_flush`)
+  const bytes = (await call("GET", `/${index}-*/_stats/store`))._all.primaries.store.size_in_bytes as number
+  for (const row of (await call("GET", `/_cat/indices/${index}-*?format=json&h=index`)) as Array<{ index: string }>) await call("DELETE", `/${row.index}`)
+  await call("DELETE", `/_index_template/${index}`)
+  return bytes
+}
+
+const engineFigures = async (total: number) => {
+  const engines = [
+    ["elasticsearch", process.env.TEST_ELASTICSEARCH_HOSTS ?? process.env.ELASTICSEARCH_HOSTS],
+    ["opensearch", process.env.TEST_OPENSEARCH_HOSTS ?? process.env.OPENSEARCH_HOSTS]
+  ] as const
+  const rows = []
+  for (const [engine, hosts] of engines) {
+    if (!hosts) continue
+    for (const codec of CODECS) {
+      const bytes = await engineBytes(engine, hosts, codec, total)
+      rows.push({ engine, codec, records: total, bytes, per_record: fmt(bytes / total, 1) })
+    }
+  }
+  return rows
+}
+
 export const runStorageBench = async (argv: ReadonlyArray<string>) => {
-  const { values } = parseArgs({ args: [...argv], options: { records: { type: "string" }, "zstd-level": { type: "string" }, keep: { type: "boolean" } } })
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { records: { type: "string" }, "zstd-level": { type: "string" }, "engine-records": { type: "string" }, keep: { type: "boolean" } }
+  })
+  const engineRecords = Number(values["engine-records"] ?? 200_000)
   const total = Number(values.records ?? 1_000_000)
   const zstdLevel = Number(values["zstd-level"] ?? 19)
   if (!Number.isSafeInteger(total) || total < 1 || !Number.isInteger(zstdLevel) || zstdLevel < 1 || zstdLevel > 19) {
     throw new Error("--records takes a positive integer, --zstd-level 1 to 19")
   }
+  if (!Number.isSafeInteger(engineRecords) || engineRecords < 1) throw new Error("--engine-records takes a positive integer")
   mkdirSync(join(ROOT, ".bench"), { recursive: true })
   const dir = mkdtempSync(join(ROOT, ".bench", "storage-"))
   try {
@@ -162,6 +235,11 @@ export const runStorageBench = async (argv: ReadonlyArray<string>) => {
         peak_rss_mib: fmt(sparse.peakRss / 1024 ** 2, 0)
       }
     ])
+    const engines = await engineFigures(engineRecords)
+    if (engines.length > 0) {
+      console.log("Elasticsearch and OpenSearch (primaries' store size after refresh and flush):")
+      console.table(engines)
+    } else console.log("Elasticsearch and OpenSearch: not measured (set TEST_ELASTICSEARCH_HOSTS and/or TEST_OPENSEARCH_HOSTS)")
   } finally {
     if (values.keep) console.log(`kept ${dir}`)
     else rmSync(dir, { recursive: true, force: true })

@@ -67,7 +67,8 @@ const storeLayer = (config: Config) =>
           synchronous: config.SQLITE_SYNCHRONOUS,
           countCap: config.SEARCH_COUNT_CAP,
           countBudgetMs: config.SEARCH_COUNT_BUDGET_MS,
-          attributeKeysPerBlock: config.ATTRIBUTE_KEYS_PER_BLOCK
+          attributeKeysPerBlock: config.ATTRIBUTE_KEYS_PER_BLOCK,
+          searchTextCacheBytes: config.SEARCH_TEXT_CACHE_MB * 1024 * 1024
         })
 
 /** TLS and SASL to the brokers, from the KAFKA_SSL_* and KAFKA_SASL_* settings. */

@@ -1,6 +1,6 @@
 import { isAscii } from "../../../domain/words.ts"
 import type { EncodedBlock, RefField } from "./block-codec.ts"
-import { decodeHex, decodeIds, decodeNumbers, decodeTexts, encodeHex, encodeIds, encodeNumbers, encodeTexts } from "./block-columns.ts"
+import { decodeAsciiFolded, decodeHex, decodeIds, decodeNumbers, decodeTexts, encodeHex, encodeIds, encodeNumbers, encodeTexts } from "./block-columns.ts"
 import { allText, decodeText, f64, type TextColumn, type TextValues, u32 } from "./block-text.ts"
 
 /**
@@ -91,11 +91,15 @@ export const readMessages = (row: Pick<DataRow, "messages" | "message_ends">, co
   isPacked(row.message_ends) ? decodeTexts(asBytes(row.messages), count) : decodeText(asText(row.messages), row.message_ends)
 
 /** The messages as text searches see them (folded, UTF-8) and where each ends (byte offsets). */
-export const readSearchText = (row: Pick<DataRow, "search_text" | "search_ends">, messages: () => TextValues): { bytes: Buffer; ends: Uint32Array } => {
-  if (row.search_ends.byteLength === 0) {
-    // Stored only as the messages: ASCII, whose folding is lower-casing and keeps every offset.
-    const { text, ends } = messages()
-    return { bytes: Buffer.from(text.toLowerCase(), "latin1"), ends }
-  }
+export interface SearchText {
+  readonly bytes: Buffer
+  readonly ends: Uint32Array
+}
+
+type SearchRow = Pick<DataRow, "search_text" | "search_ends" | "messages" | "message_ends">
+
+export const readSearchText = (row: SearchRow, count: number): SearchText => {
+  // Stored only as the (packed) messages: ASCII, whose folding is lower-casing and keeps every offset.
+  if (row.search_ends.byteLength === 0) return decodeAsciiFolded(asBytes(row.messages), count)
   return { bytes: Buffer.from(row.search_text.buffer, row.search_text.byteOffset, row.search_text.byteLength), ends: u32(row.search_ends) }
 }

@@ -5,7 +5,8 @@ import type { Attributes } from "../../../domain/log-record.ts"
 import { allText, textAt, type TextValues } from "./block-text.ts"
 import { type AttributeColumn, decodeAttribute, NO_ATTRIBUTE, otherAttributeColumn, otherAttributes, type StoredAttribute } from "./block-attributes.ts"
 import { decodeTexts } from "./block-columns.ts"
-import { type DataRow, readIds, readMessages, readReceivedAt, readRef, readSearchText } from "./block-pack.ts"
+import { type DataRow, readIds, readMessages, readReceivedAt, readRef, readSearchText, type SearchText } from "./block-pack.ts"
+import { SearchTextCache } from "./search-text-cache.ts"
 import { recordAt, type BlockContent, type RefField } from "./block-codec.ts"
 import { type BlockHead, decodeHead } from "./block-head.ts"
 import { makeIdLookup } from "./block-ids.ts"
@@ -35,7 +36,7 @@ export interface BlockSummary {
 export class LoadedBlock {
   private hostList: ReadonlyArray<string> | undefined
   private text: TextValues | undefined
-  private search: { bytes: Buffer; ends: Uint32Array } | undefined
+  private search: SearchText | undefined
   private data: Omit<BlockContent, "service" | "head" | "hosts" | "message" | "attributes"> | undefined
   private readonly attributeColumns = new Map<string, AttributeColumn>()
   private others: ((i: number) => Attributes | undefined) | null | undefined
@@ -93,7 +94,7 @@ export class LoadedBlock {
   /** The messages as text searches see them (folded, UTF-8). */
   private searchText() {
     if (!this.search) {
-      this.search = readSearchText(this.reader.search.get(this.summary.block)!, () => this.messages())
+      this.search = this.reader.searchText(this.summary.block, this.count)
     }
     return this.search
   }
@@ -164,13 +165,21 @@ type AttributeRow = StoredAttribute
 export type BlockReader = ReturnType<typeof makeBlockReader>
 
 /** Prepared statements that read blocks; one set per connection. */
-export const makeBlockReader = (db: Database) => {
+export const makeBlockReader = (db: Database, searchTextCacheBytes = 0) => {
+  const cache = searchTextCacheBytes > 0 ? new SearchTextCache(searchTextCacheBytes) : undefined
   const blocksHolding = makeIdLookup(db)
   const reader = {
     summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
     hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
-    search: db.query<Pick<DataRow, "search_ends" | "search_text">, [number]>("SELECT search_ends, search_text FROM block_data WHERE block = ?"),
+    search: db.query<Pick<DataRow, "search_ends" | "search_text" | "messages" | "message_ends">, [number]>(
+      "SELECT search_ends, search_text, CASE WHEN length(search_ends) = 0 THEN messages END AS messages, message_ends FROM block_data WHERE block = ?"
+    ),
+    /** A block's search text; those made from packed messages come from the cache when they can. */
+    searchText(block: number, count: number): SearchText {
+      const read = () => readSearchText(reader.search.get(block)!, count)
+      return cache ? cache.get(block, count, read) : read()
+    },
     messages: db.query<Pick<DataRow, "messages" | "message_ends">, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
     data: db.query<Omit<DataRow, "other_attributes" | "search_ends" | "search_text" | "message_ends" | "messages">, [number]>(
       `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids

@@ -17,6 +17,8 @@ export interface SqliteStoreConfig {
   readonly countBudgetMs?: number
   /** At most this many attribute keys get a column in a block; the others are kept per record (block-attributes.ts). */
   readonly attributeKeysPerBlock?: number
+  /** Bytes of search text made from packed messages that searches keep for the next one (search-text-cache.ts); 0 or absent: none. */
+  readonly searchTextCacheBytes?: number
 }
 
 /** Opens (creating if needed) the store's database with its pragmas and schema. */

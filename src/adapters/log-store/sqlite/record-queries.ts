@@ -14,10 +14,10 @@ import type { SqliteStoreConfig } from "./open.ts"
 
 const recordsOf = (hits: ReadonlyArray<Hit>) => hits.map((h) => h.block.record(h.index))
 
-type Settings = Pick<SqliteStoreConfig, "countCap" | "countBudgetMs">
+type Settings = Pick<SqliteStoreConfig, "countCap" | "countBudgetMs" | "searchTextCacheBytes">
 
 export const makeRecordQueries = (db: Database, config: Settings) => {
-  const reader = makeBlockReader(db)
+  const reader = makeBlockReader(db, config.searchTextCacheBytes)
   const scanner = makeScanner(db, reader)
 
   const search = (request: SearchRequest): SearchPage => {

@@ -126,10 +126,10 @@ test("kill -9 in the middle of packing loses no record and stores none twice; th
   db.close()
   all.sort()
 
-  // The server, not waited for: packing starts as soon as its store opens, before it serves.
+  // The server, not waited for: packing starts as soon as its store opens, before it serves (no gRPC port: others may hold 4317).
   const server = Bun.spawn([process.execPath, "run", "src/main.ts", "all"], {
     cwd: join(import.meta.dir, "../.."),
-    env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: String(freePort()), DATA_DIR: dataDir },
+    env: { ...process.env, API_HOST: "127.0.0.1", API_PORT: String(freePort()), OTLP_GRPC_PORT: "0", DATA_DIR: dataDir },
     stdout: "ignore",
     stderr: "ignore"
   })

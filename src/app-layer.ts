@@ -73,7 +73,8 @@ const documentStoreConfig = (config: Config, settings: "ELASTICSEARCH" | "OPENSE
   countCap: config.SEARCH_COUNT_CAP,
   timeoutMs: config.SEARCH_TIMEOUT_MS,
   fieldLimit: config.ELASTICSEARCH_FIELD_LIMIT,
-  requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS)
+  requestTimeout: Duration.millis(config.ELASTICSEARCH_TIMEOUT_MS),
+  codec: config.ELASTICSEARCH_INDEX_CODEC
 })
 
 /** Elasticsearch when ELASTICSEARCH_HOSTS is set, OpenSearch when OPENSEARCH_HOSTS is, else SQLite in DATA_DIR. */
@@ -87,6 +88,8 @@ const storeLayer = (config: Config) =>
           synchronous: config.SQLITE_SYNCHRONOUS,
           countCap: config.SEARCH_COUNT_CAP,
           countBudgetMs: config.SEARCH_COUNT_BUDGET_MS,
+          attributeKeysPerBlock: config.ATTRIBUTE_KEYS_PER_BLOCK,
+          searchTextCacheBytes: config.SEARCH_TEXT_CACHE_MB * 1024 * 1024,
           timeoutMs: config.SEARCH_TIMEOUT_MS,
           // Reads off the thread that serves the API and ingest: one reader per core but one.
           readers: { threads: config.SEARCH_READERS ?? Math.max(1, availableParallelism() - 1), queue: config.SEARCH_READER_QUEUE }

@@ -5,6 +5,7 @@ import { runMetricsBench } from "./metrics.ts"
 import { runSearchBench } from "./search.ts"
 import { runScaleOutBench } from "./scale-out.ts"
 import { runSoakBench } from "./soak.ts"
+import { runStorageBench } from "./storage.ts"
 import { runWildcardsBench } from "./wildcards.ts"
 
 /** `bun run bench <name> [options]`: runs one benchmark and prints its figures. */
@@ -16,6 +17,7 @@ const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = 
   search: runSearchBench,
   "scale-out": runScaleOutBench,
   soak: runSoakBench,
+  storage: runStorageBench,
   wildcards: runWildcardsBench
 }
 

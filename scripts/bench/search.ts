@@ -103,7 +103,15 @@ export const runSearchBench = async (argv: ReadonlyArray<string>) => {
   const stored = buildStore(path, total)
 
   const runtime = ManagedRuntime.make(
-    Layer.orDie(SqliteStoreLive({ path, synchronous: "NORMAL", countCap: COUNT_CAP, countBudgetMs: settings.SEARCH_COUNT_BUDGET_MS }))
+    Layer.orDie(
+      SqliteStoreLive({
+        path,
+        synchronous: "NORMAL",
+        countCap: COUNT_CAP,
+        countBudgetMs: settings.SEARCH_COUNT_BUDGET_MS,
+        searchTextCacheBytes: settings.SEARCH_TEXT_CACHE_MB * 1024 * 1024
+      })
+    )
   )
   try {
     const newest = await runtime.runPromise(Effect.flatMap(LogStore, (s) => s.search({ limit: 1 })))

@@ -76,8 +76,16 @@ const correlationId = (value: unknown): string | undefined | Error => {
   return typeof value === "string" ? value : new Error("'correlation_id' must be a string")
 }
 
-/** `fields` is the shared field mapping (the configured LOG_FIELD_* lists for shipped documents). */
-export const normalise = (input: unknown, receivedAt: number, fields: FieldMap = DEFAULT_FIELD_MAP): Normalised => {
+/**
+ * `fields` is the shared field mapping (the configured LOG_FIELD_* lists for shipped documents);
+ * `maxAttributes` the configured ATTRIBUTES_PER_RECORD.
+ */
+export const normalise = (
+  input: unknown,
+  receivedAt: number,
+  fields: FieldMap = DEFAULT_FIELD_MAP,
+  maxAttributes: number = LIMITS.attributeCount
+): Normalised => {
   if (!isPlainObject(input)) return fail("a log record must be a JSON object")
   const mapped = mapDocument(input, fields)
 
@@ -118,7 +126,9 @@ export const normalise = (input: unknown, receivedAt: number, fields: FieldMap =
     if (error) return fail(error)
   }
   if (mapped.procId !== undefined) attributes["syslog.procid"] = mapped.procId
-  if (Object.keys(attributes).length > LIMITS.attributeCount) return fail(`a record may carry at most ${LIMITS.attributeCount} attributes`)
+  const attributeCount = Object.keys(attributes).length
+  if (attributeCount > maxAttributes)
+    return fail(`a record may carry at most ${maxAttributes} attributes (ATTRIBUTES_PER_RECORD); this one has ${attributeCount}`)
 
   // Filled in place instead of spreading a scratch object (a copy per record); attributes go
   // last so the keys keep the order records have always had.

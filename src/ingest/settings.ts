@@ -24,6 +24,11 @@ export const ingestSettings = settingsSection(
       .describe("Largest ingest request body, after gzip is inflated; larger bodies get 413."),
     INGEST_ENQUEUE_TIMEOUT_MS: int(1, 600_000).default(5_000).describe("Longest wait for room in the pipeline before ingest answers 503 with Retry-After."),
     INGEST_COMMIT_TIMEOUT_MS: int(1, 600_000).default(30_000).describe("Longest wait for the commit of queued records before ingest answers 503."),
+    ATTRIBUTES_PER_RECORD: int(1, 10_000)
+      .default(256)
+      .describe(
+        "Most attributes one record may carry (after nested keys are flattened); a record with more is rejected with an error naming this limit, the rest of its batch is stored."
+      ),
     DISK_MIN_FREE_MB: int(0, 10_000_000).default(512).describe("Ingest answers 507 once the data directory's file system has less free space than this."),
     LOG_FIELD_TIMESTAMP: fieldList("event time", "@timestamp,timestamp,time,ts,ISODATE", "ES_FIELD_TIMESTAMP"),
     LOG_FIELD_MESSAGE: fieldList("message", "message,msg,MESSAGE,log", "ES_FIELD_MESSAGE"),

@@ -65,7 +65,14 @@ const recordIdOf = (index: string, id: string | undefined, eventTime: number): s
  * A level that names no level we know (say a custom "audit") is kept as an attribute instead
  * of refusing the document.
  */
-export const documentToRecord = (source: unknown, index: string, id: string | undefined, fields: BulkFieldMap, receivedAt: number): LogRecord | BulkError => {
+export const documentToRecord = (
+  source: unknown,
+  index: string,
+  id: string | undefined,
+  fields: BulkFieldMap,
+  receivedAt: number,
+  maxAttributes: number = LIMITS.attributeCount
+): LogRecord | BulkError => {
   if (!isObj(source)) return mapperError("the document must be a JSON object")
   if (nestsDeeperThan(source, LIMITS.jsonDepth)) return mapperError(`the document is nested deeper than ${LIMITS.jsonDepth} levels`)
   const mapped = mapDocument(source, fields)
@@ -91,7 +98,9 @@ export const documentToRecord = (source: unknown, index: string, id: string | un
       ...(mapped.span_id !== undefined ? { span_id: mapped.span_id } : {}),
       attributes
     },
-    receivedAt
+    receivedAt,
+    undefined,
+    maxAttributes
   )
   return result.ok ? result.record : mapperError(result.error)
 }
@@ -133,7 +142,13 @@ const readAction = (text: string, lineNumber: number): { action: BulkAction; met
  * nor the action names an index, "logs" is used (it only labels records and serves as service
  * of last resort).
  */
-export const decodeBulk = (body: string, defaultIndex: string | undefined, fields: BulkFieldMap, receivedAt: number): BulkItem[] => {
+export const decodeBulk = (
+  body: string,
+  defaultIndex: string | undefined,
+  fields: BulkFieldMap,
+  receivedAt: number,
+  maxAttributes: number = LIMITS.attributeCount
+): BulkItem[] => {
   const items: BulkItem[] = []
   const iterator = lines(body)
   for (let next = iterator.next(); !next.done; next = iterator.next()) {
@@ -163,7 +178,7 @@ export const decodeBulk = (body: string, defaultIndex: string | undefined, field
       items.push({ action, index, id, error: mapperError(`failed to parse the document on line [${sourceLine.value[0]}]: ${(e as Error).message}`) })
       continue
     }
-    const outcome = documentToRecord(source, index, id, fields, receivedAt)
+    const outcome = documentToRecord(source, index, id, fields, receivedAt, maxAttributes)
     items.push("type" in outcome ? { action, index, id, error: outcome } : { action, index, id, record: outcome })
   }
   return items

@@ -121,7 +121,7 @@ const bulkHandler = (run: RunEffect<Services>, config: Config, telemetry: Teleme
     const body = await readText(request)
     let items: ReturnType<typeof decodeBulk>
     try {
-      items = decodeBulk(body, params?.index, fields, Date.now())
+      items = decodeBulk(body, params?.index, fields, Date.now(), config.ATTRIBUTES_PER_RECORD)
     } catch (e) {
       if (e instanceof MalformedBulk) throw new InvalidInput({ field: "body", reason: e.message })
       throw e
@@ -159,7 +159,7 @@ const documentHandler = (run: RunEffect<Services>, config: Config, telemetry: Te
       set.status = 400
       return esErrorBody({ type: "mapper_parsing_exception", reason: `failed to parse: ${(e as Error).message}` }, index, 400)
     }
-    const outcome = documentToRecord(source, index, params.id, fields, Date.now())
+    const outcome = documentToRecord(source, index, params.id, fields, Date.now(), config.ATTRIBUTES_PER_RECORD)
     const item: BulkItem = "type" in outcome ? { action, index, id: params.id, error: outcome } : { action, index, id: params.id, record: outcome }
     const [result] = await writeItems(run, telemetry, [item], config.ES_ID_LOOKUP_LIMIT)
     set.status = result!.status

@@ -2,7 +2,7 @@ import { Data } from "effect"
 import { DEFAULT_FIELD_MAP, type FieldMap, fieldMap, type MappedDocument, mapDocument, remainingFields } from "../../domain/field-mapping.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { MAX_REPORTED_ERRORS } from "../native/decode.ts"
-import { normalise } from "../../domain/normalise.ts"
+import { LIMITS, normalise } from "../../domain/normalise.ts"
 
 /**
  * Loki's push API body (JSON: `{"streams":[{"stream":{labels},"values":[[ns, line, {metadata}?]]}]}`)
@@ -105,7 +105,12 @@ const entryRecord = (timestamp: number, line: string, metadata: Obj, stream: { l
   }
 }
 
-export const lokiToRecords = (body: unknown, receivedAt: number, fields: FieldMap = DEFAULT_FIELD_MAP): LokiBatch => {
+export const lokiToRecords = (
+  body: unknown,
+  receivedAt: number,
+  fields: FieldMap = DEFAULT_FIELD_MAP,
+  maxAttributes: number = LIMITS.attributeCount
+): LokiBatch => {
   if (!isObj(body) || !Array.isArray(body.streams)) throw new MalformedLoki({ message: "must be an object with a 'streams' array" })
   const records: LogRecord[] = []
   const errors: Array<{ line: number; path: string; message: string }> = []
@@ -134,7 +139,7 @@ export const lokiToRecords = (body: unknown, receivedAt: number, fields: FieldMa
       const timestamp = nanosToMillis(entry[0])
       if (timestamp === undefined) return reject(path, "timestamp must be a string of nanoseconds since the epoch")
       if (typeof entry[1] !== "string") return reject(path, "the log line must be a string")
-      const result = normalise(entryRecord(timestamp, entry[1], isObj(entry[2]) ? entry[2] : {}, streamLabels, fields), receivedAt)
+      const result = normalise(entryRecord(timestamp, entry[1], isObj(entry[2]) ? entry[2] : {}, streamLabels, fields), receivedAt, undefined, maxAttributes)
       if (result.ok) records.push(result.record)
       else reject(path, result.error)
     })

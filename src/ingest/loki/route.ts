@@ -50,7 +50,7 @@ export const lokiRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
               throw new MalformedLoki({ message: `is not valid JSON: ${(e as Error).message}` })
             }
           }
-          batch = lokiToRecords(parsed, Date.now(), fields)
+          batch = lokiToRecords(parsed, Date.now(), fields, config.ATTRIBUTES_PER_RECORD)
         } catch (e) {
           if (e instanceof MalformedLoki) throw new InvalidInput({ field: "body", reason: e.message })
           throw e

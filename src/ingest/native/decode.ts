@@ -1,7 +1,7 @@
 import { Data } from "effect"
 import { DEFAULT_FIELD_MAP, type FieldMap } from "../../domain/field-mapping.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
-import { normalise } from "../../domain/normalise.ts"
+import { LIMITS, normalise } from "../../domain/normalise.ts"
 
 /** What an ingest request turned into: the records to publish and, per rejected line, why. */
 export interface DecodedBatch {
@@ -24,11 +24,12 @@ class BatchBuilder {
 
   constructor(
     private readonly receivedAt: number,
-    private readonly fields: FieldMap
+    private readonly fields: FieldMap,
+    private readonly maxAttributes: number
   ) {}
 
   add(line: number, value: unknown) {
-    const result = normalise(value, this.receivedAt, this.fields)
+    const result = normalise(value, this.receivedAt, this.fields, this.maxAttributes)
     if (result.ok) this.records.push(result.record)
     else this.reject(line, result.error)
   }
@@ -39,8 +40,8 @@ class BatchBuilder {
   }
 }
 
-const decodeNdjson = (body: string, receivedAt: number, fields: FieldMap): DecodedBatch => {
-  const batch = new BatchBuilder(receivedAt, fields)
+const decodeNdjson = (body: string, receivedAt: number, fields: FieldMap, maxAttributes: number): DecodedBatch => {
+  const batch = new BatchBuilder(receivedAt, fields, maxAttributes)
   let start = 0
   for (let line = 1; start <= body.length; line++) {
     let end = body.indexOf("\n", start)
@@ -63,9 +64,16 @@ const decodeNdjson = (body: string, receivedAt: number, fields: FieldMap): Decod
 /**
  * Decodes one JSON record, a JSON array of records (errors name the 1-based item as `line`),
  * or NDJSON. A body that is not valid JSON as a whole is read as NDJSON when it has several
- * lines, so one malformed line rejects only that line. Fields are found by `fields` (LOG_FIELD_*).
+ * lines, so one malformed line rejects only that line. Fields are found by `fields` (LOG_FIELD_*);
+ * a record may carry `maxAttributes` attributes (ATTRIBUTES_PER_RECORD).
  */
-export const decodeIngestBody = (body: string, contentType: string | null, receivedAt: number, fields: FieldMap = DEFAULT_FIELD_MAP): DecodedBatch => {
+export const decodeIngestBody = (
+  body: string,
+  contentType: string | null,
+  receivedAt: number,
+  fields: FieldMap = DEFAULT_FIELD_MAP,
+  maxAttributes: number = LIMITS.attributeCount
+): DecodedBatch => {
   const isNdjson = contentType !== null && /ndjson|jsonlines|json-seq|text\/plain/i.test(contentType)
   if (!isNdjson) {
     let whole: unknown
@@ -77,11 +85,11 @@ export const decodeIngestBody = (body: string, contentType: string | null, recei
       if (!body.trim().includes("\n")) throw new MalformedBody({ message: `request body is not valid JSON: ${(e as Error).message}` })
     }
     if (parsed) {
-      const batch = new BatchBuilder(receivedAt, fields)
+      const batch = new BatchBuilder(receivedAt, fields, maxAttributes)
       const items = Array.isArray(whole) ? whole : [whole]
       for (let i = 0; i < items.length; i++) batch.add(i + 1, items[i])
       return batch
     }
   }
-  return decodeNdjson(body, receivedAt, fields)
+  return decodeNdjson(body, receivedAt, fields, maxAttributes)
 }

@@ -35,7 +35,7 @@ export const nativeIngestRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, con
         if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
         let batch: ReturnType<typeof decodeIngestBody>
         try {
-          batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now(), fields)
+          batch = decodeIngestBody(body, request.headers.get("content-type"), Date.now(), fields, config.ATTRIBUTES_PER_RECORD)
         } catch (e) {
           if (e instanceof MalformedBody) throw new InvalidInput({ field: "body", reason: e.message })
           throw e

@@ -4,7 +4,7 @@ import protobuf from "protobufjs"
 import { parseLevel } from "../../domain/level.ts"
 import type { Level } from "../../domain/log-record.ts"
 import { MAX_REPORTED_ERRORS, type DecodedBatch } from "../native/decode.ts"
-import { normalise } from "../../domain/normalise.ts"
+import { LIMITS, normalise } from "../../domain/normalise.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 
 /**
@@ -196,7 +196,7 @@ export interface OtlpBatch extends DecodedBatch {
 }
 
 /** Maps a decoded `ExportLogsServiceRequest` to records; a record that cannot be mapped is rejected alone. */
-export const otlpToRecords = (request: unknown, receivedAt: number): OtlpBatch => {
+export const otlpToRecords = (request: unknown, receivedAt: number, maxAttributes: number = LIMITS.attributeCount): OtlpBatch => {
   if (!isObj(request)) throw new MalformedOtlp({ message: "must be an ExportLogsServiceRequest object" })
   const records: LogRecord[] = []
   const errors: Array<{ line: number; message: string; path: string }> = []
@@ -240,7 +240,7 @@ export const otlpToRecords = (request: unknown, receivedAt: number): OtlpBatch =
         if (traceId !== undefined) raw.trace_id = traceId
         const spanId = toHex(logRecord.spanId)
         if (spanId !== undefined) raw.span_id = spanId
-        const result = normalise(raw, receivedAt)
+        const result = normalise(raw, receivedAt, undefined, maxAttributes)
         if (result.ok) records.push(result.record)
         else reject(result.error)
       })

@@ -45,7 +45,7 @@ export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
     let batch: ReturnType<typeof otlpToRecords>
     try {
       const decoded = protobuf ? decodeOtlpProtobuf(body) : decodeOtlpJson(new TextDecoder().decode(body))
-      batch = otlpToRecords(decoded, Date.now())
+      batch = otlpToRecords(decoded, Date.now(), config.ATTRIBUTES_PER_RECORD)
     } catch (e) {
       if (e instanceof MalformedOtlp) throw new InvalidInput({ field: "body", reason: e.message })
       throw e

@@ -32,6 +32,8 @@ export interface SyslogListenerConfig {
   readonly bufferBytes: number
   /** Connections at once (in all, and from one address), and how long one may stay silent. */
   readonly tcp: Omit<TcpLimits, "maxMessageBytes">
+  /** Attributes one record may carry (structured data can hold any number). */
+  readonly maxAttributes: number
   /** Whether HTTP ingest requires credentials: syslog carries none, so say so at start-up. */
   readonly authRequiredElsewhere: boolean
 }
@@ -49,7 +51,7 @@ export const makeSyslogListeners = (config: SyslogListenerConfig) =>
         const raw = parseSyslog(frame.text, now)
         if (frame.truncated) telemetry.syslogMessagesTruncated.inc({ transport })
         const attributes = frame.truncated ? { ...raw.attributes, "syslog.truncated": true } : raw.attributes
-        const result = normalise({ ...raw, host: raw.host ?? peer, attributes }, now)
+        const result = normalise({ ...raw, host: raw.host ?? peer, attributes }, now, undefined, config.maxAttributes)
         if (result.ok) return result.record
         count("rejected", 1)
         return undefined
@@ -99,6 +101,7 @@ export const SyslogListenersLive = (config: Config) =>
           maxMessageBytes: config.SYSLOG_MAX_MESSAGE_BYTES,
           bufferRecords: config.SYSLOG_BUFFER_RECORDS,
           bufferBytes: config.SYSLOG_BUFFER_BYTES,
+          maxAttributes: config.ATTRIBUTES_PER_RECORD,
           tcp: {
             maxConnections: config.SYSLOG_TCP_MAX_CONNECTIONS,
             maxPerSource: config.SYSLOG_TCP_MAX_PER_SOURCE,

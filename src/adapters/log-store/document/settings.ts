@@ -65,6 +65,12 @@ export const documentSettings = settingsSection(
       .default("wait_for")
       .describe("When written logs become searchable: `wait_for` (before the batch counts as stored), `true` (forced, slower), `false` (within a second)."),
     ELASTICSEARCH_FIELD_LIMIT: int(100, 100_000).default(1_000).describe("Mapped fields per daily index; attributes beyond it are kept but not searchable."),
+    ELASTICSEARCH_INDEX_CODEC: z
+      .enum(["best_compression", "default"])
+      .default("best_compression")
+      .describe(
+        "Stored-fields codec of the daily indices LogFlow creates (Elasticsearch and OpenSearch): `best_compression` keeps `_source` smaller (see BENCHMARKS.md for bytes per record), `default` writes it a little faster."
+      ),
     ELASTICSEARCH_TIMEOUT_MS: int(100, 600_000).default(30_000).describe("Longest wait for one Elasticsearch/OpenSearch request."),
     ...elasticsearchApiKey,
     ...securitySettings("ELASTICSEARCH", "Elasticsearch"),

@@ -7,7 +7,14 @@ import { deadLetterIndex, deadLetterMappings, logsTemplate } from "./template.ts
  */
 export const installIndices = async (
   engine: DocumentEngine,
-  config: { readonly index: string; readonly shards: number; readonly replicas: number; readonly fieldLimit: number; readonly maxResultWindow: number }
+  config: {
+    readonly index: string
+    readonly shards: number
+    readonly replicas: number
+    readonly fieldLimit: number
+    readonly maxResultWindow: number
+    readonly codec?: "best_compression" | "default"
+  }
 ) => {
   await engine.putIndexTemplate(
     logsTemplate({
@@ -16,6 +23,7 @@ export const installIndices = async (
       replicas: config.replicas,
       fieldLimit: config.fieldLimit,
       maxResultWindow: config.maxResultWindow,
+      codec: config.codec ?? "best_compression",
       dialect: engine.dialect
     })
   )

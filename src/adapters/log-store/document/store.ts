@@ -41,6 +41,8 @@ export interface DocumentStoreConfig {
   readonly requestTimeout: Duration.DurationInput
   /** Credentials and trusted certificates; none (and the system's CAs) when unset. */
   readonly security?: DocumentSecurity
+  /** Stored-fields codec of new daily indices (ELASTICSEARCH_INDEX_CODEC); default `best_compression`. */
+  readonly codec?: "best_compression" | "default"
   readonly onDeadLetter?: (record: LogRecord, reason: string) => void
 }
 

@@ -20,6 +20,8 @@ export interface TemplateOptions {
   readonly fieldLimit: number
   /** Deepest `from` a facet sample may need (newest N matches). */
   readonly maxResultWindow: number
+  /** Stored-fields codec: `best_compression` (smaller `_source`) or the engine's `default`. */
+  readonly codec: "best_compression" | "default"
   readonly dialect: Dialect
 }
 
@@ -37,6 +39,7 @@ export const logsTemplate = (o: TemplateOptions): estypes.IndicesPutIndexTemplat
         number_of_shards: o.shards,
         number_of_replicas: o.replicas,
         max_result_window: o.maxResultWindow,
+        codec: o.codec,
         "mapping.total_fields.limit": o.fieldLimit,
         // Past the limit, new attribute fields are kept unindexed instead of failing the document.
         ...(elasticsearch ? { "mapping.total_fields.ignore_dynamic_beyond_limit": true } : {})
@@ -49,7 +52,8 @@ export const logsTemplate = (o: TemplateOptions): estypes.IndicesPutIndexTemplat
           received_at: { type: "date", format: "epoch_millis", index: false },
           service: keyword,
           level: keyword,
-          message: { type: "text" },
+          // Results are ordered by time, never scored: no norms to store.
+          message: { type: "text", norms: false },
           host: keyword,
           trace_id: keyword,
           span_id: keyword,

@@ -14,7 +14,7 @@ export const byTime = (records: ReadonlyArray<LogRecord>): ReadonlyArray<LogReco
  * time order (stable: arrival order among equal times), at most BLOCK_CAPACITY records each.
  * Repeated ids are left to the writer, which has the time to look for them.
  */
-export const batchColumns = (batch: ReadonlyArray<LogRecord>): BlockColumns[] => {
+export const batchColumns = (batch: ReadonlyArray<LogRecord>, keysPerBlock?: number): BlockColumns[] => {
   const byService = new Map<string, LogRecord[]>()
   for (const r of batch) {
     let group = byService.get(r.service)
@@ -24,7 +24,7 @@ export const batchColumns = (batch: ReadonlyArray<LogRecord>): BlockColumns[] =>
   const blocks: BlockColumns[] = []
   for (const group of byService.values()) {
     const sorted = byTime(group)
-    for (let i = 0; i < sorted.length; i += BLOCK_CAPACITY) blocks.push(encodeColumns(sorted.slice(i, i + BLOCK_CAPACITY)))
+    for (let i = 0; i < sorted.length; i += BLOCK_CAPACITY) blocks.push(encodeColumns(sorted.slice(i, i + BLOCK_CAPACITY), undefined, keysPerBlock))
   }
   return blocks
 }

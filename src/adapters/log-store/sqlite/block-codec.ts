@@ -1,14 +1,25 @@
-import { LEVELS, type AttributeValue, type Attributes, type Level, type LogRecord } from "../../../domain/log-record.ts"
+import { LEVELS, type Attributes, type Level, type LogRecord } from "../../../domain/log-record.ts"
 import { fold, isAscii } from "../../../domain/words.ts"
+import {
+  AttributeCollector,
+  type AttributeColumn,
+  DEFAULT_ATTRIBUTE_KEYS_PER_BLOCK,
+  decodeAttribute,
+  type EncodedAttribute,
+  otherAttributes
+} from "./block-attributes.ts"
 import { refBloom } from "./block-bloom.ts"
-import { aligned, bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
+import { type BlockHead, decodeHead, wideHeadLayout } from "./block-head.ts"
+import { decodeTexts } from "./block-columns.ts"
+import { bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
  * reads for every candidate block is small and binary (the head: times, host numbers,
  * positions, levels). Every other column can give one record's value without decoding the
  * rest: text as the values one after another plus where each ends, numbers as a typed array,
- * attribute text as a dictionary of distinct values plus a number per record. A record's
+ * attribute text as a dictionary of distinct values plus a number per record (only for the
+ * records that have the key when few do, see block-attributes.ts). A record's
  * `seq` (arrival order, the cursor's tiebreak) is `block * 65536 + position`; a position stays
  * with its record when retention rewrites the block.
  */
@@ -19,15 +30,6 @@ export const LEVEL_CODE: Readonly<Record<Level, number>> = Object.fromEntries(LE
 
 const REF_FIELDS = ["trace_id", "span_id", "correlation_id"] as const
 export type RefField = (typeof REF_FIELDS)[number]
-
-export interface EncodedAttribute {
-  readonly key: string
-  /** Every value a number: one f64 per record, NaN where absent. */
-  readonly numbers: Uint8Array | null
-  /** Otherwise: JSON array of the distinct values, and per record (u32) 1 + its value's index there, 0 where absent. */
-  readonly dictionary: string | null
-  readonly indexes: Uint8Array | null
-}
 
 /**
  * A block's columns, as the main thread builds them from records and hands them to the writer
@@ -50,6 +52,8 @@ export interface BlockColumns {
   /** Null where no record of the block has the field. */
   readonly refs: Readonly<Record<RefField, TextColumn | null>>
   readonly attributes: ReadonlyArray<EncodedAttribute>
+  /** Per record, as JSON, its attributes whose keys got no column, packed (encodeTexts); null when every key has one. */
+  readonly otherAttributes: Uint8Array | null
 }
 
 /** A block as stored: its columns and what searching needs, which the writer thread derives (indexBlock). */
@@ -63,31 +67,6 @@ export interface EncodedBlock extends BlockColumns {
   readonly refBloom: Uint8Array
 }
 
-/** The head: [count u32, pad][ts f64 × n][host u32 × n][position u16 × n][level u8 × n]. */
-const headLayout = (n: number) => ({ ts: 8, host: 8 + 8 * n, position: 8 + 12 * n, level: 8 + 14 * n, size: 8 + 15 * n })
-
-export interface BlockHead {
-  readonly count: number
-  readonly ts: Float64Array
-  readonly host: Uint32Array
-  readonly position: Uint16Array
-  readonly level: Uint8Array
-}
-
-export const decodeHead = (bytes: Uint8Array): BlockHead => {
-  const blob = aligned(bytes, 8)
-  const count = new DataView(blob.buffer, blob.byteOffset, 4).getUint32(0, true)
-  const at = headLayout(count)
-  const base = blob.byteOffset
-  return {
-    count,
-    ts: new Float64Array(blob.buffer, base + at.ts, count),
-    host: new Uint32Array(blob.buffer, base + at.host, count),
-    position: new Uint16Array(blob.buffer, base + at.position, count),
-    level: new Uint8Array(blob.buffer, base + at.level, count)
-  }
-}
-
 /**
  * The token that stands for `field = value` in the block-level full-text index: letters and
  * digits only, so the tokenizer keeps it whole. A hash collision only makes a block a
@@ -96,33 +75,17 @@ export const decodeHead = (bytes: Uint8Array): BlockHead => {
  */
 export const fieldToken = (field: "host", value: string) => `zq${field[0]}${(Bun.hash(value) as bigint).toString(36)}`
 
-const encodeAttribute = (key: string, column: ReadonlyArray<AttributeValue | undefined>): EncodedAttribute => {
-  if (column.every((v) => v === undefined || typeof v === "number")) {
-    return { key, numbers: bytesOf(Float64Array.from(column, (v) => v ?? Number.NaN)), dictionary: null, indexes: null }
-  }
-  const dictionary = new Map<AttributeValue, number>()
-  const indexes = new Uint32Array(column.length)
-  // Neighbouring records often share a value: comparing with the last one spares hashing it.
-  let last: AttributeValue | undefined
-  let lastIndex = 0
-  for (let i = 0; i < column.length; i++) {
-    const v = column[i]
-    if (v === undefined) continue
-    if (v !== last) {
-      let k = dictionary.get(v)
-      if (k === undefined) dictionary.set(v, (k = dictionary.size + 1))
-      last = v
-      lastIndex = k
-    }
-    indexes[i] = lastIndex
-  }
-  return { key, numbers: null, dictionary: JSON.stringify([...dictionary.keys()]), indexes: bytesOf(indexes) }
-}
-
-/** The columns of records of one service in time order; `positions` are their places in the block (0, 1, … when absent: a new block). */
-export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): BlockColumns => {
+/**
+ * The columns of records of one service in time order; `positions` are their places in the
+ * block (0, 1, … when absent: a new block); at most `keysPerBlock` attribute keys get columns.
+ */
+export const encodeColumns = (
+  records: ReadonlyArray<LogRecord>,
+  positions?: ArrayLike<number>,
+  keysPerBlock = DEFAULT_ATTRIBUTE_KEYS_PER_BLOCK
+): BlockColumns => {
   const n = records.length
-  const at = headLayout(n)
+  const at = wideHeadLayout(n)
   const head = new Uint8Array(at.size)
   new DataView(head.buffer).setUint32(0, n, true)
   const ts = new Float64Array(head.buffer, at.ts, n)
@@ -132,7 +95,7 @@ export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: Arr
   const receivedAt = new Float64Array(n)
 
   const hosts = new Map<string, number>()
-  const attributes = new Map<string, Array<AttributeValue | undefined>>()
+  const attributes = new AttributeCollector()
   let levels = 0
 
   for (let i = 0; i < n; i++) {
@@ -148,13 +111,10 @@ export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: Arr
       if (h === undefined) hosts.set(r.host, (h = hosts.size + 1))
       host[i] = h
     }
-    for (const key in r.attributes) {
-      let column = attributes.get(key)
-      if (!column) attributes.set(key, (column = new Array<AttributeValue | undefined>(n)))
-      column[i] = r.attributes[key]!
-    }
+    attributes.add(i, r.attributes)
   }
 
+  const { columns, other } = attributes.finish(n, keysPerBlock)
   const refColumn = (field: RefField) => (records.some((r) => r[field] !== undefined) ? encodeText(records.map((r) => r[field])) : null)
   return {
     service: records[0]!.service,
@@ -168,7 +128,8 @@ export const encodeColumns = (records: ReadonlyArray<LogRecord>, positions?: Arr
     ids: encodeText(records.map((r) => r.id)),
     receivedAt: bytesOf(receivedAt),
     refs: { trace_id: refColumn("trace_id"), span_id: refColumn("span_id"), correlation_id: refColumn("correlation_id") },
-    attributes: [...attributes].map(([key, column]) => encodeAttribute(key, column))
+    attributes: columns,
+    otherAttributes: other
   }
 }
 
@@ -202,31 +163,8 @@ export const indexBlock = (block: BlockColumns): EncodedBlock => {
 }
 
 /** Encodes records of one service in time order, as stored. */
-export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>): EncodedBlock => indexBlock(encodeColumns(records, positions))
-
-/** One attribute column as stored: a value per record, undefined where the record lacks it. */
-export interface AttributeColumn {
-  readonly at: (i: number) => AttributeValue | undefined
-  /** For a dictionary column: its distinct values and each record's 1-based index into them (0: absent). */
-  readonly dictionary?: { readonly values: ReadonlyArray<AttributeValue>; readonly indexes: Uint32Array }
-}
-
-export const decodeAttribute = (numbers: Uint8Array | null, dictionary: string | null, indexes: Uint8Array | null): AttributeColumn => {
-  if (numbers !== null) {
-    const column = f64(numbers)
-    return {
-      at: (i) => {
-        const v = column[i]!
-        return Number.isNaN(v) ? undefined : v
-      }
-    }
-  }
-  const values = JSON.parse(dictionary ?? "[]") as AttributeValue[]
-  const index = u32(indexes ?? new Uint8Array(0))
-  return { at: (i) => (index[i] ? values[index[i]! - 1] : undefined), dictionary: { values, indexes: index } }
-}
-
-export const NO_ATTRIBUTE: AttributeColumn = { at: () => undefined }
+export const encodeBlock = (records: ReadonlyArray<LogRecord>, positions?: ArrayLike<number>, keysPerBlock?: number): EncodedBlock =>
+  indexBlock(encodeColumns(records, positions, keysPerBlock))
 
 /** The stored parts of a block a record is rebuilt from. */
 export interface BlockContent {
@@ -238,10 +176,9 @@ export interface BlockContent {
   readonly receivedAt: Float64Array
   readonly refs: Readonly<Record<RefField, TextValues | null>>
   readonly attributes: ReadonlyArray<readonly [string, AttributeColumn]>
+  /** Record i's attributes whose keys have no column; absent when every key has one. */
+  readonly other?: (i: number) => Attributes | undefined
 }
-
-export const decodeReceivedAt = f64
-export const decodeEnds = u32
 
 export const recordAt = (block: BlockContent, i: number): LogRecord => {
   const { head } = block
@@ -265,6 +202,8 @@ export const recordAt = (block: BlockContent, i: number): LogRecord => {
     const value = column.at(i)
     if (value !== undefined) attributes[key] = value
   }
+  const other = block.other?.(i)
+  if (other !== undefined) Object.assign(attributes, other)
   record.attributes = attributes
   return record
 }
@@ -281,6 +220,7 @@ export const contentOf = (block: BlockColumns): BlockContent => {
     ids: decodeText(block.ids.text, block.ids.ends),
     receivedAt: f64(block.receivedAt),
     refs: { trace_id: text(block.refs.trace_id), span_id: text(block.refs.span_id), correlation_id: text(block.refs.correlation_id) },
-    attributes: block.attributes.map((a) => [a.key, decodeAttribute(a.numbers, a.dictionary, a.indexes)] as const)
+    attributes: block.attributes.map((a) => [a.key, decodeAttribute({ numbers: null, dictionary: null, indexes: a.packed }, block.count)] as const),
+    ...(block.otherAttributes === null ? {} : { other: otherAttributes(decodeTexts(block.otherAttributes, block.count)) })
   }
 }

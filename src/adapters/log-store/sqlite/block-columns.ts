@@ -131,6 +131,23 @@ const readTexts = (r: ByteReader, n: number): TextValues => {
 export const encodeTexts = (values: ReadonlyArray<string | undefined>) => written((w) => writeTexts(w, values))
 export const decodeTexts = (stored: Uint8Array, n: number) => readTexts(reading(stored), n)
 
+/**
+ * ASCII texts (encodeTexts) as searches read them: their bytes lower-cased and where each ends,
+ * straight from the stored bytes, with no JavaScript string made on the way.
+ */
+export const decodeAsciiFolded = (stored: Uint8Array, n: number): { bytes: Buffer; ends: Uint32Array } => {
+  const r = reading(stored)
+  const ends = new Uint32Array(n)
+  let end = 0
+  for (let i = 0; i < n; i++) ends[i] = end += r.varint()
+  const bytes = Buffer.from(r.take(r.bytes.length - r.position))
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!
+    if (c >= 65 && c <= 90) bytes[i] = c + 32
+  }
+  return { bytes, ends }
+}
+
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 const DIGIT = new Int8Array(128).fill(-1)
 for (let i = 0; i < 32; i++) DIGIT[CROCKFORD.charCodeAt(i)] = i

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite"
-import { allText, decodeText } from "./block-text.ts"
+import { readIds } from "./block-pack.ts"
+import { allText } from "./block-text.ts"
 
 /**
  * Finding records by id without an index entry per record. Ids are ULIDs, which begin with
@@ -43,7 +44,9 @@ export const makeIdLookup = (db: Database) => {
 export const makeIdIndex = (db: Database) => {
   const insert = db.query("INSERT INTO block_ids (bucket, block, min_id, max_id) VALUES (?, ?, ?, ?)")
   const forget = db.query("DELETE FROM block_ids WHERE block = ?")
-  const idsOf = db.query<{ ids: string; id_ends: Uint8Array }, [number]>("SELECT ids, id_ends FROM block_data WHERE block = ?")
+  const idsOf = db.query<{ ids: string | Uint8Array; id_ends: Uint8Array; count: number }, [number]>(
+    "SELECT ids, id_ends, count FROM block_data JOIN blocks USING (block) WHERE block = ?"
+  )
   const blocksHolding = makeIdLookup(db)
 
   return {
@@ -68,7 +71,7 @@ export const makeIdIndex = (db: Database) => {
           let held = blockIds.get(block)
           if (!held) {
             const row = idsOf.get(block)
-            held = new Set(row ? allText(decodeText(row.ids, row.id_ends)) : [])
+            held = new Set(row ? allText(readIds(row, row.count)) : [])
             blockIds.set(block, held)
           }
           for (const id of group) if (held.has(id)) found.add(id)

@@ -1,19 +1,14 @@
 import type { Database } from "bun:sqlite"
 import type { TextAutomaton } from "../../../domain/text-automaton.ts"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
-import { allText, decodeText, textAt, type TextValues } from "./block-text.ts"
-import {
-  decodeAttribute,
-  decodeEnds,
-  decodeHead,
-  decodeReceivedAt,
-  NO_ATTRIBUTE,
-  recordAt,
-  type AttributeColumn,
-  type BlockContent,
-  type BlockHead,
-  type RefField
-} from "./block-codec.ts"
+import type { Attributes } from "../../../domain/log-record.ts"
+import { allText, textAt, type TextValues } from "./block-text.ts"
+import { type AttributeColumn, decodeAttribute, NO_ATTRIBUTE, otherAttributeColumn, otherAttributes, type StoredAttribute } from "./block-attributes.ts"
+import { decodeTexts } from "./block-columns.ts"
+import { type DataRow, readIds, readMessages, readReceivedAt, readRef, readSearchText, type SearchText } from "./block-pack.ts"
+import { SearchTextCache } from "./search-text-cache.ts"
+import { recordAt, type BlockContent, type RefField } from "./block-codec.ts"
+import { type BlockHead, decodeHead } from "./block-head.ts"
 import { makeIdLookup } from "./block-ids.ts"
 
 const countOnes = (mask: Uint8Array) => {
@@ -41,9 +36,10 @@ export interface BlockSummary {
 export class LoadedBlock {
   private hostList: ReadonlyArray<string> | undefined
   private text: TextValues | undefined
-  private search: { bytes: Buffer; ends: Uint32Array } | undefined
+  private search: SearchText | undefined
   private data: Omit<BlockContent, "service" | "head" | "hosts" | "message" | "attributes"> | undefined
   private readonly attributeColumns = new Map<string, AttributeColumn>()
+  private others: ((i: number) => Attributes | undefined) | null | undefined
   private allColumns: BlockContent | undefined
 
   constructor(
@@ -64,15 +60,11 @@ export class LoadedBlock {
   private rows() {
     if (!this.data) {
       const row = this.reader.data.get(this.summary.block)!
-      const text = (ends: Uint8Array | null, values: string | null) => (ends === null || values === null ? null : decodeText(values, ends))
+      const n = this.count
       this.data = {
-        ids: decodeText(row.ids, row.id_ends),
-        receivedAt: decodeReceivedAt(row.received_at),
-        refs: {
-          trace_id: text(row.trace_id_ends, row.trace_ids),
-          span_id: text(row.span_id_ends, row.span_ids),
-          correlation_id: text(row.correlation_id_ends, row.correlation_ids)
-        }
+        ids: readIds(row, n),
+        receivedAt: readReceivedAt(row, n),
+        refs: { trace_id: readRef(row, "trace_id", n), span_id: readRef(row, "span_id", n), correlation_id: readRef(row, "correlation_id", n) }
       }
     }
     return this.data
@@ -90,8 +82,7 @@ export class LoadedBlock {
 
   private messages(): TextValues {
     if (!this.text) {
-      const row = this.reader.messages.get(this.summary.block)!
-      this.text = decodeText(row.messages, row.message_ends)
+      this.text = readMessages(this.reader.messages.get(this.summary.block)!, this.count)
     }
     return this.text
   }
@@ -103,8 +94,7 @@ export class LoadedBlock {
   /** The messages as text searches see them (folded, UTF-8). */
   private searchText() {
     if (!this.search) {
-      const row = this.reader.search.get(this.summary.block)!
-      this.search = { bytes: Buffer.from(row.search_text.buffer, row.search_text.byteOffset, row.search_text.byteLength), ends: decodeEnds(row.search_ends) }
+      this.search = this.reader.searchText(this.summary.block, this.count)
     }
     return this.search
   }
@@ -127,11 +117,22 @@ export class LoadedBlock {
     automaton.scanRows(bytes, ends, rows, (i) => bytes.toString("utf8", i === 0 ? 0 : ends[i - 1], ends[i]), found)
   }
 
+  /** The attributes of keys without a column in this block (null when it has none), read when first asked for. */
+  private other() {
+    if (this.others === undefined) {
+      const packed = this.reader.other.get(this.summary.block)?.other_attributes ?? null
+      this.others = packed === null ? null : otherAttributes(decodeTexts(packed, this.count))
+    }
+    return this.others
+  }
+
   attribute(key: string): AttributeColumn {
     let column = this.attributeColumns.get(key)
     if (!column) {
       const row = this.reader.attribute.get(this.summary.block, key)
-      this.attributeColumns.set(key, (column = row ? decodeAttribute(row.numbers, row.dictionary, row.indexes) : NO_ATTRIBUTE))
+      const other = row ? null : this.other()
+      column = row ? decodeAttribute(row, this.count) : other ? otherAttributeColumn(key, other) : NO_ATTRIBUTE
+      this.attributeColumns.set(key, column)
     }
     return column
   }
@@ -139,10 +140,17 @@ export class LoadedBlock {
   /** Every column, for rebuilding records. */
   content(): BlockContent {
     if (!this.allColumns) {
-      const attributes = this.reader.attributes
-        .all(this.summary.block)
-        .map((row) => [row.key, decodeAttribute(row.numbers, row.dictionary, row.indexes)] as const)
-      this.allColumns = { ...this.rows(), service: this.summary.service, head: this.head, hosts: this.hosts(), message: (i) => this.message(i), attributes }
+      const attributes = this.reader.attributes.all(this.summary.block).map((row) => [row.key, decodeAttribute(row, this.count)] as const)
+      const other = this.other()
+      this.allColumns = {
+        ...this.rows(),
+        service: this.summary.service,
+        head: this.head,
+        hosts: this.hosts(),
+        message: (i) => this.message(i),
+        attributes,
+        ...(other === null ? {} : { other })
+      }
     }
     return this.allColumns
   }
@@ -152,41 +160,34 @@ export class LoadedBlock {
   }
 }
 
-interface DataRow {
-  id_ends: Uint8Array
-  ids: string
-  received_at: Uint8Array
-  trace_id_ends: Uint8Array | null
-  trace_ids: string | null
-  span_id_ends: Uint8Array | null
-  span_ids: string | null
-  correlation_id_ends: Uint8Array | null
-  correlation_ids: string | null
-}
-
-interface AttributeRow {
-  numbers: Uint8Array | null
-  dictionary: string | null
-  indexes: Uint8Array | null
-}
+type AttributeRow = StoredAttribute
 
 export type BlockReader = ReturnType<typeof makeBlockReader>
 
 /** Prepared statements that read blocks; one set per connection. */
-export const makeBlockReader = (db: Database) => {
+export const makeBlockReader = (db: Database, searchTextCacheBytes = 0) => {
+  const cache = searchTextCacheBytes > 0 ? new SearchTextCache(searchTextCacheBytes) : undefined
   const blocksHolding = makeIdLookup(db)
   const reader = {
     summary: db.query<BlockSummary, [number]>("SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE block = ?"),
     head: db.query<{ head: Uint8Array }, [number]>("SELECT head FROM blocks WHERE block = ?"),
     hosts: db.query<{ hosts: string }, [number]>("SELECT hosts FROM blocks WHERE block = ?"),
-    search: db.query<{ search_ends: Uint8Array; search_text: Uint8Array }, [number]>("SELECT search_ends, search_text FROM block_data WHERE block = ?"),
-    messages: db.query<{ message_ends: Uint8Array; messages: string }, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
-    data: db.query<DataRow, [number]>(
+    search: db.query<Pick<DataRow, "search_ends" | "search_text" | "messages" | "message_ends">, [number]>(
+      "SELECT search_ends, search_text, CASE WHEN length(search_ends) = 0 THEN messages END AS messages, message_ends FROM block_data WHERE block = ?"
+    ),
+    /** A block's search text; those made from packed messages come from the cache when they can. */
+    searchText(block: number, count: number): SearchText {
+      const read = () => readSearchText(reader.search.get(block)!, count)
+      return cache ? cache.get(block, count, read) : read()
+    },
+    messages: db.query<Pick<DataRow, "messages" | "message_ends">, [number]>("SELECT message_ends, messages FROM block_data WHERE block = ?"),
+    data: db.query<Omit<DataRow, "other_attributes" | "search_ends" | "search_text" | "message_ends" | "messages">, [number]>(
       `SELECT id_ends, ids, received_at, trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids
        FROM block_data WHERE block = ?`
     ),
     attribute: db.query<AttributeRow, [number, string]>("SELECT numbers, dictionary, indexes FROM block_attributes WHERE block = ? AND key = ?"),
     attributes: db.query<AttributeRow & { key: string }, [number]>("SELECT key, numbers, dictionary, indexes FROM block_attributes WHERE block = ?"),
+    other: db.query<{ other_attributes: Uint8Array | null }, [number]>("SELECT other_attributes FROM block_data WHERE block = ?"),
     load(summary: BlockSummary): LoadedBlock {
       return new LoadedBlock(summary, decodeHead(reader.head.get(summary.block)!.head), reader)
     },

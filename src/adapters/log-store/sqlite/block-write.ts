@@ -4,20 +4,22 @@ import type { ExpiryRule } from "../../../ports/log-store.ts"
 import { allText, decodeText } from "./block-text.ts"
 import { contentOf, encodeBlock, encodeColumns, indexBlock, recordAt, type BlockColumns, type EncodedBlock } from "./block-codec.ts"
 import { batchColumns } from "./block-batch.ts"
+import { compactHead } from "./block-head.ts"
+import { packData } from "./block-pack.ts"
 import { idSpans, makeIdIndex, type IdSpan } from "./block-ids.ts"
 import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeRollupWriter } from "./rollup-write.ts"
 
 /** Writes encoded blocks: the summary row, its data, its attribute columns, its full-text document, its Bloom filter, its id rows. */
-export const makeBlockWriter = (db: Database) => {
+export const makeBlockWriter = (db: Database, keysPerBlock?: number) => {
   const insertBlock = db.query("INSERT INTO blocks (service, count, min_ts, max_ts, levels, head, hosts) VALUES (?, ?, ?, ?, ?, ?, ?)")
   const updateBlock = db.query("UPDATE blocks SET count = ?2, min_ts = ?3, max_ts = ?4, levels = ?5, head = ?6, hosts = ?7 WHERE block = ?1")
   const putData = db.query(
     `INSERT OR REPLACE INTO block_data (block, search_ends, search_text, message_ends, messages, id_ends, ids, received_at,
-       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+       trace_id_ends, trace_ids, span_id_ends, span_ids, correlation_id_ends, correlation_ids, other_attributes)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
-  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, numbers, dictionary, indexes) VALUES (?, ?, ?, ?, ?)")
+  const insertAttribute = db.query("INSERT INTO block_attributes (block, key, indexes) VALUES (?, ?, ?)")
   const insertTerms = db.query("INSERT INTO block_terms (rowid, terms) VALUES (?, ?)")
   const putBloom = db.query("INSERT OR REPLACE INTO block_blooms (block, bloom) VALUES (?, ?)")
   const dropBloom = db.query("DELETE FROM block_blooms WHERE block = ?")
@@ -28,24 +30,25 @@ export const makeBlockWriter = (db: Database) => {
   const ids = makeIdIndex(db)
 
   const putParts = (block: number, b: EncodedBlock, spans: ReadonlyArray<IdSpan>) => {
-    const { trace_id, span_id, correlation_id } = b.refs
+    const d = packData(b)
     putData.run(
       block,
-      b.searchEnds,
-      b.searchText,
-      b.messages.ends,
-      b.messages.text,
-      b.ids.ends,
-      b.ids.text,
-      b.receivedAt,
-      trace_id?.ends ?? null,
-      trace_id?.text ?? null,
-      span_id?.ends ?? null,
-      span_id?.text ?? null,
-      correlation_id?.ends ?? null,
-      correlation_id?.text ?? null
+      d.search_ends,
+      d.search_text,
+      d.message_ends,
+      d.messages,
+      d.id_ends,
+      d.ids,
+      d.received_at,
+      d.trace_id_ends,
+      d.trace_ids,
+      d.span_id_ends,
+      d.span_ids,
+      d.correlation_id_ends,
+      d.correlation_ids,
+      d.other_attributes
     )
-    for (const a of b.attributes) insertAttribute.run(block, a.key, a.numbers, a.dictionary, a.indexes)
+    for (const a of b.attributes) insertAttribute.run(block, a.key, a.packed)
     insertTerms.run(block, b.terms)
     putBloom.run(block, b.refBloom)
     ids.add(block, spans)
@@ -58,13 +61,13 @@ export const makeBlockWriter = (db: Database) => {
      * lets a search read only the newest part of a block.
      */
     insert(b: EncodedBlock, spans: ReadonlyArray<IdSpan> = idSpans(allText(decodeText(b.ids.text, b.ids.ends)))) {
-      const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts).lastInsertRowid)
+      const block = Number(insertBlock.run(b.service, b.count, b.minTs, b.maxTs, b.levels, compactHead(b.head), b.hosts).lastInsertRowid)
       putParts(block, b, spans)
     },
     /** Replaces a block's records by some of them, each keeping its position. */
     rewrite(block: number, records: ReadonlyArray<LogRecord>, positions: ArrayLike<number>) {
-      const b = encodeBlock(records, positions)
-      updateBlock.run(block, b.count, b.minTs, b.maxTs, b.levels, b.head, b.hosts)
+      const b = encodeBlock(records, positions, keysPerBlock)
+      updateBlock.run(block, b.count, b.minTs, b.maxTs, b.levels, compactHead(b.head), b.hosts)
       dropAttributes.run(block)
       dropTerms.run(block)
       ids.forget(block)
@@ -85,8 +88,8 @@ export const makeBlockWriter = (db: Database) => {
  * Writes one batch's blocks in one transaction. Records whose id is stored already
  * (redelivery) or came earlier in the batch are left out, and the rollups count what was written.
  */
-export const makeBatchWriter = (db: Database) => {
-  const blocks = makeBlockWriter(db)
+export const makeBatchWriter = (db: Database, keysPerBlock?: number) => {
+  const blocks = makeBlockWriter(db, keysPerBlock)
   const addRollups = makeRollupWriter(db)
   // Ids above the largest stored one cannot be stored yet: only the others are looked up
   // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
@@ -112,7 +115,11 @@ export const makeBatchWriter = (db: Database) => {
     if (rows.length === block.count) return block
     if (rows.length === 0) return undefined
     const content = contentOf(block)
-    return encodeColumns(rows.map((i) => recordAt(content, i)))
+    return encodeColumns(
+      rows.map((i) => recordAt(content, i)),
+      undefined,
+      keysPerBlock
+    )
   }
 
   const write = db.transaction((batch: ReadonlyArray<BlockColumns>): string => {
@@ -154,8 +161,8 @@ export const makeRecordWriter = (db: Database) => {
  * dropped, a block that expired in part is rewritten with the records it keeps. Then the
  * freed pages are given back.
  */
-export const makeExpirer = (db: Database) => {
-  const blocks = makeBlockWriter(db)
+export const makeExpirer = (db: Database, keysPerBlock?: number) => {
+  const blocks = makeBlockWriter(db, keysPerBlock)
   const reader = makeBlockReader(db)
   const candidates = db.query<BlockSummary, [number, string | null, string | null, number]>(
     `SELECT block, service, count, min_ts, max_ts, levels FROM blocks WHERE min_ts < ?1

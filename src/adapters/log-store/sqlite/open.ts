@@ -25,6 +25,10 @@ export interface SqliteStoreConfig {
    * for one (SEARCH_READER_QUEUE). Absent: reads run on the calling thread.
    */
   readonly readers?: { readonly threads: number; readonly queue: number }
+  /** At most this many attribute keys get a column in a block; the others are kept per record (block-attributes.ts). */
+  readonly attributeKeysPerBlock?: number
+  /** Bytes of search text made from packed messages that searches keep for the next one (search-text-cache.ts); 0 or absent: none. */
+  readonly searchTextCacheBytes?: number
 }
 
 /** Opens (creating if needed) the store's database with its pragmas and schema. */

@@ -15,10 +15,10 @@ import { outOfTime, startBudget } from "./read-budget.ts"
 
 const recordsOf = (hits: ReadonlyArray<Hit>) => hits.map((h) => h.block.record(h.index))
 
-type Settings = Pick<SqliteStoreConfig, "countCap" | "countBudgetMs" | "timeoutMs">
+type Settings = Pick<SqliteStoreConfig, "countCap" | "countBudgetMs" | "timeoutMs" | "searchTextCacheBytes">
 
 export const makeRecordQueries = (db: Database, config: Settings) => {
-  const reader = makeBlockReader(db)
+  const reader = makeBlockReader(db, config.searchTextCacheBytes)
   const scanner = makeScanner(db, reader)
 
   const search = (request: SearchRequest): SearchPage => {

@@ -47,8 +47,8 @@ export const makeRollupQueries = (db: Database) => {
     // Fingerprints are of errors only: a level filter does not apply.
     const where = rollupWhere({ from: filter.from, to: filter.to, ...(filter.services ? { services: filter.services } : {}) })
     return cached<ErrorGroup>(
-      `SELECT fingerprint, service, sum(count) AS count, max(sample) AS sample, max(minute) * 60000 AS last_seen
-       FROM error_fingerprints WHERE ${where.sql} GROUP BY fingerprint, service ORDER BY count DESC, last_seen DESC LIMIT ?`
+      `SELECT fingerprint, service, sum(count) AS count, sample, max(minute) * 60000 AS last_seen
+       FROM error_minutes JOIN error_kinds USING (kind) WHERE ${where.sql} GROUP BY kind ORDER BY count DESC, last_seen DESC LIMIT ?`
     ).all(...where.params, limit)
   }
 

@@ -2,7 +2,8 @@ import type { Database } from "bun:sqlite"
 import { fingerprint, isError } from "../../../domain/fingerprint.ts"
 import { LEVELS, type Level } from "../../../domain/log-record.ts"
 import { decodeText, textAt } from "./block-text.ts"
-import { decodeHead, type BlockColumns } from "./block-codec.ts"
+import type { BlockColumns } from "./block-codec.ts"
+import { decodeHead } from "./block-head.ts"
 
 /**
  * Rollups, written in the same transaction as the records they count, so they always agree
@@ -23,10 +24,12 @@ export const makeRollupWriter = (db: Database) => {
      ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes,
        first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)`
   )
-  const addFingerprint = db.query(
-    `INSERT INTO error_fingerprints (minute, service, fingerprint, count, sample) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET count = count + excluded.count, sample = excluded.sample`
+  // The newest sample of each fingerprint is kept.
+  const addKind = db.query<{ kind: number }, [string, string, string]>(
+    `INSERT INTO error_kinds (service, fingerprint, sample) VALUES (?, ?, ?)
+     ON CONFLICT (service, fingerprint) DO UPDATE SET sample = excluded.sample RETURNING kind`
   )
+  const addErrorMinute = db.query("INSERT INTO error_minutes (minute, kind, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count")
 
   return (blocks: ReadonlyArray<BlockColumns>) => {
     const rollup = new RollupDelta()
@@ -34,7 +37,7 @@ export const makeRollupWriter = (db: Database) => {
     for (const m of rollup.minutes.values()) addMinute.run(m.minute, m.service, m.level, m.count, m.bytes)
     for (const m of rollup.levelMinutes.values()) addLevelMinute.run(m.minute, m.level, m.count, m.bytes)
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
-    for (const f of rollup.fingerprints.values()) addFingerprint.run(f.minute, f.service, f.fingerprint, f.count, f.sample)
+    for (const f of rollup.fingerprints.values()) addErrorMinute.run(f.minute, addKind.get(f.service, f.fingerprint, f.sample)!.kind, f.count)
   }
 }
 

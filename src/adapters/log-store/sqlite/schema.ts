@@ -134,5 +134,32 @@ const V4 = [
   "CREATE TABLE block_blooms (block INTEGER PRIMARY KEY, bloom BLOB NOT NULL)"
 ]
 
+/**
+ * Version 5: packed blocks (block-pack.ts: each column encoded for its type and compressed on
+ * its own) and sparse attributes (block-attributes.ts), with the attributes of keys past a
+ * block's column limit kept per record. Blocks written before read as they always did.
+ * Error fingerprints are kept once each, with one sample (`error_kinds`), and counted per
+ * minute by number (`error_minutes`), instead of their text and a sample in every minute's row.
+ */
+const V5 = [
+  "ALTER TABLE block_data ADD COLUMN other_attributes BLOB",
+  `CREATE TABLE error_kinds (
+    kind INTEGER PRIMARY KEY,
+    service TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    sample TEXT NOT NULL,
+    UNIQUE (service, fingerprint)
+  )`,
+  `CREATE TABLE error_minutes (
+    minute INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (minute, kind)
+  ) WITHOUT ROWID`,
+  "INSERT INTO error_kinds (service, fingerprint, sample) SELECT service, fingerprint, max(sample) FROM error_fingerprints GROUP BY service, fingerprint",
+  "INSERT INTO error_minutes (minute, kind, count) SELECT f.minute, k.kind, f.count FROM error_fingerprints f JOIN error_kinds k USING (service, fingerprint)",
+  "DROP TABLE error_fingerprints"
+]
+
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */
-export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3, V4]
+export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3, V4, V5]

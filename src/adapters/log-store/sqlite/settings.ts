@@ -2,6 +2,17 @@ import { z } from "zod"
 import { int, settingsSection } from "../../../settings.ts"
 
 export const sqliteSettings = settingsSection("Embedded log store", "The SQLite log store in DATA_DIR (when no Elasticsearch or OpenSearch is set).", {
+  // DEFAULT_ATTRIBUTE_KEYS_PER_BLOCK of block-attributes.ts (a settings file imports nothing of LogFlow's; a unit test checks both agree).
+  ATTRIBUTE_KEYS_PER_BLOCK: int(1, 65_536)
+    .default(512)
+    .describe(
+      "Embedded store: at most this many attribute keys get a column of their own in a block (those most of its records carry); the values of further keys are kept per record in one column that `key:value` still searches, so records with many distinct keys cost what they hold."
+    ),
+  SEARCH_TEXT_CACHE_MB: int(0, 65_536)
+    .default(64)
+    .describe(
+      "Embedded store: messages are kept compressed, so a text search decompresses and lower-cases those of each block it reads; up to this many MiB of that work is kept for the next searches (least recently used out first). `0` keeps none."
+    ),
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL").describe("`NORMAL` survives a killed process; `FULL` also survives power loss, slower."),
   SEARCH_COUNT_BUDGET_MS: int(1, 60_000)
     .default(50)

@@ -31,7 +31,11 @@ const readError = (e: unknown): StoreReadError =>
 const startReaders = (config: SqliteStoreConfig, readers: NonNullable<SqliteStoreConfig["readers"]>) =>
   Effect.gen(function* () {
     const pool = yield* Effect.acquireRelease(
-      Effect.sync(() => new ReaderPool({ size: readers.threads, queue: readers.queue, store: config })),
+      // The threads share the search-text cache's bound: each keeps its part.
+      Effect.sync(() => {
+        const store = { ...config, searchTextCacheBytes: Math.floor((config.searchTextCacheBytes ?? 0) / readers.threads) }
+        return new ReaderPool({ size: readers.threads, queue: readers.queue, store })
+      }),
       (pool) => Effect.sync(() => pool.close())
     )
     yield* Effect.tryPromise({ try: () => pool.ready(), catch: unavailable })

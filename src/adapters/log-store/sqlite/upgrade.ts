@@ -1,10 +1,12 @@
 import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../../domain/log-record.ts"
-import { allText, decodeText } from "./block-text.ts"
+import { type DataRow, readIds, readRef } from "./block-pack.ts"
+import { allText, bytesOf, type TextValues } from "./block-text.ts"
 import { encodeBlock } from "./block-codec.ts"
 import { byTime } from "./block-batch.ts"
 import { refBloom } from "./block-bloom.ts"
 import { idSpans, makeIdIndex } from "./block-ids.ts"
+import { makeBlockReader, type BlockSummary } from "./block-read.ts"
 import { makeBlockWriter } from "./block-write.ts"
 
 /**
@@ -30,18 +32,16 @@ const completeOldBlocks = (db: Database) => {
   const putBloom = db.query("INSERT INTO block_blooms (block, bloom) VALUES (?, ?)")
   const lastDone = db.query<{ block: number | null }, []>("SELECT max(block) AS block FROM block_ids")
   const next = db.query<OldBlockRow, [number]>(
-    `SELECT block, count, ids, id_ends, trace_ids, trace_id_ends, correlation_ids, correlation_id_ends
+    `SELECT block, count, ids, id_ends, trace_ids, trace_id_ends, span_ids, span_id_ends, correlation_ids, correlation_id_ends
      FROM block_data JOIN blocks USING (block) WHERE block > ? ORDER BY block LIMIT 1000`
   )
-  const column = (text: string | null, ends: Uint8Array | null) => (text === null || ends === null ? null : { text, ends })
+  const column = (values: TextValues | null) => (values === null ? null : { text: values.text, ends: bytesOf(values.ends) })
   const step = db.transaction(() => {
     const rows = next.all(lastDone.get()!.block ?? 0)
     for (const row of rows) {
-      putBloom.run(
-        row.block,
-        refBloom({ trace_id: column(row.trace_ids, row.trace_id_ends), correlation_id: column(row.correlation_ids, row.correlation_id_ends) }, row.count)
-      )
-      ids.add(row.block, idSpans(allText(decodeText(row.ids, row.id_ends))))
+      const refs = { trace_id: column(readRef(row, "trace_id", row.count)), correlation_id: column(readRef(row, "correlation_id", row.count)) }
+      putBloom.run(row.block, refBloom(refs, row.count))
+      ids.add(row.block, idSpans(allText(readIds(row, row.count))))
     }
     return rows.length
   })
@@ -50,16 +50,10 @@ const completeOldBlocks = (db: Database) => {
   }
 }
 
-interface OldBlockRow {
-  block: number
-  count: number
-  ids: string
-  id_ends: Uint8Array
-  trace_ids: string | null
-  trace_id_ends: Uint8Array | null
-  correlation_ids: string | null
-  correlation_id_ends: Uint8Array | null
-}
+type OldBlockRow = Pick<
+  DataRow,
+  "ids" | "id_ends" | "trace_ids" | "trace_id_ends" | "span_ids" | "span_id_ends" | "correlation_ids" | "correlation_id_ends"
+> & { block: number; count: number }
 
 /**
  * Moves the records of a database written before blocks (schema versions 1 and 2, a row per
@@ -88,6 +82,31 @@ const moveLegacyRecords = (db: Database) => {
     db.run("DROP TABLE IF EXISTS logs_fts")
     db.run("DROP TABLE logs")
   }).immediate()
+}
+
+/**
+ * Rewrites the blocks written before schema 5 packed (block-pack.ts), oldest first, one block
+ * per transaction: a stopped rewrite (even by kill -9) leaves every block whole, plain or
+ * packed, and the next start goes on from there. Each call does one block and says whether
+ * there was one; the writer thread calls it between requests, so writes keep their turn.
+ */
+export const makePlainBlockRewriter = (db: Database, keysPerBlock?: number) => {
+  const blocks = makeBlockWriter(db, keysPerBlock)
+  const reader = makeBlockReader(db)
+  let after = 0
+  const nextPlain = db.query<BlockSummary, [number]>(
+    `SELECT block, service, count, min_ts, max_ts, levels FROM blocks JOIN block_data USING (block)
+     WHERE block > ? AND length(id_ends) > 0 ORDER BY block LIMIT 1`
+  )
+  return db.transaction((): boolean => {
+    const summary = nextPlain.get(after)
+    if (!summary) return false
+    const block = reader.load(summary)
+    const records = Array.from({ length: block.count }, (_, i) => block.record(i))
+    blocks.rewrite(summary.block, records, block.head.position)
+    after = summary.block
+    return true
+  })
 }
 
 interface LegacyRow {

@@ -29,7 +29,7 @@ export class SqliteWriterThread {
   }
 
   write(batch: ReadonlyArray<LogRecord>): Promise<void> {
-    return this.request({ type: "write", blocks: batchColumns(batch) }).then(() => undefined)
+    return this.request({ type: "write", blocks: batchColumns(batch, this.config.attributeKeysPerBlock) }).then(() => undefined)
   }
 
   /** Runs on the writer thread, between batches, so deleting never contends with indexing. */

@@ -2,7 +2,7 @@
 import type { BlockColumns } from "./block-codec.ts"
 import { openDatabase, type SqliteStoreConfig } from "./open.ts"
 import { makeBatchWriter, makeExpirer } from "./block-write.ts"
-import { completeUpgrade } from "./upgrade.ts"
+import { completeUpgrade, makePlainBlockRewriter } from "./upgrade.ts"
 import type { WriterReply, WriterRequest } from "./writer-protocol.ts"
 
 /**
@@ -15,6 +15,25 @@ declare const self: Worker
 let write: ReturnType<typeof makeBatchWriter> | undefined
 let expire: ReturnType<typeof makeExpirer> | undefined
 let close: (() => void) | undefined
+let rewriteOneBlock: (() => boolean) | undefined
+
+/**
+ * Packs the blocks of an earlier schema one at a time, each step queued behind the requests
+ * that have arrived, so writes wait for at most one block's rewrite. A failed step leaves its
+ * block plain (it still reads) and ends the rewrite until the next start.
+ */
+const rewriteInBackground = () => {
+  if (!rewriteOneBlock) return
+  let more = false
+  try {
+    more = rewriteOneBlock()
+  } catch (e) {
+    // This thread has no logger of LogFlow's: the line goes to stderr, as a crash would.
+    console.error(`embedded store: packing the blocks of an earlier schema stopped (they still read as before): ${e instanceof Error ? e.message : String(e)}`)
+  }
+  if (more) setTimeout(rewriteInBackground, 0)
+  else rewriteOneBlock = undefined
+}
 
 self.onmessage = (event: MessageEvent<WriterRequest>) => {
   const request = event.data
@@ -28,8 +47,10 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
         // only past 64 MiB of log (16,000 pages), should that thread fall behind.
         db.run("PRAGMA wal_autocheckpoint = 16000")
         completeUpgrade(db)
-        write = makeBatchWriter(db)
-        expire = makeExpirer(db)
+        write = makeBatchWriter(db, request.config.attributeKeysPerBlock)
+        expire = makeExpirer(db, request.config.attributeKeysPerBlock)
+        rewriteOneBlock = makePlainBlockRewriter(db, request.config.attributeKeysPerBlock)
+        setTimeout(rewriteInBackground, 0)
         close = () => db.close()
         break
       }
@@ -40,6 +61,7 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
         count = expire!(request.rule, request.limit)
         break
       case "close":
+        rewriteOneBlock = undefined
         close?.()
         break
     }

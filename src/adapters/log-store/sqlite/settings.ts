@@ -11,7 +11,7 @@ export const sqliteSettings = settingsSection("Embedded log store", "The SQLite 
   SEARCH_TEXT_CACHE_MB: int(0, 65_536)
     .default(64)
     .describe(
-      "Embedded store: messages are kept compressed, so a text search decompresses and lower-cases those of each block it reads; up to this many MiB of that work is kept for the next searches (least recently used out first). `0` keeps none."
+      "Embedded store: messages are kept compressed, so a text search decompresses and lower-cases those of each block it reads; up to this many MiB of that work (shared by the reader threads) is kept for the next searches, least recently used out first. `0` keeps none."
     ),
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL").describe("`NORMAL` survives a killed process; `FULL` also survives power loss, slower."),
   SEARCH_COUNT_BUDGET_MS: int(1, 60_000)

@@ -20,6 +20,7 @@ import { tailSettings } from "./api/routes/settings.ts"
 import { telemetrySettings } from "./telemetry/settings.ts"
 import { alertingSettings } from "./alerting/settings.ts"
 import { logqlSettings } from "./query/logql/settings.ts"
+import { patternSettings } from "./patterns/settings.ts"
 
 /**
  * All configuration, from environment variables, validated once at start-up. Each feature
@@ -46,7 +47,8 @@ export const CONFIG_SECTIONS = [
   tailSettings,
   telemetrySettings,
   alertingSettings,
-  logqlSettings
+  logqlSettings,
+  patternSettings
 ]
 
 const schema = z.object({
@@ -67,7 +69,8 @@ const schema = z.object({
   ...tailSettings.shape,
   ...telemetrySettings.shape,
   ...alertingSettings.shape,
-  ...logqlSettings.shape
+  ...logqlSettings.shape,
+  ...patternSettings.shape
 })
 
 /** Every environment variable LogFlow reads (deployment files are checked against it). */

@@ -33,6 +33,8 @@ export interface TelemetryInstruments {
   readonly syslogMessagesTruncated: Counter<"transport">
   /** Syslog TCP messages completed by their connection's close (no LF after the last one), stored. */
   readonly syslogMessagesEndedByClose: Counter
+  /** Records the pattern learner learned or skipped (`learned`, `service_cap`, `pending_full`, `dropped`). */
+  readonly patternRecords: Counter<"result">
   readonly batchSize: Histogram
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */

@@ -74,6 +74,12 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       help: "Syslog TCP messages completed by their connection's close (no LF after the last one), stored",
       registers
     }),
+    patternRecords: new Counter({
+      name: "logflow_pattern_records_total",
+      help: "Committed records the pattern learner saw: by result: learned, service_cap, pending_full, dropped (learner busy)",
+      labelNames: ["result"],
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

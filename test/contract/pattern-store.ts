@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
 import { makePatternLearner, type PatternLearnerConfig } from "../../actors/pattern-learner.ts"
 import { ulid } from "../../src/domain/ulid.ts"
+import { listPatterns } from "../../src/patterns/list.ts"
 import type { MetaDatabase } from "../../src/ports/meta-database.ts"
 import { PatternStore } from "../../src/ports/pattern-store.ts"
 import { patternStoreLayer } from "../support/pattern-store.ts"
@@ -83,6 +84,25 @@ export const patternStoreContract = (name: string, freshUrl: () => Promise<strin
           const stored = yield* store.load
           expect(stored.length).toBeLessThanOrEqual(10)
           expect((yield* store.totals({ from: T0 - MINUTE, to: T0 + MINUTE })).length).toBe(stored.length)
+        })
+      )
+    })
+
+    test("two learners that found the same template (a partition moved between workers) are listed as one, their counts added", async () => {
+      const url = await freshUrl()
+      await withStore(
+        url,
+        Effect.gen(function* () {
+          // Both start before either has written: each learns the template under an id of its own.
+          const scopes = [yield* Scope.make(), yield* Scope.make()]
+          const learners = yield* Effect.forEach(scopes, (scope) => makePatternLearner(learnerConfig()).pipe(Scope.extend(scope)))
+          yield* learners[0]!.send(retries(3, 0))
+          yield* learners[1]!.send(retries(2, 1))
+          yield* Effect.forEach(scopes, (scope) => Scope.close(scope, Exit.void))
+          expect((yield* (yield* PatternStore).load).length).toBe(2)
+          const listed = yield* listPatterns({ levels: [], from: T0, to: T0 + 10 * MINUTE, limit: 10 })
+          expect(listed.patterns.map((p) => [p.template, p.count])).toEqual([["Retrying connection attempt <NUM> to db-primary", 5]])
+          expect(listed.patterns[0]!.series.filter((point) => point.count > 0).map((point) => point.count)).toEqual([3, 2])
         })
       )
     })

@@ -7,7 +7,9 @@ import { RuleEvaluation } from "../ports/rule-evaluation.ts"
 import { Telemetry } from "../ports/telemetry.ts"
 import { NotificationLog } from "../ports/notification-log.ts"
 import type { NotificationEvent } from "../domain/notification.ts"
-import { type AlertRuleWithSecret, conditionHolds, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
+import { type AlertRuleWithSecret, conditionHolds, isPatternCondition, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
+import type { PatternStore } from "../ports/pattern-store.ts"
+import { observePatterns } from "./pattern-observe.ts"
 import { AlertRules } from "./rules.ts"
 import { type Observation, TriggeredAlerts } from "./triggered.ts"
 
@@ -64,7 +66,7 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings) =>
     if (Option.isNone(found) || !found.value.is_active) return
     const rule = found.value
     const now = yield* Clock.currentTimeMillis
-    const observation = yield* observe(rule, now)
+    const observation = isPatternCondition(rule.condition) ? yield* observePatterns(rule, now) : yield* observe(rule, now)
     const at = observation.at
     if (Option.isSome(telemetry)) telemetry.value.alertsChecked.inc()
 
@@ -129,7 +131,7 @@ export const RuleEvaluationLive = (settings: EvaluationSettings) =>
     RuleEvaluation,
     Effect.gen(function* () {
       const rules = yield* AlertRules
-      const context = yield* Effect.context<AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore>()
+      const context = yield* Effect.context<AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore | PatternStore>()
       return RuleEvaluation.of({
         active: rules.active,
         evaluate: (ruleId) => evaluateRule(ruleId, settings).pipe(Effect.provide(context))

@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import { type Level, LEVELS } from "../domain/log-record.ts"
 import { patternSearch } from "../domain/pattern-search.ts"
 import { fold, words } from "../domain/words.ts"
-import { PatternStore, type PatternTotals } from "../ports/pattern-store.ts"
+import { PatternStore } from "../ports/pattern-store.ts"
+import { countIn, matchesWords, merged } from "./merged.ts"
 
 /**
  * The templates with records in a range, most frequent first: each with its count there, its
@@ -26,42 +27,7 @@ const INTERVALS = [MINUTE, 5 * MINUTE, 15 * MINUTE, 3_600_000, 86_400_000]
 /** The smallest interval giving at most about 60 points over the range. */
 export const seriesInterval = (rangeMs: number) => INTERVALS.find((ms) => rangeMs / ms <= 60) ?? INTERVALS.at(-1)!
 
-const countIn = (p: PatternTotals, levels: ReadonlyArray<Level>) => (levels.length === 0 ? p.count : levels.reduce((n, level) => n + p.levels[level], 0))
-
-const matchesWords = (template: string, wanted: ReadonlyArray<string>) => {
-  if (wanted.length === 0) return true
-  const have = new Set(words(template))
-  return wanted.every((w) => have.has(w))
-}
-
 const iso = (ms: number) => new Date(ms).toISOString()
-
-/**
- * One entry per service and template: two workers that learned the same template (a partition
- * moved between them) each stored it under their own id. The entry keeps the larger one's id;
- * `ids` are every id merged into it.
- */
-const merged = (rows: ReadonlyArray<PatternTotals>) => {
-  const byTemplate = new Map<string, { pattern: PatternTotals; ids: string[] }>()
-  for (const row of rows) {
-    const key = `${row.service}\u0000${row.template}`
-    const held = byTemplate.get(key)
-    if (held === undefined) {
-      byTemplate.set(key, { pattern: row, ids: [row.id] })
-      continue
-    }
-    const [big, small] = held.pattern.count >= row.count ? [held.pattern, row] : [row, held.pattern]
-    held.ids.push(row.id)
-    held.pattern = {
-      ...big,
-      count: big.count + small.count,
-      firstSeen: Math.min(big.firstSeen, small.firstSeen),
-      lastSeen: Math.max(big.lastSeen, small.lastSeen),
-      levels: Object.fromEntries(LEVELS.map((level) => [level, big.levels[level] + small.levels[level]])) as Record<Level, number>
-    }
-  }
-  return [...byTemplate.values()]
-}
 
 export const listPatterns = (request: PatternListRequest) =>
   Effect.gen(function* () {

@@ -125,8 +125,8 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     ]
   },
   {
-    version: 3,
-    name: "log patterns",
+    version: 4,
+    name: "log patterns and pattern alerts",
     statements: [
       // One row per learned template of a service; times are epoch ms, as the per-minute counts.
       `CREATE TABLE log_patterns (
@@ -154,7 +154,10 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         sample_id TEXT NOT NULL,
         PRIMARY KEY (pattern_id, minute)
       )`,
-      "CREATE INDEX log_pattern_minutes_minute ON log_pattern_minutes(minute, service)"
+      "CREATE INDEX log_pattern_minutes_minute ON log_pattern_minutes(minute, service)",
+      // Pattern alert rules compare their window with the minutes before it; their alerts name the template.
+      "ALTER TABLE alert_rules ADD COLUMN baseline_minutes BIGINT",
+      "ALTER TABLE triggered_alerts ADD COLUMN pattern TEXT"
     ]
   }
 ]

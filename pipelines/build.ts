@@ -7,7 +7,6 @@ import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
 import { LEVELS, type Level, type LogRecord } from "../src/domain/log-record.ts"
 import { FlushHistory } from "../src/domain/flush-history.ts"
-import { ulid } from "../src/domain/ulid.ts"
 import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
 import { Pipeline } from "../src/ports/pipeline.ts"
 import type { TelemetryInstruments } from "../src/ports/telemetry.ts"
@@ -57,8 +56,7 @@ const patternLearnerConfig = (config: Config) => ({
     maxServices: config.PATTERNS_MAX_SERVICES,
     maxChildren: 100,
     maxTokens: config.PATTERNS_MAX_TOKENS,
-    maxPendingMinutes: config.PATTERNS_PENDING_MINUTES,
-    newId: () => ulid()
+    maxPendingMinutes: config.PATTERNS_PENDING_MINUTES
   }
 })
 

@@ -19,7 +19,9 @@ export const patternSettings = settingsSection(
     PATTERNS_MAX_TOKENS: int(4, 512).default(64).describe("Tokens of a message's first line that a template holds; the rest stands as one `<*>`."),
     PATTERNS_MAILBOX: int(1, 100_000)
       .default(64)
-      .describe("Committed batches waiting for the learner; when full the oldest is dropped (counted), so ingest never waits for it."),
+      .describe(
+        "Committed batches waiting for the learner (and as many again in its thread); beyond, new ones are dropped (counted), so ingest never waits for it."
+      ),
     PATTERNS_FLUSH_MS: int(1_000, 3_600_000)
       .default(10_000)
       .describe("How often learned templates and counts are written to the metadata store (and on stop)."),

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Scope } from "effect"
 import { makePatternLearner, type PatternLearnerConfig } from "../../actors/pattern-learner.ts"
-import { ulid } from "../../src/domain/ulid.ts"
 import { listPatterns } from "../../src/patterns/list.ts"
 import type { MetaDatabase } from "../../src/ports/meta-database.ts"
 import { PatternStore } from "../../src/ports/pattern-store.ts"
@@ -21,7 +20,7 @@ const learnerConfig = (maxPerService = 50): PatternLearnerConfig => ({
   capacity: 16,
   flushInterval: "1 hour",
   historyMs: 1_000 * 24 * 3_600_000,
-  book: { similarity: 0.5, maxPerService, maxServices: 10, maxChildren: 100, maxTokens: 64, maxPendingMinutes: 100_000, newId: () => ulid() }
+  book: { similarity: 0.5, maxPerService, maxServices: 10, maxChildren: 100, maxTokens: 64, maxPendingMinutes: 100_000 }
 })
 
 export const patternStoreContract = (name: string, freshUrl: () => Promise<string>) =>

@@ -7,7 +7,7 @@ import { DEFAULT_RANGE, describeRange, type TimeRange, TimeRangePicker } from ".
 import { formatNumber } from "../format.ts"
 import { highlightPattern } from "../highlight.tsx"
 import type { Route } from "../route.ts"
-import { replaceParams } from "../route.ts"
+import { href, replaceParams } from "../route.ts"
 import type { LogJson, SearchPage as Page } from "../types.ts"
 
 /**
@@ -146,6 +146,7 @@ export const SearchPage = ({ route }: { route: Route }) => {
             <button type="button" onClick={zoomOut}>
               Zoom out
             </button>
+            <a href={href("patterns", { from: range.from, to: range.to })}>Patterns in this range</a>
           </div>
         </section>
       )}

@@ -7,7 +7,8 @@ import { json, useServer } from "../support/server-process.ts"
 /**
  * The console's Patterns page in a real browser (Debian's Chromium, headless) against the real
  * server: reached from Search with its range, it lists the learned templates with counts and a
- * chart, narrows them by level with the keyboard, and a template leads to exactly its records.
+ * chart, narrows them by level with the keyboard, and a template leads to exactly its records;
+ * a service's page shows its top patterns.
  * Any console error or uncaught exception fails the test.
  */
 
@@ -88,5 +89,15 @@ describe.skipIf(chromiumPath === undefined)("console: patterns", () => {
     await page.locator(".summary", { hasText: "8 matches" }).waitFor()
     expect(await page.locator("tr.log-row").count()).toBe(8)
     expect(await page.locator("tr.log-row", { hasText: "paid" }).count()).toBe(0)
+  })
+
+  test("a service's page lists its top patterns, each leading to its records", async () => {
+    await page.goto(`${server().url}/ui/#/services/checkout`)
+    const patterns = page.getByRole("region", { name: "Top patterns (last hour)" })
+    await patterns.locator("a.template").nth(1).waitFor()
+    expect(await patterns.locator("a.template").allTextContents()).toEqual(["order <NUM> paid in <DURATION>", "card declined for order <ID>"])
+    await screenshot(page, "service-patterns")
+    await patterns.getByRole("link", { name: "order <NUM> paid in <DURATION>" }).click()
+    await page.locator(".summary", { hasText: "16 matches" }).waitFor()
   })
 })

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort, qs } from "../api.ts"
 import { Level } from "../components/level.tsx"
+import { type PatternJson, type PatternsJson, PatternSparkline } from "../components/pattern-sparkline.tsx"
 import { DEFAULT_RANGE, type TimeRange, TimeRangePicker } from "../components/time-range.tsx"
 import { formatNumber, formatTime } from "../format.ts"
 import { href, type Route, replaceParams } from "../route.ts"
@@ -12,49 +13,7 @@ import { href, type Route, replaceParams } from "../route.ts"
  * all of it lives in the address, so a link from Search (or a reload) shows the same list.
  */
 
-interface PatternJson {
-  readonly id: string
-  readonly service: string
-  readonly template: string
-  readonly count: number
-  readonly first_seen: string
-  readonly last_seen: string
-  readonly levels: Readonly<Record<string, number>>
-  readonly sample_id: string
-  readonly search: string
-  readonly series: ReadonlyArray<{ readonly timestamp: string; readonly count: number }>
-}
-
-interface PatternsJson {
-  readonly total: number
-  readonly interval_ms: number
-  readonly patterns: ReadonlyArray<PatternJson>
-}
-
 const LIMIT = 100
-
-/** Records per interval as a small bar chart; its label says what it shows for screen readers. */
-const Sparkline = ({ series, template }: { series: PatternJson["series"]; template: string }) => {
-  const peak = Math.max(1, ...series.map((p) => p.count))
-  const width = 120
-  const height = 24
-  const bar = width / Math.max(1, series.length)
-  return (
-    <svg
-      class="sparkline"
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={`records of "${template}" over the range, at most ${peak} per interval`}
-    >
-      {series.map((p, i) => {
-        const h = p.count === 0 ? 0 : Math.max(1, (p.count / peak) * height)
-        return <rect key={p.timestamp} x={i * bar} y={height - h} width={Math.max(1, bar - 1)} height={h} />
-      })}
-    </svg>
-  )
-}
 
 const LevelMix = ({ levels }: { levels: PatternJson["levels"] }) => (
   <span class="level-mix">
@@ -165,7 +124,7 @@ export const PatternsPage = ({ route }: { route: Route }) => {
                     <LevelMix levels={p.levels} />
                   </td>
                   <td>
-                    <Sparkline series={p.series} template={p.template} />
+                    <PatternSparkline series={p.series} template={p.template} />
                   </td>
                   <td>{formatTime(p.last_seen)}</td>
                 </tr>

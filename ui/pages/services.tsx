@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort } from "../api.ts"
 import { formatNumber, formatPercent, formatTime } from "../format.ts"
+import { ServicePatterns } from "../components/service-patterns.tsx"
 import { href } from "../route.ts"
 
 /**
@@ -215,6 +216,7 @@ export const ServicePage = ({ name }: { name: string }) => {
           </p>
           <h2>Top errors</h2>
           <TopErrors errors={data.top_errors} />
+          <ServicePatterns service={name} />
         </>
       )}
     </main>

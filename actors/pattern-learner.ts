@@ -3,6 +3,7 @@ import type { LogRecord } from "../src/domain/log-record.ts"
 import type { PatternBookOptions } from "../src/domain/pattern-book.ts"
 import { PatternStore } from "../src/ports/pattern-store.ts"
 import { Telemetry } from "../src/ports/telemetry.ts"
+import { writeLogLine } from "../src/log-line.ts"
 import { spawn, type Actor } from "./kit/actor.ts"
 import { PatternThread } from "./pattern-thread.ts"
 
@@ -36,7 +37,9 @@ export const makePatternLearner = (config: PatternLearnerConfig) =>
       if (n > 0) telemetry?.patternRecords.inc({ result }, n)
     }
     const thread = yield* Effect.acquireRelease(
-      Effect.sync(() => new PatternThread(config.book, config.capacity, (error) => Effect.runFork(Effect.logError(`pattern thread: ${error}`)))),
+      Effect.sync(
+        () => new PatternThread(config.book, config.capacity, (error) => writeLogLine("ERROR", `pattern thread: ${error}`, { actor: "pattern-learner" }))
+      ),
       (thread) => Effect.sync(() => thread.close())
     )
     const restored = yield* store.load.pipe(

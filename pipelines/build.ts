@@ -2,6 +2,7 @@ import { Data, Duration, Effect, ExecutionStrategy, Exit, Layer, Option, Scope, 
 import type { Actor } from "../actors/kit/actor.ts"
 import { makeBatchIndexer } from "../actors/batch-indexer.ts"
 import { makePartitionConsumer } from "../actors/partition-consumer.ts"
+import { makePatternLearner } from "../actors/pattern-learner.ts"
 import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
 import { LEVELS, type Level, type LogRecord } from "../src/domain/log-record.ts"
@@ -17,6 +18,8 @@ type Built =
   | { readonly kind: "tail-hub"; readonly hub: TailHub }
   | { readonly kind: "partition-consumers" }
   | { readonly kind: "bus-follower" }
+  /** Without an actor where PATTERNS_ENABLED is false. */
+  | { readonly kind: "pattern-learner"; readonly actor: Actor<ReadonlyArray<LogRecord>> | undefined }
 
 class TopologyError extends Data.TaggedError("TopologyError")<{ readonly message: string }> {}
 
@@ -42,6 +45,21 @@ const recordFlush = (flushes: FlushHistory, t: TelemetryInstruments | undefined)
   }
 }
 
+/** The pattern learner's settings (PATTERNS_*). */
+const patternLearnerConfig = (config: Config) => ({
+  capacity: config.PATTERNS_MAILBOX,
+  flushInterval: Duration.millis(config.PATTERNS_FLUSH_MS),
+  historyMs: config.PATTERNS_HISTORY_HOURS * 3_600_000,
+  book: {
+    similarity: config.PATTERNS_SIMILARITY,
+    maxPerService: config.PATTERNS_MAX_PER_SERVICE,
+    maxServices: config.PATTERNS_MAX_SERVICES,
+    maxChildren: 100,
+    maxTokens: config.PATTERNS_MAX_TOKENS,
+    maxPendingMinutes: config.PATTERNS_PENDING_MINUTES
+  }
+})
+
 /** Builds stages sinks first, so each stage finds the actors it feeds already running. */
 export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
   Effect.gen(function* () {
@@ -56,9 +74,10 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
         return target
       })
     const committedListeners = (stage: Stage): Array<Actor<ReadonlyArray<LogRecord>>> =>
-      outputsOf(stage).map((target) => {
-        if (target.kind !== "tail-hub") throw new TopologyError({ message: `'${stage.id}' can only feed committed-batch listeners` })
-        return target.hub.actor
+      outputsOf(stage).flatMap((target) => {
+        if (target.kind === "tail-hub") return [target.hub.actor]
+        if (target.kind === "pattern-learner") return target.actor ? [target.actor] : []
+        throw new TopologyError({ message: `'${stage.id}' can only feed committed-batch listeners` })
       })
 
     for (const stage of [...stages].reverse()) {
@@ -72,6 +91,9 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
               subscriberBufferBytes: config.TAIL_SUBSCRIBER_BUFFER_BYTES
             })
           })
+          break
+        case "pattern-learner":
+          built.set(stage.id, { kind: "pattern-learner", actor: config.PATTERNS_ENABLED ? yield* makePatternLearner(patternLearnerConfig(config)) : undefined })
           break
         case "batch-indexer":
           built.set(stage.id, {

@@ -4,7 +4,7 @@
  * a stage here and a case there, not rewiring code.
  */
 
-export type StageKind = "partition-consumers" | "batch-indexer" | "tail-hub" | "bus-follower"
+export type StageKind = "partition-consumers" | "batch-indexer" | "tail-hub" | "bus-follower" | "pattern-learner"
 
 export interface Stage {
   readonly id: string
@@ -13,11 +13,15 @@ export interface Stage {
   readonly outputs: ReadonlyArray<string>
 }
 
-/** The embedded all-in-one pipeline: bus partitions → consumers → indexer → tail hub. */
+/**
+ * The embedded all-in-one pipeline: bus partitions → consumers → indexer → tail hub and pattern
+ * learner (which learns only where PATTERNS_ENABLED).
+ */
 export const ALL_IN_ONE: ReadonlyArray<Stage> = [
   { id: "consumers", kind: "partition-consumers", outputs: ["indexer"] },
-  { id: "indexer", kind: "batch-indexer", outputs: ["tail"] },
-  { id: "tail", kind: "tail-hub", outputs: [] }
+  { id: "indexer", kind: "batch-indexer", outputs: ["tail", "patterns"] },
+  { id: "tail", kind: "tail-hub", outputs: [] },
+  { id: "patterns", kind: "pattern-learner", outputs: [] }
 ]
 
 /** The api role indexes nothing: its live tail follows what every process publishes. */

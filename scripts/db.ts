@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from "../src/config.ts"
  * which reads one snapshot while LogFlow keeps running; PostgreSQL: pg_dump) and, on the
  * embedded store, of the log store too.
  * `bun run db reset [--yes]`: drops and recreates the metadata store's tables (users, alert
- * rules, triggered alerts, configuration, API keys) after asking; the admin account is created
+ * rules, triggered alerts, configuration, API keys, log patterns) after asking; the admin account is created
  * again at the next start. Logs are not touched.
  */
 
@@ -45,7 +45,9 @@ const reset = async (confirmed: boolean) => {
   const config = loadConfig()
   const url = config.metaDatabaseUrl
   if (!confirmed) {
-    const answer = prompt(`This deletes every user, alert rule, triggered alert, setting and API key in ${redactUrl(url)}. Type 'reset' to continue:`)
+    const answer = prompt(
+      `This deletes every user, alert rule, triggered alert, setting, API key and log pattern in ${redactUrl(url)}. Type 'reset' to continue:`
+    )
     if (answer !== "reset") {
       console.error("not confirmed; nothing changed")
       return 1
@@ -55,6 +57,8 @@ const reset = async (confirmed: boolean) => {
   try {
     // Children first, for the foreign keys. Table names are constants, not input.
     for (const table of [
+      "log_pattern_minutes",
+      "log_patterns",
       "notification_attempts",
       "leader_leases",
       "triggered_alerts",

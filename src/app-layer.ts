@@ -21,6 +21,7 @@ import { NotificationLogLive } from "./alerting/notification-log.ts"
 import { AlertRulesLive } from "./alerting/rules.ts"
 import { TriggeredAlertsLive } from "./alerting/triggered.ts"
 import { RetentionLive } from "./retention/settings-repository.ts"
+import { PatternStoreLive } from "./adapters/meta-store/pattern-store.ts"
 import { ActorRegistry } from "./ports/actor-registry.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -148,7 +149,7 @@ export const accountsLayer = (config: Config) => {
       })
     )
   )
-  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config)).pipe(Layer.provideMerge(database))
+  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config), PatternStoreLive).pipe(Layer.provideMerge(database))
   const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
 }

@@ -24,6 +24,7 @@ import { alertingSettings } from "./alerting/settings.ts"
 import { logqlSettings } from "./query/logql/settings.ts"
 import { insecureEngineProblems } from "./engine-checks.ts"
 import { esSearchSettings } from "./query/es-dsl/settings.ts"
+import { patternSettings } from "./patterns/settings.ts"
 
 /**
  * All configuration, from environment variables, validated once at start-up. Each feature
@@ -53,7 +54,8 @@ export const CONFIG_SECTIONS = [
   telemetrySettings,
   alertingSettings,
   logqlSettings,
-  esSearchSettings
+  esSearchSettings,
+  patternSettings
 ]
 
 const schema = z.object({
@@ -77,7 +79,8 @@ const schema = z.object({
   ...telemetrySettings.shape,
   ...alertingSettings.shape,
   ...logqlSettings.shape,
-  ...esSearchSettings.shape
+  ...esSearchSettings.shape,
+  ...patternSettings.shape
 })
 
 /** Every environment variable LogFlow reads (deployment files are checked against it). */

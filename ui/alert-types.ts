@@ -10,7 +10,9 @@ export const CONDITIONS: Readonly<Record<Condition, string>> = {
   greater_than_or_equal: "≥",
   less_than: "<",
   less_than_or_equal: "≤",
-  equals: "="
+  equals: "=",
+  new_pattern: "new pattern ≥",
+  pattern_spike: "pattern spike, × baseline >"
 }
 
 /** A rule as the API shows it; the owner and admins also see the key that signs its webhook deliveries. */

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks"
 import { api, session } from "./api.ts"
 import { AlertsPage } from "./pages/alerts.tsx"
 import { LoginPage } from "./pages/login.tsx"
+import { PatternsPage } from "./pages/patterns.tsx"
 import { RuleForm } from "./pages/rule-form.tsx"
 import { SearchPage } from "./pages/search.tsx"
 import { ServicePage, ServicesPage } from "./pages/services.tsx"
@@ -14,6 +15,7 @@ import type { User } from "./types.ts"
 
 const NAV = [
   { path: "search", label: "Search" },
+  { path: "patterns", label: "Patterns" },
   { path: "tail", label: "Live tail" },
   { path: "services", label: "Services" },
   { path: "alerts", label: "Alerts" }
@@ -24,6 +26,8 @@ const Page = ({ route }: { route: Route }) => {
   switch (section) {
     case "tail":
       return <TailPage />
+    case "patterns":
+      return <PatternsPage route={route} />
     case "services":
       return second ? <ServicePage name={second} /> : <ServicesPage />
     case "alerts":

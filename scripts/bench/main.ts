@@ -2,6 +2,7 @@ import { runDecodeBench } from "./decode.ts"
 import { runIngestBench } from "./ingest.ts"
 import { runLatencyBench } from "./latency.ts"
 import { runMetricsBench } from "./metrics.ts"
+import { runPatternsBench } from "./patterns.ts"
 import { runSearchBench } from "./search.ts"
 import { runScaleOutBench } from "./scale-out.ts"
 import { runSoakBench } from "./soak.ts"
@@ -14,6 +15,7 @@ const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = 
   ingest: runIngestBench,
   latency: runLatencyBench,
   metrics: runMetricsBench,
+  patterns: runPatternsBench,
   search: runSearchBench,
   "scale-out": runScaleOutBench,
   soak: runSoakBench,

@@ -7,8 +7,10 @@ import { RuleEvaluation } from "../ports/rule-evaluation.ts"
 import { Telemetry } from "../ports/telemetry.ts"
 import { NotificationLog } from "../ports/notification-log.ts"
 import type { NotificationEvent } from "../domain/notification.ts"
-import { type AlertRuleWithSecret, conditionHolds, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
+import { type AlertRuleWithSecret, conditionHolds, isPatternCondition, isSnoozed, type TriggeredAlert } from "../domain/alert-rule.ts"
 import type { MetaStoreUnavailable, StoreReadError } from "../domain/errors.ts"
+import type { PatternStore } from "../ports/pattern-store.ts"
+import { observePatterns } from "./pattern-observe.ts"
 import { AlertRules } from "./rules.ts"
 import { type Observation, TriggeredAlerts } from "./triggered.ts"
 
@@ -32,7 +34,7 @@ export interface EvaluationSettings {
   readonly flapThreshold: number
 }
 
-type Services = AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore
+type Services = AlertRules | TriggeredAlerts | Notifiers | NotificationLog | LogStore | PatternStore
 
 const SAMPLE_SIZE = 5
 const HOUR = 3_600_000
@@ -71,7 +73,10 @@ const evaluateRule = (ruleId: string, settings: EvaluationSettings): Effect.Effe
     if (Option.isNone(found) || !found.value.is_active || found.value.state === "error") return "skipped"
     const rule = found.value
     const now = yield* Clock.currentTimeMillis
-    const observed = yield* observe(rule, now).pipe(
+    const observing: Effect.Effect<Observation, MetaStoreUnavailable | StoreReadError, LogStore | PatternStore> = isPatternCondition(rule.condition)
+      ? observePatterns(rule, now)
+      : observe(rule, now)
+    const observed = yield* observing.pipe(
       Effect.map(Option.some),
       Effect.catchTag("QueryTimedOut", (e) =>
         rules

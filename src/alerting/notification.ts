@@ -1,19 +1,34 @@
 import { createHmac } from "node:crypto"
-import { CONDITION_SYMBOLS } from "../domain/alert-rule.ts"
+import { CONDITION_SYMBOLS, isPatternCondition } from "../domain/alert-rule.ts"
 import type { Notification, NotificationEvent } from "../domain/notification.ts"
 
 /** A notification as each channel words it: headline, links, webhook body, Slack and email text. */
 
 const STATE: Record<NotificationEvent, string> = { firing: "FIRING", repeat: "STILL FIRING", resolved: "RESOLVED", flapping: "FLAPPING" }
 
+/** What a pattern alert says of its template: `new pattern "Disk full on <PATH>" (payment): 57 logs in 5 min`. */
+const patternSummary = ({ rule, alert }: Notification) => {
+  const pattern = alert.pattern
+  if (pattern === null) return `no pattern ${rule.condition === "new_pattern" ? "is new" : "spikes"} in ${rule.time_window} min`
+  const named = `"${pattern.template}" (${pattern.service})`
+  return rule.condition === "new_pattern"
+    ? `new pattern ${named}: ${alert.value} logs in ${rule.time_window} min`
+    : `pattern ${named} at ${alert.value}× its rate of the previous ${rule.baseline} min`
+}
+
 /** `[FIRING] Payment errors: 57 > 50 logs in 5 min` */
-export const headline = ({ event, rule, alert }: Notification) =>
-  `[${STATE[event]}] ${rule.name}: ${alert.value} ${CONDITION_SYMBOLS[rule.condition]} ${rule.threshold} logs in ${rule.time_window} min`
+export const headline = (n: Notification) =>
+  isPatternCondition(n.rule.condition)
+    ? `[${STATE[n.event]}] ${n.rule.name}: ${patternSummary(n)}`
+    : `[${STATE[n.event]}] ${n.rule.name}: ${n.alert.value} ${CONDITION_SYMBOLS[n.rule.condition]} ${n.rule.threshold} logs in ${n.rule.time_window} min`
 
 export const links = ({ rule, alert }: Notification, publicUrl: string) => {
   const search = new URLSearchParams({ from: `now-${rule.time_window}m` })
-  if (rule.query) search.set("query", rule.query)
-  if (rule.services.length) search.set("service", rule.services.join(","))
+  // A pattern alert links to its template's records; the rule's query filters templates, not records.
+  if (alert.pattern) search.set("query", alert.pattern.search)
+  else if (rule.query) search.set("query", rule.query)
+  if (alert.pattern) search.set("service", alert.pattern.service)
+  else if (rule.services.length) search.set("service", rule.services.join(","))
   if (rule.levels.length) search.set("level", rule.levels.join(","))
   return {
     alert: `${publicUrl}/api/v1/alerts/triggered/${alert.id}`,
@@ -35,6 +50,7 @@ export const webhookPayload = (n: Notification, publicUrl: string) => ({
     condition: n.rule.condition,
     threshold: n.rule.threshold,
     time_window: n.rule.time_window,
+    baseline: n.rule.baseline,
     services: n.rule.services,
     levels: n.rule.levels,
     query: n.rule.query

@@ -4,7 +4,7 @@ import { InvalidInput } from "../domain/errors.ts"
 import { parseLevel } from "../domain/level.ts"
 import type { QueryLimits } from "../domain/query-cost.ts"
 import { textQueryParam } from "../domain/query-input.ts"
-import { type AlertRule, type Channel, CHANNELS, CONDITIONS } from "../domain/alert-rule.ts"
+import { type AlertRule, type Channel, CHANNELS, CONDITIONS, isPatternCondition } from "../domain/alert-rule.ts"
 import { refusedTarget, type WebhookAllowList } from "./ssrf-guard.ts"
 
 /**
@@ -19,6 +19,13 @@ export const RuleFields = z.object({
   condition: z.enum(CONDITIONS),
   threshold: z.number().min(0).max(1e12),
   time_window: z.number().int().min(1, "at least 1 minute").max(10_080, "at most 7 days (10080 minutes)").describe("Minutes"),
+  baseline: z
+    .number()
+    .int()
+    .min(1, "at least 1 minute")
+    .max(43_200, "at most 30 days (43200 minutes)")
+    .nullable()
+    .describe("new_pattern, pattern_spike: minutes before the window to compare with (default 1440)"),
   levels: z.array(z.string().max(32)).max(6),
   services: z.array(z.string().min(1).max(200)).max(100),
   query: z.string().max(4096).nullable().describe("Query language the logs must also match"),
@@ -38,6 +45,7 @@ export const RULE_DEFAULTS = {
   levels: [],
   services: [],
   query: null,
+  baseline: null,
   notification_channel: "console",
   notification_config: {},
   is_active: true,
@@ -56,6 +64,9 @@ export interface RuleChecks {
 }
 
 const Email = z.email()
+
+/** What a pattern rule compares its window with, unless it says: the day before. */
+const DEFAULT_BASELINE_MINUTES = 1_440
 
 const channelConfig = (channel: Channel, config: Readonly<Record<string, unknown>>, checks: RuleChecks) =>
   Effect.gen(function* () {
@@ -96,6 +107,7 @@ export const validateRule = (fields: RuleFields, checks: RuleChecks, now: number
     if (query !== null) yield* textQueryParam("query", query, now, checks.queryLimits)
     return {
       ...fields,
+      baseline: isPatternCondition(fields.condition) ? (fields.baseline ?? DEFAULT_BASELINE_MINUTES) : null,
       levels: [...new Set(levels)],
       services: [...new Set(fields.services)],
       query,

@@ -4,7 +4,7 @@ import { MetaDatabase } from "../ports/meta-database.ts"
 import type { MetaStoreUnavailable } from "../domain/errors.ts"
 import { NotFound } from "../domain/errors.ts"
 import { ulid } from "../domain/ulid.ts"
-import type { AlertRule, AlertStatus, TriggeredAlert } from "../domain/alert-rule.ts"
+import type { AlertPattern, AlertRule, AlertStatus, TriggeredAlert } from "../domain/alert-rule.ts"
 
 /** The triggered_alerts table and its transitions; each transition is one conditional UPDATE, so concurrent changes cannot both win. */
 
@@ -22,6 +22,7 @@ const toAlert = (r: Row): TriggeredAlert => ({
   first_seen_at: r.first_seen_at as string,
   last_seen_at: r.last_seen_at as string,
   sample_log_ids: JSON.parse(r.sample_log_ids as string),
+  pattern: typeof r.pattern === "string" ? JSON.parse(r.pattern) : null,
   triggered_at: r.triggered_at as string,
   last_notified_at: (r.last_notified_at as string | null) ?? null,
   notification_count: Number(r.notification_count),
@@ -46,6 +47,8 @@ export interface Observation {
   readonly value: number
   readonly sampleLogIds: ReadonlyArray<string>
   readonly at: string
+  /** The template a pattern rule observed. */
+  readonly pattern?: AlertPattern
 }
 
 /** Why a transition did not happen: the alert is not in a state that allows it. */
@@ -90,6 +93,7 @@ const newAlertRow = (rule: AlertRule, observation: Observation) => ({
   first_seen_at: observation.at,
   last_seen_at: observation.at,
   sample_log_ids: JSON.stringify(observation.sampleLogIds),
+  pattern: observation.pattern === undefined ? null : JSON.stringify(observation.pattern),
   triggered_at: observation.at,
   last_notified_at: null,
   notification_count: 0,

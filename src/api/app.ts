@@ -17,6 +17,7 @@ import type { AlertEngine } from "../ports/alert-engine.ts"
 import type { AlertRules } from "../alerting/rules.ts"
 import type { TriggeredAlerts } from "../alerting/triggered.ts"
 import type { NotificationLog } from "../ports/notification-log.ts"
+import type { PatternStore } from "../ports/pattern-store.ts"
 import type { TelemetryInstruments } from "../ports/telemetry.ts"
 import { errors } from "./plugins/errors.ts"
 import { apiDocs } from "./routes/api-docs.ts"
@@ -32,6 +33,7 @@ import { adminStateRoutes } from "./routes/admin-state.ts"
 import { authRoutes } from "./routes/auth.ts"
 import { metricsRoutes } from "./routes/metrics.ts"
 import { logRoutes } from "./routes/logs.ts"
+import { patternRoutes } from "./routes/patterns.ts"
 import { nativeIngestRoutes } from "../ingest/native/route.ts"
 import { otlpRoutes } from "../ingest/otlp/route.ts"
 import { esBulkRoutes, esCompatRoutes } from "../ingest/es-bulk/route.ts"
@@ -59,6 +61,7 @@ export type AppServices =
   | TriggeredAlerts
   | NotificationLog
   | AlertEngine
+  | PatternStore
 
 /** Browsers may call the API only from the configured origins; with none configured, no CORS headers at all. */
 const corsFor = (origins: string) => {
@@ -89,6 +92,7 @@ export const makeApp = (run: RunEffect<AppServices>, config: Config, telemetry: 
     .use(authRoutes(run, config, telemetry))
     .use(tailRoutes(run, config, telemetry))
     .use(nativeIngestRoutes(run, config, telemetry))
+    .use(patternRoutes(run, config, telemetry))
     .use(logRoutes(run, config, telemetry))
     .use(otlpRoutes(run, config, telemetry))
     .use(esSearchRoutes(run, config, telemetry))

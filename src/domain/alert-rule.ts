@@ -2,8 +2,26 @@ import type { Level } from "./log-record.ts"
 
 /** Alert rules and triggered alerts as the API shows them (the rule's fields, plus its lifecycle). */
 
-export const CONDITIONS = ["greater_than", "less_than", "equals", "greater_than_or_equal", "less_than_or_equal"] as const
+/**
+ * Conditions on the count of matching logs, and on log patterns: `new_pattern` (a template not
+ * seen in the `baseline` minutes before the window has at least `threshold` records in it) and
+ * `pattern_spike` (a known template's rate in the window is more than `threshold` times its rate
+ * over the baseline).
+ */
+export const PATTERN_CONDITIONS = ["new_pattern", "pattern_spike"] as const
+export const CONDITIONS = ["greater_than", "less_than", "equals", "greater_than_or_equal", "less_than_or_equal", ...PATTERN_CONDITIONS] as const
 export type Condition = (typeof CONDITIONS)[number]
+export type PatternCondition = (typeof PATTERN_CONDITIONS)[number]
+
+export const isPatternCondition = (condition: Condition): condition is PatternCondition => (PATTERN_CONDITIONS as ReadonlyArray<string>).includes(condition)
+
+/** The template a pattern alert is about, and the search that finds its records. */
+export interface AlertPattern {
+  readonly id: string
+  readonly service: string
+  readonly template: string
+  readonly search: string
+}
 
 export const CHANNELS = ["console", "webhook", "slack", "email"] as const
 export type Channel = (typeof CHANNELS)[number]
@@ -20,6 +38,8 @@ export interface AlertRule {
   readonly threshold: number
   /** Minutes of logs counted at each evaluation. */
   readonly time_window: number
+  /** Minutes before the window that pattern conditions compare with; null for count conditions. */
+  readonly baseline: number | null
   readonly levels: ReadonlyArray<Level>
   readonly services: ReadonlyArray<string>
   /** Query language text the logs must match too, or null. */
@@ -70,6 +90,8 @@ export interface TriggeredAlert {
   readonly last_seen_at: string
   /** Ids of the newest matching logs (none for a silence rule). */
   readonly sample_log_ids: ReadonlyArray<string>
+  /** The template a pattern rule fired for; null for count conditions. */
+  readonly pattern: AlertPattern | null
   readonly triggered_at: string
   readonly last_notified_at: string | null
   readonly notification_count: number
@@ -92,6 +114,10 @@ export const conditionHolds = (condition: Condition, value: number, threshold: n
       return value >= threshold
     case "less_than_or_equal":
       return value <= threshold
+    case "new_pattern":
+      return value > 0 && value >= threshold
+    case "pattern_spike":
+      return value > threshold
   }
 }
 
@@ -100,7 +126,9 @@ export const CONDITION_SYMBOLS: Record<Condition, string> = {
   less_than: "<",
   equals: "=",
   greater_than_or_equal: ">=",
-  less_than_or_equal: "<="
+  less_than_or_equal: "<=",
+  new_pattern: ">=",
+  pattern_spike: "> ×"
 }
 
 export const publicRule = ({ webhook_secret: _, ...rule }: AlertRuleWithSecret): AlertRule => rule

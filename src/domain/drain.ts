@@ -77,13 +77,23 @@ export class Drain {
     cl.changed = false
   }
 
+  /** Every cluster held. */
+  clusters(): ReadonlyArray<Cluster> {
+    return this.all
+  }
+
+  /** Ids evicted since the last call (here or in `takeChanges`). */
+  takeEvicted(): string[] {
+    const evicted = this.evicted
+    this.evicted = []
+    return evicted
+  }
+
   /** Clusters changed since the last call, and ids evicted since then. */
   takeChanges(): { readonly changed: Cluster[]; readonly evicted: string[] } {
     const changed = this.all.filter((c) => c.changed)
     for (const c of changed) c.changed = false
-    const evicted = this.evicted
-    this.evicted = []
-    return { changed, evicted }
+    return { changed, evicted: this.takeEvicted() }
   }
 
   private firstKey(tokens: ReadonlyArray<string>) {

@@ -26,8 +26,12 @@ const RULES: ReadonlyArray<readonly [RegExp, string]> = [
 /** Every rule needs a digit, a slash or a colon: most words skip the rules at once. */
 const MAYBE_VARIABLE = /[\d/\\:]/
 
+/** Digits alone are the commonest variable: answered without trying every rule (none but NUM matches them). */
+const DIGITS = /^\d+$/
+
 const maskValue = (value: string): string => {
   if (value === "" || !MAYBE_VARIABLE.test(value)) return value
+  if (DIGITS.test(value)) return "<NUM>"
   for (const [pattern, placeholder] of RULES) if (pattern.test(value)) return placeholder
   return value
 }
@@ -36,6 +40,8 @@ const LEADING = /^[("'[{<]+/
 const TRAILING = /[)"'\]}>,;:.!?]+$/
 
 export const maskToken = (token: string): string => {
+  // Without a digit, a slash or a colon no part of the token is variable: most words stop here.
+  if (!MAYBE_VARIABLE.test(token)) return token
   const whole = maskValue(token)
   if (whole !== token) return whole
   const lead = LEADING.exec(token)?.[0] ?? ""

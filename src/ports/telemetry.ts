@@ -39,6 +39,8 @@ export interface TelemetryInstruments {
   readonly forwardConnectionsClosed: Counter<"reason">
   /** OTLP/gRPC connections refused at once, by reason (`limit`, `source_limit`). */
   readonly otlpGrpcConnectionsRefused: Counter<"reason">
+  /** Records the pattern learner learned or skipped (`learned`, `service_cap`, `pending_full`, `dropped`). */
+  readonly patternRecords: Counter<"result">
   readonly batchSize: Histogram
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */

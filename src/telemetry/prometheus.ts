@@ -92,6 +92,12 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       labelNames: ["reason"] as const,
       registers
     }),
+    patternRecords: new Counter({
+      name: "logflow_pattern_records_total",
+      help: "Committed records the pattern learner saw: by result: learned, service_cap, pending_full, dropped (learner busy)",
+      labelNames: ["result"],
+      registers
+    }),
     rateLimitExceeded: new Counter({
       name: "rate_limit_exceeded_total",
       help: "Requests refused by a rate limit",

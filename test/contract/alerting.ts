@@ -10,6 +10,7 @@ import { ActorRegistry } from "../../src/ports/actor-registry.ts"
 import { Users, UsersLive } from "../../src/accounts/users.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import { MetaDatabaseLive } from "../../src/adapters/meta-store/sql-database.ts"
+import { PatternStoreLive } from "../../src/adapters/meta-store/pattern-store.ts"
 import { NotificationSendersLive } from "../../src/alerting/channels.ts"
 import { RuleEvaluationLive } from "../../src/alerting/evaluate.ts"
 import { RuleEvaluation } from "../../src/ports/rule-evaluation.ts"
@@ -59,7 +60,7 @@ export const alertingContract = (name: string, freshUrl: () => Promise<string>) 
     const config = loadConfig({ ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", DATA_DIR: dir })
 
     const environment = (url: string) => {
-      const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive, UsersLive).pipe(
+      const repositories = Layer.mergeAll(AlertRulesLive, TriggeredAlertsLive, NotificationLogLive, LeaderLeaseLive, UsersLive, PatternStoreLive).pipe(
         Layer.provideMerge(MetaDatabaseLive(url))
       )
       // Reads on a reader thread, as the server runs them: evaluations wait for a thread, not for TestClock.

@@ -39,7 +39,8 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
       REDIS_KEY_PREFIX: uniquePrefix(),
       ADMIN_PASSWORD: "admin-password-1",
       ALERT_SYNC_INTERVAL_MS: "500",
-      ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1"
+      ALERT_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
+      PATTERNS_FLUSH_MS: "1000"
     }
     // Workers first: the api's first records then find a consumer group ready.
     workers.push(await startServer({ role: "worker", env }), await startServer({ role: "worker", env }))
@@ -99,6 +100,22 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
     await ingest(0, 120)
     const ns = await storedNumbers(120)
     expect(ns.sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i))
+  })
+
+  test("the workers learn patterns as they index and write them to PostgreSQL, where the api reads them", async () => {
+    const deadline = Date.now() + 30_000
+    let patterns: Array<{ service: string; template: string; count: number }> = []
+    const learned = () => patterns.length === 6 && patterns.every((p) => p.count >= 20)
+    while (!learned() && Date.now() < deadline) {
+      await Bun.sleep(250)
+      patterns = (await json(fetch(`${api.url}/api/v1/logs/patterns?from=now-1h&limit=100`))).patterns
+    }
+    expect(patterns.map((p) => [p.service, p.template]).sort()).toEqual(
+      ["svc-0", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"].map((service) => [service, "order <*> shipped"])
+    )
+    // At least once: records a worker rereads after the group rebalances (as the second worker
+    // joins) are stored once but counted again.
+    for (const p of patterns) expect(p.count).toBeGreaterThanOrEqual(20)
   })
 
   test("the metrics endpoints aggregate in Elasticsearch; workers export their consumer lag", async () => {

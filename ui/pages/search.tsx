@@ -9,7 +9,7 @@ import { formatNumber } from "../format.ts"
 import { highlightPattern } from "../highlight.tsx"
 import { addClause } from "../query-clause.ts"
 import type { Route } from "../route.ts"
-import { replaceParams } from "../route.ts"
+import { href, replaceParams } from "../route.ts"
 import type { LogJson, SearchPage as Page } from "../types.ts"
 
 /**
@@ -173,6 +173,7 @@ export const SearchPage = ({ route }: { route: Route }) => {
             <button type="button" onClick={zoomOut}>
               Zoom out
             </button>
+            <a href={href("patterns", { from: range.from, to: range.to })}>Patterns in this range</a>
           </div>
         </section>
       )}

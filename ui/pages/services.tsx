@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort } from "../api.ts"
 import { ServiceCharts } from "../components/service-charts.tsx"
 import { formatNumber, formatPercent, formatTime } from "../format.ts"
+import { ServicePatterns } from "../components/service-patterns.tsx"
 import { href } from "../route.ts"
 
 /**
@@ -219,6 +220,7 @@ export const ServicePage = ({ name }: { name: string }) => {
           <ServiceCharts service={name} />
           <h2>Top errors</h2>
           <TopErrors errors={data.top_errors} />
+          <ServicePatterns service={name} />
         </>
       )}
     </main>

@@ -133,5 +133,41 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       "ALTER TABLE alert_rules ADD COLUMN evaluation_error TEXT",
       "ALTER TABLE alert_rules ADD COLUMN evaluation_error_at TEXT"
     ]
+  },
+  {
+    version: 4,
+    name: "log patterns and pattern alerts",
+    statements: [
+      // One row per learned template of a service; times are epoch ms, as the per-minute counts.
+      `CREATE TABLE log_patterns (
+        id TEXT PRIMARY KEY,
+        service TEXT NOT NULL,
+        template TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        first_seen BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        sample_id TEXT NOT NULL
+      )`,
+      "CREATE INDEX log_patterns_service ON log_patterns(service, last_seen)",
+      // Records per template per minute of event time, with the level mix and one record of that minute.
+      `CREATE TABLE log_pattern_minutes (
+        pattern_id TEXT NOT NULL,
+        service TEXT NOT NULL,
+        minute BIGINT NOT NULL,
+        count BIGINT NOT NULL,
+        trace BIGINT NOT NULL,
+        debug BIGINT NOT NULL,
+        info BIGINT NOT NULL,
+        warn BIGINT NOT NULL,
+        error BIGINT NOT NULL,
+        fatal BIGINT NOT NULL,
+        sample_id TEXT NOT NULL,
+        PRIMARY KEY (pattern_id, minute)
+      )`,
+      "CREATE INDEX log_pattern_minutes_minute ON log_pattern_minutes(minute, service)",
+      // Pattern alert rules compare their window with the minutes before it; their alerts name the template.
+      "ALTER TABLE alert_rules ADD COLUMN baseline_minutes BIGINT",
+      "ALTER TABLE triggered_alerts ADD COLUMN pattern TEXT"
+    ]
   }
 ]

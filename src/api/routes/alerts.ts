@@ -53,6 +53,7 @@ const fieldsOf = (rule: AlertRuleWithSecret): RuleFields => ({
   condition: rule.condition,
   threshold: rule.threshold,
   time_window: rule.time_window,
+  baseline: rule.baseline,
   levels: [...rule.levels],
   services: [...rule.services],
   query: rule.query,

@@ -1,21 +1,30 @@
 import { describe, expect } from "bun:test"
-import { Deferred, Effect, Fiber, Layer, TestClock } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
 import { buildPipeline } from "../../../pipelines/build.ts"
 import { ALL_IN_ONE } from "../../../pipelines/topology.ts"
 import { makeMemoryBus } from "../../../src/adapters/log-bus/memory.ts"
 import { loadConfig } from "../../../src/config.ts"
 import { LogBus } from "../../../src/ports/log-bus.ts"
+import { PatternStore } from "../../../src/ports/pattern-store.ts"
 import { effectTest, waitUntil } from "../../support/effect.ts"
 import { makeRecord } from "../../support/records.ts"
 import { makeRecordingStore } from "../../support/recording-store.ts"
+import { freshSqliteMetaUrl, patternStoreLayer } from "../../support/pattern-store.ts"
 
 const config = loadConfig({ BUS_PARTITIONS: "2", BUS_PARTITION_CAPACITY: "1", INDEXER_MAILBOX: "1", INDEXER_BATCH_SIZE: "1", INDEXER_FLUSH_MS: "10" })
 
 const start = (store: ReturnType<typeof makeRecordingStore>) =>
   Effect.gen(function* () {
     const bus = yield* makeMemoryBus({ partitions: 2, partitionCapacity: 1, enqueueTimeout: "1 second", commitTimeout: "1 minute" })
-    const pipeline = yield* buildPipeline(ALL_IN_ONE, config).pipe(Effect.provide(Layer.merge(store.layer, Layer.succeed(LogBus, bus))))
-    return { bus, pipeline }
+    // Built in the test's scope, so the metadata store outlives buildPipeline's own effect.
+    const patterns = yield* Layer.build(patternStoreLayer(freshSqliteMetaUrl()))
+    const pipelineScope = yield* Scope.make()
+    const pipeline = yield* buildPipeline(ALL_IN_ONE, config).pipe(
+      Effect.provide(Layer.merge(store.layer, Layer.succeed(LogBus, bus))),
+      Effect.provide(patterns),
+      Scope.extend(pipelineScope)
+    )
+    return { bus, pipeline, patterns: Context.get(patterns, PatternStore), stop: Scope.close(pipelineScope, Exit.void) }
   })
 
 describe("embedded pipeline", () => {
@@ -70,6 +79,19 @@ describe("embedded pipeline", () => {
       const { records, missed } = yield* subscription.next
       expect(records.map((r) => r.message)).toEqual(["boom"])
       expect(missed).toBe(0)
+    })
+  )
+
+  effectTest("committed records are learned as patterns, which the pipeline writes to the pattern store when it stops", () =>
+    Effect.gen(function* () {
+      const store = makeRecordingStore()
+      const { bus, patterns, stop } = yield* start(store)
+      const at = Date.UTC(2026, 11, 7, 10, 0)
+      yield* bus.publish([1, 2, 3].map((n) => makeRecord({ service: "db", level: "ERROR", timestamp: at, message: `connection lost after ${n}ms` })))
+      yield* stop
+      const [learned] = yield* patterns.totals({ from: at, to: at })
+      expect(learned).toMatchObject({ service: "db", template: "connection lost after <DURATION>", count: 3 })
+      expect(store.batches.flat().map((r) => r.id)).toContain(learned!.sampleId)
     })
   )
 })

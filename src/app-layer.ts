@@ -20,6 +20,7 @@ import { NotificationLogLive } from "./alerting/notification-log.ts"
 import { AlertRulesLive } from "./alerting/rules.ts"
 import { TriggeredAlertsLive } from "./alerting/triggered.ts"
 import { RetentionLive } from "./retention/settings-repository.ts"
+import { RetentionRunsLive } from "./retention/runs-repository.ts"
 import { ActorRegistry } from "./ports/actor-registry.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -121,7 +122,7 @@ export const accountsLayer = (config: Config) => {
       })
     )
   )
-  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config)).pipe(Layer.provideMerge(database))
+  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config), RetentionRunsLive).pipe(Layer.provideMerge(database))
   const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
 }
@@ -140,6 +141,17 @@ export const alertingLayer = (config: Config, evaluates: boolean) => {
   return engine.pipe(Layer.provideMerge(repositories))
 }
 
+/**
+ * Retention in every role. A store other processes may share (Elasticsearch, OpenSearch) is
+ * expired by the holder of the retention lease only; the SQLite store belongs to this process.
+ */
+const retentionLayer = (config: Config) =>
+  RetentionRunnerLive({
+    interval: Duration.millis(config.RETENTION_INTERVAL_MS),
+    batchSize: config.RETENTION_BATCH_SIZE,
+    ...(config.ELASTICSEARCH_HOSTS || config.OPENSEARCH_HOSTS ? { lease: { ttlMs: config.RETENTION_LEASE_MS } } : {})
+  })
+
 /** Prometheus reads actor statistics at scrape time. */
 const actorMetrics = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -151,7 +163,7 @@ const actorMetrics = Layer.effectDiscard(
 export const roleLayer = (role: Role, config: Config) =>
   // Listeners (HTTP, syslog) are released first on shutdown, so the pipeline drains what they took.
   Layer.merge(HttpServerLive(config), SyslogListenersLive(config).pipe(Layer.provide(IngestBuffersLive))).pipe(
-    Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
+    Layer.provideMerge(retentionLayer(config)),
     Layer.provideMerge(alertingLayer(config, SERVER_ROLES[role].evaluatesAlerts)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),

@@ -34,6 +34,12 @@ export interface TelemetryInstruments {
   /** Syslog TCP messages completed by their connection's close (no LF after the last one), stored. */
   readonly syslogMessagesEndedByClose: Counter
   readonly batchSize: Histogram
+  /** Retention passes this process ran (with the retention lease, in scale-out). */
+  readonly retentionRuns: Counter
+  /** Logs retention deleted in this process. */
+  readonly retentionDeleted: Counter
+  /** 1 while this process is the one that runs retention. */
+  readonly retentionLeader: Gauge
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */
   readonly collectFrom: (actors: ActorRegistry["Type"]) => void

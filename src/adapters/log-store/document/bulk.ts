@@ -35,7 +35,9 @@ export const dailyIndex = (index: string, timestamp: number) => {
 export const toDocument = (r: LogRecord, dialect: Dialect = ELASTICSEARCH_DIALECT) => {
   const text: Record<string, string> = {}
   const number: Record<string, number> = {}
-  for (const [key, value] of Object.entries(r.attributes)) {
+  // for…in rather than Object.entries(): no pair arrays per attribute on the worker's hot path.
+  for (const key in r.attributes) {
+    const value = r.attributes[key]!
     const field = dialect.attributeKey(key)
     text[field] = String(value)
     if (typeof value === "number") number[field] = value

@@ -7,8 +7,8 @@ import { directBulkLoad } from "./scale-out-direct.ts"
 import { fmt, sendNdjson } from "./stats.ts"
 
 /**
- * `bun run bench scale-out [--records 200000] [--batch 1000] [--concurrency 8] [--workers 1,2]
- * [--warmup 20000] [--runs 1]`: for each worker count, a direct `_bulk` load of the records
+ * `bun run bench scale-out [--records 200000] [--batch 1000] [--direct-batch 4000] [--concurrency 8]
+ * [--workers 1,2] [--warmup 20000] [--runs 1]`: for each worker count, a direct `_bulk` load of the records
  * into the store (the yardstick), then the api role and that many workers on the Kafka and
  * Elasticsearch (or OpenSearch) named by KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_HOSTS (or
  * OPENSEARCH_HOSTS): the acknowledged rate (Kafka acks=all), the end-to-end rate until every
@@ -19,6 +19,8 @@ import { fmt, sendNdjson } from "./stats.ts"
 interface Options {
   readonly total: number
   readonly batch: number
+  /** Records per `_bulk` of the direct load. */
+  readonly directBatch: number
   readonly concurrency: number
   readonly warmup: number
   readonly kafka: string
@@ -61,7 +63,7 @@ const direct = async (o: Options, bodies: ReadonlyArray<string>) => {
   const meter = new CpuMeter(new Map([["engine", engineReader(o.hosts)]]))
   try {
     await meter.mark()
-    const load = await directBulkLoad({ node: node(o.hosts), index: run, engine: o.engine, refresh: o.refresh }, bodies, o.total, o.concurrency)
+    const load = await directBulkLoad({ node: node(o.hosts), index: run, engine: o.engine, refresh: o.refresh }, bodies, o.total, o.directBatch, o.concurrency)
     const cpu = await meter.since()
     return { ...load, rate: load.created / load.seconds, engineCpu: perThousand(cpu.get("engine"), load.created) }
   } finally {
@@ -123,6 +125,7 @@ const parse = (argv: ReadonlyArray<string>) =>
     options: {
       records: { type: "string" },
       batch: { type: "string" },
+      "direct-batch": { type: "string" },
       concurrency: { type: "string" },
       workers: { type: "string" },
       warmup: { type: "string" },
@@ -141,6 +144,7 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
   const o: Options = {
     total: Number(values.records ?? 200_000),
     batch: Number(values.batch ?? 1000),
+    directBatch: Number(values["direct-batch"] ?? 4000),
     concurrency: Number(values.concurrency ?? 8),
     warmup: Number(values.warmup ?? 20_000),
     kafka,
@@ -153,7 +157,7 @@ export const runScaleOutBench = async (argv: ReadonlyArray<string>) => {
   const store = o.engine === "elasticsearch" ? "Elasticsearch" : "OpenSearch"
   const bodies = ndjsonBodies(64, o.batch)
   console.log(
-    `scale-out on ${store}: ${fmt(o.total, 0)} records in NDJSON batches of ${o.batch}, ${o.concurrency} concurrent requests, refresh=${o.refresh}, ${fmt(o.warmup, 0)} warm-up records; load ${loadAverage()}`
+    `scale-out on ${store}: ${fmt(o.total, 0)} records in NDJSON batches of ${o.batch} (direct: _bulk of ${o.directBatch}), ${o.concurrency} concurrent requests, refresh=${o.refresh}, ${fmt(o.warmup, 0)} warm-up records; load ${loadAverage()}`
   )
   console.log(`CPU seconds per 1,000 records: api, worker (all workers), ${store}, Kafka (engines shared with whatever else runs on them)`)
   for (let r = 1; r <= runs; r++) {

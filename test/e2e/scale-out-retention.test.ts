@@ -10,7 +10,8 @@ setDefaultTimeout(60_000)
  * One retention runner in scale-out: two worker processes and an alerting process on Kafka,
  * Elasticsearch and PostgreSQL. Each would run retention on its own; the holder of the
  * retention lease is the only one that does, once per interval, and when it is killed another
- * takes the lease over and carries on.
+ * takes the lease over and carries on. A settings change made through a standby is run by the
+ * holder at once.
  */
 
 const INTERVAL_MS = 2_000
@@ -18,9 +19,13 @@ const LEASE_MS = 3_000
 
 const tag = Math.random().toString(36).slice(2, 8)
 const deployment = isolatedScaleOut(`ret-${tag}`)
+const changeDeployment = isolatedScaleOut(`retc-${tag}`)
 
 const kafka = await useEngine("kafka")
-const elasticsearch = await useEngine("elasticsearch", deployment.dropIndex)
+const elasticsearch = await useEngine("elasticsearch", async (hosts) => {
+  await deployment.dropIndex(hosts)
+  await changeDeployment.dropIndex(hosts)
+})
 const ready = kafka !== undefined && elasticsearch !== undefined && (await postgresAvailable())
 
 interface Retention {
@@ -115,5 +120,59 @@ describe.skipIf(!ready)("scale-out: one retention runner among two workers and a
       (r) => r.last_run?.by === next.id
     )
     await expectOnePassPerInterval(survivors, next.holder, 3)
+  })
+})
+
+describe.skipIf(!ready)("scale-out: a retention change through any process", () => {
+  let dropDatabase = async () => {}
+  const processes: ServerProcess[] = []
+
+  beforeAll(async () => {
+    const db = await createTestDatabase()
+    dropDatabase = db.drop
+    const env = {
+      ...changeDeployment.env({ kafka: kafka!, elasticsearch: elasticsearch!, databaseUrl: db.url }),
+      ADMIN_PASSWORD: "admin-password-1",
+      // Longer than the test: only a pass asked for can delete anything.
+      RETENTION_INTERVAL_MS: "600000",
+      RETENTION_LEASE_MS: String(LEASE_MS)
+    }
+    processes.push(await startServer({ role: "worker", env }), await startServer({ role: "alerting", env }))
+  })
+
+  afterAll(async () => {
+    for (const p of processes) await disposeServer(p)
+    await dropDatabase()
+  })
+
+  test("is applied at once by the lease holder, though another process took it", async () => {
+    const { holder, others } = await agreedHolder(processes)
+    await waitFor(
+      "the holder's first pass",
+      () => retentionOf(holder),
+      (r) => r.last_run !== undefined
+    )
+    const standby = others[0]!
+    const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000).toISOString()
+    const ingest = await fetch(`${standby.url}/api/v1/logs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ service: `svc-${tag}`, message: "six days old", timestamp: sixDaysAgo })
+    })
+    expect(ingest.status).toBe(200)
+    const found = async () => (await json(fetch(`${holder.url}/api/v1/logs/search?service=svc-${tag}&from=now-8d`))).total
+    await waitFor("the record stored (kept: 7 days by default)", found, (n) => n === 1)
+
+    const login = await json(
+      fetch(`${standby.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
+    )
+    const put = await fetch(`${standby.url}/api/v1/admin/config`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${login.access_token}`, "content-type": "application/json" },
+      body: JSON.stringify({ retention_days: 5 })
+    })
+    expect(put.status).toBe(200)
+    await waitFor("the record expired by the holder's pass", found, (n) => n === 0)
+    expect(await runsOf(standby)).toBe(0)
   })
 })

@@ -22,6 +22,7 @@ import { AlertRulesLive } from "./alerting/rules.ts"
 import { TriggeredAlertsLive } from "./alerting/triggered.ts"
 import { RetentionLive } from "./retention/settings-repository.ts"
 import { PatternStoreLive } from "./adapters/meta-store/pattern-store.ts"
+import { RetentionRunsLive } from "./retention/runs-repository.ts"
 import { ActorRegistry } from "./ports/actor-registry.ts"
 import { PipelineLive } from "../pipelines/build.ts"
 import { TOPOLOGIES, type Role } from "../pipelines/topology.ts"
@@ -149,7 +150,7 @@ export const accountsLayer = (config: Config) => {
       })
     )
   )
-  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config), PatternStoreLive).pipe(Layer.provideMerge(database))
+  const repositories = Layer.mergeAll(UsersLive, ApiKeysLive, RetentionLive(config), PatternStoreLive, RetentionRunsLive).pipe(Layer.provideMerge(database))
   const accounts = AccountsLive(config).pipe(Layer.provideMerge(repositories))
   return Layer.effectDiscard(Effect.flatMap(Accounts, (a) => a.ensureAdmin)).pipe(Layer.provideMerge(accounts))
 }
@@ -168,6 +169,17 @@ export const alertingLayer = (config: Config, evaluates: boolean) => {
   return engine.pipe(Layer.provideMerge(repositories))
 }
 
+/**
+ * Retention in every role. A store other processes may share (Elasticsearch, OpenSearch) is
+ * expired by the holder of the retention lease only; the SQLite store belongs to this process.
+ */
+const retentionLayer = (config: Config) =>
+  RetentionRunnerLive({
+    interval: Duration.millis(config.RETENTION_INTERVAL_MS),
+    batchSize: config.RETENTION_BATCH_SIZE,
+    ...(config.ELASTICSEARCH_HOSTS || config.OPENSEARCH_HOSTS ? { lease: { ttlMs: config.RETENTION_LEASE_MS } } : {})
+  })
+
 /** Prometheus reads actor statistics at scrape time. */
 const actorMetrics = Layer.effectDiscard(
   Effect.gen(function* () {
@@ -184,7 +196,7 @@ export const roleLayer = (role: Role, config: Config) =>
     ForwardListenerLive(config),
     SyslogListenersLive(config).pipe(Layer.provide(IngestBuffersLive))
   ).pipe(
-    Layer.provideMerge(RetentionRunnerLive({ interval: Duration.millis(config.RETENTION_INTERVAL_MS), batchSize: config.RETENTION_BATCH_SIZE })),
+    Layer.provideMerge(retentionLayer(config)),
     Layer.provideMerge(alertingLayer(config, SERVER_ROLES[role].evaluatesAlerts)),
     Layer.provideMerge(PipelineLive(TOPOLOGIES[role], config)),
     Layer.provideMerge(actorMetrics),

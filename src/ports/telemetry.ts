@@ -42,6 +42,12 @@ export interface TelemetryInstruments {
   /** Records the pattern learner learned or skipped (`learned`, `service_cap`, `pending_full`, `dropped`). */
   readonly patternRecords: Counter<"result">
   readonly batchSize: Histogram
+  /** Retention passes this process ran (with the retention lease, in scale-out). */
+  readonly retentionRuns: Counter
+  /** Logs retention deleted in this process. */
+  readonly retentionDeleted: Counter
+  /** 1 while this process is the one that runs retention. */
+  readonly retentionLeader: Gauge
   readonly indexingDuration: Histogram
   /** Reads actor statistics and process figures at scrape time. */
   readonly collectFrom: (actors: ActorRegistry["Type"]) => void

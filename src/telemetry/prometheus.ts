@@ -116,6 +116,9 @@ export const makeTelemetry = (storeEngine: string): TelemetryInstruments => {
       buckets: LATENCY_BUCKETS,
       registers
     }),
+    retentionRuns: new Counter({ name: "retention_runs_total", help: "Retention passes this process ran", registers }),
+    retentionDeleted: new Counter({ name: "retention_deleted_total", help: "Logs deleted by retention in this process", registers }),
+    retentionLeader: new Gauge({ name: "retention_leader", help: "1 while this process is the one that runs retention", registers }),
     /** Reads actor statistics and process figures at scrape time. */
     collectFrom: (actors: ActorRegistry["Type"]) => {
       registerActorGauges(registers, actors)

@@ -21,7 +21,15 @@ export const LeaderLeaseLive = Layer.effect(
           return rows[0]?.holder === holder
         }),
       release: (name, holder) =>
-        db.query("leader_leases.release", (sql) => sql`DELETE FROM leader_leases WHERE name = ${name} AND holder = ${holder}`).pipe(Effect.asVoid)
+        db.query("leader_leases.release", (sql) => sql`DELETE FROM leader_leases WHERE name = ${name} AND holder = ${holder}`).pipe(Effect.asVoid),
+      current: (name) =>
+        db
+          .query(
+            "leader_leases.current",
+            (sql) => sql<Array<{ holder: string; expires_at: number | bigint | string }>>`SELECT holder, expires_at FROM leader_leases WHERE name = ${name}`
+          )
+          // BIGINT comes back as a string or bigint from some drivers.
+          .pipe(Effect.map((rows) => (rows[0] ? { holder: rows[0].holder, expiresAt: Number(rows[0].expires_at) } : undefined)))
     })
   })
 )

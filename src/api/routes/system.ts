@@ -6,6 +6,7 @@ import { MetaDatabase } from "../../ports/meta-database.ts"
 import { LogBus } from "../../ports/log-bus.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import { RedisStatus } from "../../ports/redis-status.ts"
+import { RetentionRunner } from "../../ports/retention-runner.ts"
 import { VERSION } from "../../version.ts"
 import type { Config } from "../../config.ts"
 import type { RateLimiter } from "../../ports/rate-limiter.ts"
@@ -31,6 +32,10 @@ const health = Effect.gen(function* () {
   const alerting = yield* Effect.serviceOption(AlertEngine).pipe(
     Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (engine) => engine.status }))
   )
+  // Which process runs retention (the lease holder, in scale-out) and when it last ran.
+  const retention = yield* Effect.serviceOption(RetentionRunner).pipe(
+    Effect.flatMap(Option.match({ onNone: () => Effect.succeed(undefined), onSome: (runner) => runner.status }))
+  )
   const healthy = storeHealth.status === "healthy" && busHealth.status === "healthy" && databaseHealth.status === "healthy"
   // One entry per external engine: Elasticsearch (or OpenSearch) by cluster colour, Kafka by reachability.
   const engines = {
@@ -55,6 +60,7 @@ const health = Effect.gen(function* () {
       log_bus: { partitions: bus.partitionCount, ...busHealth.details },
       database: databaseHealth.details,
       ...(alerting ? { alerting } : {}),
+      ...(retention ? { retention } : {}),
       actors
     }
   }

@@ -1,6 +1,6 @@
 import { Client, errors, HttpConnection } from "@elastic/elasticsearch"
 import type { DocumentConnection } from "./connection.ts"
-import { bulkRefresh, type DocumentEngine } from "./engine.ts"
+import { BULK_RESPONSE_FILTER, bulkOperations, bulkRefresh, type DocumentEngine } from "./engine.ts"
 import { ELASTICSEARCH_DIALECT } from "./query.ts"
 
 /** The document store's calls on the official Elasticsearch client. */
@@ -20,7 +20,8 @@ export const elasticsearchEngine = (options: DocumentConnection): DocumentEngine
     indexExists: (index) => client.indices.exists({ index }),
     createIndex: async (index, body) => void (await client.indices.create({ index, ...body })),
     search: (index, body) => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }),
-    bulk: (operations, refresh) => client.bulk({ operations: [...operations] as any, refresh: bulkRefresh(refresh) }),
+    bulk: (operations, refresh) =>
+      client.bulk({ operations: bulkOperations(operations) as any, refresh: bulkRefresh(refresh), filter_path: BULK_RESPONSE_FILTER }),
     listIndices: async (pattern) =>
       (await client.cat.indices({ index: pattern, format: "json", h: ["index"] })).flatMap((i) => (i.index === undefined ? [] : [i.index])),
     refresh: async (index) => void (await client.indices.refresh({ index })),

@@ -1,6 +1,6 @@
 import { Client, errors } from "@opensearch-project/opensearch"
 import type { DocumentConnection } from "./connection.ts"
-import { bulkRefresh, type DocumentEngine } from "./engine.ts"
+import { BULK_RESPONSE_FILTER, bulkOperations, bulkRefresh, type DocumentEngine } from "./engine.ts"
 import { OPENSEARCH_DIALECT } from "./query.ts"
 
 /**
@@ -19,7 +19,8 @@ export const opensearchEngine = (options: DocumentConnection): DocumentEngine =>
     indexExists: async (index) => (await client.indices.exists({ index })).body === true,
     createIndex: async (index, body) => void (await api.indices.create({ index, body })),
     search: async (index, body) => (await api.search({ index, ignore_unavailable: true, allow_no_indices: true, body })).body,
-    bulk: async (operations, refresh) => (await api.bulk({ body: [...operations], refresh: bulkRefresh(refresh) })).body,
+    bulk: async (operations, refresh) =>
+      (await api.bulk({ body: bulkOperations(operations), refresh: bulkRefresh(refresh), filter_path: BULK_RESPONSE_FILTER })).body,
     listIndices: async (pattern) =>
       ((await api.cat.indices({ index: pattern, format: "json", h: "index" })).body as Array<{ index?: string }>).flatMap((i) =>
         i.index === undefined ? [] : [i.index]

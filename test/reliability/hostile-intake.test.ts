@@ -44,6 +44,8 @@ interface Attack {
   /** Starts the attack; the returned function ends it and says what LogFlow did. */
   readonly start: () => Promise<() => Promise<string>>
   readonly durationMs: number
+  /** Most the server's RSS may grow while it runs (default RSS_BOUND_MIB). */
+  readonly rssBoundMiB?: number
 }
 
 /** Runs an attack with the prober and the tagged shipper beside it, checks the bounds, reports the row. */
@@ -92,7 +94,7 @@ const underAttack = async (attack: Attack) => {
   // Health p99 is reported in the fault table, not asserted yet: the 50 ms target is not met
   // under every attack on a two-core machine (the reads still share the main thread).
   if (p99 > HEALTH_P99_BOUND_MS) console.warn(`${attack.name}: health p99 ${p99.toFixed(1)} ms is over the ${HEALTH_P99_BOUND_MS} ms target`)
-  expect(peak - baseline).toBeLessThan(RSS_BOUND_MIB)
+  expect(peak - baseline).toBeLessThan(attack.rssBoundMiB ?? RSS_BOUND_MIB)
 }
 
 const openSocket = (port: number) =>
@@ -158,6 +160,10 @@ describe("hostile load on what LogFlow holds open", () => {
       underAttack({
         name: "tail: five stalled subscribers, 64 KiB records",
         durationMs: 4_000,
+        // Ingesting ~230 MB of 64 KiB records in 4 s grows the heap by itself: +259 MiB measured
+        // here with no tail at all, +286 MiB with the five. The tails' part is bounded by
+        // TAIL_SUBSCRIBER_BUFFER_BYTES (5 × 8 MiB); the bound says ingest's own share plus that.
+        rssBoundMiB: 384,
         start: async () => {
           const tails = await Promise.all(Array.from({ length: 5 }, () => fetch(`${server.url}/api/v1/logs/tail?service=stalled-tail`)))
           for (const tail of tails) expect(tail.status).toBe(200)

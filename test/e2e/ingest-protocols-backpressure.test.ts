@@ -45,10 +45,10 @@ test.each(Object.keys(BODIES) as Array<keyof typeof BODIES>)(
     expect(refused.length).toBeGreaterThan(0)
     expect(responses.some((r) => r.ok)).toBe(true)
     expect(refused.every((r) => Number(r.headers.get("retry-after")) >= 1)).toBe(true)
-    const body = await json(refused[0]!)
+    const answer = await json(refused[0]!)
     // _bulk answers in Elasticsearch's error shape, which its clients read; the others in LogFlow's.
-    if (protocol === "bulk") expect(body.error.reason).toContain("saturated")
-    else expect(body.error).toBe("pipeline_saturated")
+    if (protocol === "bulk") expect(answer.error.reason).toContain("saturated")
+    else expect(answer.error).toBe("pipeline_saturated")
     expect(await counterValue(server().url, "ingest_records_total", { protocol, result: "failed" })).toBe(refused.length * RECORDS)
   }
 )

@@ -170,9 +170,10 @@ export const kafkaBusSuite = (title: string, connection: KafkaConnection | undef
       const topic = `logs-${fresh()}`
       const { bus, assigned, close } = await openBus(busConfig(topic, { partitions: 1, partitionBuffer: 2 }))
       try {
-        // Twenty separate sends: Kafka hands them over as several batches.
-        for (let i = 0; i < 20; i++) await Effect.runPromise(bus.publish([makeRecord({ service: "slow", attributes: { seq: i } })]))
+        // Twenty separate sends once the partition is assigned and read: Kafka hands them over as
+        // several batches (sent before, a late consumer may fetch them all as one).
         const partition = await Effect.runPromise(Queue.take(assigned))
+        for (let i = 0; i < 20; i++) await Effect.runPromise(bus.publish([makeRecord({ service: "slow", attributes: { seq: i } })]))
         // First the buffer fills (so records were fetched: an empty buffer would prove nothing)…
         const deadline = Date.now() + 20_000
         while ((await Effect.runPromise(Queue.size(partition.queue))) < 2 && Date.now() < deadline) await Bun.sleep(50)

@@ -1,21 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Client as ElasticsearchClient, HttpConnection } from "@elastic/elasticsearch"
-import { Client as OpenSearchClient } from "@opensearch-project/opensearch"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Effect } from "effect"
 import fc from "fast-check"
-import { ElasticsearchStoreLive } from "../../src/adapters/log-store/document/elasticsearch.ts"
-import { OpenSearchStoreLive } from "../../src/adapters/log-store/document/opensearch.ts"
-import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import type { LogRecord } from "../../src/domain/log-record.ts"
 import { recordMatcher } from "../../src/domain/record-matcher.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
+import { type EquivalenceStores, equivalenceEngines, type Store } from "../support/equivalence-stores.ts"
 import { executeSearch } from "../../src/query/es-dsl/execute.ts"
 import { planSearch } from "../../src/query/es-dsl/request.ts"
 import { inCI } from "../support/ci.ts"
-import { useEngine } from "../support/engines.ts"
 import { BASE_TIME, recordsArbitrary } from "../support/query-arbitraries.ts"
 import { makeRecord } from "../support/records.ts"
 
@@ -29,42 +21,10 @@ import { makeRecord } from "../support/records.ts"
 
 setDefaultTimeout(120_000)
 
-const run = `lf-esdsl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-const esHosts = await useEngine("elasticsearch", async (hosts) => {
-  const client = new ElasticsearchClient({ node: hosts.split(",")[0]!, Connection: HttpConnection })
-  await client.indices.delete({ index: `${run}*`, ignore_unavailable: true, allow_no_indices: true })
-  await client.indices.deleteIndexTemplate({ name: `${run}*` }).catch(() => undefined)
-  await client.close()
-})
-const osHosts = await useEngine("opensearch", async (hosts) => {
-  const client = new OpenSearchClient({ node: hosts.split(",")[0]! })
-  await client.indices.delete({ index: `${run}*`, ignore_unavailable: true, allow_no_indices: true })
-  await client.indices.deleteIndexTemplate({ name: `${run}*` }).catch(() => undefined)
-  await client.close()
-})
+const { esHosts, osHosts, openStores } = await equivalenceEngines("lf-esdsl")
 const engines = !!esHosts && !!osHosts
 if (!engines && inCI()) throw new Error("Elasticsearch and OpenSearch are needed for the query DSL equivalence suite")
 if (!engines) console.log("skipping the query DSL equivalence suite: set TEST_ELASTICSEARCH_HOSTS and TEST_OPENSEARCH_HOSTS")
-
-const dir = mkdtempSync(join(tmpdir(), "logflow-esdsl-"))
-const scope = Effect.runSync(Scope.make())
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  rmSync(dir, { recursive: true, force: true })
-})
-
-type Store = LogStore["Type"]
-const open = (layer: Layer.Layer<LogStore, unknown>) => Effect.runPromise(Layer.buildWithScope(layer, scope)).then((context) => Context.get(context, LogStore))
-const documentStore = (hosts: string, index: string) => ({
-  hosts: hosts.split(","),
-  index,
-  shards: 1,
-  replicas: 0,
-  refresh: "true" as const,
-  countCap: 10_000,
-  fieldLimit: 1000,
-  requestTimeout: "30 seconds" as const
-})
 
 const GENERATED = 150
 const generated = fc.sample(recordsArbitrary(GENERATED), { seed: 20261207, numRuns: 1 })[0]!
@@ -93,13 +53,11 @@ const fixed = {
   disk: fixture(5, { service: "search", level: "FATAL", message: "disk full on data volume", attributes: { duration_ms: 3 } })
 }
 const records: LogRecord[] = [...generated, ...Object.values(fixed)]
-const stores: Record<"sqlite" | "elasticsearch" | "opensearch", Store> = {} as never
+let stores: EquivalenceStores = {} as never
 
 beforeAll(async () => {
   if (!engines) return
-  stores.sqlite = await open(SqliteStoreLive({ path: join(dir, "store.db"), synchronous: "NORMAL", countCap: 10_000 }))
-  stores.elasticsearch = await open(ElasticsearchStoreLive(documentStore(esHosts!, `${run}-es`)))
-  stores.opensearch = await open(OpenSearchStoreLive(documentStore(osHosts!, `${run}-os`)))
+  stores = await openStores()
   await Promise.all(Object.values(stores).map((store) => Effect.runPromise(store.index(records))))
 })
 

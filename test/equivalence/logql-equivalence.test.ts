@@ -1,22 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
-import { Client as ElasticsearchClient, HttpConnection } from "@elastic/elasticsearch"
-import { Client as OpenSearchClient } from "@opensearch-project/opensearch"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test"
+import { Effect } from "effect"
 import fc from "fast-check"
-import { ElasticsearchStoreLive } from "../../src/adapters/log-store/document/elasticsearch.ts"
-import { OpenSearchStoreLive } from "../../src/adapters/log-store/document/opensearch.ts"
-import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import type { Level, LogRecord } from "../../src/domain/log-record.ts"
 import type { SearchRequest } from "../../src/domain/search-request.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
+import { type EquivalenceStores, equivalenceEngines, type Store } from "../support/equivalence-stores.ts"
 import { makeContext } from "../../src/query/logql/context.ts"
 import { runRangeQuery } from "../../src/query/logql/evaluate.ts"
 import { parseLogql } from "../../src/query/logql/parser.ts"
-import { useEngine } from "../support/engines.ts"
 import { BASE_TIME, HOSTS, recordsArbitrary, SERVICES, WORDS } from "../support/query-arbitraries.ts"
 
 /**
@@ -28,49 +20,15 @@ import { BASE_TIME, HOSTS, recordsArbitrary, SERVICES, WORDS } from "../support/
 
 setDefaultTimeout(120_000)
 
-const run = `lf-logql-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-const esHosts = await useEngine("elasticsearch", async (hosts) => {
-  const client = new ElasticsearchClient({ node: hosts.split(",")[0]!, Connection: HttpConnection })
-  await client.indices.delete({ index: `${run}*`, ignore_unavailable: true, allow_no_indices: true })
-  await client.indices.deleteIndexTemplate({ name: `${run}*` }).catch(() => undefined)
-  await client.close()
-})
-const osHosts = await useEngine("opensearch", async (hosts) => {
-  const client = new OpenSearchClient({ node: hosts.split(",")[0]! })
-  await client.indices.delete({ index: `${run}*`, ignore_unavailable: true, allow_no_indices: true })
-  await client.indices.deleteIndexTemplate({ name: `${run}*` }).catch(() => undefined)
-  await client.close()
-})
-
-const dir = mkdtempSync(join(tmpdir(), "logflow-logql-equivalence-"))
-const scope = Effect.runSync(Scope.make())
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  rmSync(dir, { recursive: true, force: true })
-})
-
-type Store = LogStore["Type"]
-const open = (layer: Layer.Layer<LogStore, unknown>) => Effect.runPromise(Layer.buildWithScope(layer, scope)).then((context) => Context.get(context, LogStore))
-const documentStore = (hosts: string, index: string) => ({
-  hosts: hosts.split(","),
-  index,
-  shards: 1,
-  replicas: 0,
-  refresh: "true" as const,
-  countCap: 10_000,
-  fieldLimit: 1000,
-  requestTimeout: "30 seconds" as const
-})
+const { esHosts, osHosts, openStores } = await equivalenceEngines("lf-logql")
 
 const records: LogRecord[] = fc.sample(recordsArbitrary(200), { seed: 20261207, numRuns: 1 })[0]!
 const engines = !!esHosts && !!osHosts
-const stores: Record<"sqlite" | "elasticsearch" | "opensearch", Store> = {} as never
+let stores: EquivalenceStores = {} as never
 
 beforeAll(async () => {
   if (!engines) return
-  stores.sqlite = await open(SqliteStoreLive({ path: join(dir, "store.db"), synchronous: "NORMAL", countCap: 10_000 }))
-  stores.elasticsearch = await open(ElasticsearchStoreLive(documentStore(esHosts!, `${run}-es`)))
-  stores.opensearch = await open(OpenSearchStoreLive(documentStore(osHosts!, `${run}-os`)))
+  stores = await openStores()
   await Promise.all(Object.values(stores).map((store) => Effect.runPromise(store.index(records))))
 })
 

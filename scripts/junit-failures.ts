@@ -7,7 +7,7 @@
 
 const MAX_ERROR_CHARS = 1200
 
-const unescape = (text: string) =>
+const decodeXml = (text: string) =>
   text
     .replace(/&#10;/g, "\n")
     .replace(/&quot;/g, '"')
@@ -16,12 +16,12 @@ const unescape = (text: string) =>
     .replace(/&gt;/g, ">")
     .replace(/&amp;/g, "&")
 
-const attribute = (tag: string, name: string) => unescape(new RegExp(` ${name}="([^"]*)"`).exec(tag)?.[1] ?? "")
+const attribute = (tag: string, name: string) => decodeXml(new RegExp(` ${name}="([^"]*)"`).exec(tag)?.[1] ?? "")
 
 const report = await Bun.file(process.argv[2] ?? ".ci/out/junit.xml").text()
 const failed = [...report.matchAll(/(<testcase [^>]*>)\s*<(failure|error)([^>]*)>([\s\S]*?)<\/\2>/g)]
 for (const [, testcase, , , body] of failed) {
-  const error = unescape(body ?? "").trim()
+  const error = decodeXml(body ?? "").trim()
   console.log(`\n✗ ${attribute(testcase!, "file")}:${attribute(testcase!, "line")} ${attribute(testcase!, "name")}`)
   console.log(error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error)
 }

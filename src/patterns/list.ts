@@ -20,6 +20,8 @@ export interface PatternListRequest {
   /** Words every listed template must contain. */
   readonly query?: string
   readonly limit: number
+  /** At most this many templates of each service. */
+  readonly perService?: number
 }
 
 const MINUTE = 60_000
@@ -28,6 +30,17 @@ const INTERVALS = [MINUTE, 5 * MINUTE, 15 * MINUTE, 3_600_000, 86_400_000]
 export const seriesInterval = (rangeMs: number) => INTERVALS.find((ms) => rangeMs / ms <= 60) ?? INTERVALS.at(-1)!
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The first `perService` of each service, in the order given (all when not set). */
+const topOfEachService = <T extends { readonly pattern: { readonly service: string } }>(sorted: ReadonlyArray<T>, perService?: number) => {
+  if (perService === undefined) return sorted
+  const taken = new Map<string, number>()
+  return sorted.filter(({ pattern }) => {
+    const n = taken.get(pattern.service) ?? 0
+    taken.set(pattern.service, n + 1)
+    return n < perService
+  })
+}
 
 export const listPatterns = (request: PatternListRequest) =>
   Effect.gen(function* () {
@@ -40,7 +53,7 @@ export const listPatterns = (request: PatternListRequest) =>
       .map(({ pattern, ids }) => ({ pattern, ids, count: countIn(pattern, request.levels) }))
       .filter(({ pattern, count }) => count > 0 && matchesWords(pattern.template, wanted))
       .sort((a, b) => b.count - a.count || a.pattern.id.localeCompare(b.pattern.id))
-    const top = matching.slice(0, request.limit)
+    const top = topOfEachService(matching, request.perService).slice(0, request.limit)
     const interval = seriesInterval(range.to - range.from)
     const entryOf = new Map(top.flatMap(({ pattern, ids }) => ids.map((id) => [id, pattern.id] as const)))
     const buckets = yield* store.series([...entryOf.keys()], range, interval)

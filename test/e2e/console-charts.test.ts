@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import type { Browser, Page } from "playwright-core"
 import { buildUi, isStale } from "../../scripts/build-ui.ts"
 import { chromiumOrSkip, launchChromium, screenshot, watchedPage } from "../support/browser.ts"
-import { useServer } from "../support/server-process.ts"
+import { json, useServer } from "../support/server-process.ts"
 
 /**
  * The console's charts and field list in a real browser (Debian's Chromium, headless) against
@@ -13,7 +13,7 @@ import { useServer } from "../support/server-process.ts"
 
 const PASSWORD = "charts-admin-password"
 const server = useServer(() => ({
-  env: { ADMIN_PASSWORD: PASSWORD, REQUIRE_AUTH_FOR_READ: "true", REQUIRE_AUTH_FOR_INGEST: "false", LOG_LEVEL: "warning" }
+  env: { ADMIN_PASSWORD: PASSWORD, REQUIRE_AUTH_FOR_READ: "true", REQUIRE_AUTH_FOR_INGEST: "false", LOG_LEVEL: "warning", PATTERNS_FLUSH_MS: "1000" }
 }))
 const chromiumPath = chromiumOrSkip()
 
@@ -39,6 +39,20 @@ const records = (now: number) => [
   }))
 ]
 
+/** Waits (polling, bounded) until the patterns learned from the records are stored, as the services cards read them. */
+const patternsStored = async (url: string) => {
+  const login = await json(fetch(`${url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: PASSWORD }) }))
+  const headers = { authorization: `Bearer ${login.access_token}` }
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const body = await json(fetch(`${url}/api/v1/logs/patterns?from=now-1h`, { headers }))
+    const total = body.patterns.reduce((n: number, p: { count: number }) => n + p.count, 0)
+    if (total === 50) return
+    if (Date.now() > deadline) throw new Error(`the patterns hold ${total} of 50 records`)
+    await Bun.sleep(100)
+  }
+}
+
 const legendEntry = (page: Page, level: string) => page.getByTestId("histogram-legend").locator(`li[data-level="${level}"]`)
 
 describe.skipIf(chromiumPath === undefined)("console charts and field list", () => {
@@ -54,6 +68,7 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
       body: JSON.stringify(records(Date.now()))
     })
     expect(response.status).toBe(200)
+    await patternsStored(server().url)
     browser = await launchChromium()
     ;({ page, problems } = await watchedPage(browser))
     await page.goto(`${server().url}/`)
@@ -131,6 +146,10 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
     // One bar per minute of the last hour.
     expect(await volume.locator("rect.col").count()).toBeGreaterThanOrEqual(60)
     expect(await checkout.getByTestId("error-rate-chart").locator("path.line").getAttribute("d")).toMatch(/^M/)
+    // Each card lists its service's top patterns of the range, each leading to its records.
+    await checkout.getByRole("list", { name: "Top patterns" }).locator("li").first().waitFor()
+    expect(await checkout.getByRole("list", { name: "Top patterns" }).locator("li").allTextContents()).toEqual(["checkout step <NUM> 40"])
+    expect(await page.locator('article.service-card[data-service="search-api"] ol.card-patterns li').allTextContents()).toEqual(["query served <NUM> 10"])
 
     await page.getByRole("combobox", { name: "Time range" }).selectOption("now-6h")
     await checkout.getByTestId("volume-chart").locator("svg title", { hasText: "logs per 5 min" }).waitFor({ state: "attached" })
@@ -143,8 +162,12 @@ describe.skipIf(chromiumPath === undefined)("console charts and field list", () 
       .waitFor()
     await screenshot(page, "charts-03-services")
 
+    await checkout.getByRole("link", { name: "checkout step <NUM>" }).click()
+    await page.locator(".summary", { hasText: "40 matches" }).waitFor()
+    await page.getByRole("link", { name: "Services" }).click()
+
     // A service's own page charts that service alone.
-    await checkout.getByRole("link", { name: "checkout" }).click()
+    await checkout.getByRole("link", { name: "checkout", exact: true }).click()
     await page.getByRole("heading", { name: "checkout" }).waitFor()
     await page.locator('article.service-card[data-service="checkout"]', { hasText: "40 logs · 10 errors" }).waitFor()
     expect(await page.locator("article.service-card").count()).toBe(1)

@@ -101,9 +101,19 @@ const learnedAndSearchable = async (env: Record<string, string>) => {
     expect(errors.patterns.map((p: { template: string }) => p.template)).toEqual(["Payment failed for order <ID> card declined"])
     const slow = await patterns(server, { ...range, query: "slow TABLE" })
     expect(slow.patterns.map((p: { template: string }) => p.template)).toEqual(["Slow query on table orders took <DURATION>"])
+    // A page of services asks for the top of each at once.
+    const ledger = await ingest(server, "ledger", at, 3)
+    await waitForPatterns(server, { ...range, service: "ledger" }, ledger.length)
+    const tops = await patterns(server, { from: range.from, to: range.to, per_service: "2" })
+    expect(tops.patterns.map((p: { service: string; count: number }) => [p.service, p.count])).toEqual([
+      ["shop", 40],
+      ["shop", 40],
+      ["ledger", 3],
+      ["ledger", 3]
+    ])
     const openapi = await json(fetch(`${server.url}/docs/json`))
     const documented = openapi.paths["/api/v1/logs/patterns"].get.parameters.map((p: { name: string }) => p.name)
-    expect(documented.sort()).toEqual(["from", "level", "limit", "query", "service", "to"])
+    expect(documented.sort()).toEqual(["from", "level", "limit", "per_service", "query", "service", "to"])
     const bad = await fetch(`${server.url}/api/v1/logs/patterns?level=loud`)
     expect([bad.status, (await json(bad)).message]).toEqual([400, expect.stringContaining("level")])
   } finally {

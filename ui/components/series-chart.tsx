@@ -54,8 +54,8 @@ export const SeriesChart = ({ title, points, bucketMs, kind, format, minMax = 0,
   return (
     <figure class="chart" data-testid={testId}>
       <figcaption>
-        <span>{title}</span>
-        <span class="muted" aria-live="polite">
+        <span class="chart-title">{title}</span>
+        <span class="muted chart-readout" aria-live="polite">
           {focused ? `${formatTime(focused.t)}: ${format(focused.value)}` : points.length ? `peak ${format(peak)}` : ""}
         </span>
       </figcaption>

@@ -2,12 +2,14 @@ import { useEffect, useState } from "preact/hooks"
 import { api, errorText, isAbort, qs } from "../api.ts"
 import { formatNumber, formatPercent } from "../format.ts"
 import { href } from "../route.ts"
+import type { PatternJson, PatternsJson } from "./pattern-sparkline.tsx"
 import { SeriesChart } from "./series-chart.tsx"
 import { DEFAULT_RANGE, type TimeRange, TimeRangePicker } from "./time-range.tsx"
 
 /**
  * Each busy service's volume and error rate over the chosen range, side by side, from
- * `GET /api/v1/metrics/services` (rollups: as cheap for a week as for an hour).
+ * `GET /api/v1/metrics/services` (rollups: as cheap for a week as for an hour), each with its
+ * most frequent patterns of the range (one `GET /api/v1/logs/patterns?per_service=` for all).
  */
 
 interface ServiceSeries {
@@ -29,6 +31,9 @@ const INTERVALS = [
   ["15m", 900_000],
   ["1h", 3_600_000]
 ] as const
+/** Services charted (the busiest of the range), and patterns shown on each one's card. */
+const SERVICES_SHOWN = 20
+const PATTERNS_PER_SERVICE = 3
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 
 /** The range's length: a preset is `now-<n><unit>` to now, a custom range two epoch times. */
@@ -39,7 +44,26 @@ const rangeMs = (range: TimeRange) => {
 /** The finest interval that keeps a chart under about 120 bars. */
 const intervalFor = (ms: number) => INTERVALS.find(([, width]) => ms / width <= 120) ?? INTERVALS[INTERVALS.length - 1]!
 
-const ServiceCard = ({ s, bucketMs }: { s: ServiceSeries; bucketMs: number }) => {
+const byService = (patterns: ReadonlyArray<PatternJson>) => {
+  const grouped = new Map<string, PatternJson[]>()
+  for (const p of patterns) grouped.set(p.service, [...(grouped.get(p.service) ?? []), p])
+  return grouped
+}
+
+const CardPatterns = ({ patterns, range }: { patterns: ReadonlyArray<PatternJson>; range: TimeRange }) => (
+  <ol class="card-patterns" aria-label="Top patterns">
+    {patterns.map((p) => (
+      <li key={p.id}>
+        <a class="template" href={href("search", { query: p.search, from: range.from, to: range.to })}>
+          {p.template || "(empty message)"}
+        </a>{" "}
+        <span class="muted num">{formatNumber(p.count)}</span>
+      </li>
+    ))}
+  </ol>
+)
+
+const ServiceCard = ({ s, bucketMs, patterns, range }: { s: ServiceSeries; bucketMs: number; patterns?: ReadonlyArray<PatternJson>; range: TimeRange }) => {
   const volume = s.buckets.map((b) => ({ t: Date.parse(b.timestamp), value: b.count }))
   const errorRate = s.buckets.map((b) => ({ t: Date.parse(b.timestamp), value: b.count === 0 ? 0 : b.errors / b.count }))
   return (
@@ -67,7 +91,7 @@ const ServiceCard = ({ s, bucketMs }: { s: ServiceSeries; bucketMs: number }) =>
         minMax={0.05}
         testId="error-rate-chart"
       />
-      {/* The service's top patterns (GET /api/v1/logs/patterns?service=…) go here, under its charts. */}
+      {patterns && patterns.length > 0 && <CardPatterns patterns={patterns} range={range} />}
     </article>
   )
 }
@@ -78,16 +102,26 @@ const intervalLabel = (ms: number) => (ms >= 3_600_000 ? `${ms / 3_600_000} h` :
 export const ServiceCharts = ({ service }: { service?: string }) => {
   const [range, setRange] = useState<TimeRange>(DEFAULT_RANGE)
   const [data, setData] = useState<ServicesJson | undefined>()
+  const [patterns, setPatterns] = useState<ReadonlyMap<string, PatternJson[]>>(new Map())
   const [error, setError] = useState<string | undefined>()
   const [interval, bucketMs] = intervalFor(rangeMs(range))
 
   useEffect(() => {
     const controller = new AbortController()
     setError(undefined)
-    api<ServicesJson>(`/api/v1/metrics/services${qs({ from: range.from, to: range.to, interval, service })}`, { signal: controller.signal }).then(
-      setData,
-      (e) => isAbort(e) || setError(errorText(e))
-    )
+    api<ServicesJson>(`/api/v1/metrics/services${qs({ from: range.from, to: range.to, interval, service, limit: SERVICES_SHOWN })}`, {
+      signal: controller.signal
+    }).then(setData, (e) => isAbort(e) || setError(errorText(e)))
+    // A service's own page lists its patterns in a section of its own.
+    if (service === undefined) {
+      const limit = SERVICES_SHOWN * PATTERNS_PER_SERVICE
+      api<PatternsJson>(`/api/v1/logs/patterns${qs({ from: range.from, to: range.to, per_service: PATTERNS_PER_SERVICE, limit })}`, {
+        signal: controller.signal
+      }).then(
+        (body) => setPatterns(byService(body.patterns)),
+        (e) => isAbort(e) || setError(errorText(e))
+      )
+    }
     return () => controller.abort()
   }, [range.from, range.to, interval, service])
 
@@ -106,7 +140,7 @@ export const ServiceCharts = ({ service }: { service?: string }) => {
       {data && (
         <div class="service-grid">
           {data.services.map((s) => (
-            <ServiceCard key={s.service} s={s} bucketMs={bucketMs} />
+            <ServiceCard key={s.service} s={s} bucketMs={bucketMs} patterns={patterns.get(s.service)} range={range} />
           ))}
         </div>
       )}

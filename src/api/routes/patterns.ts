@@ -23,7 +23,14 @@ const PatternParams = z.object({
   from: z.string().max(64).optional().describe("Oldest event time (default: an hour before `to`): ISO-8601, epoch ms, or relative like now-15m"),
   to: z.string().max(64).optional().describe("Newest event time (default: now), same forms as from"),
   query: z.string().max(512).optional().describe("Words every listed template contains"),
-  limit: z.coerce.number().int().min(1).max(1000).default(50).describe("Patterns listed, most frequent first; at most 1000")
+  limit: z.coerce.number().int().min(1).max(1000).default(50).describe("Patterns listed, most frequent first; at most 1000"),
+  per_service: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("At most this many patterns of each service (the top of each, for a page of services), within `limit` in all")
 })
 
 /** Longest range asked of the per-minute counts: a year. */
@@ -42,6 +49,7 @@ const toRequest = (params: z.infer<typeof PatternParams>) =>
       from,
       to,
       limit: params.limit,
+      ...(params.per_service !== undefined ? { perService: params.per_service } : {}),
       ...(params.service !== undefined ? { service: params.service } : {}),
       ...(params.query !== undefined ? { query: params.query } : {})
     }

@@ -5,6 +5,8 @@
  *   bun scripts/junit-failures.ts .ci/out/junit.xml
  */
 
+export {}
+
 const MAX_ERROR_CHARS = 1200
 
 const decodeXml = (text: string) =>

@@ -140,10 +140,8 @@ export const detectedFieldValues = (name: string, query: LogQuery, range: Metada
   Effect.gen(function* () {
     const values = new Set<string>()
     if (name === "detected_level" || name === "level") {
-      yield* runLogPipeline(query, range, makeContext(limits), (line) => {
-        values.add(levelLabel(line.record.level))
-        return values.size < Math.min(limit, LEVELS.length)
-      })
+      // The levels of the selector's streams (its pipeline aside), as label/level/values lists them: from the store's counts when they can answer.
+      for (const level of yield* labelValues("level", { ...query, stages: [] }, range, limits)) if (values.size < limit) values.add(level)
     } else {
       yield* sampleFields(query, range, limits, lineLimit, (field) => {
         if (field.name === name) values.add(field.value)

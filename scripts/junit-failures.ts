@@ -5,8 +5,6 @@
  *   bun scripts/junit-failures.ts .ci/out/junit.xml
  */
 
-export {}
-
 const MAX_ERROR_CHARS = 1200
 
 const decodeXml = (text: string) =>
@@ -27,3 +25,4 @@ for (const [, testcase, , , body] of failed) {
   console.log(`\n✗ ${attribute(testcase!, "file")}:${attribute(testcase!, "line")} ${attribute(testcase!, "name")}`)
   console.log(error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error)
 }
+export {}

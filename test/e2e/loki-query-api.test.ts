@@ -12,7 +12,8 @@ import { json, startServer, disposeServer, useServer } from "../support/server-p
 // Run alone (`bun test <file>`), bun's default of 5 s is too short for starting servers on a busy machine.
 setDefaultTimeout(60_000)
 
-const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_READ: "true" } }))
+// Patterns are written to their store every second, and kept for as long as the fixed past these records are at.
+const server = useServer(() => ({ env: { REQUIRE_AUTH_FOR_READ: "true", PATTERNS_FLUSH_MS: "1000", PATTERNS_HISTORY_HOURS: "87600" } }))
 
 const T0 = Date.parse("2026-11-30T10:00:00Z")
 const at = (seconds: number) => T0 + seconds * 1000
@@ -242,9 +243,94 @@ describe("Grafana's Loki data source reads LogFlow", () => {
     }
   })
 
-  // LanguageProvider.ts checkDetectedLabelsExists: a failing detected_labels makes Grafana use /labels.
-  test("detected_labels is absent, so Grafana falls back to /labels", async () => {
-    expect((await grafana("detected_labels", { start: START, end: END })).status).toBe(404)
+  // Logs Drilldown's src/services/datasource.ts getDetectedLabels: query (empty for all), start
+  // and end as RFC 3339; Loki answers {detectedLabels:[{label, cardinality}]} (pkg/logproto,
+  // DetectedLabelsResponse, written by pkg/util/marshal WriteDetectedLabelsResponseJSON).
+  test("detected_labels: the stream labels with their number of values, as Drilldown reads them", async () => {
+    const iso = { start: new Date(T0).toISOString(), end: new Date(at(300)).toISOString() }
+    const all = await json(grafana("detected_labels", { ...iso, query: "" }))
+    expect(all).toEqual({
+      detectedLabels: [
+        { label: "service_name", cardinality: 2 },
+        { label: "level", cardinality: 4 },
+        { label: "host", cardinality: 3 }
+      ]
+    })
+    const one = await json(grafana("detected_labels", { ...iso, query: '{service_name="search"}' }))
+    expect(one.detectedLabels).toEqual([
+      { label: "service_name", cardinality: 1 },
+      { label: "level", cardinality: 3 },
+      { label: "host", cardinality: 1 }
+    ])
+    // Nothing in the range: Loki's struct leaves the empty list out.
+    expect(await json(grafana("detected_labels", { start: ns(at(-600)), end: ns(at(-300)), query: "" }))).toEqual({})
+  })
+
+  // Drilldown's datasource.ts getDetectedFields and TagKeysProviders.ts (query, start, end,
+  // limit 1000); Loki's pkg/querier/queryrange/detected_fields.go: structured metadata has
+  // parsers null, parsed fields the parser that found them, and jsonPath for json.
+  test("detected_fields: structured metadata and the fields json or logfmt parse out of the lines", async () => {
+    const body = await json(grafana("detected_fields", { query: '{service_name="checkout"}', start: START, end: END, limit: "1000" }))
+    expect(Object.keys(body).sort()).toEqual(["fields", "limit"])
+    expect(body.limit).toBe(1000)
+    const byName = Object.fromEntries(body.fields.map((f: any) => [f.label, f]))
+    expect(byName.trace_id).toEqual({ label: "trace_id", type: "string", cardinality: 1, parsers: null })
+    expect(byName.order_id).toEqual({ label: "order_id", type: "int", cardinality: 1, parsers: null })
+    expect(byName.duration).toEqual({ label: "duration", type: "duration", cardinality: 2, parsers: ["logfmt"] })
+    expect(byName.msg).toEqual({ label: "msg", type: "string", cardinality: 2, parsers: ["logfmt"] })
+    expect(byName.latency).toEqual({ label: "latency", type: "float", cardinality: 1, parsers: ["json"], jsonPath: ["latency"] })
+    expect(byName.status).toEqual({ label: "status", type: "int", cardinality: 1, parsers: ["json", "logfmt"], jsonPath: ["status"] })
+    // Words of plain lines are not fields (Loki's logfmt parser drops keys without values).
+    expect(byName.payment).toBeUndefined()
+    // line_limit bounds the lines read: the newest one only.
+    const newest = await json(grafana("detected_fields", { query: '{service_name="checkout"}', start: START, end: END, line_limit: "1" }))
+    expect(newest.fields.map((f: any) => f.label)).toEqual(["latency", "path", "status"])
+    expect((await grafana("detected_fields", { query: '{service_name="checkout"}', line_limit: "0" })).status).toBe(400)
+    expect((await grafana("detected_fields", { query: 'count_over_time({service_name="checkout"}[1m])' })).status).toBe(400)
+  })
+
+  // The Loki data source's LanguageProvider fetchDetectedLabelValues: detected_field/{name}/values
+  // with query, start, end, limit; Loki answers {values, limit}. Drilldown reads the levels
+  // through it as detected_level.
+  test("detected_field/{name}/values: a field's values, and the levels as detected_level", async () => {
+    const status = await json(grafana("detected_field/status/values", { query: '{service_name=~".+"}', start: START, end: END, limit: "1000" }))
+    expect(status).toEqual({ values: ["200", "503"], limit: 1000 })
+    const levels = await json(grafana("detected_field/detected_level/values", { query: '{service_name="search"}', start: START, end: END }))
+    expect(levels).toEqual({ values: ["debug", "error", "info"], limit: 1000 })
+    expect(await json(grafana("detected_field/nothing/values", { query: '{service_name="search"}', start: START, end: END }))).toEqual({})
+  })
+
+  // Drilldown's datasource.ts getPatterns: query, start, end (RFC 3339), step; Loki's
+  // pkg/util/marshal WriteQueryPatternsResponseJSON: {status, data:[{pattern, level, samples:[[seconds, count]]}]}.
+  // Including a pattern makes Drilldown add `|> "<pattern>"` to its queries (renderPatternFilters.ts).
+  test("patterns: LogFlow's learned patterns in Loki's form, and |> finds their lines", async () => {
+    const params = { query: '{service_name="checkout"}', start: new Date(T0).toISOString(), end: new Date(at(300)).toISOString(), step: "60s" }
+    const body = await eventually(
+      async () => json(grafana("patterns", params)),
+      (b) => b.data?.some((p: any) => p.pattern.includes("timeout")) ?? false
+    )
+    expect(body.status).toBe("success")
+    for (const p of body.data) {
+      expect(Object.keys(p).sort()).toEqual(["level", "pattern", "samples"])
+      expect(p.pattern).not.toContain("<*>")
+      for (const [t, n] of p.samples) {
+        expect(Number.isInteger(t) && t >= T0 / 1000 && t <= at(300) / 1000 && t % 60 === 0).toBe(true)
+        expect(n).toBeGreaterThan(0)
+      }
+    }
+    const total = body.data.reduce((n: number, p: any) => n + p.samples.reduce((m: number, [, c]: [number, number]) => m + c, 0), 0)
+    expect(total).toBe(RECORDS.filter((r) => r.service === "checkout").length)
+    const timeout = body.data.find((p: any) => p.pattern.includes("timeout"))
+    const lines = await json(
+      grafana("query_range", { query: `{service_name="checkout"} |> ${JSON.stringify(timeout.pattern)}`, start: START, end: END, limit: "100" })
+    )
+    const found = lines.data.result.flatMap((s: any) => s.values.map((v: string[]) => v[1]))
+    expect(found.length).toBeGreaterThan(0)
+    for (const line of found) expect(line).toContain("timeout")
+    const rest = await json(
+      grafana("query_range", { query: `{service_name="checkout"} !> ${JSON.stringify(timeout.pattern)}`, start: START, end: END, limit: "100" })
+    )
+    expect(rest.data.result.flatMap((s: any) => s.values).length).toBe(RECORDS.filter((r) => r.service === "checkout").length - found.length)
   })
 
   test("status/buildinfo names a Loki 3 API version; ready answers ready", async () => {

@@ -13,7 +13,8 @@ export interface Matcher {
   readonly value: string
 }
 
-export type LineFilterOp = "|=" | "!=" | "|~" | "!~"
+/** `|>` and `!>`: Loki's pattern match filters (literal text with `<_>` for any text). */
+export type LineFilterOp = "|=" | "!=" | "|~" | "!~" | "|>" | "!>"
 
 export interface LineFilter {
   readonly kind: "line_filter"

@@ -11,7 +11,35 @@ export type Token =
   | { readonly type: "ident"; readonly value: string; readonly pos: number }
   | { readonly type: "end"; readonly pos: number }
 
-const OPERATORS = ["|=", "|~", "!=", "!~", "=~", "==", ">=", "<=", "{", "}", "(", ")", "[", "]", ",", "|", "=", ">", "<", "+", "-", "*", "/", "%", "^"]
+const OPERATORS = [
+  "|=",
+  "|~",
+  "|>",
+  "!=",
+  "!~",
+  "!>",
+  "=~",
+  "==",
+  ">=",
+  "<=",
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  "|",
+  "=",
+  ">",
+  "<",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "^"
+]
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 }
 const BYTE_UNITS: Record<string, number> = {

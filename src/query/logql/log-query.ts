@@ -5,7 +5,7 @@ import type { LogStore } from "../../ports/log-store.ts"
 import type { LogQuery } from "./ast.ts"
 import { type QueryContext, scan } from "./context.ts"
 import type { LogqlError } from "./errors.ts"
-import { type Labels, labelsKey, recordLabels, sortedLabels } from "./labels.ts"
+import { type Labels, recordLabels, sortedLabels } from "./labels.ts"
 import { compileSelector } from "./selector.ts"
 import { compilePipeline, type Entry } from "./stages.ts"
 
@@ -98,7 +98,8 @@ export const evaluateLogQuery = (
     const streams = new Map<string, { labels: Labels; lines: LogLine[] }>()
     for (const line of lines) {
       const labels = sortedLabels(line.labels)
-      const key = labelsKey(labels)
+      // The names are in order already: the object's JSON is as canonical as labelsKey, at a fraction of its cost.
+      const key = JSON.stringify(labels)
       let stream = streams.get(key)
       if (!stream) streams.set(key, (stream = { labels, lines: [] }))
       stream.lines.push(line)

@@ -19,6 +19,7 @@ import {
 } from "./ast.ts"
 import { LogqlError, parseError, unsupported } from "./errors.ts"
 import { type Token, tokenize } from "./lexer.ts"
+import { checkLinePattern } from "./line-pattern.ts"
 import { validateRegexes } from "./validate.ts"
 
 /**
@@ -194,7 +195,7 @@ class Parser {
     const stages: Stage[] = []
     for (;;) {
       const t = this.peek()
-      if (t.type === "op" && ["|=", "!=", "|~", "!~"].includes(t.value)) {
+      if (t.type === "op" && ["|=", "!=", "|~", "!~", "|>", "!>"].includes(t.value)) {
         this.next()
         stages.push(this.lineFilter(t.value as LineFilterOp))
       } else if (t.type === "op" && t.value === "|") {
@@ -213,6 +214,7 @@ class Parser {
       this.next()
       values.push(this.expectString("a quoted string"))
     }
+    if (op === "|>" || op === "!>") for (const value of values) checkLinePattern(value)
     return { kind: "line_filter", op, values }
   }
 

@@ -24,8 +24,8 @@ export interface SampleSet {
 
 export const newSampleSet = (): SampleSet => ({ series: new Map() })
 
-export const addSample = (set: SampleSet, labels: Labels, sample: Sample) => {
-  const key = labelsKey(labels)
+/** `key`: the labels' labelsKey, when the caller adds many samples of one label set and has it already. */
+export const addSample = (set: SampleSet, labels: Labels, sample: Sample, key = labelsKey(labels)) => {
   let entry = set.series.get(key)
   if (!entry) set.series.set(key, (entry = { labels, samples: [] }))
   entry.samples.push(sample)

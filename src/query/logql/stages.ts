@@ -5,6 +5,7 @@ import type { CompareOp, LabelPredicate, LineFilter, Matcher, Stage } from "./as
 import { type Labels, labelValue } from "./labels.ts"
 import { parseBytes, parseDuration } from "./lexer.ts"
 import { compileRegex, type Regex } from "./regex.ts"
+import { compileLinePattern } from "./line-pattern.ts"
 import { parseTemplate, renderTemplate } from "./template.ts"
 
 /**
@@ -49,8 +50,13 @@ const containsText = (value: string): ((line: string) => boolean) => {
 }
 
 const lineFilter = (stage: LineFilter, bounds: PipelineBounds, stats: PipelineStats): Step => {
-  const tests = stage.op === "|=" || stage.op === "!=" ? stage.values.map(containsText) : stage.values.map((v) => budgeted(compileRegex(v), bounds, stats))
-  const positive = stage.op === "|=" || stage.op === "|~"
+  const tests =
+    stage.op === "|=" || stage.op === "!="
+      ? stage.values.map(containsText)
+      : stage.op === "|>" || stage.op === "!>"
+        ? stage.values.map(compileLinePattern)
+        : stage.values.map((v) => budgeted(compileRegex(v), bounds, stats))
+  const positive = stage.op === "|=" || stage.op === "|~" || stage.op === "|>"
   return (entry) => tests.some((t) => t(entry.line)) === positive
 }
 

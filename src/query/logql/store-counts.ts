@@ -4,7 +4,7 @@ import { LEVELS } from "../../domain/log-record.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import type { MetricQuery } from "./ast.ts"
 import type { QueryContext } from "./context.ts"
-import { levelLabel } from "./labels.ts"
+import { type Labels, labelsKey, levelLabel } from "./labels.ts"
 import { addSample, newSampleSet, type SampleSet } from "./range-aggregation.ts"
 import { compileSelector } from "./selector.ts"
 
@@ -73,9 +73,15 @@ export const storeCounts = (
           bucketMs / 60_000
         )
         context.stats.storeQueries++
+        // One label set per level: a day of minutes is thousands of points over a few series.
+        const seriesOf = new Map<string, { labels: Labels; key: string }>()
         for (const p of points) {
-          const labels = { ...(service === undefined ? {} : { service_name: service }), ...(byLevel ? { level: levelLabel(p.level) } : {}) }
-          addSample(set, labels, { ts: p.bucket + last, value: p.count })
+          let series = seriesOf.get(p.level)
+          if (!series) {
+            const labels = { ...(service === undefined ? {} : { service_name: service }), ...(byLevel ? { level: levelLabel(p.level) } : {}) }
+            seriesOf.set(p.level, (series = { labels, key: labelsKey(labels) }))
+          }
+          addSample(set, series.labels, { ts: p.bucket + last, value: p.count }, series.key)
         }
       }
       return set

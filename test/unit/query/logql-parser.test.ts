@@ -13,7 +13,8 @@ describe("the LogQL parser", () => {
       'quantile_over_time(0.99, {a="b"} | json | unwrap duration(latency) [5m]) by (host)',
       'quantile_over_time(0.99, {a="b"} | json | unwrap duration(latency) [5m]) by (host)'
     ],
-    ['sum(rate({a="b"}[1m])) * 60 > bool 10', '(sum(rate({a="b"} [1m])) * 60) > bool 10']
+    ['sum(rate({a="b"}[1m])) * 60 > bool 10', '(sum(rate({a="b"} [1m])) * 60) > bool 10'],
+    ['{a="b"} |> "<_> timeout <_>" or "retry <_>" !> "ok"', '{a="b"} |> "<_> timeout <_>" or "retry <_>" !> "ok"']
   ])("%s", (input, printed) => {
     expect(formatQuery(parseLogql(input))).toBe(printed)
   })

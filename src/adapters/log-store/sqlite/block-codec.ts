@@ -11,7 +11,7 @@ import {
 import { refBloom } from "./block-bloom.ts"
 import { type BlockHead, decodeHead, wideHeadLayout } from "./block-head.ts"
 import { decodeTexts } from "./block-columns.ts"
-import { bytesOf, decodeText, encodeText, f64, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
+import { bytesOf, decodeText, encodeText, f64, type IdValues, idValuesOf, type TextColumn, textAt, type TextValues, u32 } from "./block-text.ts"
 
 /**
  * How a block (up to 65,536 records of one service, in time order) is laid out. What a search
@@ -172,7 +172,7 @@ export interface BlockContent {
   readonly head: BlockHead
   readonly hosts: ReadonlyArray<string>
   readonly message: (i: number) => string
-  readonly ids: TextValues
+  readonly ids: IdValues
   readonly receivedAt: Float64Array
   readonly refs: Readonly<Record<RefField, TextValues | null>>
   readonly attributes: ReadonlyArray<readonly [string, AttributeColumn]>
@@ -183,7 +183,7 @@ export interface BlockContent {
 export const recordAt = (block: BlockContent, i: number): LogRecord => {
   const { head } = block
   const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
-    id: textAt(block.ids, i),
+    id: block.ids.at(i),
     timestamp: head.ts[i]!,
     received_at: block.receivedAt[i]!,
     service: block.service,
@@ -217,7 +217,7 @@ export const contentOf = (block: BlockColumns): BlockContent => {
     head: decodeHead(block.head),
     hosts: JSON.parse(block.hosts) as string[],
     message: (i) => textAt(messages, i),
-    ids: decodeText(block.ids.text, block.ids.ends),
+    ids: idValuesOf(decodeText(block.ids.text, block.ids.ends)),
     receivedAt: f64(block.receivedAt),
     refs: { trace_id: text(block.refs.trace_id), span_id: text(block.refs.span_id), correlation_id: text(block.refs.correlation_id) },
     attributes: block.attributes.map((a) => [a.key, decodeAttribute({ numbers: null, dictionary: null, indexes: a.packed }, block.count)] as const),

@@ -1,6 +1,6 @@
 import type { AttributeValue } from "../../../domain/log-record.ts"
 import { ByteReader, ByteWriter, DELTA_LIMIT, pack, shuffle, unpack, unshuffle, unzigzag, zigzag } from "./block-bytes.ts"
-import type { TextValues } from "./block-text.ts"
+import { type IdValues, idValuesOf, type TextValues } from "./block-text.ts"
 
 /**
  * The column codecs of a compressed block (block-pack.ts): each column is encoded for what it
@@ -100,6 +100,17 @@ const readSmallInts = (r: ByteReader, n: number): Uint32Array => {
     return out
   }
   const bytes = r.take(Math.ceil((n * width) / 8))
+  if (width === 0) return out
+  if (width <= 25) {
+    // A value and the bits before it in its first byte fit in the 32 bits of four bytes.
+    const mask = 2 ** width - 1
+    for (let i = 0, bit = 0; i < n; i++, bit += width) {
+      const at = bit >>> 3
+      const window = bytes[at]! | ((bytes[at + 1] ?? 0) << 8) | ((bytes[at + 2] ?? 0) << 16) | ((bytes[at + 3] ?? 0) << 24)
+      out[i] = (window >>> (bit & 7)) & mask
+    }
+    return out
+  }
   let bit = 0
   for (let i = 0; i < n; i++) {
     let v = 0
@@ -250,18 +261,12 @@ export const encodeIds = (ids: ReadonlyArray<string>) =>
     w.bytes(shuffle(bigEndian(deltas), 16))
   })
 
-export const decodeIds = (stored: Uint8Array, n: number): TextValues => {
+export const decodeIds = (stored: Uint8Array, n: number): IdValues => {
   const r = reading(stored)
-  if (r.u8() === IDS_AS_TEXT) return readTexts(r, n)
+  if (r.u8() === IDS_AS_TEXT) return idValuesOf(readTexts(r, n))
   const values = fromBigEndian(unshuffle(r.take(16 * n), 16))
   for (let i = 1; i < n; i++) add128(values, 4 * i, values, 4 * (i - 1), values, 4 * i)
-  const ends = new Uint32Array(n)
-  let text = ""
-  for (let i = 0; i < n; i++) {
-    text += ulidText(values, 4 * i)
-    ends[i] = 26 * (i + 1)
-  }
-  return { text, ends }
+  return { length: n, at: (i) => ulidText(values, 4 * i) }
 }
 
 const HEX_AS_TEXT = 0

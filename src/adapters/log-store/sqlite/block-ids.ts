@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite"
 import { readIds } from "./block-pack.ts"
-import { allText } from "./block-text.ts"
+import { allIds } from "./block-text.ts"
 
 /**
  * Finding records by id without an index entry per record. Ids are ULIDs, which begin with
@@ -71,7 +71,7 @@ export const makeIdIndex = (db: Database) => {
           let held = blockIds.get(block)
           if (!held) {
             const row = idsOf.get(block)
-            held = new Set(row ? allText(readIds(row, row.count)) : [])
+            held = new Set(row ? allIds(readIds(row, row.count)) : [])
             blockIds.set(block, held)
           }
           for (const id of group) if (held.has(id)) found.add(id)

@@ -1,7 +1,7 @@
 import { isAscii } from "../../../domain/words.ts"
 import type { EncodedBlock, RefField } from "./block-codec.ts"
 import { decodeAsciiFolded, decodeHex, decodeIds, decodeNumbers, decodeTexts, encodeHex, encodeIds, encodeNumbers, encodeTexts } from "./block-columns.ts"
-import { allText, decodeText, f64, type TextColumn, type TextValues, u32 } from "./block-text.ts"
+import { allText, decodeText, f64, type IdValues, idValuesOf, type TextColumn, type TextValues, u32 } from "./block-text.ts"
 
 /**
  * How block_data holds a block's columns. Since schema 5 a block is packed: each column is
@@ -63,8 +63,8 @@ const isPacked = (idEnds: Uint8Array) => idEnds.byteLength === 0
 const asBytes = (value: string | Uint8Array) => (typeof value === "string" ? Buffer.from(value) : value)
 const asText = (value: string | Uint8Array) => (typeof value === "string" ? value : Buffer.from(value).toString())
 
-export const readIds = (row: Pick<DataRow, "ids" | "id_ends">, count: number): TextValues =>
-  isPacked(row.id_ends) ? decodeIds(asBytes(row.ids), count) : decodeText(asText(row.ids), row.id_ends)
+export const readIds = (row: Pick<DataRow, "ids" | "id_ends">, count: number): IdValues =>
+  isPacked(row.id_ends) ? decodeIds(asBytes(row.ids), count) : idValuesOf(decodeText(asText(row.ids), row.id_ends))
 
 export const readReceivedAt = (row: Pick<DataRow, "received_at" | "id_ends">, count: number): Float64Array =>
   isPacked(row.id_ends) ? decodeNumbers(row.received_at, count) : f64(row.received_at)

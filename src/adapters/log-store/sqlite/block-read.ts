@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite"
 import type { TextAutomaton } from "../../../domain/text-automaton.ts"
 import { matchingRows, type LeafMatcher } from "../../../domain/text-match.ts"
 import type { Attributes } from "../../../domain/log-record.ts"
-import { allText, textAt, type TextValues } from "./block-text.ts"
+import { allIds, textAt, type TextValues } from "./block-text.ts"
 import { type AttributeColumn, decodeAttribute, NO_ATTRIBUTE, otherAttributeColumn, otherAttributes, type StoredAttribute } from "./block-attributes.ts"
 import { decodeTexts } from "./block-columns.ts"
 import { type DataRow, readIds, readMessages, readReceivedAt, readRef, readSearchText, type SearchText } from "./block-pack.ts"
@@ -71,7 +71,7 @@ export class LoadedBlock {
   }
 
   ids(): ReadonlyArray<string> {
-    return allText(this.rows().ids)
+    return allIds(this.rows().ids)
   }
 
   /** A trace, span or correlation id column: record i's value, undefined where absent. */

@@ -40,3 +40,16 @@ export const textAt = ({ text, ends }: TextValues, i: number): string => text.sl
 
 /** Every value of a text column, in order. */
 export const allText = (values: TextValues): string[] => Array.from({ length: values.ends.length }, (_, i) => textAt(values, i))
+
+/**
+ * A block's ids: record i's id. Packed ULIDs are made into text only for the records asked
+ * for, so a page that takes a few records of a block does not spell out all of its ids.
+ */
+export interface IdValues {
+  readonly length: number
+  readonly at: (i: number) => string
+}
+
+export const idValuesOf = (values: TextValues): IdValues => ({ length: values.ends.length, at: (i) => textAt(values, i) })
+
+export const allIds = (ids: IdValues): string[] => Array.from({ length: ids.length }, (_, i) => ids.at(i))

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite"
 import type { Attributes, Level, LogRecord } from "../../../domain/log-record.ts"
 import { type DataRow, readIds, readRef } from "./block-pack.ts"
-import { allText, bytesOf, type TextValues } from "./block-text.ts"
+import { allIds, bytesOf, type TextValues } from "./block-text.ts"
 import { encodeBlock } from "./block-codec.ts"
 import { byTime } from "./block-batch.ts"
 import { refBloom } from "./block-bloom.ts"
@@ -41,7 +41,7 @@ const completeOldBlocks = (db: Database) => {
     for (const row of rows) {
       const refs = { trace_id: column(readRef(row, "trace_id", row.count)), correlation_id: column(readRef(row, "correlation_id", row.count)) }
       putBloom.run(row.block, refBloom(refs, row.count))
-      ids.add(row.block, idSpans(allText(readIds(row, row.count))))
+      ids.add(row.block, idSpans(allIds(readIds(row, row.count))))
     }
     return rows.length
   })

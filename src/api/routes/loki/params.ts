@@ -59,6 +59,15 @@ export const lokiLimit = (query: Query, max: number) => {
   return limit
 }
 
+/** A positive count parameter (`line_limit`, `limit`): `fallback` when absent, refused above `max`, which names its setting. */
+export const lokiCount = (query: Query, field: string, fallback: number, max = Number.MAX_SAFE_INTEGER, setting = "") => {
+  const text = query[field]
+  if (text === undefined || text === "") return Math.min(fallback, max)
+  if (!/^\d{1,15}$/.test(text) || Number(text) <= 0) throw bad(field, "must be a positive integer")
+  if (Number(text) > max) throw bad(field, `must be at most ${max} (${setting})`)
+  return Number(text)
+}
+
 export const lokiDirection = (query: Query): "backward" | "forward" => {
   const text = (query.direction ?? "").toLowerCase()
   if (text === "" || text === "backward") return "backward"

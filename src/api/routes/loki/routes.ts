@@ -1,9 +1,13 @@
+import { Effect } from "effect"
 import { Elysia } from "elysia"
 import type { ApiKeys } from "../../../accounts/api-keys.ts"
 import type { Principal } from "../../../accounts/user.ts"
 import type { Users } from "../../../accounts/users.ts"
 import type { Config } from "../../../config.ts"
-import type { LogStore } from "../../../ports/log-store.ts"
+import { InvalidInput } from "../../../domain/errors.ts"
+import { LogStore } from "../../../ports/log-store.ts"
+import { parseLogql } from "../../../query/logql/parser.ts"
+import type { PatternStore } from "../../../ports/pattern-store.ts"
 import type { Pipeline } from "../../../ports/pipeline.ts"
 import type { RateLimiter } from "../../../ports/rate-limiter.ts"
 import type { TelemetryInstruments } from "../../../ports/telemetry.ts"
@@ -14,9 +18,10 @@ import { clientAddress, rateLimitPlugin } from "../../plugins/rate-limit.ts"
 import type { RunEffect } from "../../run-effect.ts"
 import { queryLimits } from "../logs.ts"
 import { makeTailSessions } from "../tail-sessions.ts"
+import { detectedFieldValues, detectedFields, detectedLabels, lokiPatterns } from "./drilldown.ts"
 import { indexStats, indexVolume } from "./index-stats.ts"
 import { labelNames, labelValues, series } from "./metadata.ts"
-import { lokiRange, type Query, requiredQuery } from "./params.ts"
+import { lokiCount, lokiRange, lokiStep, type Query, requiredQuery } from "./params.ts"
 import { logqlLimits, makeQueryHandlers } from "./query.ts"
 import { lokiRespond, lokiText } from "./respond.ts"
 import { optionalSelector, selectorsOf } from "./selectors.ts"
@@ -29,7 +34,7 @@ import { prepareTail, runSocketTail } from "./tail.ts"
  * src/ingest/loki/route.ts.
  */
 
-type Services = LogStore | Pipeline | Users | ApiKeys | RateLimiter
+type Services = LogStore | PatternStore | Pipeline | Users | ApiKeys | RateLimiter
 
 /** The Loki version whose API LogFlow answers; Grafana reads it to pick the endpoints it calls. */
 export const LOKI_API_VERSION = "3.0.0"
@@ -90,6 +95,36 @@ export const lokiQueryRoutes = (run: RunEffect<Services>, config: Config, teleme
     )
     .get("/index/stats", ({ query }) => lokiRespond(() => run(indexStats(selectorsOf(requiredQuery(query)), range(query)))), read)
     .get("/index/volume", ({ query }) => lokiRespond(() => volume(run, query, range(query))), read)
+    .get("/detected_labels", ({ query }) => lokiRespond(() => run(detectedLabels(optionalSelector(query.query), range(query), metadataLimits))), read)
+    .get(
+      "/detected_fields",
+      ({ query }) =>
+        lokiRespond(() => {
+          const { selector, lineLimit, limit } = detectedParams(query, config)
+          return run(detectedFields(selector, range(query), metadataLimits, lineLimit, limit))
+        }),
+      read
+    )
+    .get(
+      "/detected_field/:name/values",
+      ({ params, query }) =>
+        lokiRespond(() => {
+          const { selector, lineLimit, limit } = detectedParams(query, config)
+          return run(detectedFieldValues(params.name, selector, range(query), metadataLimits, lineLimit, limit))
+        }),
+      read
+    )
+    .get(
+      "/patterns",
+      ({ query }) =>
+        lokiRespond(async () => {
+          const selector = selectorsOf(requiredQuery(query))[0]!
+          const { from, to } = range(query)
+          const services = await run(knownServices)
+          return run(lokiPatterns(selector, { from, to }, lokiStep(query, from, to), services))
+        }),
+      read
+    )
     .ws("/tail", { access: "read", ...tailHandlers(run, sessions, config), message() {} })
 }
 
@@ -125,6 +160,19 @@ interface TailWebSocket {
   readonly remoteAddress: string
   send(message: string): unknown
   close(code?: number, reason?: string): unknown
+}
+
+const knownServices = Effect.flatMap(LogStore, (store) => store.allTime()).pipe(Effect.map((counts) => [...new Set(counts.map((c) => c.service))]))
+
+/** Loki's detected_fields parameters: the query (a log query, pipeline included), `line_limit` lines (100; at most LOGQL_MAX_ENTRIES), `limit` fields or values (1000). */
+const detectedParams = (query: Query, config: Config) => {
+  const selector = parseLogql(requiredQuery(query))
+  if (selector.kind !== "log") throw new InvalidInput({ field: "query", reason: "must be a log query (a stream selector and its pipeline)" })
+  return {
+    selector,
+    lineLimit: lokiCount(query, "line_limit", 100, config.LOGQL_MAX_ENTRIES, "LOGQL_MAX_ENTRIES"),
+    limit: lokiCount(query, query.limit === undefined ? "field_limit" : "limit", 1000)
+  }
 }
 
 const VOLUME_LIMIT = 100

@@ -89,6 +89,17 @@ test("a store written by schema 4 reads as it is, and every record is found the 
     const groups = await runtime.runPromise(store.topErrors({ from: errors[0]!.timestamp, to: errors.at(-1)!.timestamp }, 100))
     expect(groups.reduce((n, g) => n + g.count, 0)).toBe(errors.length)
     for (const g of groups) expect(errors.some((r) => r.message === g.sample && r.service === g.service)).toBe(true)
+    // The minute rollups moved to schema 6's rows per service and minute: per service and level, and over time.
+    const span = { from: Math.min(...fixtureRecords.map((r) => r.timestamp)), to: Math.max(...fixtureRecords.map((r) => r.timestamp)) }
+    const tally = (records: ReadonlyArray<LogRecord>, key: (r: LogRecord) => string) =>
+      Object.fromEntries([...Map.groupBy(records, key)].map(([k, rs]) => [k, rs.length]).sort())
+    const counts = await runtime.runPromise(store.counts(span))
+    expect(Object.fromEntries(counts.map((c) => [`${c.service} ${c.level}`, c.count]).sort())).toEqual(tally(fixtureRecords, (r) => `${r.service} ${r.level}`))
+    const series = await runtime.runPromise(store.series({ ...span, levels: ["ERROR"] }, 1))
+    expect(series.reduce((n, p) => n + p.count, 0)).toBe(errors.length)
+    const oneService = fixtureRecords[0]!.service
+    const ofService = await runtime.runPromise(store.series({ ...span, services: [oneService] }, 60))
+    expect(ofService.reduce((n, p) => n + p.count, 0)).toBe(fixtureRecords.filter((r) => r.service === oneService).length)
   } finally {
     await runtime.dispose()
   }

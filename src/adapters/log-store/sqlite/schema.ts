@@ -166,7 +166,9 @@ const V5 = [
  * and a byte total per level in its columns (n0…n5 and b0…b5, by level: TRACE, DEBUG, INFO,
  * WARN, ERROR, FATAL), the service by number (`rollup_services`), and service 0 for all
  * services (what rollup_level_minute held), instead of a row per service, minute and level
- * with the names as text and a second index by service: about a fifth of the bytes.
+ * with the names as text and a second index by service.
+ * `settled_blocks` says up to which block the messages have been packed again at a higher
+ * zstd level while the writer was idle (block-settle.ts).
  */
 const V6 = [
   "CREATE TABLE rollup_services (service INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
@@ -195,7 +197,9 @@ const V6 = [
      sum(iif(level = 'TRACE', count, 0)), sum(iif(level = 'DEBUG', count, 0)), sum(iif(level = 'INFO', count, 0)), sum(iif(level = 'WARN', count, 0)), sum(iif(level = 'ERROR', count, 0)), sum(iif(level = 'FATAL', count, 0)), sum(iif(level = 'TRACE', bytes, 0)), sum(iif(level = 'DEBUG', bytes, 0)), sum(iif(level = 'INFO', bytes, 0)), sum(iif(level = 'WARN', bytes, 0)), sum(iif(level = 'ERROR', bytes, 0)), sum(iif(level = 'FATAL', bytes, 0))
    FROM rollup_level_minute GROUP BY minute`,
   "DROP TABLE rollup_minute",
-  "DROP TABLE rollup_level_minute"
+  "DROP TABLE rollup_level_minute",
+  "CREATE TABLE settled_blocks (upto INTEGER NOT NULL)",
+  "INSERT INTO settled_blocks VALUES (0)"
 ]
 
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */

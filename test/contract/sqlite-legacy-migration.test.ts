@@ -16,6 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "logflow-legacy-"))
 const undoSchema6 = (db: Database) => {
   db.run("DROP TABLE rollup_minutes")
   db.run("DROP TABLE rollup_services")
+  db.run("DROP TABLE settled_blocks")
   for (const statement of [...SCHEMA_VERSIONS[0]!, ...SCHEMA_VERSIONS[1]!].filter(
     (s) => /rollup_minute\b|rollup_minute_service|CREATE TABLE rollup_level_minute/.test(s) && !s.startsWith("INSERT")
   ))

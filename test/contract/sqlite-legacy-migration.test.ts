@@ -12,6 +12,16 @@ import { makeRecord } from "../support/records.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "logflow-legacy-"))
 /** Takes a database back from schema 5: the tables and columns it added go (its blocks stay packed; the upgrades read blocks of either layout). */
+/** Back to the minute rollups of schema 5 (emptied: this test reads none). */
+const undoSchema6 = (db: Database) => {
+  db.run("DROP TABLE rollup_minutes")
+  db.run("DROP TABLE rollup_services")
+  db.run("DROP TABLE settled_blocks")
+  for (const statement of [...SCHEMA_VERSIONS[0]!, ...SCHEMA_VERSIONS[1]!].filter(
+    (s) => /rollup_minute\b|rollup_minute_service|CREATE TABLE rollup_level_minute/.test(s) && !s.startsWith("INSERT")
+  ))
+    db.run(statement)
+}
 const undoSchema5 = (db: Database) => {
   db.run("ALTER TABLE block_data DROP COLUMN other_attributes")
   db.run("DROP TABLE error_kinds")
@@ -106,6 +116,7 @@ test("a database of schema 3 (an id row per record) gets id rows and Bloom filte
   db.run("DROP TABLE block_ids")
   db.run("DROP TABLE block_blooms")
   db.run("CREATE TABLE record_ids (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID")
+  undoSchema6(db)
   undoSchema5(db)
   db.run("PRAGMA user_version = 3")
   db.close()

@@ -9,8 +9,10 @@ import { openDatabase } from "../../src/adapters/log-store/sqlite/open.ts"
 import { makeRecordQueries } from "../../src/adapters/log-store/sqlite/record-queries.ts"
 import { SqliteStoreLive } from "../../src/adapters/log-store/sqlite/store.ts"
 import type { LogRecord } from "../../src/domain/log-record.ts"
+import { normalise } from "../../src/domain/normalise.ts"
 import type { SearchRequest } from "../../src/domain/search-request.ts"
 import { parseTextQuery } from "../../src/domain/text-query.ts"
+import { LogSynthesizer } from "../../src/generator/synthesis.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
 import { plainBlockCount, writePlainBlock } from "../support/plain-blocks.ts"
 import { makeRecord } from "../support/records.ts"
@@ -89,6 +91,17 @@ test("a store written by schema 4 reads as it is, and every record is found the 
     const groups = await runtime.runPromise(store.topErrors({ from: errors[0]!.timestamp, to: errors.at(-1)!.timestamp }, 100))
     expect(groups.reduce((n, g) => n + g.count, 0)).toBe(errors.length)
     for (const g of groups) expect(errors.some((r) => r.message === g.sample && r.service === g.service)).toBe(true)
+    // The minute rollups moved to schema 6's rows per service and minute: per service and level, and over time.
+    const span = { from: Math.min(...fixtureRecords.map((r) => r.timestamp)), to: Math.max(...fixtureRecords.map((r) => r.timestamp)) }
+    const tally = (records: ReadonlyArray<LogRecord>, key: (r: LogRecord) => string) =>
+      Object.fromEntries([...Map.groupBy(records, key)].map(([k, rs]) => [k, rs.length]).sort())
+    const counts = await runtime.runPromise(store.counts(span))
+    expect(Object.fromEntries(counts.map((c) => [`${c.service} ${c.level}`, c.count]).sort())).toEqual(tally(fixtureRecords, (r) => `${r.service} ${r.level}`))
+    const series = await runtime.runPromise(store.series({ ...span, levels: ["ERROR"] }, 1))
+    expect(series.reduce((n, p) => n + p.count, 0)).toBe(errors.length)
+    const oneService = fixtureRecords[0]!.service
+    const ofService = await runtime.runPromise(store.series({ ...span, services: [oneService] }, 60))
+    expect(ofService.reduce((n, p) => n + p.count, 0)).toBe(fixtureRecords.filter((r) => r.service === oneService).length)
   } finally {
     await runtime.dispose()
   }
@@ -166,5 +179,48 @@ test("kill -9 in the middle of packing loses no record and stores none twice; th
   } finally {
     server.kill(9)
     removeDataDir(dataDir)
+  }
+})
+
+const settledUpTo = (path: string) => {
+  const db = new Database(path, { readonly: true })
+  const row = db
+    .query<{ upto: number; last: number | null; bytes: number | null }, []>(
+      "SELECT (SELECT upto FROM settled_blocks) AS upto, (SELECT max(block) FROM blocks) AS last, (SELECT sum(length(messages)) FROM block_data) AS bytes"
+    )
+    .get()!
+  db.close()
+  return row
+}
+
+test("once the writer is idle, the messages of stored blocks are packed again at a higher level: smaller, every record the same", async () => {
+  const path = join(dir, "settle.db")
+  const synth = new LogSynthesizer(["api", "db"])
+  const base = Date.parse("2026-12-01T10:00:00Z")
+  const records = Array.from({ length: 4_000 }, (_, i) => {
+    const result = normalise(synth.next(base + i * 10), base + 60_000)
+    if (!result.ok) throw new Error(result.error)
+    return result.record
+  })
+  const runtime = ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path, ...CONFIG })))
+  try {
+    const store = await runtime.runPromise(LogStore)
+    for (let i = 0; i < records.length; i += 500) await runtime.runPromise(store.index(records.slice(i, i + 500)))
+    const ingested = settledUpTo(path)
+    expect(ingested.upto).toBeLessThan(ingested.last!)
+    const deadline = Date.now() + 60_000
+    let settled = settledUpTo(path)
+    while (settled.upto < settled.last!) {
+      if (Date.now() > deadline) throw new Error(`settled up to block ${settled.upto} of ${settled.last} after 60 s`)
+      await Bun.sleep(100)
+      settled = settledUpTo(path)
+    }
+    expect(settled.bytes!).toBeLessThan(ingested.bytes!)
+    for (const r of records) expect(Option.getOrNull(await runtime.runPromise(store.get(r.id)))).toEqual(r)
+    const word = records[1_234]!.message.split(" ")[0]!
+    const found = await runtime.runPromise(store.search({ limit: 10_000, text: parseTextQuery(word)! }))
+    expect(found.total).toBe(records.filter((r) => r.message.toLowerCase().split(/\W+/).includes(word.toLowerCase())).length)
+  } finally {
+    await runtime.dispose()
   }
 })

@@ -95,14 +95,15 @@ export const unshuffle = (planes: Uint8Array, width: number): Uint8Array => {
 /**
  * A column's bytes as stored: zstd-compressed when that is smaller (a leading 1), otherwise as
  * they are (a leading 0; tiny and random columns). Level 3: near the ratio of higher levels on
- * block-sized columns at a fraction of their time, which ingest cannot spare.
+ * block-sized columns at a fraction of their time, which ingest cannot spare (the messages of
+ * stored blocks are packed again at a higher level while the writer is idle, block-settle.ts).
  */
 const ZSTD_LEVEL = 3
 const TOO_SMALL_TO_COMPRESS = 48
 
-export const pack = (raw: Uint8Array): Uint8Array => {
+export const pack = (raw: Uint8Array, level = ZSTD_LEVEL): Uint8Array => {
   if (raw.length >= TOO_SMALL_TO_COMPRESS) {
-    const compressed = Bun.zstdCompressSync(raw, { level: ZSTD_LEVEL })
+    const compressed = Bun.zstdCompressSync(raw, { level })
     if (compressed.length < raw.length) {
       const out = new Uint8Array(compressed.length + 1)
       out[0] = 1

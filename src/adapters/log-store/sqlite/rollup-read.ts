@@ -1,4 +1,5 @@
 import type { Database, SQLQueryBindings, Statement } from "bun:sqlite"
+import { LEVELS, type Level } from "../../../domain/log-record.ts"
 import type { AllTimeCount, ErrorGroup, LevelCount, RollupFilter, SeriesPoint } from "../../../ports/log-store.ts"
 
 /** What the metrics endpoints and alert rules read of the rollups that the writer keeps (rollup-write.ts). */
@@ -18,6 +19,37 @@ const rollupWhere = (filter: RollupFilter) => {
   return { sql: conditions.join(" AND "), params }
 }
 
+/**
+ * The minute rollups (schema.ts, version 6) hold a row per service number (0: all services)
+ * and minute, with a count and bytes per level code: sums of `n0, b0, n1, b1 …`, turned back
+ * into a row per level that has records (in level-name order, as rows per level came before).
+ */
+const LEVEL_SUMS = LEVELS.map((_, code) => `sum(n${code}) AS n${code}, sum(b${code}) AS b${code}`).join(", ")
+const BY_NAME = LEVELS.map((level, code) => [level, code] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+
+type LevelSums = Record<string, number>
+
+const perLevel = (sums: LevelSums, levels: ReadonlyArray<Level> | undefined, emit: (level: Level, count: number, bytes: number) => void) => {
+  for (const [level, code] of BY_NAME) {
+    const count = sums[`n${code}`] ?? 0
+    if (count > 0 && (!levels?.length || levels.includes(level))) emit(level, count, sums[`b${code}`] ?? 0)
+  }
+}
+
+/** The rows of the wanted services (or, with `all`, of every service together), over the filter's minutes. */
+const minuteRows = (filter: RollupFilter, all: boolean) => {
+  const params: SQLQueryBindings[] = []
+  let services: string
+  if (all) services = "service = 0"
+  else if (filter.services?.length) {
+    // Lists are bound as one JSON parameter each.
+    services = "service IN (SELECT service FROM rollup_services WHERE name IN (SELECT value FROM json_each(?)))"
+    params.push(JSON.stringify(filter.services))
+  } else services = "service IN (SELECT service FROM rollup_services)"
+  params.push(Math.floor(filter.from / 60_000), Math.floor(filter.to / 60_000))
+  return { sql: `${services} AND minute BETWEEN ? AND ?`, params }
+}
+
 export const makeRollupQueries = (db: Database) => {
   // Rollup queries have few shapes; prepared once each.
   const statements = new Map<string, Statement<any, any>>()
@@ -27,20 +59,25 @@ export const makeRollupQueries = (db: Database) => {
     return statement as Statement<T, any>
   }
 
-  const counts = (filter: RollupFilter) => {
-    const where = rollupWhere(filter)
-    return cached<LevelCount>(
-      `SELECT service, level, sum(count) AS count, sum(bytes) AS bytes FROM rollup_minute WHERE ${where.sql} GROUP BY service, level`
+  const counts = (filter: RollupFilter): LevelCount[] => {
+    const where = minuteRows(filter, false)
+    const rows = cached<LevelSums & { name: string }>(
+      `SELECT s.name AS name, ${LEVEL_SUMS} FROM rollup_minutes JOIN rollup_services s USING (service) WHERE ${where.sql} GROUP BY service ORDER BY s.name`
     ).all(...where.params)
+    const out: LevelCount[] = []
+    for (const row of rows) perLevel(row, filter.levels, (level, count, bytes) => out.push({ service: row.name, level, count, bytes }))
+    return out
   }
 
-  const series = (filter: RollupFilter, bucketMinutes: number) => {
-    const where = rollupWhere(filter)
-    // Without a service filter the per-level table answers from a fraction of the rows.
-    const table = filter.services?.length ? "rollup_minute" : "rollup_level_minute"
-    return cached<SeriesPoint>(
-      `SELECT (minute / ?) * ? * 60000 AS bucket, level, sum(count) AS count FROM ${table} WHERE ${where.sql} GROUP BY 1, level ORDER BY 1`
+  const series = (filter: RollupFilter, bucketMinutes: number): SeriesPoint[] => {
+    // Without a service filter the rows of all services together answer, a row per minute.
+    const where = minuteRows(filter, !filter.services?.length)
+    const rows = cached<LevelSums & { bucket: number }>(
+      `SELECT (minute / ?) * ? * 60000 AS bucket, ${LEVEL_SUMS} FROM rollup_minutes WHERE ${where.sql} GROUP BY 1 ORDER BY 1`
     ).all(bucketMinutes, bucketMinutes, ...where.params)
+    const out: SeriesPoint[] = []
+    for (const row of rows) perLevel(row, filter.levels, (level, count) => out.push({ bucket: row.bucket, level, count }))
+    return out
   }
 
   const topErrors = (filter: RollupFilter, limit: number) => {

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite"
 import { fingerprint, isError } from "../../../domain/fingerprint.ts"
-import { LEVELS, type Level } from "../../../domain/log-record.ts"
+import { LEVELS } from "../../../domain/log-record.ts"
 import { decodeText, textAt } from "./block-text.ts"
 import type { BlockColumns } from "./block-codec.ts"
 import { decodeHead } from "./block-head.ts"
@@ -11,14 +11,17 @@ import { decodeHead } from "./block-head.ts"
  * The metrics endpoints read only these.
  */
 export const makeRollupWriter = (db: Database) => {
+  const levelColumns = LEVELS.map((_, code) => `n${code}, b${code}`).join(", ")
+  const added = LEVELS.map((_, code) => `n${code} = n${code} + excluded.n${code}, b${code} = b${code} + excluded.b${code}`).join(", ")
+  // One row per service (0: all services) and minute, a count and bytes per level (schema.ts, version 6).
   const addMinute = db.query(
-    `INSERT INTO rollup_minute (minute, service, level, count, bytes) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
+    `INSERT INTO rollup_minutes (service, minute, ${levelColumns}) VALUES (${Array(2 + 2 * LEVELS.length)
+      .fill("?")
+      .join(", ")})
+     ON CONFLICT DO UPDATE SET ${added}`
   )
-  const addLevelMinute = db.query(
-    `INSERT INTO rollup_level_minute (minute, level, count, bytes) VALUES (?, ?, ?, ?)
-     ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes`
-  )
+  const serviceNumber = db.query<{ service: number }, [string]>("SELECT service FROM rollup_services WHERE name = ?")
+  const addService = db.query<{ service: number }, [string]>("INSERT INTO rollup_services (name) VALUES (?) RETURNING service")
   const addTotal = db.query(
     `INSERT INTO rollup_totals (service, level, count, bytes, first_minute, last_minute) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes,
@@ -30,12 +33,21 @@ export const makeRollupWriter = (db: Database) => {
      ON CONFLICT (service, fingerprint) DO UPDATE SET sample = excluded.sample RETURNING kind`
   )
   const addErrorMinute = db.query("INSERT INTO error_minutes (minute, kind, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count")
+  // Looked up per batch, not kept: a number given in a batch that then failed was never stored.
+  const numberOf = (service: string) => (serviceNumber.get(service) ?? addService.get(service)!).service
 
   return (blocks: ReadonlyArray<BlockColumns>) => {
     const rollup = new RollupDelta()
     for (const block of blocks) rollup.addBlock(block)
-    for (const m of rollup.minutes.values()) addMinute.run(m.minute, m.service, m.level, m.count, m.bytes)
-    for (const m of rollup.levelMinutes.values()) addLevelMinute.run(m.minute, m.level, m.count, m.bytes)
+    const numbers = new Map<string, number>()
+    for (const m of rollup.minutes.values()) {
+      let service = 0
+      if (m.service !== undefined) {
+        service = numbers.get(m.service) ?? numberOf(m.service)
+        numbers.set(m.service, service)
+      }
+      addMinute.run(service, m.minute, ...m.levels)
+    }
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
     for (const f of rollup.fingerprints.values()) addErrorMinute.run(f.minute, addKind.get(f.service, f.fingerprint, f.sample)!.kind, f.count)
   }
@@ -45,8 +57,8 @@ const IS_ERROR = LEVELS.map(isError)
 
 /** What one batch adds to the rollups, grouped in memory so each row is upserted once. */
 class RollupDelta {
-  readonly minutes = new Map<string, { minute: number; service: string; level: string; count: number; bytes: number }>()
-  readonly levelMinutes = new Map<string, { minute: number; level: string; count: number; bytes: number }>()
+  /** Per service (undefined: all services) and minute, count and bytes per level code, as rollup_minutes' columns n0, b0, n1, b1 … */
+  readonly minutes = new Map<string, { minute: number; service: string | undefined; levels: number[] }>()
   readonly totals = new Map<string, { service: string; level: string; count: number; bytes: number; firstMinute: number; lastMinute: number }>()
   readonly fingerprints = new Map<string, { minute: number; service: string; fingerprint: string; count: number; sample: string }>()
 
@@ -80,26 +92,23 @@ class RollupDelta {
     for (let code = 0; code < LEVELS.length; code++) {
       const count = counts[code]!
       if (count === 0) continue
-      this.add(minute, service, LEVELS[code]!, count, bytes[code]!)
+      this.add(minute, service, code, count, bytes[code]!)
       counts[code] = 0
       bytes[code] = 0
     }
   }
 
-  private add(minute: number, service: string, level: Level, count: number, bytes: number) {
-    const minuteKey = `${minute}\u0000${service}\u0000${level}`
-    const m = this.minutes.get(minuteKey)
-    if (m) {
-      m.count += count
-      m.bytes += bytes
-    } else this.minutes.set(minuteKey, { minute, service, level, count, bytes })
+  private addToMinute(key: string, minute: number, service: string | undefined, code: number, count: number, bytes: number) {
+    let m = this.minutes.get(key)
+    if (!m) this.minutes.set(key, (m = { minute, service, levels: new Array<number>(2 * LEVELS.length).fill(0) }))
+    m.levels[2 * code]! += count
+    m.levels[2 * code + 1]! += bytes
+  }
 
-    const levelKey = `${minute}\u0000${level}`
-    const l = this.levelMinutes.get(levelKey)
-    if (l) {
-      l.count += count
-      l.bytes += bytes
-    } else this.levelMinutes.set(levelKey, { minute, level, count, bytes })
+  private add(minute: number, service: string, code: number, count: number, bytes: number) {
+    this.addToMinute(`${minute}\u0000${service}`, minute, service, code, count, bytes)
+    this.addToMinute(`${minute}`, minute, undefined, code, count, bytes)
+    const level = LEVELS[code]!
 
     const totalKey = `${service}\u0000${level}`
     const t = this.totals.get(totalKey)

@@ -161,5 +161,46 @@ const V5 = [
   "DROP TABLE error_fingerprints"
 ]
 
+/**
+ * Version 6: the minute rollups in one row per service and minute (`rollup_minutes`), a count
+ * and a byte total per level in its columns (n0…n5 and b0…b5, by level: TRACE, DEBUG, INFO,
+ * WARN, ERROR, FATAL), the service by number (`rollup_services`), and service 0 for all
+ * services (what rollup_level_minute held), instead of a row per service, minute and level
+ * with the names as text and a second index by service.
+ * `settled_blocks` says up to which block the messages have been packed again at a higher
+ * zstd level while the writer was idle (block-settle.ts).
+ */
+const V6 = [
+  "CREATE TABLE rollup_services (service INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+  `CREATE TABLE rollup_minutes (
+    service INTEGER NOT NULL,
+    minute INTEGER NOT NULL,
+    n0 INTEGER NOT NULL DEFAULT 0,
+    n1 INTEGER NOT NULL DEFAULT 0,
+    n2 INTEGER NOT NULL DEFAULT 0,
+    n3 INTEGER NOT NULL DEFAULT 0,
+    n4 INTEGER NOT NULL DEFAULT 0,
+    n5 INTEGER NOT NULL DEFAULT 0,
+    b0 INTEGER NOT NULL DEFAULT 0,
+    b1 INTEGER NOT NULL DEFAULT 0,
+    b2 INTEGER NOT NULL DEFAULT 0,
+    b3 INTEGER NOT NULL DEFAULT 0,
+    b4 INTEGER NOT NULL DEFAULT 0,
+    b5 INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (service, minute)
+  ) WITHOUT ROWID`,
+  "INSERT INTO rollup_services (name) SELECT DISTINCT service FROM rollup_minute ORDER BY service",
+  `INSERT INTO rollup_minutes SELECT s.service, r.minute,
+     sum(iif(level = 'TRACE', count, 0)), sum(iif(level = 'DEBUG', count, 0)), sum(iif(level = 'INFO', count, 0)), sum(iif(level = 'WARN', count, 0)), sum(iif(level = 'ERROR', count, 0)), sum(iif(level = 'FATAL', count, 0)), sum(iif(level = 'TRACE', bytes, 0)), sum(iif(level = 'DEBUG', bytes, 0)), sum(iif(level = 'INFO', bytes, 0)), sum(iif(level = 'WARN', bytes, 0)), sum(iif(level = 'ERROR', bytes, 0)), sum(iif(level = 'FATAL', bytes, 0))
+   FROM rollup_minute r JOIN rollup_services s ON s.name = r.service GROUP BY s.service, r.minute`,
+  `INSERT INTO rollup_minutes SELECT 0, minute,
+     sum(iif(level = 'TRACE', count, 0)), sum(iif(level = 'DEBUG', count, 0)), sum(iif(level = 'INFO', count, 0)), sum(iif(level = 'WARN', count, 0)), sum(iif(level = 'ERROR', count, 0)), sum(iif(level = 'FATAL', count, 0)), sum(iif(level = 'TRACE', bytes, 0)), sum(iif(level = 'DEBUG', bytes, 0)), sum(iif(level = 'INFO', bytes, 0)), sum(iif(level = 'WARN', bytes, 0)), sum(iif(level = 'ERROR', bytes, 0)), sum(iif(level = 'FATAL', bytes, 0))
+   FROM rollup_level_minute GROUP BY minute`,
+  "DROP TABLE rollup_minute",
+  "DROP TABLE rollup_level_minute",
+  "CREATE TABLE settled_blocks (upto INTEGER NOT NULL)",
+  "INSERT INTO settled_blocks VALUES (0)"
+]
+
 /** Applied in order; `PRAGMA user_version` records how many a database has. Never edit a shipped one. */
-export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3, V4, V5]
+export const SCHEMA_VERSIONS: ReadonlyArray<ReadonlyArray<string>> = [V1, V2, V3, V4, V5, V6]

@@ -2,6 +2,7 @@
 import type { BlockColumns } from "./block-codec.ts"
 import { openDatabase, type SqliteStoreConfig } from "./open.ts"
 import { makeBatchWriter, makeExpirer } from "./block-write.ts"
+import { makeBlockSettler } from "./block-settle.ts"
 import { completeUpgrade, makePlainBlockRewriter } from "./upgrade.ts"
 import type { WriterReply, WriterRequest } from "./writer-protocol.ts"
 
@@ -35,8 +36,43 @@ const rewriteInBackground = () => {
   else rewriteOneBlock = undefined
 }
 
+/** How long the writer must have had no request before it packs stored messages again (block-settle.ts). */
+const SETTLE_AFTER_IDLE_MS = 1_000
+let settleOneStep: (() => boolean) | undefined
+let settleTimer: ReturnType<typeof setTimeout> | undefined
+let lastRequest = 0
+
+const scheduleSettling = (ms: number) => {
+  if (!settleOneStep || settleTimer !== undefined) return
+  settleTimer = setTimeout(() => {
+    settleTimer = undefined
+    settleWhileIdle()
+  }, ms)
+}
+
+/**
+ * Packs stored messages again a few blocks a step, only once no request came for a while and
+ * the blocks of an earlier schema are packed: so writes never wait behind it for more than one
+ * step. Once every block is done it stops; the next write starts it again. A failed step ends it
+ * until the next start (the blocks read as they are).
+ */
+const settleWhileIdle = () => {
+  if (!settleOneStep) return
+  const idle = performance.now() - lastRequest
+  if (rewriteOneBlock || idle < SETTLE_AFTER_IDLE_MS) return scheduleSettling(Math.max(SETTLE_AFTER_IDLE_MS - idle, 50))
+  let more = false
+  try {
+    more = settleOneStep()
+  } catch (e) {
+    console.error(`embedded store: packing stored messages again stopped (they still read as they are): ${e instanceof Error ? e.message : String(e)}`)
+    settleOneStep = undefined
+  }
+  if (more) scheduleSettling(0)
+}
+
 self.onmessage = (event: MessageEvent<WriterRequest>) => {
   const request = event.data
+  lastRequest = performance.now()
   let reply: WriterReply
   let count: number | undefined
   try {
@@ -51,17 +87,22 @@ self.onmessage = (event: MessageEvent<WriterRequest>) => {
         expire = makeExpirer(db, request.config.attributeKeysPerBlock)
         rewriteOneBlock = makePlainBlockRewriter(db, request.config.attributeKeysPerBlock)
         setTimeout(rewriteInBackground, 0)
+        settleOneStep = makeBlockSettler(db)
+        scheduleSettling(SETTLE_AFTER_IDLE_MS)
         close = () => db.close()
         break
       }
       case "write":
         write!(request.blocks as ReadonlyArray<BlockColumns>)
+        scheduleSettling(SETTLE_AFTER_IDLE_MS)
         break
       case "expire":
         count = expire!(request.rule, request.limit)
         break
       case "close":
         rewriteOneBlock = undefined
+        settleOneStep = undefined
+        clearTimeout(settleTimer)
         close?.()
         break
     }

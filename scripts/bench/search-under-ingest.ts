@@ -7,7 +7,7 @@ import { fmt, percentile } from "./stats.ts"
  * `bun run bench search-under-ingest [--rate 100000] [--seconds 20] [--records 500000] [--readers N]`:
  * what the embedded store's reader threads are for. Against a running server holding `--records`
  * synthetic logs, one client per query class repeats its search (`GET /api/v1/logs/search`, page
- * of 50) and a prober times `GET /health` every 20 ms, first with no ingest, then while shippers
+ * of 50) and a prober times `GET /health` every 20 ms, first with no ingest, then while 16 shippers
  * send NDJSON batches of 1,000 at `--rate` records/s (paced; the rate reached is printed, as a
  * small machine may not reach the one asked). p50/p99 of each, both phases, side by side.
  * `--readers` sets SEARCH_READERS (default: cores − 1, at least 1).
@@ -21,6 +21,7 @@ const QUERIES: ReadonlyArray<{ readonly kind: string; readonly query: string }> 
   { kind: "boolean", query: "(timeout OR broker) AND NOT service:auth-service" }
 ]
 const BATCH = 1_000
+const SHIPPERS = 16
 
 const bodies = (count: number) => {
   const synth = new LogSynthesizer(SERVICE_NAMES.slice(0, 8))
@@ -33,9 +34,11 @@ const bodies = (count: number) => {
   )
 }
 
+const refusals = new Map<number, number>()
 const post = async (url: string, body: string) => {
   const response = await fetch(`${url}/api/v1/logs`, { method: "POST", headers: { "content-type": "application/x-ndjson" }, body })
   const answer = (await response.json()) as { accepted?: number }
+  if (!response.ok) refusals.set(response.status, (refusals.get(response.status) ?? 0) + 1)
   return response.ok ? (answer.accepted ?? 0) : 0
 }
 
@@ -78,10 +81,10 @@ export const runSearchUnderIngestBench = async (argv: ReadonlyArray<string>) => 
       let running = true
       let accepted = 0
       const started = performance.now()
-      // Paced: a shipper sends its next batch once the schedule allows; four shippers, so a slow answer does not stop the rest.
+      // Paced: a shipper sends its next batch once the schedule allows; SHIPPERS of them, as many requests in flight as `bench ingest` keeps (an answer waits for the commit).
       let scheduled = 0
       const shippers = ingesting
-        ? Array.from({ length: 4 }, async () => {
+        ? Array.from({ length: SHIPPERS }, async () => {
             while (running) {
               const due = started + (scheduled / rate) * 1000
               scheduled += BATCH
@@ -117,7 +120,9 @@ export const runSearchUnderIngestBench = async (argv: ReadonlyArray<string>) => 
     console.log(
       `search while ingesting, ${fmt(records, 0)} records stored, ${seconds} s per phase, SEARCH_READERS=${values.readers ?? "default (cores − 1)"}, ${navigator.hardwareConcurrency} cores, load average ${load1}:`
     )
-    console.log(`  ingest asked ${fmt(rate, 0)} records/s, reached ${fmt(busy.rate, 0)} records/s`)
+    console.log(
+      `  ingest asked ${fmt(rate, 0)} records/s, reached ${fmt(busy.rate, 0)} records/s${refusals.size > 0 ? ` (batches refused: ${[...refusals].map(([status, n]) => `${n}×${status}`).join(", ")})` : ""}`
+    )
     console.log("  request                                                        no ingest p50 / p99 (ms)   ingesting p50 / p99 (ms)   runs")
     const row = (name: string, a: number[], b: number[]) =>
       console.log(

@@ -4,6 +4,7 @@ import { runLatencyBench } from "./latency.ts"
 import { runMetricsBench } from "./metrics.ts"
 import { runPatternsBench } from "./patterns.ts"
 import { runSearchBench } from "./search.ts"
+import { runSearchUnderIngestBench } from "./search-under-ingest.ts"
 import { runScaleOutBench } from "./scale-out.ts"
 import { runSoakBench } from "./soak.ts"
 import { runStorageBench } from "./storage.ts"
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (argv: ReadonlyArray<string>) => Promise<void>> = 
   metrics: runMetricsBench,
   patterns: runPatternsBench,
   search: runSearchBench,
+  "search-under-ingest": runSearchUnderIngestBench,
   "scale-out": runScaleOutBench,
   soak: runSoakBench,
   storage: runStorageBench,

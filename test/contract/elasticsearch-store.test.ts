@@ -6,6 +6,7 @@ import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
 import { useEngine } from "../support/engines.ts"
 import { makeRecord } from "../support/records.ts"
+import { documentBudgetContract } from "./document-budget.ts"
 import { logStoreContract } from "./log-store.ts"
 
 // bun applies the preload's default timeout to the first test file only: engines need it here too.
@@ -147,3 +148,22 @@ describe.skipIf(!hosts)("Elasticsearch store: retention on daily indices", () =>
     }
   })
 })
+
+if (hosts) {
+  documentBudgetContract(
+    "Elasticsearch",
+    (index, timeoutMs) =>
+      ElasticsearchStoreLive({
+        hosts: hosts.split(","),
+        index,
+        shards: 1,
+        replicas: 0,
+        refresh: "true",
+        countCap: 50,
+        fieldLimit: 1000,
+        requestTimeout: "60 seconds",
+        ...(timeoutMs === undefined ? {} : { timeoutMs })
+      }),
+    `${run}b${n++}`
+  )
+}

@@ -6,6 +6,7 @@ import { parseTextQuery } from "../../src/domain/text-query.ts"
 import { LogStore } from "../../src/ports/log-store.ts"
 import { useEngine } from "../support/engines.ts"
 import { makeRecord } from "../support/records.ts"
+import { documentBudgetContract } from "./document-budget.ts"
 import { logStoreContract } from "./log-store.ts"
 
 // bun applies the preload's default timeout to the first test file only: engines need it here too.
@@ -139,3 +140,14 @@ describe.skipIf(!hosts)("OpenSearch store: where the engine differs from Elastic
     }
   })
 })
+
+if (hosts) {
+  documentBudgetContract(
+    "OpenSearch",
+    (index, timeoutMs) => {
+      const { timeoutMs: _, ...config } = storeConfig(index)
+      return OpenSearchStoreLive({ ...config, requestTimeout: "60 seconds", ...(timeoutMs === undefined ? {} : { timeoutMs }) })
+    },
+    `${run}b${n++}`
+  )
+}

@@ -41,9 +41,9 @@ describe("live-tail matcher", () => {
     expect(globMatches("pay*", "Payments")).toBe(true)
     expect(globMatches("*ment*", "payments")).toBe(true)
     expect(globMatches("pay?", "payx")).toBe(false) // only * is a wildcard
-    const started = performance.now()
+    // A backtracking matcher takes exponential time here and never answers (the test's timeout
+    // fails it); how the time grows with terms is `npm run bench -- wildcards`' ratio.
     expect(globMatches(`${"*a".repeat(30)}!`, "a".repeat(5000))).toBe(false)
-    expect(performance.now() - started).toBeLessThan(1000)
   })
 
   test("a record without the field matches its negation; numbers kept as text and booleans compare as stores do", () => {

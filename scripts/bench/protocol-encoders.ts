@@ -2,7 +2,7 @@ import type { GeneratedLog } from "../../src/generator/synthesis.ts"
 import { Packr } from "msgpackr"
 import { compressSync } from "snappy"
 import { lokiPushRequestType } from "../../src/ingest/loki/protobuf.ts"
-import { otlpRequestType } from "../../src/ingest/otlp/decode.ts"
+import { otlpRequestType } from "../../src/ingest/otlp/proto-types.ts"
 
 /**
  * The same synthetic records in each ingest protocol's wire format, for `bun run bench ingest

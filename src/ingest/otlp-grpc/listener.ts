@@ -11,7 +11,9 @@ import type { LogBus } from "../../ports/log-bus.ts"
 import { Telemetry, type TelemetryInstruments } from "../../ports/telemetry.ts"
 import { ConnectionLimits } from "../connection-limits.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
-import { decodeOtlpProtobuf, encodeOtlpResponseProtobuf, MalformedOtlp, otlpResponseOf, otlpToRecords } from "../otlp/decode.ts"
+import { MalformedOtlp, type OtlpBatch, otlpResponseOf } from "../otlp/decode.ts"
+import { encodeOtlpResponseProtobuf } from "../otlp/proto-types.ts"
+import { otlpProtobufToRecords } from "../otlp/wire.ts"
 import { publishRecords } from "../request.ts"
 import { grpcErrorOf } from "./status.ts"
 
@@ -23,7 +25,7 @@ import { grpcErrorOf } from "./status.ts"
  * answered only once the accepted records are committed. Failures are gRPC statuses (status.ts).
  * Connections are accepted by our own TCP listener, which bounds them (listenTcp).
  * The messages stay bytes through grpc-js, so a malformed one is our INVALID_ARGUMENT naming
- * the problem, decoded by the same protobuf types as OTLP/HTTP.
+ * the problem, read by the same wire decoder as OTLP/HTTP protobuf (otlp/wire.ts).
  */
 
 const EXPORT_PATH = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
@@ -59,9 +61,9 @@ const makeExport = Effect.fn("OtlpGrpc.makeExport")(function* (config: Config) {
   const exportLogs = async (call: ServerUnaryCall<Buffer, Buffer>): Promise<Buffer> => {
     await checkAccess(headersOf(call), "ingest")
     checkDiskSpace()
-    let batch: ReturnType<typeof otlpToRecords>
+    let batch: OtlpBatch
     try {
-      batch = otlpToRecords(decodeOtlpProtobuf(call.request), Date.now())
+      batch = otlpProtobufToRecords(call.request, Date.now(), config.ATTRIBUTES_PER_RECORD)
     } catch (e) {
       if (e instanceof MalformedOtlp) throw new InvalidInput({ field: "request", reason: e.message })
       throw e

@@ -3,16 +3,9 @@ import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
 import { InvalidInput } from "../../domain/errors.ts"
-import {
-  decodeOtlpJson,
-  decodeOtlpProtobuf,
-  encodeOtlpResponseProtobuf,
-  encodeOtlpStatusProtobuf,
-  MalformedOtlp,
-  otlpResponseOf,
-  otlpToRecords,
-  type OtlpResponse
-} from "./decode.ts"
+import { decodeOtlpJson, MalformedOtlp, type OtlpBatch, otlpResponseOf, otlpToRecords, type OtlpResponse } from "./decode.ts"
+import { encodeOtlpResponseProtobuf, encodeOtlpStatusProtobuf } from "./proto-types.ts"
+import { otlpProtobufToRecords } from "./wire.ts"
 import type { LogBus } from "../../ports/log-bus.ts"
 import { writeLogLine } from "../../log-line.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
@@ -42,10 +35,11 @@ export const otlpRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Con
   const exportLogs = async (request: Request, protobuf: boolean): Promise<OtlpResponse> => {
     checkDiskSpace()
     const body = await readBody(request, config.INGEST_MAX_BODY_BYTES)
-    let batch: ReturnType<typeof otlpToRecords>
+    let batch: OtlpBatch
     try {
-      const decoded = protobuf ? decodeOtlpProtobuf(body) : decodeOtlpJson(new TextDecoder().decode(body))
-      batch = otlpToRecords(decoded, Date.now(), config.ATTRIBUTES_PER_RECORD)
+      batch = protobuf
+        ? otlpProtobufToRecords(body, Date.now(), config.ATTRIBUTES_PER_RECORD)
+        : otlpToRecords(decodeOtlpJson(new TextDecoder().decode(body)), Date.now(), config.ATTRIBUTES_PER_RECORD)
     } catch (e) {
       if (e instanceof MalformedOtlp) throw new InvalidInput({ field: "body", reason: e.message })
       throw e

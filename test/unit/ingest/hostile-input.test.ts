@@ -3,7 +3,8 @@ import fc from "fast-check"
 import { loadConfig } from "../../../src/config.ts"
 import { bulkFieldMap, decodeBulk, MalformedBulk } from "../../../src/ingest/es-bulk/decode.ts"
 import { MalformedLoki, lokiToRecords } from "../../../src/ingest/loki/decode.ts"
-import { decodeOtlpProtobuf, MalformedOtlp, otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
+import { MalformedOtlp, otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
+import { otlpProtobufToRecords } from "../../../src/ingest/otlp/wire.ts"
 import { SyslogFramer } from "../../../src/ingest/syslog/framer.ts"
 import { parseSyslog } from "../../../src/ingest/syslog/parse.ts"
 
@@ -98,7 +99,7 @@ describe("shipper decoders under hostile input", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
         try {
-          otlpToRecords(decodeOtlpProtobuf(bytes), NOW)
+          otlpProtobufToRecords(bytes, NOW)
         } catch (e) {
           expect(e).toBeInstanceOf(MalformedOtlp)
         }

@@ -1,11 +1,12 @@
 import { expect, test } from "bun:test"
 import fc from "fast-check"
-import { decodeOtlpProtobuf, otlpRequestType, otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
+import { otlpToRecords } from "../../../src/ingest/otlp/decode.ts"
+import { otlpProtobufToRecords } from "../../../src/ingest/otlp/wire.ts"
+import { encodeOtlpRequest } from "../../support/otlp-protobufjs.ts"
 
 // Protobuf times are 64-bit values, read without going through text: the millisecond must be
 // exactly floor(nanoseconds / 10^6), at every nanosecond (a double cannot hold them).
 const recordAt = (nanos: string) => {
-  const type = otlpRequestType()
   const request = {
     resourceLogs: [
       {
@@ -14,7 +15,7 @@ const recordAt = (nanos: string) => {
       }
     ]
   }
-  return otlpToRecords(decodeOtlpProtobuf(type.encode(type.fromObject(request)).finish()), 0).records[0]!
+  return otlpProtobufToRecords(encodeOtlpRequest(request), 0).records[0]!
 }
 
 test("a protobuf timeUnixNano becomes floor(ns / 10^6) ms, exactly", () => {

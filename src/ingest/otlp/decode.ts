@@ -68,9 +68,15 @@ const toHex = (v: unknown): string | undefined => {
   return undefined
 }
 
+/** How deep AnyValues nest (arrays, kvlists) before the rest is cut. */
+export const ANY_VALUE_DEPTH = 16
+/** What stands for a value nested deeper than ANY_VALUE_DEPTH: cut, and visibly so. */
+export const TOO_DEEP = `[nested deeper than ${ANY_VALUE_DEPTH} levels]`
+
 /** An OTLP AnyValue as a plain JSON value (ints that fit are numbers, larger ones stay text). */
 const anyValue = (v: unknown, depth = 0): unknown => {
-  if (!isObj(v) || depth > 16) return undefined
+  if (!isObj(v)) return undefined
+  if (depth > ANY_VALUE_DEPTH) return TOO_DEEP
   if (v.stringValue !== undefined) return String(v.stringValue)
   if (v.boolValue !== undefined) return Boolean(v.boolValue)
   if (v.intValue !== undefined) {

@@ -1,7 +1,19 @@
 import { LIMITS, normalise } from "../../domain/normalise.ts"
 import type { LogRecord } from "../../domain/log-record.ts"
 import { MAX_REPORTED_ERRORS } from "../native/decode.ts"
-import { baseAttributesOf, hostOf, int64NanosToMillis, levelOf, MalformedOtlp, type OtlpBatch, prefixed, rawRecordOf, serviceOf } from "./decode.ts"
+import {
+  baseAttributesOf,
+  hostOf,
+  int64NanosToMillis,
+  levelOf,
+  MalformedOtlp,
+  type OtlpBatch,
+  ANY_VALUE_DEPTH,
+  prefixed,
+  rawRecordOf,
+  serviceOf,
+  TOO_DEEP
+} from "./decode.ts"
 
 /**
  * OTLP protobuf (`ExportLogsServiceRequest`, the body of OTLP/HTTP protobuf and of each OTLP/gRPC
@@ -15,14 +27,11 @@ import { baseAttributesOf, hostOf, int64NanosToMillis, levelOf, MalformedOtlp, t
  *   with `MalformedOtlp`, naming the byte offset; unknown fields are skipped by their wire type.
  * - Text is checked as UTF-8 (`TextDecoder`, fatal): invalid UTF-8 inside a LogRecord rejects that
  *   record alone (counted, with its path); inside a resource or scope it fails the request.
- * - AnyValues nested deeper than ANY_VALUE_DEPTH (arrays, kvlists) are skipped unread and are
- *   absent, as the mapping of decoded messages leaves them; normalise's limits (attributes per
+ * - AnyValues nested deeper than ANY_VALUE_DEPTH (arrays, kvlists) are skipped unread and stand
+ *   as TOO_DEEP, as in the mapping of decoded messages; normalise's limits (attributes per
  *   record, nesting, lengths) apply to each record as for every protocol.
  * - When a field that is not repeated occurs more than once, the last one wins (protobuf's rule).
  */
-
-/** Deeper AnyValues (within arrays and kvlists) are left out; the same bound as `otlpToRecords`'s. */
-export const ANY_VALUE_DEPTH = 16
 
 type Obj = Record<string, unknown>
 
@@ -196,7 +205,7 @@ class Reader {
 const anyValue = (r: Reader, end: number, depth: number): unknown => {
   if (depth > ANY_VALUE_DEPTH) {
     r.pos = end
-    return undefined
+    return TOO_DEEP
   }
   let value: unknown
   while (r.pos < end) {

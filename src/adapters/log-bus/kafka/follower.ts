@@ -10,8 +10,13 @@ import { decodeRecord } from "./records.ts"
  * commits, so it takes no partitions from the workers and leaves no offsets. It joins at start
  * (a group join takes seconds, too long to wait for when someone opens live tail) but stays
  * paused while `wanted` is false, so an api nobody tails fetches and decodes nothing. When
- * `wanted` turns true it skips to the partitions' newest offsets and reads on from there.
+ * `wanted` turns true it skips to the first records the brokers time-stamped since then (less
+ * `CLOCK_MARGIN_MS`, for the clocks of other publishers), or to the newest offsets.
  */
+const CLOCK_MARGIN_MS = 1_000
+/** How long a fetch waits for new records, and a paused follower sleeps: the delay before lines show once someone tails. */
+const MAX_WAIT_MS = 200
+
 export const followTopic =
   (kafka: Kafka, config: KafkaBusConfig) =>
   (wanted: Stream.Stream<boolean>): Stream.Stream<ReadonlyArray<LogRecord>> =>
@@ -25,7 +30,11 @@ export const followTopic =
             Effect.promise(async () => {
               const admin = kafka.admin()
               await admin.connect()
-              const follower = kafka.consumer({ groupId: `${config.groupId}-follow-${crypto.randomUUID()}`, allowAutoTopicCreation: false })
+              const follower = kafka.consumer({
+                groupId: `${config.groupId}-follow-${crypto.randomUUID()}`,
+                allowAutoTopicCreation: false,
+                maxWaitTimeInMs: MAX_WAIT_MS
+              })
               await follower.connect()
               await follower.subscribe({ topics: [config.topic], fromBeginning: false })
               await follower.run({
@@ -43,7 +52,10 @@ export const followTopic =
           )
           const start = Effect.promise(async () => {
             // From now on: what was published while nobody tailed is skipped, not read.
-            for (const { partition, high } of await admin.fetchTopicOffsets(config.topic)) follower.seek({ topic: config.topic, partition, offset: high })
+            const since = Date.now() - CLOCK_MARGIN_MS
+            for (const { partition, offset } of await admin.fetchTopicOffsetsByTimestamp(config.topic, since)) {
+              follower.seek({ topic: config.topic, partition, offset })
+            }
             reading = true
             follower.resume(topics)
           })

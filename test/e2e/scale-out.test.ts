@@ -139,7 +139,7 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
     try {
       // The api's follower reads from when the first tail opens, once it has joined: send until one arrives.
       // One read at a time: a read given up on would still take the next chunk.
-      let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+      let pending: ReturnType<typeof reader.read> | undefined
       while (!text.includes("event: log") && Date.now() < deadline) {
         await fetch(`${api.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "tail-svc", message: `tailme ${tag}` }) })
         pending ??= reader.read()

@@ -8,7 +8,7 @@ import { spawn, type Actor } from "./kit/actor.ts"
 
 /**
  * Batching indexer: collects deliveries until `batchSize` records or `flushInterval` since the
- * first one, writes them to the LogStore in one call (one transaction / one _bulk), then acks
+ * first one (a batch holds whole deliveries, up to about `batchSize` records), writes them to the LogStore in one call (one transaction / one _bulk), then acks
  * every delivery and passes the committed records on. It collects the next batch while one is
  * being written (up to `writesInFlight` writes at once), and answers them in order. A failed
  * write rejects the deliveries, so their publishers see an error instead of a false
@@ -58,14 +58,21 @@ const makePending = (mailbox: Queue.Queue<Delivery>, batchSize: number, flushInt
       add([next.value])
     }
   })
-  /** Everything pending, now no longer pending. */
+  /**
+   * The deliveries pending, up to `batchSize` records (a delivery is never split, so the last
+   * one may take a batch past it): after a slow write the mailbox may hold many times that,
+   * and one huge `_bulk` is written on one thread of the store while smaller ones overlap.
+   */
   const takeBatch = () => {
-    const batch = pending
-    pending = []
-    records = 0
+    let i = 0
+    let taken = 0
+    while (i < pending.length && taken < batchSize) taken += pending[i++]!.records.length
+    const batch = i === pending.length ? pending : pending.slice(0, i)
+    pending = i === pending.length ? [] : pending.slice(i)
+    records -= taken
     return batch
   }
-  return { add, collect, takeBatch }
+  return { add, collect, takeBatch, isEmpty: () => pending.length === 0 }
 }
 
 /**
@@ -144,7 +151,7 @@ export const makeBatchIndexer = (config: BatchIndexerConfig) =>
         drain: Queue.takeAll(mailbox).pipe(
           Effect.flatMap((rest) => {
             pending.add(rest)
-            return flush
+            return flush.pipe(Effect.repeat({ until: pending.isEmpty }))
           }),
           Effect.andThen(writes.settled)
         )

@@ -1,4 +1,4 @@
-import { Effect, Queue } from "effect"
+import { Effect, Queue, type Stream, SubscriptionRef } from "effect"
 import { approximateBytes, type LogRecord } from "../src/domain/log-record.ts"
 import type { LiveTail, TailSubscription } from "../src/ports/pipeline.ts"
 import { spawn, type Actor } from "./kit/actor.ts"
@@ -31,11 +31,14 @@ interface Subscriber {
 /** The LiveTail port, and the actor the pipeline feeds committed batches to. */
 export interface TailHub extends LiveTail {
   readonly actor: Actor<ReadonlyArray<LogRecord>>
+  /** Whether anyone tails, now and at every change: what a follower reads the bus by. */
+  readonly watched: Stream.Stream<boolean>
 }
 
 export const makeTailHub = (config: TailHubConfig) =>
   Effect.gen(function* () {
     const subscribers = new Set<Subscriber>()
+    const watched = yield* SubscriptionRef.make(false)
     const publish = (records: ReadonlyArray<LogRecord>) =>
       Effect.sync(() => {
         for (const subscriber of subscribers) {
@@ -64,9 +67,14 @@ export const makeTailHub = (config: TailHubConfig) =>
         Effect.gen(function* () {
           const subscriber: Subscriber = { matches, buffer: yield* Queue.dropping<LogRecord>(config.subscriberBuffer), bytes: 0, missed: 0 }
           subscribers.add(subscriber)
+          yield* SubscriptionRef.set(watched, true)
           return subscriber
         }),
-        (subscriber) => Effect.sync(() => subscribers.delete(subscriber)).pipe(Effect.andThen(Queue.shutdown(subscriber.buffer)))
+        (subscriber) =>
+          Effect.sync(() => subscribers.delete(subscriber)).pipe(
+            Effect.andThen(() => SubscriptionRef.set(watched, subscribers.size > 0)),
+            Effect.andThen(Queue.shutdown(subscriber.buffer))
+          )
       ).pipe(
         Effect.map(
           (subscriber): TailSubscription => ({
@@ -82,5 +90,5 @@ export const makeTailHub = (config: TailHubConfig) =>
         )
       )
 
-    return { actor, subscribe, subscriberCount: () => subscribers.size } satisfies TailHub
+    return { actor, subscribe, subscriberCount: () => subscribers.size, watched: watched.changes } satisfies TailHub
   })

@@ -5,6 +5,7 @@ import { makePartitionConsumer } from "../actors/partition-consumer.ts"
 import { makePatternLearner } from "../actors/pattern-learner.ts"
 import { makeTailHub, type TailHub } from "../actors/tail-hub.ts"
 import type { Config } from "../src/config.ts"
+import { writesInFlight } from "../src/adapters/log-store/settings.ts"
 import { LEVELS, type Level, type LogRecord } from "../src/domain/log-record.ts"
 import { FlushHistory } from "../src/domain/flush-history.ts"
 import { LogBus, type Delivery } from "../src/ports/log-bus.ts"
@@ -102,7 +103,7 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
               batchSize: config.INDEXER_BATCH_SIZE,
               flushInterval: Duration.millis(config.INDEXER_FLUSH_MS),
               capacity: config.INDEXER_MAILBOX,
-              writesInFlight: config.INDEXER_WRITES_IN_FLIGHT,
+              writesInFlight: writesInFlight(config),
               committed: committedListeners(stage),
               onFlush
             })
@@ -110,8 +111,10 @@ export const buildPipeline = (stages: ReadonlyArray<Stage>, config: Config) =>
           break
         case "bus-follower": {
           const listeners = committedListeners(stage)
+          const hub = outputsOf(stage).find((target) => target.kind === "tail-hub")
           const bus = yield* LogBus
-          yield* bus.follow.pipe(
+          // Read the bus only while someone tails: following costs every record of the topic.
+          yield* bus.follow(hub?.kind === "tail-hub" ? hub.hub.watched : Stream.make(true)).pipe(
             Stream.runForEach((records) => Effect.forEach(listeners, (l) => l.send(records), { discard: true })),
             Effect.forkScoped
           )

@@ -34,11 +34,12 @@ export class LogBus extends Context.Tag("LogBus")<
     /** Partitions assigned to this process, as they are assigned. */
     readonly assignments: Stream.Stream<PartitionAssignment>
     /**
-     * Every record published from now on, by any process, without taking part in indexing: what
-     * feeds live tail in processes that do not index (the api role). Empty on the memory bus,
-     * where the process that publishes also indexes.
+     * The records published by any process while `wanted`'s latest value is true (from the
+     * moment it turns true), without taking part in indexing: what feeds live tail in processes
+     * that do not index (the api role), which reads nothing while nobody tails. Empty on the
+     * memory bus, where the process that publishes also indexes.
      */
-    readonly follow: Stream.Stream<ReadonlyArray<LogRecord>>
+    readonly follow: (wanted: Stream.Stream<boolean>) => Stream.Stream<ReadonlyArray<LogRecord>>
     readonly partitionCount: number
     /** Whether the bus can take records (Kafka: the brokers answer); `details.engine` names it. */
     readonly health: Effect.Effect<ComponentHealth>

@@ -137,11 +137,16 @@ describe.skipIf(!ready)("scale-out: api, workers and alerting on Kafka, Elastics
     let text = ""
     const deadline = Date.now() + 20_000
     try {
-      // The api's follower starts at the newest offset once it has joined: send until one arrives.
+      // The api's follower reads from when the first tail opens, once it has joined: send until one arrives.
+      // One read at a time: a read given up on would still take the next chunk.
+      let pending: ReturnType<typeof reader.read> | undefined
       while (!text.includes("event: log") && Date.now() < deadline) {
         await fetch(`${api.url}/api/v1/logs`, { method: "POST", body: JSON.stringify({ service: "tail-svc", message: `tailme ${tag}` }) })
-        const chunk = await Promise.race([reader.read(), Bun.sleep(1_000).then(() => undefined)])
-        if (chunk?.value) text += new TextDecoder().decode(chunk.value)
+        pending ??= reader.read()
+        const chunk = await Promise.race([pending, Bun.sleep(1_000).then(() => undefined)])
+        if (chunk === undefined) continue
+        pending = undefined
+        if (chunk.value) text += new TextDecoder().decode(chunk.value)
       }
     } finally {
       await reader.cancel()

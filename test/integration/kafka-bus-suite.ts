@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { Chunk, Context, Effect, Exit, Layer, Queue, Scope, Stream } from "effect"
+import { Chunk, Context, Effect, Exit, Layer, Queue, Scope, Stream, SubscriptionRef } from "effect"
 import type { KafkaBusConfig, KafkaSecurity } from "../../src/adapters/log-bus/kafka/config.ts"
 import { KafkaBusLive } from "../../src/adapters/log-bus/kafka/bus.ts"
 import { kafkaClient } from "../../src/adapters/log-bus/kafka/connection.ts"
@@ -162,6 +162,50 @@ export const kafkaBusSuite = (title: string, connection: KafkaConnection | undef
       } finally {
         await dlq.disconnect()
         await producer.disconnect()
+        await close()
+      }
+    })
+
+    test("the live-tail follower reads the topic only while wanted, and from then on: what was published meanwhile is skipped", async () => {
+      const topic = `logs-${fresh()}`
+      const { bus, close } = await openBus(busConfig(topic))
+      const scope = await Effect.runPromise(Scope.make())
+      try {
+        const wanted = await Effect.runPromise(SubscriptionRef.make(true))
+        const followed = await Effect.runPromise(Queue.unbounded<string>())
+        await Effect.runPromise(
+          Stream.runForEach(bus.follow(wanted.changes), (records) =>
+            Queue.offerAll(
+              followed,
+              records.map((r) => r.message)
+            )
+          ).pipe(Effect.forkIn(scope))
+        )
+        const taken: string[] = []
+        /** Publishes `message` until the follower hands it over (it reads from the newest offsets once it has joined). */
+        const publishUntilFollowed = async (message: string) => {
+          const deadline = Date.now() + 30_000
+          while (!taken.includes(message)) {
+            if (Date.now() > deadline) throw new Error(`the follower did not hand over '${message}'`)
+            await Effect.runPromise(bus.publish([makeRecord({ service: "tail", message })]))
+            await Bun.sleep(200)
+            taken.push(...Chunk.toArray(await Effect.runPromise(Queue.takeAll(followed))))
+          }
+        }
+        await publishUntilFollowed("first")
+        await Effect.runPromise(SubscriptionRef.set(wanted, false))
+        await Effect.runPromise(bus.publish(Array.from({ length: 10 }, () => makeRecord({ service: "tail", message: "unwanted" }))))
+        // Given time to fetch them, a paused follower hands over nothing (and they are older than
+        // the second it reaches back when wanted again, for other publishers' clocks).
+        await Bun.sleep(2_500)
+        taken.push(...Chunk.toArray(await Effect.runPromise(Queue.takeAll(followed))))
+        expect(taken).not.toContain("unwanted")
+        await Effect.runPromise(SubscriptionRef.set(wanted, true))
+        await publishUntilFollowed("again")
+        // Wanted again, it starts from the newest offsets: what came meanwhile is not read late.
+        expect(taken).not.toContain("unwanted")
+      } finally {
+        await Effect.runPromise(Scope.close(scope, Exit.void))
         await close()
       }
     })

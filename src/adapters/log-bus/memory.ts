@@ -68,7 +68,7 @@ export const makeMemoryBus = (config: MemoryBusConfig) =>
     return LogBus.of({
       publish,
       partitionCount: config.partitions,
-      follow: Stream.never,
+      follow: () => Stream.never,
       health: Effect.succeed({ status: "healthy", details: { engine: "memory", partitions: config.partitions } }),
       assignments: Stream.fromIterable(queues.map((queue, partition) => ({ partition, queue, revoked: Effect.never })))
     })

@@ -5,8 +5,10 @@ export const indexingSettings = settingsSection("Indexing and search", "How reco
   INDEXER_FLUSH_MS: int(1, 60_000).default(20).describe("Longest time a record waits in the indexer for its batch to fill."),
   INDEXER_MAILBOX: int(1, 100_000).default(64).describe("Deliveries the indexer's mailbox holds before partition consumers wait."),
   INDEXER_WRITES_IN_FLIGHT: int(1, 64)
-    .default(2)
-    .describe("Batches the indexer writes at once (the next while the last one's answer comes back); answered in order."),
+    .optional()
+    .describe(
+      "Batches the indexer writes at once (the next while the last ones' answers come back); answered in order. Default: 8 on Elasticsearch and OpenSearch, where each write with ELASTICSEARCH_REFRESH=wait_for waits for the next refresh, so one worker stores at most this times INDEXER_BATCH_SIZE records per refresh; 2 on SQLite."
+    ),
   SEARCH_COUNT_CAP: int(1, 10_000_000).default(10_000).describe("Searches count matches exactly up to this many, then report a lower bound."),
   SEARCH_TIMEOUT_MS: int(10, 600_000)
     .default(5_000)
@@ -26,3 +28,10 @@ export const indexingSettings = settingsSection("Indexing and search", "How reco
     ),
   SEARCH_MAX_REGEX_LENGTH: int(1, 4096).default(512).describe("Characters of one regular expression in a query; a longer one is a 400 naming this setting.")
 })
+
+/** INDEXER_WRITES_IN_FLIGHT as given, or its default for the store (see its description). */
+export const writesInFlight = (c: {
+  readonly INDEXER_WRITES_IN_FLIGHT?: number | undefined
+  readonly ELASTICSEARCH_HOSTS?: string | undefined
+  readonly OPENSEARCH_HOSTS?: string | undefined
+}) => c.INDEXER_WRITES_IN_FLIGHT ?? (c.ELASTICSEARCH_HOSTS !== undefined || c.OPENSEARCH_HOSTS !== undefined ? 8 : 2)

@@ -100,6 +100,24 @@ describe("batching indexer", () => {
     })
   )
 
+  effectTest("a backlog that built up behind a slow write is written in batches of N records, not as one, and all of it on shutdown", () =>
+    Effect.gen(function* () {
+      const store = makeRecordingStore()
+      const gate = yield* Deferred.make<void>()
+      let writes = 0
+      store.control.beforeWrite = Effect.suspend(() => (++writes === 1 ? Deferred.await(gate) : Effect.void))
+      const scope = yield* Scope.make()
+      const { indexer } = yield* startIndexer(store, 2, [], 1).pipe(Scope.extend(scope))
+      const deliveries = yield* Effect.all(Array.from({ length: 9 }, () => delivery(1)))
+      for (const d of deliveries) yield* indexer.send(d.delivery)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Scope.close(scope, Exit.void)
+      expect(store.batches.flat().length).toBe(9)
+      expect(Math.max(...store.batches.map((b) => b.length))).toBe(2)
+      for (const d of deliveries) expect(yield* Deferred.isDone(d.settled)).toBe(true)
+    })
+  )
+
   effectTest("a failed write rejects its deliveries instead of acknowledging them", () =>
     Effect.gen(function* () {
       const store = makeRecordingStore()

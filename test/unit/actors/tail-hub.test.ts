@@ -1,5 +1,5 @@
 import { describe, expect } from "bun:test"
-import { Effect } from "effect"
+import { Effect, Exit, Scope, Stream } from "effect"
 import { makeTailHub } from "../../../actors/tail-hub.ts"
 import { effectTest, waitUntil } from "../../support/effect.ts"
 import { makeRecord } from "../../support/records.ts"
@@ -49,6 +49,38 @@ describe("tail hub", () => {
       const hub = yield* makeTailHub({ capacity: 10, subscriberBuffer: 10, subscriberBufferBytes: 1 << 20 })
       yield* Effect.scoped(hub.subscribe(() => true))
       expect(hub.subscriberCount()).toBe(0)
+    })
+  )
+
+  effectTest("the hub says when someone tails and when the last one leaves, so a follower reads the bus only then", () =>
+    Effect.gen(function* () {
+      const hub = yield* makeTailHub({ capacity: 10, subscriberBuffer: 10, subscriberBufferBytes: 1 << 20 })
+      const seen: boolean[] = []
+      yield* hub.watched.pipe(
+        Stream.runForEach((w) => Effect.sync(() => seen.push(w))),
+        Effect.forkScoped
+      )
+      yield* waitUntil(
+        Effect.sync(() => seen.length),
+        (n) => n === 1
+      )
+      const first = yield* Scope.make()
+      const second = yield* Scope.make()
+      yield* hub.subscribe(() => true).pipe(Scope.extend(first))
+      yield* hub.subscribe(() => true).pipe(Scope.extend(second))
+      yield* Scope.close(first, Exit.void)
+      // One of two left: still watched.
+      yield* waitUntil(
+        Effect.sync(() => seen.length),
+        (n) => n === 4
+      )
+      expect(seen).toEqual([false, true, true, true])
+      yield* Scope.close(second, Exit.void)
+      yield* waitUntil(
+        Effect.sync(() => seen.at(-1)),
+        (w) => w === false
+      )
+      expect(seen).toEqual([false, true, true, true, false])
     })
   )
 })

@@ -1,8 +1,7 @@
 /// <reference lib="webworker" />
-import type { LogRecord } from "../src/domain/log-record.ts"
 import { PatternBook } from "../src/domain/pattern-book.ts"
 import { ulid } from "../src/domain/ulid.ts"
-import type { PatternThreadReply, PatternThreadRequest } from "./pattern-thread-protocol.ts"
+import { type PatternThreadReply, type PatternThreadRequest, unpackColumns } from "./pattern-thread-protocol.ts"
 
 /**
  * The pattern learner's thread: it owns the PatternBook, so tokenising and clustering messages
@@ -27,9 +26,7 @@ self.onmessage = (event: MessageEvent<PatternThreadRequest>) => {
         book!.restore(request.rows)
         break
       case "learn": {
-        const records = request.ids.map(
-          (id, i) => ({ id, service: request.services[i]!, level: request.levels[i]!, timestamp: request.times[i]!, message: request.lines[i]! }) as LogRecord
-        )
+        const records = unpackColumns(request)
         const learned = book!.learn(records)
         outcome = {
           learned: outcome.learned + learned.learned,
@@ -50,6 +47,6 @@ self.onmessage = (event: MessageEvent<PatternThreadRequest>) => {
   } catch (e) {
     reply({ type: "failed", error: e instanceof Error ? e.message : String(e), ...(request.type === "take" ? { seq: request.seq } : {}) })
     // The batch is done with, learned or not: the main thread counts batches in flight.
-    if (request.type === "learn") reply({ type: "learned", records: request.ids.length })
+    if (request.type === "learn") reply({ type: "learned", records: request.times.length })
   }
 }

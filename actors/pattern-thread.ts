@@ -1,6 +1,6 @@
 import type { LogRecord } from "../src/domain/log-record.ts"
 import type { LearnOutcome, PatternBookOptions, PatternChanges, PatternRow } from "../src/domain/pattern-book.ts"
-import type { PatternThreadReply, PatternThreadRequest } from "./pattern-thread-protocol.ts"
+import { type PatternThreadReply, type PatternThreadRequest, packColumns } from "./pattern-thread-protocol.ts"
 
 /**
  * The main thread's handle on the pattern learner's thread. Batches are posted without waiting,
@@ -8,15 +8,6 @@ import type { PatternThreadReply, PatternThreadRequest } from "./pattern-thread-
  * behind never holds unbounded memory). If the thread dies it is replaced by a new one with an
  * empty book: what it had not handed over is lost, and templates are learned again.
  */
-
-/** A message's first line, at most this many characters: all that learning reads. */
-const MAX_LINE = 1_000
-
-const firstLine = (message: string) => {
-  const newline = message.indexOf("\n")
-  const line = newline === -1 ? message : message.slice(0, newline)
-  return line.length > MAX_LINE ? line.slice(0, MAX_LINE) : line
-}
 
 export class PatternThread {
   private worker: Worker | undefined
@@ -37,14 +28,15 @@ export class PatternThread {
   /** Hands a batch to the thread; false when too many are still waiting there (the batch is dropped). */
   learn(records: ReadonlyArray<LogRecord>): boolean {
     if (this.inFlight >= this.maxBatchesInFlight) return false
-    this.post({
-      type: "learn",
-      ids: records.map((r) => r.id),
-      services: records.map((r) => r.service),
-      levels: records.map((r) => r.level),
-      times: Float64Array.from(records, (r) => r.timestamp),
-      lines: records.map((r) => firstLine(r.message))
-    })
+    const columns = packColumns(records)
+    // The typed arrays are handed over, not copied; the two strings are copied once each.
+    this.post({ type: "learn", ...columns }, [
+      columns.lineEnds.buffer,
+      columns.idEnds.buffer,
+      columns.serviceOf.buffer,
+      columns.levels.buffer,
+      columns.times.buffer
+    ])
     // Counted after posting: a thread started by this post begins with none in flight.
     this.inFlight++
     return true
@@ -68,9 +60,9 @@ export class PatternThread {
     this.worker = undefined
   }
 
-  private post(request: PatternThreadRequest) {
+  private post(request: PatternThreadRequest, transfer: Transferable[] = []) {
     const worker = this.worker ?? this.start()
-    worker.postMessage(request)
+    worker.postMessage(request, transfer)
   }
 
   private start(): Worker {

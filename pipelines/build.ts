@@ -57,7 +57,8 @@ const patternLearnerConfig = (config: Config) => ({
     maxServices: config.PATTERNS_MAX_SERVICES,
     maxChildren: 100,
     maxTokens: config.PATTERNS_MAX_TOKENS,
-    maxPendingMinutes: config.PATTERNS_PENDING_MINUTES
+    maxPendingMinutes: config.PATTERNS_PENDING_MINUTES,
+    shapeCache: config.PATTERNS_SHAPE_CACHE
   }
 })
 

@@ -5,6 +5,9 @@
  *   bun scripts/junit-failures.ts .ci/out/junit.xml
  */
 
+// A module (top-level await), not a script whose names would be global.
+export {}
+
 const MAX_ERROR_CHARS = 1200
 
 const decodeXml = (text: string) =>

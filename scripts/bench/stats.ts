@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs"
 import { sentNow } from "./ndjson-bodies.ts"
 
 /** Small helpers shared by the benchmarks: percentiles, timing, memory of a child process. */
@@ -46,4 +47,46 @@ export const sendNdjson = async (url: string, bodies: ReadonlyArray<string>, tot
   }
   await Promise.all(Array.from({ length: concurrency }, sender))
   return { acknowledged, failures, seconds: (performance.now() - started) / 1000 }
+}
+
+/** CPU seconds (utime + stime) of each thread of a process, by thread id, with its name (Linux /proc). */
+export const threadCpuSeconds = (pid: number): Map<string, { readonly name: string; readonly seconds: number }> => {
+  const threads = new Map<string, { name: string; seconds: number }>()
+  let tids: string[] = []
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return threads
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8")
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"))
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 })
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return threads
+}
+
+/**
+ * CPU spent per record between two `threadCpuSeconds` readings, in µs: in all, and by thread
+ * (named as the OS knows it: Bun's worker threads are all "Worker"), the busiest first.
+ */
+export const cpuPerRecord = (
+  before: ReturnType<typeof threadCpuSeconds>,
+  after: ReturnType<typeof threadCpuSeconds>,
+  records: number
+): { readonly total: number; readonly byThread: ReadonlyArray<readonly [string, number]> } => {
+  const byThread: Array<readonly [string, number]> = []
+  let total = 0
+  for (const [tid, { name, seconds }] of after) {
+    const spent = seconds - (before.get(tid)?.seconds ?? 0)
+    if (spent <= 0) continue
+    total += spent
+    byThread.push([name, (spent * 1e6) / records])
+  }
+  return { total: (total * 1e6) / records, byThread: byThread.sort((a, b) => b[1] - a[1]) }
 }

@@ -23,6 +23,8 @@ export interface Cluster {
   changed: boolean
   /** Position in the clusters array (for O(1) removal). */
   slot: number
+  /** Evicted: no longer held (whoever kept a reference must not count into it). */
+  removed: boolean
   readonly leaf: Cluster[]
 }
 
@@ -64,6 +66,16 @@ export class Drain {
       return best
     }
     return this.insert({ id: this.options.newId(), tokens: [...tokens], count: 1, firstSeen: at, lastSeen: at, sampleId: recordId }, leaf)
+  }
+
+  /**
+   * Counts a message into a cluster it matches whole (each token equal or `<*>`), as `add`
+   * would when that cluster is the one it picks, without the tree walk.
+   */
+  hit(cluster: Cluster, at: number) {
+    cluster.count++
+    cluster.lastSeen = Math.max(cluster.lastSeen, at)
+    cluster.changed = true
   }
 
   /** The cluster a message belongs to, without learning from it. */
@@ -136,8 +148,8 @@ export class Drain {
     return best !== undefined && (bestScore >= threshold || bestScore + bestAny / Math.max(1, tokens.length) === 1) ? best : undefined
   }
 
-  private insert(fields: Omit<Cluster, "changed" | "slot" | "leaf">, leaf: Cluster[]): Cluster {
-    const cluster: Cluster = { ...fields, changed: true, slot: this.all.length, leaf }
+  private insert(fields: Omit<Cluster, "changed" | "slot" | "leaf" | "removed">, leaf: Cluster[]): Cluster {
+    const cluster: Cluster = { ...fields, changed: true, slot: this.all.length, leaf, removed: false }
     leaf.push(cluster)
     this.all.push(cluster)
     if (leaf.length > LEAF_SIZE) this.remove(rarest(leaf, cluster))
@@ -160,6 +172,7 @@ export class Drain {
       last.slot = victim.slot
     }
     victim.leaf.splice(victim.leaf.indexOf(victim), 1)
+    victim.removed = true
     this.evicted.push(victim.id)
   }
 }

@@ -2,6 +2,9 @@ import { type Cluster, Drain, templateOf } from "./drain.ts"
 import { LEVELS, type Level, type LogRecord } from "./log-record.ts"
 import { messageTokens } from "./message-tokens.ts"
 
+/** What learning reads of a record. */
+export type LearnRecord = Pick<LogRecord, "id" | "service" | "level" | "timestamp" | "message">
+
 /**
  * The patterns of every service, learned from committed records: one Drain per service (at most
  * `maxPerService` templates each, the rarest evicted), and per template a count per minute of
@@ -18,8 +21,16 @@ export interface PatternBookOptions {
   readonly maxTokens: number
   /** Per-minute buckets held between flushes, at most (a store that stays down cannot grow memory). */
   readonly maxPendingMinutes: number
+  /**
+   * Message shapes (first lines with every digit as 0) remembered with the template they went
+   * to, across services, at most (0: none); past it they are forgotten all at once. Default
+   * DEFAULT_SHAPE_CACHE.
+   */
+  readonly shapeCache?: number
   readonly newId: () => string
 }
+
+export const DEFAULT_SHAPE_CACHE = 20_000
 
 /** A template as stored: `count` is the total known, `added` what changed since the last flush. */
 export interface PatternRow {
@@ -63,15 +74,41 @@ export const MINUTE_MS = 60_000
 
 const LEVEL_INDEX = Object.fromEntries(LEVELS.map((level, i) => [level, i])) as Record<Level, number>
 
+/**
+ * A message's shape: its first line (at most 1,000 characters, as messageTokens reads it) with
+ * every ASCII digit replaced by 0. The tokenizer's rules treat all digits alike (\d, [0-9a-f],
+ * \w), so two messages of one shape have the same tokens, unless a token kept literal holds
+ * digits (`v2`): such shapes are not remembered.
+ */
+const shapeOf = (message: string) => {
+  const newline = message.indexOf("\n")
+  const line = newline === -1 ? message : message.slice(0, newline)
+  return (line.length > 1_000 ? line.slice(0, 1_000) : line).replace(DIGIT, "0")
+}
+const DIGIT = /\d/g
+const HAS_DIGIT = /\d/
+
+interface ServiceBook {
+  readonly drain: Drain
+  /** Shape → the cluster a message of that shape joined (it matched that cluster whole). */
+  readonly shapes: Map<string, Cluster>
+}
+
 export class PatternBook {
-  private readonly services = new Map<string, Drain>()
+  private readonly services = new Map<string, ServiceBook>()
   private readonly serviceOf = new Map<Drain, string>()
+  private readonly shapeCap: number
+  private shapeCount = 0
+  /** Records learned through a remembered shape (no tokens, no tree walk), since the book was made. */
+  shapeHits = 0
   /** Cluster → minute → bucket, for the buckets not yet flushed. */
   private pending = new Map<Cluster, Map<number, MinuteRow>>()
   private pendingCount = 0
   private evicted: string[] = []
 
-  constructor(private readonly options: PatternBookOptions) {}
+  constructor(private readonly options: PatternBookOptions) {
+    this.shapeCap = options.shapeCache ?? DEFAULT_SHAPE_CACHE
+  }
 
   get serviceCount() {
     return this.services.size
@@ -79,31 +116,65 @@ export class PatternBook {
 
   /** Templates held for a service. */
   sizeOf(service: string) {
-    return this.services.get(service)?.size ?? 0
+    return this.services.get(service)?.drain.size ?? 0
   }
 
-  learn(records: ReadonlyArray<LogRecord>): LearnOutcome {
+  /** Shapes remembered, across services (at most `shapeCache`). */
+  get shapesHeld() {
+    return this.shapeCount
+  }
+
+  learn(records: ReadonlyArray<LearnRecord>): LearnOutcome {
     let learned = 0
     let serviceCap = 0
     let pendingFull = 0
     for (const record of records) {
-      const drain = this.drainFor(record.service)
-      if (drain === undefined) {
-        serviceCap++
-        continue
-      }
-      const cluster = drain.add(messageTokens(record.message, this.options.maxTokens), record.timestamp, record.id)
-      if (this.count(cluster, record)) learned++
+      const cluster = this.place(record)
+      if (cluster === undefined) serviceCap++
+      else if (this.count(cluster, record)) learned++
       else pendingFull++
     }
     this.collectEvictions()
     return { learned, serviceCap, pendingFull }
   }
 
+  /**
+   * The cluster a record joins (learning from it), or undefined past `maxServices`. A message
+   * of a shape seen before goes straight to the cluster that shape went to, while that cluster
+   * is held: it matched the cluster whole then, and a template only ever gains `<*>`, so it
+   * still does. Otherwise the message is tokenized and clustered (Drain), and its shape
+   * remembered.
+   */
+  place(record: LearnRecord): Cluster | undefined {
+    const book = this.bookFor(record.service)
+    if (book === undefined) return undefined
+    if (this.shapeCap === 0) return book.drain.add(messageTokens(record.message, this.options.maxTokens), record.timestamp, record.id)
+    const shape = shapeOf(record.message)
+    const known = book.shapes.get(shape)
+    if (known !== undefined && !known.removed) {
+      this.shapeHits++
+      book.drain.hit(known, record.timestamp)
+      return known
+    }
+    const tokens = messageTokens(record.message, this.options.maxTokens)
+    const cluster = book.drain.add(tokens, record.timestamp, record.id)
+    if (tokens.every((t) => !HAS_DIGIT.test(t))) {
+      if (known === undefined) {
+        if (this.shapeCount >= this.shapeCap) {
+          for (const b of this.services.values()) b.shapes.clear()
+          this.shapeCount = 0
+        }
+        this.shapeCount++
+      }
+      book.shapes.set(shape, cluster)
+    }
+    return cluster
+  }
+
   /** Puts back templates loaded from the pattern store (after a restart). */
   restore(rows: ReadonlyArray<PatternRow>) {
     for (const row of rows) {
-      const drain = this.drainFor(row.service)
+      const drain = this.bookFor(row.service)?.drain
       drain?.restore({ id: row.id, tokens: tokensOf(row.template), count: row.count, firstSeen: row.firstSeen, lastSeen: row.lastSeen, sampleId: row.sampleId })
     }
     this.collectEvictions()
@@ -162,20 +233,20 @@ export class PatternBook {
     this.evicted.push(...changes.evicted)
   }
 
-  private drainFor(service: string): Drain | undefined {
-    let drain = this.services.get(service)
-    if (drain === undefined) {
+  private bookFor(service: string): ServiceBook | undefined {
+    let book = this.services.get(service)
+    if (book === undefined) {
       if (this.services.size >= this.options.maxServices) return undefined
       const { similarity, maxPerService, maxChildren, newId } = this.options
-      drain = new Drain({ similarity, maxClusters: maxPerService, maxChildren, newId })
-      this.services.set(service, drain)
-      this.serviceOf.set(drain, service)
+      book = { drain: new Drain({ similarity, maxClusters: maxPerService, maxChildren, newId }), shapes: new Map() }
+      this.services.set(service, book)
+      this.serviceOf.set(book.drain, service)
     }
-    return drain
+    return book
   }
 
   /** Adds a record to its cluster's bucket of the minute; false when no bucket could be had. */
-  private count(cluster: Cluster, record: LogRecord): boolean {
+  private count(cluster: Cluster, record: LearnRecord): boolean {
     const minute = Math.floor(record.timestamp / MINUTE_MS) * MINUTE_MS
     const buckets = this.bucketsOf(cluster)
     let bucket = buckets.get(minute)

@@ -17,6 +17,11 @@ export const patternSettings = settingsSection(
       .default(0.5)
       .describe("Share of equal tokens (0.1 to 1) a message needs to join a template; lower merges more."),
     PATTERNS_MAX_TOKENS: int(4, 512).default(64).describe("Tokens of a message's first line that a template holds; the rest stands as one `<*>`."),
+    PATTERNS_SHAPE_CACHE: int(0, 10_000_000)
+      .default(20_000)
+      .describe(
+        "Message shapes (first lines with digits as 0) remembered with their template, across services, so a message of a known shape is counted without tokenizing or clustering it; past it they are forgotten at once (0: off)."
+      ),
     PATTERNS_MAILBOX: int(1, 100_000)
       .default(64)
       .describe(

@@ -28,5 +28,3 @@ for (const [, testcase, , , body] of failed) {
   console.log(`\n✗ ${attribute(testcase!, "file")}:${attribute(testcase!, "line")} ${attribute(testcase!, "name")}`)
   console.log(error.length > MAX_ERROR_CHARS ? `${error.slice(0, MAX_ERROR_CHARS)}…` : error)
 }
-
-export {}

@@ -19,7 +19,7 @@ export const elasticsearchEngine = (options: DocumentConnection): DocumentEngine
     putIndexTemplate: async (template) => void (await client.indices.putIndexTemplate(template)),
     indexExists: (index) => client.indices.exists({ index }),
     createIndex: async (index, body) => void (await client.indices.create({ index, ...body })),
-    search: (index, body) => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }),
+    search: (index, body, signal) => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }, signal ? { signal } : {}),
     bulk: (operations, refresh) =>
       client.bulk({ operations: bulkOperations(operations) as any, refresh: bulkRefresh(refresh), filter_path: BULK_RESPONSE_FILTER }),
     listIndices: async (pattern) =>

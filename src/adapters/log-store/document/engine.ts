@@ -15,8 +15,12 @@ export interface DocumentEngine {
   readonly putIndexTemplate: (template: estypes.IndicesPutIndexTemplateRequest) => Promise<void>
   readonly indexExists: (index: string) => Promise<boolean>
   readonly createIndex: (index: string, body: { mappings: estypes.MappingTypeMapping; settings: Record<string, unknown> }) => Promise<void>
-  /** A search over `index`, a missing or unavailable index reading as no hits. */
-  readonly search: <T>(index: string, body: Omit<estypes.SearchRequest, "index">) => Promise<estypes.SearchResponse<T>>
+  /**
+   * A search over `index`, a missing or unavailable index reading as no hits. `signal` aborts the
+   * request, which closes its connection: the engine then cancels the search instead of finishing
+   * it for nobody (Elasticsearch; OpenSearch's search ends at its own `timeout`).
+   */
+  readonly search: <T>(index: string, body: Omit<estypes.SearchRequest, "index">, signal?: AbortSignal) => Promise<estypes.SearchResponse<T>>
   /** A `_bulk` request: operations for the client to serialise, or an NDJSON body already serialised. Answers only BULK_RESPONSE_FILTER. */
   readonly bulk: (operations: ReadonlyArray<unknown> | string, refresh: "true" | "false" | "wait_for") => Promise<estypes.BulkResponse>
   /** Names of the indices matching a pattern. */

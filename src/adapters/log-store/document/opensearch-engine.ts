@@ -18,6 +18,7 @@ export const opensearchEngine = (options: DocumentConnection): DocumentEngine =>
     putIndexTemplate: async ({ name, ...body }) => void (await api.indices.putIndexTemplate({ name, body })),
     indexExists: async (index) => (await client.indices.exists({ index })).body === true,
     createIndex: async (index, body) => void (await api.indices.create({ index, body })),
+    // Not aborted on a stopped read (LogFlow's budget): this client's abort surfaces an error of its own.
     search: async (index, body) => (await api.search({ index, ignore_unavailable: true, allow_no_indices: true, body })).body,
     bulk: async (operations, refresh) =>
       (await api.bulk({ body: bulkOperations(operations), refresh: bulkRefresh(refresh), filter_path: BULK_RESPONSE_FILTER })).body,

@@ -57,7 +57,7 @@ const searchAlias =
   (engine: DocumentEngine, index: string) =>
   (request: Parameters<SearchAlias>[0]): Effect.Effect<estypes.SearchResponse<Source>, StoreUnavailable> =>
     Effect.tryPromise({
-      try: () => engine.search<Source>(index, request),
+      try: (signal) => engine.search<Source>(index, request, signal),
       catch: (e) => e
     }).pipe(
       Effect.retry({

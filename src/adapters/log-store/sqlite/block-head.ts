@@ -104,6 +104,8 @@ export const compactHead = (wide: Uint8Array): Uint8Array => {
   const n = head.count
   if (n === 0) return wide
   const first = head.ts[0]!
+  // Whole milliseconds only: gaps between fractional times need not be exact in floating point.
+  if (!Number.isInteger(first)) return wide
   let inOrder = true
   let largestGap = 0
   for (let i = 0; i < n; i++) {

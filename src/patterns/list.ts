@@ -3,7 +3,7 @@ import { type Level, LEVELS } from "../domain/log-record.ts"
 import { patternSearch } from "../domain/pattern-search.ts"
 import { fold, words } from "../domain/words.ts"
 import { PatternStore } from "../ports/pattern-store.ts"
-import { countIn, matchesWords, merged } from "./merged.ts"
+import { countIn, matchesWords, merged, seriesByEntry } from "./merged.ts"
 
 /**
  * The templates with records in a range, most frequent first: each with its count there, its
@@ -55,15 +55,14 @@ export const listPatterns = (request: PatternListRequest) =>
       .sort((a, b) => b.count - a.count || a.pattern.id.localeCompare(b.pattern.id))
     const top = topOfEachService(matching, request.perService).slice(0, request.limit)
     const interval = seriesInterval(range.to - range.from)
-    const entryOf = new Map(top.flatMap(({ pattern, ids }) => ids.map((id) => [id, pattern.id] as const)))
-    const buckets = yield* store.series([...entryOf.keys()], range, interval)
-    const byPattern = new Map<string, Map<number, number>>()
-    for (const b of buckets) {
-      const entry = entryOf.get(b.patternId)!
-      let series = byPattern.get(entry)
-      if (series === undefined) byPattern.set(entry, (series = new Map()))
-      series.set(b.bucket, (series.get(b.bucket) ?? 0) + b.count)
-    }
+    const byPattern = seriesByEntry(
+      top,
+      yield* store.series(
+        top.flatMap(({ ids }) => ids),
+        range,
+        interval
+      )
+    )
     const templatesOf = new Map<string, string[]>()
     for (const p of all) templatesOf.set(p.service, [...(templatesOf.get(p.service) ?? []), p.template])
     const first = Math.floor(range.from / interval) * interval

@@ -1,6 +1,6 @@
 import { type Level, LEVELS } from "../domain/log-record.ts"
 import { words } from "../domain/words.ts"
-import type { PatternTotals } from "../ports/pattern-store.ts"
+import type { PatternBucket, PatternTotals } from "../ports/pattern-store.ts"
 
 /** Reading the pattern store's totals: one entry per template, counts by level, words of a template. */
 
@@ -39,4 +39,20 @@ export const matchesWords = (template: string, wanted: ReadonlyArray<string>) =>
   if (wanted.length === 0) return true
   const have = new Set(words(template))
   return wanted.every((w) => have.has(w))
+}
+
+/** Each entry's records per bucket (by the entry's kept id), summed over every id merged into it. */
+export const seriesByEntry = (
+  entries: ReadonlyArray<{ readonly pattern: PatternTotals; readonly ids: ReadonlyArray<string> }>,
+  buckets: ReadonlyArray<PatternBucket>
+) => {
+  const entryOf = new Map(entries.flatMap(({ pattern, ids }) => ids.map((id) => [id, pattern.id] as const)))
+  const series = new Map<string, Map<number, number>>()
+  for (const b of buckets) {
+    const entry = entryOf.get(b.patternId)!
+    let points = series.get(entry)
+    if (points === undefined) series.set(entry, (points = new Map()))
+    points.set(b.bucket, (points.get(b.bucket) ?? 0) + b.count)
+  }
+  return series
 }

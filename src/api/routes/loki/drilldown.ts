@@ -3,7 +3,7 @@ import type { MetaStoreUnavailable, StoreReadError } from "../../../domain/error
 import { LEVELS } from "../../../domain/log-record.ts"
 import type { LogStore } from "../../../ports/log-store.ts"
 import { PatternStore } from "../../../ports/pattern-store.ts"
-import { countIn, merged } from "../../../patterns/merged.ts"
+import { countIn, merged, seriesByEntry } from "../../../patterns/merged.ts"
 import type { LogQuery } from "../../../query/logql/ast.ts"
 import { makeContext, type QueryLimits } from "../../../query/logql/context.ts"
 import type { LogqlError } from "../../../query/logql/errors.ts"
@@ -176,15 +176,14 @@ export const lokiPatterns = (
       .sort((a, b) => b.count - a.count || a.pattern.id.localeCompare(b.pattern.id))
       .slice(0, PATTERNS_LIMIT)
     const step = Math.max(MINUTE, Math.ceil(stepMs / MINUTE) * MINUTE)
-    const entryOf = new Map(patterns.flatMap(({ pattern, ids }) => ids.map((id) => [id, pattern.id] as const)))
-    const buckets = yield* store.series([...entryOf.keys()], minutes, step)
-    const samples = new Map<string, Map<number, number>>()
-    for (const b of buckets) {
-      const entry = entryOf.get(b.patternId)!
-      let series = samples.get(entry)
-      if (!series) samples.set(entry, (series = new Map()))
-      series.set(b.bucket, (series.get(b.bucket) ?? 0) + b.count)
-    }
+    const samples = seriesByEntry(
+      patterns,
+      yield* store.series(
+        patterns.flatMap(({ ids }) => ids),
+        minutes,
+        step
+      )
+    )
     return {
       status: "success",
       data: patterns.map(({ pattern }) => {

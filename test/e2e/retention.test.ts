@@ -5,7 +5,16 @@ const DAY = 86_400_000
 
 describe("data lifecycle", () => {
   test("retention deletes expired logs, honours per-service overrides, and takes changes at once", async () => {
-    const server = await startServer({ env: { ADMIN_PASSWORD: "admin-password-1", RETENTION_INTERVAL_MS: "1000", RETENTION_DAYS: "7" } })
+    const server = await startServer({
+      env: {
+        ADMIN_PASSWORD: "admin-password-1",
+        RETENTION_INTERVAL_MS: "1000",
+        RETENTION_DAYS: "7",
+        // The test polls the search until retention has run; on a loaded machine that can take
+        // more than the default 50 searches a minute.
+        RATE_LIMIT_SEARCH: "1000/minute"
+      }
+    })
     try {
       const login = await json(
         fetch(`${server.url}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "admin", password: "admin-password-1" }) })
@@ -21,7 +30,11 @@ describe("data lifecycle", () => {
         { service: "api", message: "new api line" }
       ]
       expect((await fetch(`${server.url}/api/v1/logs`, { method: "POST", body: JSON.stringify(records) })).status).toBe(200)
-      const messages = async () => (await json(fetch(`${server.url}/api/v1/logs/search?limit=10`))).logs.map((l: { message: string }) => l.message).sort()
+      const messages = async () => {
+        const response = await fetch(`${server.url}/api/v1/logs/search?limit=10`)
+        expect(response.status).toBe(200)
+        return (await json(response)).logs.map((l: { message: string }) => l.message).sort()
+      }
       const waitFor = async (expected: string[]) => {
         for (let i = 0; i < 100 && JSON.stringify(await messages()) !== JSON.stringify(expected); i++) await Bun.sleep(100)
         expect(await messages()).toEqual(expected)

@@ -40,8 +40,19 @@ const opened = async (layer: Layer.Layer<LogStore, unknown>) => {
   return { store: Context.get(context, LogStore), close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
 
-/** `open(index, timeoutMs)`: the store on `index`, its reads bounded by `timeoutMs` when given. */
-export const documentBudgetContract = (name: string, open: (index: string, timeoutMs?: number) => Layer.Layer<LogStore, unknown>, index: string) =>
+/** Search tasks the engine at `host` is running now (its task management API). */
+const runningSearches = async (host: string) => {
+  const answer = (await (await fetch(`${host}/_tasks?actions=*search*&group_by=none`)).json()) as { tasks: ReadonlyArray<{ action: string }> }
+  return answer.tasks.filter((task) => task.action.startsWith("indices:data/read/search")).length
+}
+
+/** `open(index, timeoutMs)`: the store on `index`, its reads bounded by `timeoutMs` when given; `host`: the engine's address. */
+export const documentBudgetContract = (
+  name: string,
+  open: (index: string, timeoutMs?: number) => Layer.Layer<LogStore, unknown>,
+  index: string,
+  host: string
+) =>
   describe(`${name} store: the read budget (SEARCH_TIMEOUT_MS)`, () => {
     test("a query the engine takes longer over than the budget stops with 503 naming SEARCH_TIMEOUT_MS", async () => {
       const unbounded = await opened(open(index))
@@ -71,6 +82,16 @@ export const documentBudgetContract = (name: string, open: (index: string, timeo
           expect(failure?.status).toBe(503)
           expect(failure?.message).toContain(`budget of ${BUDGET_MS} ms (SEARCH_TIMEOUT_MS)`)
         }
+        // The searches LogFlow stopped waiting for are cancelled on the engine too (their
+        // connections closed), well before they would have ended by themselves; the engine
+        // notices a cancellation at its next check, hence the wait.
+        const cancelledBy = Date.now() + Math.max(1_000, took / 2)
+        let running = await runningSearches(host)
+        while (running > 0 && Date.now() < cancelledBy) {
+          await Bun.sleep(50)
+          running = await runningSearches(host)
+        }
+        expect(running, "search tasks still running on the engine after LogFlow stopped them").toBe(0)
         // A cheap read on the same store is not stopped. (The engine may still be busy with the
         // searches LogFlow stopped waiting for until it next checks for their cancellation or
         // timeout, so the read is retried until it is free again, within a bound.)

@@ -164,6 +164,7 @@ if (hosts) {
         requestTimeout: "60 seconds",
         ...(timeoutMs === undefined ? {} : { timeoutMs })
       }),
-    `${run}b${n++}`
+    `${run}b${n++}`,
+    hosts.split(",")[0]!
   )
 }

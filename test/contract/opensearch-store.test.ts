@@ -148,6 +148,7 @@ if (hosts) {
       const { timeoutMs: _, ...config } = storeConfig(index)
       return OpenSearchStoreLive({ ...config, requestTimeout: "60 seconds", ...(timeoutMs === undefined ? {} : { timeoutMs }) })
     },
-    `${run}b${n++}`
+    `${run}b${n++}`,
+    hosts.split(",")[0]!
   )
 }

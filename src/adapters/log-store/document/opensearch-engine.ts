@@ -18,8 +18,19 @@ export const opensearchEngine = (options: DocumentConnection): DocumentEngine =>
     putIndexTemplate: async ({ name, ...body }) => void (await api.indices.putIndexTemplate({ name, body })),
     indexExists: async (index) => (await client.indices.exists({ index })).body === true,
     createIndex: async (index, body) => void (await api.indices.create({ index, body })),
-    // Not aborted on a stopped read (LogFlow's budget): this client's abort surfaces an error of its own.
-    search: async (index, body) => (await api.search({ index, ignore_unavailable: true, allow_no_indices: true, body })).body,
+    // This client takes no AbortSignal: its requests have an abort() of their own, which closes the
+    // connection, and the engine then cancels the search. Called with a callback: Bun left the
+    // rejections of this client's thenable unhandled even when they were awaited.
+    search: (index, body, signal) =>
+      new Promise((resolve, reject) => {
+        const request = api.search({ index, ignore_unavailable: true, allow_no_indices: true, body }, {}, (error: unknown, response: { body: any }) => {
+          signal?.removeEventListener("abort", abort)
+          if (error) reject(error)
+          else resolve(response.body)
+        })
+        const abort = () => request.abort()
+        signal?.addEventListener("abort", abort, { once: true })
+      }),
     bulk: async (operations, refresh) =>
       (await api.bulk({ body: bulkOperations(operations), refresh: bulkRefresh(refresh), filter_path: BULK_RESPONSE_FILTER })).body,
     listIndices: async (pattern) =>

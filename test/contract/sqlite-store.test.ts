@@ -105,3 +105,30 @@ describe("SQLite store: the read budget (SEARCH_TIMEOUT_MS)", () => {
     expect(facets.scanned).toBeLessThan(300)
   })
 })
+
+describe("SQLite store: reads while retention deletes", () => {
+  test("searches on reader threads answer every time while the blocks they read are dropped and rewritten", async () => {
+    const runtime = ManagedRuntime.make(
+      Layer.orDie(SqliteStoreLive({ path: join(dir, "retention-race.db"), synchronous: "NORMAL", countCap: 10_000, readers: { threads: 1, queue: 64 } }))
+    )
+    const store = await runtime.runPromise(LogStore)
+    const base = Date.parse("2026-11-30T10:00:00Z")
+    // Many small blocks, each spanning the cutoffs below, so retention both drops and rewrites.
+    for (let b = 0; b < 400; b++) {
+      await runtime.runPromise(store.index(Array.from({ length: 10 }, (_, i) => makeRecord({ timestamp: base + i * 400 + b, message: `widget ${b}` }))))
+    }
+    let expiring = true
+    const failures: string[] = []
+    const searches = (async () => {
+      while (expiring) {
+        const outcome = await runtime.runPromise(Effect.either(store.search({ limit: 50, text: parseTextQuery("widget")! })))
+        if (Either.isLeft(outcome)) failures.push(String(outcome.left))
+      }
+    })()
+    for (let step = 1; step <= 10; step++) await runtime.runPromise(store.expire({ cutoff: base + step * 400 }, 200))
+    expiring = false
+    await searches
+    await runtime.dispose()
+    expect(failures).toEqual([])
+  })
+})

@@ -35,7 +35,10 @@ const open = (config: SqliteStoreConfig) => {
     topErrors: rollups.topErrors,
     allTime: rollups.allTime
   }
-  run = (operation, args) => operations[operation](...args)
+  // One read transaction per operation: every statement of it sees the same snapshot, so a
+  // block that retention drops or rewrites meanwhile is read as it was, not found half gone.
+  const inSnapshot = db.transaction((operation: ReadOperation, args: ReadonlyArray<unknown>) => operations[operation](...args))
+  run = (operation, args) => inSnapshot(operation, args)
 }
 
 self.onmessage = (event: MessageEvent<ReaderRequest>) => {

@@ -3,8 +3,8 @@ import { createHash } from "node:crypto"
 /**
  * ULIDs: 48-bit millisecond time + 80 random bits in Crockford base32, so ids sort by creation time.
  * Monotonic within a process: ids made in the same millisecond increment the random part,
- * which keeps a batch's ids in ingest order. This runs once per ingested record, so the
- * encoded time and the unchanged head of the random part are cached between calls.
+ * which keeps a batch's ids in ingest order. This runs once per ingested record, so only the
+ * digits that changed since the last id are spelled again.
  */
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -13,9 +13,14 @@ const MAX_ULID_TIME = 2 ** 48 - 1
 const RANDOM_DIGITS = 16
 
 let lastTime = -1
-let timePart = ""
 const random = new Uint8Array(RANDOM_DIGITS) // one base32 digit (5 bits) per byte
-let randomHead = "" // the first 15 digits, rebuilt only when an increment carries into them
+/**
+ * The last id's characters (ASCII codes), changed in place and read out as one string: a
+ * string made of parts would be a rope, which every later join or hash has to flatten first.
+ */
+const spelled = new Uint8Array(10 + RANDOM_DIGITS)
+const DIGIT_CODES = new TextEncoder().encode(ALPHABET)
+const ascii = new TextDecoder("latin1")
 
 const encodeTime = (time: number): string => {
   let out = ""
@@ -26,35 +31,41 @@ const encodeTime = (time: number): string => {
   return out
 }
 
-const encodeHead = () => {
-  let head = ""
-  for (let i = 0; i < RANDOM_DIGITS - 1; i++) head += ALPHABET[random[i]!]
-  randomHead = head
+const spellTime = (time: number) => {
+  for (let i = 9; i >= 0; i--) {
+    spelled[i] = DIGIT_CODES[time % 32]!
+    time = Math.floor(time / 32)
+  }
 }
 
-const incrementRandom = (): void => {
+const spellRandom = (from: number) => {
+  for (let i = from; i < RANDOM_DIGITS; i++) spelled[10 + i] = DIGIT_CODES[random[i]!]!
+}
+
+/** Adds one to the random part; returns the first digit that changed. */
+const incrementRandom = (): number => {
   for (let i = RANDOM_DIGITS - 1; i >= 0; i--) {
     if (random[i]! < 31) {
       random[i]!++
-      if (i < RANDOM_DIGITS - 1) encodeHead()
-      return
+      return i
     }
     random[i] = 0
   }
+  return 0
 }
 
 export const ulid = (now: number = Date.now()): string => {
   if (now > lastTime) {
     lastTime = now
-    timePart = encodeTime(now)
+    spellTime(now)
     crypto.getRandomValues(random)
     for (let i = 0; i < RANDOM_DIGITS; i++) random[i]! &= 31
     random[0]! &= 15 // leave headroom so increments never overflow the 80 bits
-    encodeHead()
+    spellRandom(0)
   } else {
-    incrementRandom()
+    spellRandom(incrementRandom())
   }
-  return timePart + randomHead + ALPHABET[random[RANDOM_DIGITS - 1]!]
+  return ascii.decode(spelled)
 }
 
 /** Epoch milliseconds encoded in a ULID, or undefined when the text is not a ULID. */

@@ -44,13 +44,24 @@ const readAtMost = async (request: Request, maxBytes: number): Promise<Uint8Arra
   return Buffer.concat(chunks, total)
 }
 
+const encodingOf = (request: Request) => (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase()
+const isIdentity = (encoding: string) => encoding === "identity" || encoding === ""
+
+/** The declared Content-Length, refused past `maxBytes`; undefined when the body is chunked. */
+const declaredLength = (request: Request, maxBytes: number): number | undefined => {
+  const header = request.headers.get("content-length")
+  if (header === null) return undefined
+  const declared = Number(header)
+  if (declared > maxBytes) throw tooLarge(maxBytes)
+  return declared
+}
+
 /** The request body as bytes, decompressed per Content-Encoding (gzip, deflate or none), at most `maxBytes`. */
 export const readBody = async (request: Request, maxBytes: number): Promise<Uint8Array> => {
-  const declared = Number(request.headers.get("content-length") ?? 0)
-  if (declared > maxBytes) throw tooLarge(maxBytes)
+  declaredLength(request, maxBytes)
   const raw = await readAtMost(request, maxBytes)
-  const encoding = (request.headers.get("content-encoding") ?? "identity").trim().toLowerCase()
-  if (encoding === "identity" || encoding === "") return raw
+  const encoding = encodingOf(request)
+  if (isIdentity(encoding)) return raw
   if (encoding !== "gzip" && encoding !== "deflate") {
     throw new InvalidInput({ field: "content-encoding", reason: `'${encoding.slice(0, 40)}' is not supported; send gzip, deflate or no encoding` })
   }
@@ -60,6 +71,18 @@ export const readBody = async (request: Request, maxBytes: number): Promise<Uint
     if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(maxBytes)
     throw new InvalidInput({ field: "body", reason: `is not valid ${encoding} data` })
   }
+}
+
+const utf8 = new TextDecoder()
+
+/**
+ * The request body as text (UTF-8), decompressed as readBody does. An uncompressed body of a
+ * declared length is read in one piece by the server, which holds it to that length: no
+ * chunks to gather and join.
+ */
+export const readText = async (request: Request, maxBytes: number): Promise<string> => {
+  if (declaredLength(request, maxBytes) !== undefined && isIdentity(encodingOf(request))) return request.text()
+  return utf8.decode(await readBody(request, maxBytes))
 }
 
 /** Publishes accepted records and counts both outcomes; resolves once the records are committed. */

@@ -132,3 +132,25 @@ describe("SQLite store: reads while retention deletes", () => {
     expect(failures).toEqual([])
   })
 })
+
+describe("SQLite store: top errors", () => {
+  test("an error's sample is one of its latest minute, and it is counted in every batch", async () => {
+    const runtime = ManagedRuntime.make(Layer.orDie(SqliteStoreLive({ path: join(dir, "top-errors.db"), synchronous: "NORMAL", countCap: 50 })))
+    const store = await runtime.runPromise(LogStore)
+    const minute = Date.parse("2026-12-01T08:00:00Z")
+    const error = (at: number, ms: number) => makeRecord({ timestamp: at, level: "ERROR", message: `upstream timeout after ${ms}ms` })
+    // Batches of one minute, then of the next: the later minute's sample replaces the earlier one.
+    for (const [at, ms] of [
+      [minute, 100],
+      [minute + 1_000, 200],
+      [minute + 60_000, 300],
+      [minute + 61_000, 400]
+    ] as const) {
+      await runtime.runPromise(store.index([error(at, ms)]))
+    }
+    const top = await runtime.runPromise(store.topErrors({ from: minute - 60_000, to: minute + 120_000 }, 10))
+    await runtime.dispose()
+    expect(top.map((e) => [e.fingerprint, e.count, e.last_seen])).toEqual([["upstream timeout after <n>ms", 4, minute + 60_000]])
+    expect(["upstream timeout after 300ms", "upstream timeout after 400ms"]).toContain(top[0]!.sample)
+  })
+})

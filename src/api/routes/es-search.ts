@@ -3,7 +3,7 @@ import { Elysia } from "elysia"
 import type { ApiKeys } from "../../accounts/api-keys.ts"
 import type { Users } from "../../accounts/users.ts"
 import type { Config } from "../../config.ts"
-import { readBody } from "../../ingest/request.ts"
+import { readText } from "../../ingest/request.ts"
 import { LogStore } from "../../ports/log-store.ts"
 import type { RateLimiter } from "../../ports/rate-limiter.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
@@ -92,8 +92,7 @@ const storedDocs = Effect.flatMap(LogStore, (store) => store.allTime()).pipe(Eff
  */
 export const esSearchRoutes = (run: RunEffect<Services>, config: Config, telemetry: TelemetryInstruments, mountedAt = config.ES_COMPAT_PATH) => {
   const limits = limitsOf(config)
-  const decoder = new TextDecoder()
-  const text = async (request: Request) => decoder.decode(await readBody(request, config.ES_SEARCH_MAX_BODY_BYTES))
+  const text = (request: Request) => readText(request, config.ES_SEARCH_MAX_BODY_BYTES)
   const read = { access: "read", rateLimit: "query_api", parse: "none", detail: { hide: true } } as const
   type Ctx = { request: Request; query: Record<string, string | undefined> }
   const searchHandler = async ({ request, query }: Ctx) => {

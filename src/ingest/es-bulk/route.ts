@@ -10,7 +10,7 @@ import type { LogStore } from "../../ports/log-store.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { VERSION } from "../../version.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
-import { readBody } from "../request.ts"
+import { readText } from "../request.ts"
 import { authPlugin } from "../../api/plugins/auth.ts"
 import { errors, renderErrorsWith } from "../../api/plugins/errors.ts"
 import { esErrorRenderer } from "../../query/es-dsl/error-body.ts"
@@ -106,10 +106,9 @@ type Params = Record<string, string | undefined>
 /** What every write route checks first, and the body as text. */
 const makeBodyReader = (config: Config) => {
   const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
-  const decoder = new TextDecoder()
   return async (request: Request) => {
     checkDiskSpace()
-    return decoder.decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
+    return readText(request, config.INGEST_MAX_BODY_BYTES)
   }
 }
 

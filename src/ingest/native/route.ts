@@ -11,7 +11,7 @@ import type { LogBus } from "../../ports/log-bus.ts"
 import type { TelemetryInstruments } from "../../ports/telemetry.ts"
 import { makeDiskGuard } from "../disk-guard.ts"
 import { configuredFieldMap } from "../field-map.ts"
-import { publishRecords, readBody } from "../request.ts"
+import { publishRecords, readText } from "../request.ts"
 import { decodeIngestBody, MalformedBody } from "./decode.ts"
 
 /**
@@ -22,7 +22,6 @@ import { decodeIngestBody, MalformedBody } from "./decode.ts"
  */
 export const nativeIngestRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, config: Config, telemetry: TelemetryInstruments) => {
   const checkDiskSpace = makeDiskGuard(config.DATA_DIR, config.DISK_MIN_FREE_MB * 1024 * 1024)
-  const decoder = new TextDecoder()
   const fields = configuredFieldMap(config)
   return new Elysia({ name: "routes/ingest-native", prefix: "/api/v1/logs" })
     .use(errors)
@@ -31,7 +30,7 @@ export const nativeIngestRoutes = (run: RunEffect<LogBus | Users | ApiKeys>, con
       "",
       async ({ request, set }) => {
         checkDiskSpace()
-        const body = decoder.decode(await readBody(request, config.INGEST_MAX_BODY_BYTES))
+        const body = await readText(request, config.INGEST_MAX_BODY_BYTES)
         if (body.trim() === "") throw new InvalidInput({ field: "body", reason: "is empty; send a JSON record, a JSON array or NDJSON" })
         let batch: ReturnType<typeof decodeIngestBody>
         try {

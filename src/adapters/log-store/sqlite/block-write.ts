@@ -90,7 +90,7 @@ export const makeBlockWriter = (db: Database, keysPerBlock?: number) => {
  */
 export const makeBatchWriter = (db: Database, keysPerBlock?: number) => {
   const blocks = makeBlockWriter(db, keysPerBlock)
-  const addRollups = makeRollupWriter(db)
+  const rollups = makeRollupWriter(db)
   // Ids above the largest stored one cannot be stored yet: only the others are looked up
   // (ids LogFlow makes grow with time, so few). Deleting records keeps it an upper bound.
   let largestId = db.query<{ id: string | null }, []>("SELECT max(max_id) AS id FROM block_ids").get()!.id ?? ""
@@ -140,13 +140,18 @@ export const makeBatchWriter = (db: Database, keysPerBlock?: number) => {
       for (const s of spans) if (s.max > largest) largest = s.max
       written.push(block)
     })
-    addRollups(written)
+    rollups.add(written)
     return largest
   })
 
   return (batch: ReadonlyArray<BlockColumns>) => {
-    // Only once the transaction committed: a failed batch must be looked up again when resent.
-    largestId = write(batch)
+    try {
+      // Only once the transaction committed: a failed batch must be looked up again when resent.
+      largestId = write(batch)
+    } catch (e) {
+      rollups.forget()
+      throw e
+    }
   }
 }
 

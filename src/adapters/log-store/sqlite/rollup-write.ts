@@ -27,16 +27,36 @@ export const makeRollupWriter = (db: Database) => {
      ON CONFLICT DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes,
        first_minute = min(first_minute, excluded.first_minute), last_minute = max(last_minute, excluded.last_minute)`
   )
-  // The newest sample of each fingerprint is kept.
-  const addKind = db.query<{ kind: number }, [string, string, string]>(
-    `INSERT INTO error_kinds (service, fingerprint, sample) VALUES (?, ?, ?)
-     ON CONFLICT (service, fingerprint) DO UPDATE SET sample = excluded.sample RETURNING kind`
-  )
+  const kindOf = db.query<{ kind: number }, [string, string]>("SELECT kind FROM error_kinds WHERE service = ? AND fingerprint = ?")
+  const addKind = db.query<{ kind: number }, [string, string, string]>("INSERT INTO error_kinds (service, fingerprint, sample) VALUES (?, ?, ?) RETURNING kind")
+  const putSample = db.query("UPDATE error_kinds SET sample = ? WHERE kind = ?")
   const addErrorMinute = db.query("INSERT INTO error_minutes (minute, kind, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count")
   // Looked up per batch, not kept: a number given in a batch that then failed was never stored.
   const numberOf = (service: string) => (serviceNumber.get(service) ?? addService.get(service)!).service
 
-  return (blocks: ReadonlyArray<BlockColumns>) => {
+  /**
+   * Each fingerprint's number, and the minute its sample was last written. A fingerprint keeps a
+   * sample of its latest minute: written the first time a minute has it, not with every batch
+   * (an upsert per fingerprint per batch was most of the rollups' cost). Known only from
+   * batches that committed: `forget` after a failed one.
+   */
+  const kinds = new Map<string, { readonly kind: number; sampleMinute: number }>()
+  const kindFor = (f: { minute: number; service: string; fingerprint: string; sample: string }) => {
+    const key = `${f.service}\u0000${f.fingerprint}`
+    let known = kinds.get(key)
+    if (known === undefined) {
+      const stored = kindOf.get(f.service, f.fingerprint)
+      known = stored ? { kind: stored.kind, sampleMinute: -1 } : { kind: addKind.get(f.service, f.fingerprint, f.sample)!.kind, sampleMinute: f.minute }
+      kinds.set(key, known)
+    }
+    if (f.minute > known.sampleMinute) {
+      putSample.run(f.sample, known.kind)
+      known.sampleMinute = f.minute
+    }
+    return known.kind
+  }
+
+  const add = (blocks: ReadonlyArray<BlockColumns>) => {
     const rollup = new RollupDelta()
     for (const block of blocks) rollup.addBlock(block)
     const numbers = new Map<string, number>()
@@ -49,8 +69,9 @@ export const makeRollupWriter = (db: Database) => {
       addMinute.run(service, m.minute, ...m.levels)
     }
     for (const t of rollup.totals.values()) addTotal.run(t.service, t.level, t.count, t.bytes, t.firstMinute, t.lastMinute)
-    for (const f of rollup.fingerprints.values()) addErrorMinute.run(f.minute, addKind.get(f.service, f.fingerprint, f.sample)!.kind, f.count)
+    for (const f of rollup.fingerprints.values()) addErrorMinute.run(f.minute, kindFor(f), f.count)
   }
+  return { add, forget: () => kinds.clear() }
 }
 
 const IS_ERROR = LEVELS.map(isError)

@@ -4,13 +4,15 @@ import { makeDataDir, removeDataDir, startServer, stopServer } from "../../test/
 import { fmt, percentile } from "./stats.ts"
 
 /**
- * `bun run bench search-under-ingest [--rate 100000] [--seconds 20] [--records 500000] [--readers N]`:
+ * `bun run bench search-under-ingest [--rate 100000] [--seconds 20] [--records 500000] [--readers N] [--search-rate 2]`:
  * what the embedded store's reader threads are for. Against a running server holding `--records`
- * synthetic logs, one client per query class repeats its search (`GET /api/v1/logs/search`, page
- * of 50) and a prober times `GET /health` every 20 ms, first with no ingest, then while 16 shippers
- * send NDJSON batches of 1,000 at `--rate` records/s (paced; the rate reached is printed, as a
- * small machine may not reach the one asked). p50/p99 of each, both phases, side by side.
- * `--readers` sets SEARCH_READERS (default: cores − 1, at least 1).
+ * synthetic logs, one client per query class searches (`GET /api/v1/logs/search`, page of 50)
+ * `--search-rate` times a second, as dashboards and people do (0: back to back, which on a
+ * small machine takes the cores ingest needs), and a prober times `GET /health` every 20 ms,
+ * first with no ingest, then while 16 shippers send NDJSON batches of 1,000 at `--rate`
+ * records/s (paced; the rate reached is printed, as a small machine may not reach the one
+ * asked). p50/p99 of each, both phases, side by side. `--readers` sets SEARCH_READERS
+ * (default: cores − 1, at least 1).
  */
 
 const QUERIES: ReadonlyArray<{ readonly kind: string; readonly query: string }> = [
@@ -42,14 +44,20 @@ const post = async (url: string, body: string) => {
   return response.ok ? (answer.accepted ?? 0) : 0
 }
 
-/** Repeats `once` until `running()` is false, returning its latencies in ms. */
-const repeat = async (running: () => boolean, once: () => Promise<unknown>, pauseMs = 0) => {
+/**
+ * Repeats `once` until `running()` is false, starting it every `everyMs` (at once after an
+ * answer that came later than that; 0: back to back), and returns its latencies in ms.
+ */
+const repeat = async (running: () => boolean, once: () => Promise<unknown>, everyMs: number, offsetMs = 0) => {
   const samples: number[] = []
-  while (running()) {
+  if (offsetMs > 0) await Bun.sleep(offsetMs)
+  const first = performance.now()
+  for (let k = 1; running(); k++) {
     const started = performance.now()
     await once()
     samples.push(performance.now() - started)
-    if (pauseMs > 0) await Bun.sleep(pauseMs)
+    const wait = first + k * everyMs - performance.now()
+    if (wait > 0) await Bun.sleep(wait)
   }
   return samples.sort((a, b) => a - b)
 }
@@ -57,13 +65,20 @@ const repeat = async (running: () => boolean, once: () => Promise<unknown>, paus
 export const runSearchUnderIngestBench = async (argv: ReadonlyArray<string>) => {
   const { values } = parseArgs({
     args: [...argv],
-    options: { rate: { type: "string" }, seconds: { type: "string" }, records: { type: "string" }, readers: { type: "string" } }
+    options: {
+      rate: { type: "string" },
+      seconds: { type: "string" },
+      records: { type: "string" },
+      readers: { type: "string" },
+      "search-rate": { type: "string" }
+    }
   })
   const rate = Number(values.rate ?? 100_000)
+  const searchRate = Number(values["search-rate"] ?? 2)
   const seconds = Number(values.seconds ?? 20)
   const records = Number(values.records ?? 500_000)
-  if (!(rate > 0) || !(seconds > 0) || !Number.isSafeInteger(records) || records < BATCH) {
-    throw new Error("--rate and --seconds take positive numbers, --records an integer of at least 1,000")
+  if (!(rate > 0) || !(seconds > 0) || !(searchRate >= 0) || !Number.isSafeInteger(records) || records < BATCH) {
+    throw new Error("--rate and --seconds take positive numbers, --search-rate a number of at least 0, --records an integer of at least 1,000")
   }
   const dataDir = makeDataDir()
   const server = await startServer({
@@ -91,15 +106,21 @@ export const runSearchUnderIngestBench = async (argv: ReadonlyArray<string>) => 
               const wait = due - performance.now()
               if (wait > 0) await Bun.sleep(wait)
               if (!running) break
-              accepted += await post(server.url, payloads[(scheduled / BATCH) % payloads.length]!)
+              // Not `accepted += await …`: that reads `accepted` before the wait, and the other shippers' counts made meanwhile are lost.
+              const stored = await post(server.url, payloads[(scheduled / BATCH) % payloads.length]!)
+              accepted += stored
             }
           })
         : []
-      const searches = QUERIES.map(({ query }) => {
+      // Paced clients start spread over one interval, so their searches arrive evenly, not five at once.
+      const everyMs = searchRate > 0 ? 1000 / searchRate : 0
+      const searches = QUERIES.map(({ query }, i) => {
         const search = `${server.url}/api/v1/logs/search?${new URLSearchParams({ query, limit: "50" })}`
         return repeat(
           () => running,
-          () => fetch(search).then((r) => r.arrayBuffer())
+          () => fetch(search).then((r) => r.arrayBuffer()),
+          everyMs,
+          (i * everyMs) / QUERIES.length
         )
       })
       const health = repeat(
@@ -118,7 +139,7 @@ export const runSearchUnderIngestBench = async (argv: ReadonlyArray<string>) => 
     const busy = await phase(true)
     const [load1] = (await Bun.file("/proc/loadavg").text()).split(" ")
     console.log(
-      `search while ingesting, ${fmt(records, 0)} records stored, ${seconds} s per phase, SEARCH_READERS=${values.readers ?? "default (cores − 1)"}, ${navigator.hardwareConcurrency} cores, load average ${load1}:`
+      `search while ingesting, ${fmt(records, 0)} records stored, ${seconds} s per phase, ${searchRate > 0 ? `${searchRate} searches/s per query class` : "searches back to back"}, SEARCH_READERS=${values.readers ?? "default (cores − 1)"}, ${navigator.hardwareConcurrency} cores, load average ${load1}:`
     )
     console.log(
       `  ingest asked ${fmt(rate, 0)} records/s, reached ${fmt(busy.rate, 0)} records/s${refusals.size > 0 ? ` (batches refused: ${[...refusals].map(([status, n]) => `${n}×${status}`).join(", ")})` : ""}`

@@ -24,8 +24,9 @@ export const writePlainBlock = (db: Database, records: ReadonlyArray<LogRecord>)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   ).run(
     block,
-    b.searchEnds,
-    b.searchText,
+    // Plain blocks held the search text also when it is the messages lower-cased (ASCII).
+    b.searchEnds ?? b.messages.ends,
+    b.searchText ?? Buffer.from(b.messages.text.toLowerCase(), "latin1"),
     b.messages.ends,
     b.messages.text,
     b.ids.ends,

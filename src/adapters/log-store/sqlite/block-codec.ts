@@ -58,9 +58,13 @@ export interface BlockColumns {
 
 /** A block as stored: its columns and what searching needs, which the writer thread derives (indexBlock). */
 export interface EncodedBlock extends BlockColumns {
-  /** The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32 byte offsets). */
-  readonly searchText: Uint8Array
-  readonly searchEnds: Uint8Array
+  /**
+   * The messages folded as text queries see them (words.ts), in UTF-8, and where each ends (u32
+   * byte offsets); null when the messages are ASCII, whose folding is lower-casing, which reads
+   * derive from the messages themselves (block-pack.ts).
+   */
+  readonly searchText: Uint8Array | null
+  readonly searchEnds: Uint8Array | null
   /** What the block-level full-text index holds: the folded messages and the host tokens of fieldToken. */
   readonly terms: string
   /** The Bloom filter of its trace and correlation ids (block-bloom.ts). */
@@ -139,14 +143,12 @@ export const indexBlock = (block: BlockColumns): EncodedBlock => {
   const ends = u32(block.messages.ends)
   const n = block.count
   const folded = new Array<string>(n)
-  let searchText: Uint8Array
-  let searchEnds: Uint8Array
+  let searchText: Uint8Array | null = null
+  let searchEnds: Uint8Array | null = null
   if (isAscii(text)) {
-    // Folding ASCII keeps every length: the whole text folds at once, and its ends stay.
+    // Folding ASCII keeps every length: the whole text folds at once.
     const lower = text.toLowerCase()
     for (let i = 0; i < n; i++) folded[i] = lower.slice(i === 0 ? 0 : ends[i - 1], ends[i])
-    searchText = Buffer.from(lower, "latin1")
-    searchEnds = block.messages.ends
   } else {
     const byteEnds = new Uint32Array(n)
     let end = 0

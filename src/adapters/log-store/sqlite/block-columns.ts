@@ -132,6 +132,12 @@ const writeTexts = (w: ByteWriter, values: ReadonlyArray<string | undefined>) =>
   w.bytes(utf8.encode(values.join("")))
 }
 
+/** The same, from the values already joined and where each ends. */
+const writeJoinedTexts = (w: ByteWriter, text: string, ends: Uint32Array) => {
+  for (let i = 0; i < ends.length; i++) w.varint(ends[i]! - (i === 0 ? 0 : ends[i - 1]!))
+  w.bytes(utf8.encode(text))
+}
+
 const readTexts = (r: ByteReader, n: number): TextValues => {
   const ends = new Uint32Array(n)
   let end = 0
@@ -140,6 +146,7 @@ const readTexts = (r: ByteReader, n: number): TextValues => {
 }
 
 export const encodeTexts = (values: ReadonlyArray<string | undefined>) => written((w) => writeTexts(w, values))
+export const encodeJoinedTexts = (text: string, ends: Uint32Array) => written((w) => writeJoinedTexts(w, text, ends))
 export const decodeTexts = (stored: Uint8Array, n: number) => readTexts(reading(stored), n)
 
 /**

@@ -1,6 +1,5 @@
-import { isAscii } from "../../../domain/words.ts"
 import type { EncodedBlock, RefField } from "./block-codec.ts"
-import { decodeAsciiFolded, decodeHex, decodeIds, decodeNumbers, decodeTexts, encodeHex, encodeIds, encodeNumbers, encodeTexts } from "./block-columns.ts"
+import { decodeAsciiFolded, decodeHex, decodeIds, decodeNumbers, decodeTexts, encodeHex, encodeIds, encodeJoinedTexts, encodeNumbers } from "./block-columns.ts"
 import { allText, decodeText, f64, type IdValues, idValuesOf, type TextColumn, type TextValues, u32 } from "./block-text.ts"
 
 /**
@@ -37,14 +36,14 @@ const textValues = (column: TextColumn) => allText(decodeText(column.text, colum
 
 /** The row a block is stored as: packed. */
 export const packData = (b: EncodedBlock): DataRow => {
-  const derivedSearch = isAscii(b.messages.text)
   const ref = (column: TextColumn | null, encode: (values: ReadonlyArray<string | undefined>) => Uint8Array) =>
     column === null ? null : encode(textValues(column))
+  const texts = (column: TextColumn) => encodeJoinedTexts(column.text, u32(column.ends))
   return {
-    search_ends: derivedSearch ? EMPTY : b.searchEnds,
-    search_text: derivedSearch ? EMPTY : b.searchText,
+    search_ends: b.searchEnds ?? EMPTY,
+    search_text: b.searchText ?? EMPTY,
     message_ends: EMPTY,
-    messages: encodeTexts(textValues(b.messages)),
+    messages: texts(b.messages),
     id_ends: EMPTY,
     ids: encodeIds(textValues(b.ids)),
     received_at: encodeNumbers(f64(b.receivedAt)),
@@ -53,7 +52,7 @@ export const packData = (b: EncodedBlock): DataRow => {
     span_id_ends: null,
     span_ids: ref(b.refs.span_id, encodeHex),
     correlation_id_ends: null,
-    correlation_ids: ref(b.refs.correlation_id, encodeTexts),
+    correlation_ids: b.refs.correlation_id === null ? null : texts(b.refs.correlation_id),
     other_attributes: b.otherAttributes
   }
 }

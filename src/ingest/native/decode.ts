@@ -40,8 +40,46 @@ class BatchBuilder {
   }
 }
 
+/** The 1-based numbers of a body's lines that hold more than whitespace. */
+const nonBlankLines = (body: string): number[] => {
+  const lines: number[] = []
+  let start = 0
+  for (let line = 1; start <= body.length; line++) {
+    let end = body.indexOf("\n", start)
+    if (end === -1) end = body.length
+    // Records start with `{`: only other lines are looked at closer.
+    if (body.charCodeAt(start) === 123 || body.slice(start, end).trim() !== "") lines.push(line)
+    start = end + 1
+  }
+  return lines
+}
+
+/**
+ * The whole body parsed at once by Bun's JSON Lines parser, when that gives exactly one value per
+ * non-blank line, as the line by line parse would: about a third less time than a JSON.parse
+ * per line. Undefined otherwise (a malformed line, a value over several lines, two on one), and
+ * the body is read line by line.
+ */
+const parseWhole = (body: string): { values: unknown[]; lines: number[] } | undefined => {
+  let parsed: ReturnType<typeof Bun.JSONL.parseChunk>
+  try {
+    parsed = Bun.JSONL.parseChunk(body)
+  } catch {
+    // Nesting past the parser's stack: the line by line parse finds the line.
+    return undefined
+  }
+  if (!parsed.done || parsed.error !== null) return undefined
+  const lines = nonBlankLines(body)
+  return parsed.values.length === lines.length ? { values: parsed.values, lines } : undefined
+}
+
 const decodeNdjson = (body: string, receivedAt: number, fields: FieldMap, maxAttributes: number): DecodedBatch => {
   const batch = new BatchBuilder(receivedAt, fields, maxAttributes)
+  const whole = parseWhole(body)
+  if (whole !== undefined) {
+    for (let i = 0; i < whole.values.length; i++) batch.add(whole.lines[i]!, whole.values[i])
+    return batch
+  }
   let start = 0
   for (let line = 1; start <= body.length; line++) {
     let end = body.indexOf("\n", start)

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test"
+import fc from "fast-check"
 import { decodeIngestBody, MalformedBody } from "../../../src/ingest/native/decode.ts"
 import { parseLevel } from "../../../src/domain/level.ts"
 import { LEVELS } from "../../../src/domain/log-record.ts"
@@ -125,6 +126,55 @@ describe("ingest body", () => {
   test("NDJSON sent as application/json is still read line by line", () => {
     const body = `${JSON.stringify({ service: "s", message: "a" })}\n${JSON.stringify({ service: "s", message: "b" })}\n`
     expect(decodeIngestBody(body, "application/json", NOW).records.map((r) => r.message)).toEqual(["a", "b"])
+  })
+
+  test("NDJSON bodies of any mix of lines give what reading them line by line gives", () => {
+    // Lines of every kind the whole-body parse must either read alike or leave to the line by line one.
+    const line = fc.oneof(
+      fc.record({ service: fc.constantFrom("a", "b"), message: fc.string({ maxLength: 20 }) }).map((r) => JSON.stringify(r)),
+      fc.record({ service: fc.constantFrom("a", ""), message: fc.string({ maxLength: 5 }) }).map((r) => `  ${JSON.stringify(r)}\r`),
+      fc.constantFrom(
+        "",
+        "   ",
+        "\t",
+        '{"service": broken',
+        '"just text"',
+        "42",
+        "[1,2]",
+        '{"service":"a","message":"x"} {"service":"a","message":"y"}',
+        '{"service":"a",',
+        '"message":"m"}',
+        "\u00a0"
+      )
+    )
+    const lineByLine = (body: string) => {
+      const records: Array<{ line: number; message: string }> = []
+      const errors: Array<{ line: number; message: string }> = []
+      body.split("\n").forEach((text, i) => {
+        if (text.trim() === "") return
+        let value: unknown
+        try {
+          value = JSON.parse(text)
+        } catch (e) {
+          errors.push({ line: i + 1, message: `invalid JSON: ${(e as Error).message}` })
+          return
+        }
+        const result = normalise(value, NOW)
+        if (result.ok) records.push({ line: i + 1, message: result.record.message })
+        else errors.push({ line: i + 1, message: result.error })
+      })
+      return { messages: records.map((r) => r.message), errors }
+    }
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 2, maxLength: 30 }), (lines) => {
+        const body = lines.join("\n")
+        const batch = decodeIngestBody(body, "application/x-ndjson", NOW)
+        const expected = lineByLine(body)
+        expect({ messages: batch.records.map((r) => r.message), errors: batch.errors }).toEqual(expected)
+        expect(batch.rejected).toBe(expected.errors.length)
+      }),
+      { numRuns: 500 }
+    )
   })
 
   test("a single line that is not JSON is a malformed body", () => {

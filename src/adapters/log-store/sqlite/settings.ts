@@ -9,9 +9,9 @@ export const sqliteSettings = settingsSection("Embedded log store", "The SQLite 
       "Embedded store: at most this many attribute keys get a column of their own in a block (those most of its records carry); the values of further keys are kept per record in one column that `key:value` still searches, so records with many distinct keys cost what they hold."
     ),
   SEARCH_TEXT_CACHE_MB: int(0, 65_536)
-    .default(64)
+    .default(0)
     .describe(
-      "Embedded store: messages are kept compressed, so a text search decompresses and lower-cases those of each block it reads; up to this many MiB of that work (shared by the reader threads) is kept for the next searches, least recently used out first. `0` keeps none."
+      "Embedded store: messages are kept compressed, so a text search decompresses and lower-cases those of each block it reads; up to this many MiB of that work (shared by the reader threads) is kept for the next searches, least recently used out first. `0` (the default) keeps none. It pays for repeated searches over blocks that do not change; on a store that is being written, what it drops is garbage the collector is slow to free: a 64 MiB cache cost the server about 150 MiB of memory and made searches no faster."
     ),
   SQLITE_SYNCHRONOUS: z.enum(["NORMAL", "FULL"]).default("NORMAL").describe("`NORMAL` survives a killed process; `FULL` also survives power loss, slower."),
   SEARCH_COUNT_BUDGET_MS: int(1, 60_000)

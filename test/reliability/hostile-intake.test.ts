@@ -136,7 +136,7 @@ describe("hostile load on what LogFlow holds open", () => {
           }
         },
         // Ingesting ~280 MB of 64 KiB records in 4 s grows RSS by itself: +202 to +237 MiB
-        // measured with no tail at all, +245 and +251 with the five. It is garbage not yet
+        // measured with no tail at all, +245 to +272 with the five. It is garbage not yet
         // collected, not memory held: each body is a few copies on the main thread (the text, the
         // parsed messages, the block's joined column) and on the writer's (lower-cased for the
         // full-text index, its document, the UTF-8 bytes to compress), and RSS returns by itself

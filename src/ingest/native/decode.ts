@@ -40,15 +40,29 @@ class BatchBuilder {
   }
 }
 
-/** The 1-based numbers of a body's lines that hold more than whitespace. */
-const nonBlankLines = (body: string): number[] => {
+const OPEN = 123 // {
+const CLOSE = 125 // }
+
+/**
+ * The 1-based numbers of a body's non-blank lines, when each is an object's text from `{` to
+ * `}` (with whitespace around); undefined when one is not. A JSON value cannot go on after a `}`
+ * with a `{`, nor hold a raw newline in a string, so no value of such lines spans two of them.
+ */
+const objectLines = (body: string): number[] | undefined => {
   const lines: number[] = []
   let start = 0
   for (let line = 1; start <= body.length; line++) {
     let end = body.indexOf("\n", start)
     if (end === -1) end = body.length
-    // Records start with `{`: only other lines are looked at closer.
-    if (body.charCodeAt(start) === 123 || body.slice(start, end).trim() !== "") lines.push(line)
+    const last = body.charCodeAt(end - 1) === 13 ? end - 2 : end - 1 // a CR before the LF
+    if (body.charCodeAt(start) === OPEN && body.charCodeAt(last) === CLOSE && last > start) lines.push(line)
+    else {
+      const text = body.slice(start, end).trim()
+      if (text !== "") {
+        if (text.charCodeAt(0) !== OPEN || text.charCodeAt(text.length - 1) !== CLOSE) return undefined
+        lines.push(line)
+      }
+    }
     start = end + 1
   }
   return lines
@@ -57,10 +71,12 @@ const nonBlankLines = (body: string): number[] => {
 /**
  * The whole body parsed at once by Bun's JSON Lines parser, when that gives exactly one value per
  * non-blank line, as the line by line parse would: about a third less time than a JSON.parse
- * per line. Undefined otherwise (a malformed line, a value over several lines, two on one), and
- * the body is read line by line.
+ * per line. Undefined otherwise (a malformed line, a line that is no object, two values on one),
+ * and the body is read line by line.
  */
 const parseWhole = (body: string): { values: unknown[]; lines: number[] } | undefined => {
+  const lines = objectLines(body)
+  if (lines === undefined) return undefined
   let parsed: ReturnType<typeof Bun.JSONL.parseChunk>
   try {
     parsed = Bun.JSONL.parseChunk(body)
@@ -69,7 +85,6 @@ const parseWhole = (body: string): { values: unknown[]; lines: number[] } | unde
     return undefined
   }
   if (!parsed.done || parsed.error !== null) return undefined
-  const lines = nonBlankLines(body)
   return parsed.values.length === lines.length ? { values: parsed.values, lines } : undefined
 }
 

@@ -142,8 +142,13 @@ describe("ingest body", () => {
         "42",
         "[1,2]",
         '{"service":"a","message":"x"} {"service":"a","message":"y"}',
+        // Parts of records over two lines, some ending or starting like a whole one.
         '{"service":"a",',
         '"message":"m"}',
+        '"message":"m"} {"service":"a","message":"y"}',
+        '{"service":"a","message":"m","x":{"y":1}',
+        "}",
+        '{"message":"m","service":"a"}}',
         "\u00a0"
       )
     )
@@ -175,6 +180,13 @@ describe("ingest body", () => {
       }),
       { numRuns: 500 }
     )
+  })
+
+  test("a record over two lines beside two on one line is rejected line by line", () => {
+    const body = ['{"service":"a",', '"message":"m"} {"service":"a","message":"y"}', '{"service":"a","message":"z"}'].join("\n")
+    const batch = decodeIngestBody(body, "application/x-ndjson", NOW)
+    expect(batch.records.map((r) => r.message)).toEqual(["z"])
+    expect(batch.errors.map((e) => e.line)).toEqual([1, 2])
   })
 
   test("a single line that is not JSON is a malformed body", () => {

@@ -40,6 +40,17 @@ class BatchBuilder {
   }
 }
 
+/** Calls `visit` with each line's 1-based number and where it starts and ends (before its LF); stops when it answers false. */
+const eachLine = (body: string, visit: (line: number, start: number, end: number) => unknown) => {
+  let start = 0
+  for (let line = 1; start <= body.length; line++) {
+    let end = body.indexOf("\n", start)
+    if (end === -1) end = body.length
+    if (visit(line, start, end) === false) return
+    start = end + 1
+  }
+}
+
 const OPEN = 123 // {
 const CLOSE = 125 // }
 
@@ -50,22 +61,19 @@ const CLOSE = 125 // }
  */
 const objectLines = (body: string): number[] | undefined => {
   const lines: number[] = []
-  let start = 0
-  for (let line = 1; start <= body.length; line++) {
-    let end = body.indexOf("\n", start)
-    if (end === -1) end = body.length
+  let objects = true
+  eachLine(body, (line, start, end) => {
     const last = body.charCodeAt(end - 1) === 13 ? end - 2 : end - 1 // a CR before the LF
     if (body.charCodeAt(start) === OPEN && body.charCodeAt(last) === CLOSE && last > start) lines.push(line)
     else {
       const text = body.slice(start, end).trim()
-      if (text !== "") {
-        if (text.charCodeAt(0) !== OPEN || text.charCodeAt(text.length - 1) !== CLOSE) return undefined
-        lines.push(line)
-      }
+      if (text === "") return
+      objects = text.charCodeAt(0) === OPEN && text.charCodeAt(text.length - 1) === CLOSE
+      if (!objects) return false
+      lines.push(line)
     }
-    start = end + 1
-  }
-  return lines
+  })
+  return objects ? lines : undefined
 }
 
 /**
@@ -95,22 +103,18 @@ const decodeNdjson = (body: string, receivedAt: number, fields: FieldMap, maxAtt
     for (let i = 0; i < whole.values.length; i++) batch.add(whole.lines[i]!, whole.values[i])
     return batch
   }
-  let start = 0
-  for (let line = 1; start <= body.length; line++) {
-    let end = body.indexOf("\n", start)
-    if (end === -1) end = body.length
+  eachLine(body, (line, start, end) => {
     const text = body.slice(start, end)
-    start = end + 1
-    if (text.trim() === "") continue
+    if (text.trim() === "") return
     let value: unknown
     try {
       value = JSON.parse(text)
     } catch (e) {
       batch.reject(line, `invalid JSON: ${(e as Error).message}`)
-      continue
+      return
     }
     batch.add(line, value)
-  }
+  })
   return batch
 }
 
